@@ -1,0 +1,81 @@
+"""Parsers: text in, records out. Pure: no I/O, no globals that change.
+
+Each input form is one module with ``parse(text, location=None) -> list[Cable]``:
+
+- ``cablegate_html`` — a WikiLeaks cablegate page (``cable/YYYY/MM/REFID.html``)
+- ``telegram`` — raw telegram text, with or without routing header
+- ``csvdump`` — rows of the Cablegate ``cables.csv`` dump
+- ``article`` — a cable republished (and flattened) inside a news article, blog post or feed entry
+
+``parse(data)`` decodes bytes, detects the form and dispatches; ``fmt`` overrides detection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from ..errors import NoCableFound, ParseError
+from ..record import Cable, Source
+from . import article, cablegate_html, csvdump, telegram
+from .decode import decode
+
+FORMATS = {
+    "cablegate-html": cablegate_html.parse,
+    "telegram": telegram.parse,
+    "csv": csvdump.parse,
+    "article": article.parse,
+}
+
+
+def detect(text: str) -> str:
+    """Name the input form of ``text`` (one of ``FORMATS``)."""
+    head = text[:4096]
+    if "<table class='cable'>" in text or ("Reference ID</th>" in text and "<pre" in text):
+        return "cablegate-html"
+    if csvdump.looks_like(head):
+        return "csv"
+    if article.looks_like(text):
+        return "article"
+    return "telegram"
+
+
+def parse(
+    data: bytes | str,
+    *,
+    location: str | None = None,
+    fmt: str | None = None,
+) -> list[Cable]:
+    """Parse one input (a file's bytes, a page, a post) into cable records.
+
+    Raises ``ParseError`` (naming ``location``) when the input cannot be read or holds no
+    cable. Every record gets a ``source`` with the form, location and sha256 of ``data``.
+    """
+    if isinstance(data, bytes):
+        sha = hashlib.sha256(data).hexdigest()
+        text = decode(data, location)
+    else:
+        sha = hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
+        text = data
+    if not text.strip():
+        raise ParseError("empty input", location)
+    form = fmt or detect(text)
+    try:
+        fn = FORMATS[form]
+    except KeyError:
+        raise ParseError(f"unknown format {form!r} (known: {', '.join(FORMATS)})", location) from None
+    try:
+        cables = fn(text)
+    except ParseError as e:
+        if e.source is None:
+            raise type(e)(e.reason, location) from None
+        raise
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError) as e:  # parser bug: still typed
+        raise ParseError(f"cannot parse as {form}: {type(e).__name__}: {e}", location) from e
+    if not cables:
+        raise NoCableFound(f"no cable found (read as {form})", location)
+    for c in cables:
+        c.source = Source(form=form, location=location, sha256=sha)
+    return cables
+
+
+__all__ = ["FORMATS", "detect", "parse", "decode", "ParseError", "NoCableFound"]
