@@ -1,12 +1,706 @@
-"""(being written)"""
+"""Raw telegram text → cable record.
+
+Handles the routing header when present (``VZCZC…``, precedence and DTG line, ``DE``,
+``FM``, ``TO``, ``INFO``), newspapers' metadata blocks (``ID:``/``ORIGIN:``/``DATE:``…),
+damaged classification lines (letter-spaced, lower-cased, doubled first letters, header and
+body run together) and the body conventions: ``E.O.``, ``TAGS``, ``SUBJECT``, ``REF``,
+``Classified By``, numbered paragraphs with portion marks, dashed section headings,
+Summary / Comment blocks, the signer, and page-break debris.
+
+``parse_text(text, meta)`` is the entry point the other forms share: ``meta`` carries what a
+page or dump already says (ref id, dates, classification, origin) and wins over the text.
+"""
+
 from __future__ import annotations
 
-from ..record import Cable
+import re
+from datetime import datetime
+
+from ..record import Cable, Paragraph, Reference
+from . import refid
+
+MONTHS = {m: i for i, m in enumerate(
+    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)}
+
+# "R 271604Z FEB 07", "O 031641Z NOV 09", "P 200414Z MAR 09", "OO 210722Z JUL 06"
+DTG_RE = re.compile(r"^\s*((?:[ZOPR]\s?){1,2}|[A-Z]{1,2})\s+(\d{2})(\d{2})(\d{2})Z\s+([A-Z]{3})\s+(\d{2,4})\b")
+DTG_ANY_RE = re.compile(r"\b(\d{2})(\d{2})(\d{2})Z\s+([A-Z]{3})\s+(\d{2,4})\b")
+PRECEDENCE = {"Z": "FLASH", "O": "IMMEDIATE", "P": "PRIORITY", "R": "ROUTINE"}
+
+# Classification words after spaces are removed and upper-cased (damage tolerated:
+# doubled first letter, a lost first letter, a stray letter before).
+_CLS_SQ = re.compile(
+    r"^(?:[A-Z]?)(?P<cls>U?UNCLAS(?:SIFIED)?|C?CONFIDENTIAL|ONFIDENTIAL|S?SECRET|ECRET|TOPSECRET)"
+    r"(?P<rest>.*)$"
+)
+_CLS_NAMES = {
+    "UNCLAS": "UNCLASSIFIED", "UUNCLAS": "UNCLASSIFIED", "UNCLASSIFIED": "UNCLASSIFIED",
+    "UUNCLASSIFIED": "UNCLASSIFIED",
+    "CONFIDENTIAL": "CONFIDENTIAL", "CCONFIDENTIAL": "CONFIDENTIAL", "ONFIDENTIAL": "CONFIDENTIAL",
+    "SECRET": "SECRET", "SSECRET": "SECRET", "ECRET": "SECRET", "TOPSECRET": "TOP SECRET",
+}
+_REST_SQ = re.compile(
+    r"^(?P<cav>(?://?[A-Z]+)*)(?:EFTO|NOFORN|SENSITIVE|SBU|EXDIS|NODIS|LIMDIS)*"
+    r"(?:SECTION(?P<sec>\d+)(?:OF|0F|GF)(?P<secs>\d+))?"
+    r"(?P<post>[A-Z]*?[A-Z])(?P<serial>\d{1,8})$"
+)
+# A classification line run onto the end of a header line (``…COLLECTIVEUNCLAS SECTION 01 OF 03 MEXICO 000983``)
+_RUN_ON = re.compile(
+    r"(UNCLAS|CONFIDENTIAL|SECRET|C O N F I D E N T I A L|S E C R E T)"
+    r"((?: SECTION \d+ OF \d+)? [A-Z][A-Z ]*? \d{1,8})\s*$"
+)
+_TRAILING_CAVEATS = re.compile(r"(?:\s+(?:SIPDIS|NOFORN|EXDIS|NODIS|LIMDIS|SENSITIVE|EFTO))+\s*$")
+PAGE_BREAK_RE = re.compile(r"^\s*[A-Z][A-Z .']*?\s+0*\d{4,8}\s+\d{3}\s+OF\s+\d{3}\s*$", re.I)
+PAGE_LINE_RE = re.compile(r"^\s*PAGE\s+\d{2}\s+[A-Z]", re.I)
+SIPDIS_LINE_RE = re.compile(r"^\s*SIPDIS\s*$", re.I)
+DASH_LINE_RE = re.compile(r"^\s*-{3,}\s*$")
+PARA_RE = re.compile(
+    r"^\s*(?P<pil>¶\s*)?(?P<num>\d{1,3})\s*\.(?!\d)\s*"
+    r"(?:\(\s*(?P<mark>(?:U|SBU|C|S|TS|FOUO|NF|REL|U/FOUO|SBU/NF|C/NF|S/NF|TS/NF|C/REL[A-Z ,/]*|S/REL[A-Z ,/]*|"
+    r"C\s*-\s*ENTIRE TEXT|S\s*-\s*ENTIRE TEXT|U\s*-\s*ENTIRE TEXT|SBU\s*-\s*ENTIRE TEXT|"
+    r"[CSU](?:/[A-Z]+)*)[^)]{0,20})\)\s*)?",
+    re.I,
+)
+LETTER_PARA_RE = re.compile(r"^\s*¶\s*([A-Z])\.\s")
+SUMMARY_START_RE = re.compile(r"\b(?:BEGIN\s+)?SUMMARY\s*(?:AND\s+COMMENT)?\s*[:.\-]", re.I)
+SUMMARY_END_RE = re.compile(r"\bEND\s+SUMMARY\b", re.I)
+COMMENT_START_RE = re.compile(
+    r"\b(?:(?:EMBASSY|POST|CONGEN|CONSULATE|MISSION|USUN|USNATO|USEU|DEPARTMENT)\s+)?COMMENT\s*[:.\-]", re.I
+)
+COMMENT_END_RE = re.compile(r"\bEND\s+(?:EMBASSY\s+)?COMMENT\b\.?", re.I)
+REF_ID_TEXT_RE = re.compile(
+    r"\b(?:(?P<yy>\d{2})\s*)?(?P<post>[A-Z][A-Z]+(?:\s[A-Z]+){0,3})\s+0*(?P<serial>\d{1,7})\b"
+)
+ENDMARK_RE = re.compile(r"^\s*(NNNN|BT|#\d+|END CABLE TEXT|ENDS?)\s*$", re.I)
+SIGNER_RE = re.compile(r"^[A-Za-z][A-Za-z.'\- ]{1,40}$")
+META_RE = re.compile(r"^(ID|ORIGIN|DATE|SOURCE|CLASSIFICATION|MISC|DESTINATION):\s*(.*)$")
+WEEKDAY_DATE_RE = re.compile(
+    r"^\s*(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),\s+(\d{1,2})\s+"
+    r"(January|February|March|April|May|June|July|August|September|October|November|December)\s+(\d{4}),\s+(\d{2}):(\d{2})\s*$"
+)
+FULL_MONTHS = {m: i for i, m in enumerate(
+    ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+     "October", "November", "December"), 1)}
+PARTIAL_SENTENCE = "This record is a partial extract of the original cable"
+
+
+def _squeeze(line: str) -> str:
+    return line.upper().replace(" ", "").replace("\t", "")
+
+
+def classification_line(line: str) -> tuple[str, str, str | None, str | None] | None:
+    """Read a classification line → (classification, post, serial, caveat text) or None.
+
+    ``C O N F I D E N T I A L SECTION 01 OF 04 ANKARA 000348`` → (``CONFIDENTIAL``, ``ANKARA``, ``000348``, '').
+    """
+    s = line.strip()
+    if not s or len(s) > 120:
+        return None
+    trail = ""
+    t = _TRAILING_CAVEATS.search(s)
+    if t and t.start() > 0:
+        s, trail = s[: t.start()], t.group(0)
+    sq = _squeeze(s)
+    m = _CLS_SQ.match(sq)
+    if not m:
+        return None
+    cls = _CLS_NAMES[m.group("cls")]
+    rest = m.group("rest")
+    r = _REST_SQ.match(rest)
+    if not r:
+        if rest in ("", "//NOFORN", "NOFORN", "//SBU", "EFTO") or rest.startswith("//"):
+            return cls, "", None, rest
+        return None
+    return cls, r.group("post"), r.group("serial"), (r.group("cav") or "") + trail
+
+
+def _iso(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> str | None:
+    try:
+        return datetime(y, mo, d, h, mi).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return None
+
+
+def parse_dtg(line: str) -> tuple[str | None, str | None, str] | None:
+    """``R 271604Z FEB 07`` → (precedence, ISO datetime, the DTG as written)."""
+    m = DTG_RE.match(line)
+    if not m:
+        return None
+    prec, d, h, mi, mon, yr = m.groups()
+    if mon not in MONTHS:
+        return None
+    y = int(yr)
+    if y < 100:
+        y = refid.full_year(y)
+    iso = _iso(y, MONTHS[mon], int(d), int(h), int(mi))
+    if iso is None:
+        return None
+    return PRECEDENCE.get(prec[0]), iso, line.strip()
+
+
+def _split_routing(lst: list[str]) -> list[str]:
+    """Addressees from TO/INFO lines: ``RUEHC/SECSTATE WASHDC 5560`` → ``SECSTATE WASHDC``."""
+    out = []
+    for item in lst:
+        item = item.strip()
+        if not item:
+            continue
+        if "/" in item.split(" ", 1)[0]:
+            item = item.split("/", 1)[1]
+        item = re.sub(r"\s+(IMMEDIATE|PRIORITY|ROUTINE|FLASH|NIACT IMMEDIATE)?\s*\d*\s*$", "", item).strip()
+        if item:
+            out.append(item)
+    return out
+
+
+_ZNY = {"UUUUU": "UNCLASSIFIED", "EEEEE": "UNCLASSIFIED", "CCCCC": "CONFIDENTIAL", "SSSSS": "SECRET",
+        "TTTTT": "TOP SECRET"}
+_DE_RE = re.compile(r"^DE\s+[A-Z]{4,7}\s+#(\d{1,6})")
+_ROUTING_RE = re.compile(r"^(?:VZCZC|ZNR\s|ZNY\s|ZZH|DE\s+RUE|[A-Z]{2}\s+RUE[A-Z]{2,4}\b|[A-Z]{2}\s+RUEH|BT$|NNNN$)")
+_DISTRIB_RE = re.compile(r"^(?:INFO\s+|ACTION\s+)?(?:[A-Z0-9]{1,6}-\d{2}\s*){2,}")
+_SCAN_STOP = ("E.O", "EO ", "TAGS", "SUBJECT", "SUBJ:", "CLASSIFIED BY", "REF:")
+
+
+class _Header:
+    __slots__ = ("precedence", "dtg", "created", "fm", "to", "info", "lines", "zny", "de_serial", "news",
+                 "weekday_created", "partial", "telegram_from", "telegram_date")
+
+    def __init__(self) -> None:
+        self.precedence = self.dtg = self.created = self.fm = None
+        self.to: list[str] = []
+        self.info: list[str] = []
+        self.lines: list[str] = []
+        self.zny = self.de_serial = None
+        self.news: dict[str, str] = {}
+        self.weekday_created = None
+        self.partial = False
+        self.telegram_from = self.telegram_date = None
+
+
+_TG_FROM = re.compile(r"^From:\s+(.*?)\s*\(([A-Z][A-Z ]+?)\s+0*(\d+)\b", re.I)
+_TG_DATE = re.compile(r"^TELEGRAM\s+([A-Z][a-z]+)\s+(\d{1,2}),\s+(\d{4})")
+
+
+def _find_cls_line(lines: list[str]) -> tuple[int, tuple | None]:
+    """Index of the main classification line (with post and serial), else of the first bare one."""
+    bare = None
+    for i, ln in enumerate(lines[:120]):
+        s = ln.strip()
+        if not s:
+            continue
+        up = s.upper()
+        if up.startswith(_SCAN_STOP) or PARA_RE.match(ln) and "¶" in ln[:5]:
+            break
+        ci = classification_line(s)
+        if ci:
+            if ci[1]:
+                return i, ci
+            if bare is None:
+                bare = (i, ci)
+            continue
+        m = _RUN_ON.search(s)
+        if m and m.start() > 0:
+            head, tail = s[: m.start()], s[m.start():]
+            ci = classification_line(tail)
+            if ci and ci[1]:
+                lines[i: i + 1] = [head, tail]
+                return i + 1, ci
+    if bare:
+        return bare
+    return -1, None
+
+
+def _read_header(lines: list[str], h: _Header) -> None:
+    """Read routing header, newspapers' metadata and dates from the lines before the classification line."""
+    mode = None
+    for raw in lines:
+        s = raw.strip()
+        if not s:
+            continue
+        up = s.upper()
+        if s.startswith(PARTIAL_SENTENCE):
+            h.partial = True
+            continue
+        mm = META_RE.match(s)
+        if mm:
+            h.news[mm.group(1)] = mm.group(2).strip()
+            continue
+        wm = WEEKDAY_DATE_RE.match(s)
+        if wm:
+            d, mon, y, hh, mi = wm.groups()
+            h.weekday_created = _iso(int(y), FULL_MONTHS[mon], int(d), int(hh), int(mi))
+            continue
+        tf = _TG_FROM.match(s)
+        if tf:
+            h.telegram_from = (tf.group(1), tf.group(2), tf.group(3))
+            continue
+        td = _TG_DATE.match(s)
+        if td and td.group(1) in FULL_MONTHS:
+            h.telegram_date = _iso(int(td.group(3)), FULL_MONTHS[td.group(1)], int(td.group(2)))
+            continue
+        h.lines.append(raw.rstrip())
+        if _ROUTING_RE.match(up):
+            if up.startswith(("ZNY", "ZNR")):
+                for tok in up.split()[1:]:
+                    if tok in _ZNY:
+                        h.zny = _ZNY[tok]
+            dm = _DE_RE.match(up)
+            if dm:
+                h.de_serial = dm.group(1)
+            mode = None
+            continue
+        if h.dtg is None:
+            dtg = parse_dtg(up)
+            if dtg:
+                h.precedence, h.created, h.dtg = dtg
+                mode = None
+                continue
+        if up.startswith("FM "):
+            h.fm = s[3:].strip()
+            mode = "FM"
+            continue
+        if up.startswith("TO "):
+            mode = "TO"
+            item = s[3:]
+        elif up.startswith("INFO "):
+            if _DISTRIB_RE.match(up):
+                mode = "DISTRIB"
+                continue
+            mode = "INFO"
+            item = s[5:]
+        elif mode in ("TO", "INFO"):
+            item = s
+        elif mode == "DISTRIB":
+            if _DISTRIB_RE.match(up) or up.startswith("/"):
+                continue
+            mode = None
+            continue
+        else:
+            continue
+        (h.to if mode == "TO" else h.info).append(item)
+
+
+def _norm_marking(mark: str | None) -> str | None:
+    if not mark:
+        return None
+    m = " ".join(mark.upper().split())
+    m = re.sub(r"\s*-\s*ENTIRE TEXT.*$", "", m)
+    m = m.replace(" ", "")
+    return m or None
+
+
+def _classification_with_caveats(cls: str, caveat_text: str) -> str:
+    """Normalise as WikiLeaks did: ``SECRET//NOFORN``, ``UNCLASSIFIED//FOR OFFICIAL USE ONLY``."""
+    up = caveat_text.upper()
+    if cls == "UNCLASSIFIED":
+        if re.search(r"\bSENSITIVE\b|FOR OFFICIAL USE ONLY|\bFOUO\b|\bSBU\b", up):
+            return "UNCLASSIFIED//FOR OFFICIAL USE ONLY"
+        return cls
+    if re.search(r"NOFORN|NOT RELEASABLE TO FOREIGN", up):
+        return cls + "//NOFORN"
+    return cls
+
+
+def _clean_body_lines(lines: list[str]) -> tuple[list[str], bool]:
+    out = []
+    sipdis = False
+    for ln in lines:
+        if SIPDIS_LINE_RE.match(ln):
+            sipdis = True
+            continue
+        if PAGE_BREAK_RE.match(ln) or PAGE_LINE_RE.match(ln):
+            continue
+        if "SIPDIS" in ln:
+            sipdis = True
+            ln = re.sub(r"\s*\bSIPDIS\b", "", ln)
+            if not ln.strip():
+                continue
+        out.append(ln.rstrip())
+    return out, sipdis
+
+
+_RUN_TOGETHER = re.compile(r"(?<=\S)\s+(?=(?:TAGS|SUBJECT|SUBJ|REFS?|REFTEL|E\.O\.|Classified By|CLASSIFIED BY)\s*:)")
+
+
+def _split_run_together(lines: list[str]) -> list[str]:
+    """Split preamble lines that a copy ran together (``E.O. 12958: DECL: … TAGS: BR PREL``)."""
+    out: list[str] = []
+    for idx, ln in enumerate(lines):
+        if PARA_RE.match(ln) and idx > 0:
+            out.extend(lines[idx:])
+            return out
+        if idx < 60 and _RUN_TOGETHER.search(ln):
+            out.extend(_RUN_TOGETHER.split(ln))
+        else:
+            out.append(ln)
+    return out
+
+
+def _resolve_ref(raw: str, year: int | None, own_post: str | None) -> str | None:
+    """``ANKARA 1561`` in a 2009 cable → ``09ANKARA1561``; ``08 MADRID 1021`` → ``08MADRID1021``."""
+    s = raw.upper()
+    m = re.search(r"\b(\d{2})\s*([A-Z][A-Z]+(?:\s[A-Z]+){0,3})\s+0*(\d{1,7})\b", s)
+    yy = None
+    if m:
+        yy, post, serial = int(m.group(1)), m.group(2), m.group(3)
+    else:
+        m = re.search(r"\b([A-Z][A-Z]+(?:\s[A-Z]+){0,3})\s+0*(\d{1,7})\b", s)
+        if not m:
+            return None
+        post, serial = m.group(1), m.group(2)
+    post = post.replace(" ", "")
+    for junk in ("REF", "REFS", "REFTEL", "AND", "ALSO", "SEE", "TEL", "E", "IIR", "DTG"):
+        if post.startswith(junk) and len(post) > len(junk) and post[len(junk):] in refid.MULTIWORD | {"STATE": 1}:
+            post = post[len(junk):]
+    if post in ("SECSTATE",):
+        post = "STATE"
+    if len(post) < 3 or post in ("THE", "OF", "NO", "FOR", "DATED", "PARA", "PARAGRAPH", "SECTION", "EO", "DECL",
+                                  "PAGE", "OF", "JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY",
+                                  "AUGUST", "SEPTEMBER", "OCTOBER", "NOVEMBER", "DECEMBER", "RES", "UNSCR",
+                                  "RESOLUTION", "USC", "CFR", "LAW", "ARTICLE"):
+        return None
+    if yy is None:
+        if year is None:
+            return None
+        yy = year % 100
+    return refid.canonical(yy, post, serial)
+
+
+def _parse_refs(text: str, year: int | None, own_post: str | None) -> list[Reference]:
+    text = " ".join(text.split())
+    parts = re.split(r"(?:^|\s)(?:¶\s*)?([A-Z])\s*[.)]\s+(?=\S)", " " + text)
+    refs: list[Reference] = []
+    if len(parts) > 1 and parts[1] == "A":
+        it = iter(parts[1:])
+        for letter, chunk in zip(it, it):
+            chunk = chunk.strip()
+            if chunk:
+                refs.append(Reference(letter=letter, raw=chunk, ref_id=_resolve_ref(chunk, year, own_post)))
+    elif text.strip():
+        refs.append(Reference(letter=None, raw=text.strip(), ref_id=_resolve_ref(text, year, own_post)))
+    return refs
+
+
+def _find_blocks(text: str, start_re: re.Pattern, end_re: re.Pattern) -> list[str]:
+    blocks = []
+    pos = 0
+    while True:
+        m = start_re.search(text, pos)
+        if not m:
+            break
+        e = end_re.search(text, m.end())
+        if not e:
+            break
+        nxt = start_re.search(text, m.end())
+        if nxt and nxt.start() < e.start():
+            pos = nxt.start()
+            continue
+        block = " ".join(text[m.end(): e.start()].split())
+        if block:
+            blocks.append(block)
+        pos = e.end()
+    return blocks
+
+
+def parse_text(text: str, meta: dict | None = None) -> Cable:
+    """Parse one cable's text (header optional). ``meta`` overrides what the text says."""
+    meta = meta or {}
+    c = Cable()
+    lines = text.split("\n")
+    h = _Header()
+    k, cls_info = _find_cls_line(lines)
+    if k >= 0 and not cls_info[1]:
+        stop = k
+        for stop in range(k + 1, min(len(lines), k + 80)):
+            if lines[stop].strip().upper().startswith(_SCAN_STOP):
+                break
+        _read_header(lines[:k] + lines[k + 1: stop], h)
+        body_lines = lines[stop:]
+        cls_line_text = lines[k].strip()
+    elif k >= 0:
+        _read_header(lines[:k], h)
+        body_lines = lines[k + 1:]
+        cls_line_text = lines[k].strip()
+    else:
+        # No classification line: header ends at the first preamble line (E.O./TAGS/SUBJECT).
+        stop = 0
+        for stop, ln in enumerate(lines[:120]):
+            if ln.strip().upper().startswith(_SCAN_STOP):
+                break
+        else:
+            stop = 0
+        hdr = lines[:stop]
+        # keep unrecognised lines before the preamble as body text
+        _read_header(hdr, h)
+        body_lines = [ln for ln in hdr if ln.rstrip() not in h.lines and ln.strip()
+                      and not ln.strip().startswith(PARTIAL_SENTENCE)
+                      and not META_RE.match(ln.strip()) and not WEEKDAY_DATE_RE.match(ln.strip())] + lines[stop:]
+        cls_line_text = None
+    if h.lines:
+        c.header = "\n".join(h.lines).strip() or None
+    partial = h.partial
+    news = h.news
+    weekday_created = h.weekday_created or h.telegram_date
+    if h.telegram_from and not h.fm:
+        h.fm = h.telegram_from[0]
+        if not cls_info or not cls_info[1]:
+            cls_info = ((cls_info or (None,))[0] or h.zny, h.telegram_from[1].replace(" ", ""), h.telegram_from[2],
+                        cls_info[3] if cls_info else "")
+    for key in ("ORIGIN", "DATE", "CLASSIFICATION", "SOURCE"):
+        if "XXXX" in news.get(key, "XXXX"):
+            news.pop(key, None)
+    fm_post = refid.post_from_fm(h.fm) if h.fm else None
+    if cls_info and cls_info[1] and fm_post and h.de_serial and h.dtg \
+            and int(cls_info[2]) % 10000 != int(h.de_serial) % 10000 and cls_info[1] != fm_post:
+        # The body is another cable's (a known defect of some copies): the header names this one.
+        cls_info = (h.zny or cls_info[0], fm_post, h.de_serial, "")
+    if cls_info is None and h.zny:
+        cls_info = (h.zny, "", None, "")
+    if cls_info and not cls_info[1] and h.de_serial and fm_post:
+        cls_info = (cls_info[0], fm_post, h.de_serial, cls_info[3])
+
+    # Caveats: lines between the classification line and E.O./TAGS/SUBJECT/first paragraph.
+    caveat_text = cls_info[3] if cls_info else ""
+    for s in body_lines[:40]:
+        u = s.strip().upper()
+        if PARA_RE.match(s) and "¶" in s[:6] or u.startswith(("SUBJECT", "CLASSIFIED BY")):
+            break
+        if len(u) <= 40 and not u.startswith(("E.O", "EO ", "TAGS", "REF")):
+            caveat_text += " " + u
+
+    body_lines, sipdis = _clean_body_lines(body_lines)
+    body_lines = _split_run_together(body_lines)
+    c.sipdis = sipdis or "SIPDIS" in caveat_text.upper()
+
+    # Preamble fields.
+    n = len(body_lines)
+    i = 0
+    tags_lines: list[str] = []
+    subject_lines: list[str] = []
+    ref_lines: list[str] = []
+    clby_lines: list[str] = []
+    first_para_idx = None
+    cur = None
+    while i < n:
+        ln = body_lines[i]
+        s = ln.strip()
+        up = s.upper()
+        if PARA_RE.match(ln) and not up.startswith(("E.O", "EO ")) and (
+                "¶" in ln[:6] or cur not in ("REF",) or re.match(r"^\s*1\s*\.", ln)):
+            if cur == "REF" and re.match(r"^\s*¶?\s*[A-Z]\.", ln):
+                pass
+            else:
+                first_para_idx = i
+                break
+        if not s:
+            if cur in ("SUBJECT", "TAGS", "CLBY"):
+                cur = None
+            elif cur == "REF":
+                # REF lists may have blank lines between letters.
+                nxt = next((body_lines[t].strip() for t in range(i + 1, min(n, i + 3)) if body_lines[t].strip()), "")
+                if not re.match(r"^¶?\s*[A-Z]\s*[.)]\s", nxt):
+                    cur = None
+            i += 1
+            continue
+        m = re.match(r"^(?:E\.\s?O\.?|EO)\s*(\d{4,5})?\s*:?\s*(.*)$", s, re.I)
+        if m and (up.startswith("E.O") or up.startswith("EO ")):
+            dm = re.search(r"DECL\s*:?\s*(.*)$", m.group(2), re.I)
+            c.decl = (dm.group(1).strip() if dm else m.group(2).strip()) or None
+            cur = "EO"
+            i += 1
+            continue
+        if re.match(r"^TAGS\b\s*:?", up):
+            tags_lines.append(re.sub(r"^TAGS\b\s*:?", "", s, flags=re.I))
+            cur = "TAGS"
+            i += 1
+            continue
+        if re.match(r"^SUBJ(?:ECT)?\s*:", up):
+            subject_lines.append(re.sub(r"^SUBJ(?:ECT)?\s*:\s*", "", s, flags=re.I))
+            cur = "SUBJECT"
+            i += 1
+            continue
+        if re.match(r"^REFS?(?:TEL)?\s*:", up):
+            ref_lines.append(re.sub(r"^REFS?(?:TEL)?\s*:\s*", "", s, flags=re.I))
+            cur = "REF"
+            i += 1
+            continue
+        if re.match(r"^CLASSIFIED\s+BY\b", up):
+            clby_lines.append(re.sub(r"^CLASSIFIED\s+BY\s*:?\s*", "", s, flags=re.I))
+            cur = "CLBY"
+            i += 1
+            continue
+        if cur == "TAGS":
+            tags_lines.append(s)
+        elif cur == "SUBJECT":
+            subject_lines.append(s)
+        elif cur == "REF":
+            ref_lines.append(s)
+        elif cur == "CLBY":
+            clby_lines.append(s)
+        i += 1
+    if first_para_idx is None:
+        # No numbered paragraphs: the text after the preamble is one unnumbered block.
+        first_para_idx = i if i < n else n
+
+    tags: list[str] = []
+    for t in re.split(r"[,\s]+", " ".join(tags_lines)):
+        t = t.strip().strip(".;:").upper()
+        if t and re.match(r"^[A-Z][A-Z0-9]{1,11}$", t) and t not in tags:
+            tags.append(t)
+    c.tags = tags
+    c.subject = " ".join(" ".join(subject_lines).split()) or None
+    c.classified_by = " ".join(" ".join(clby_lines).split()) or None
+
+    # Identity.
+    created = meta.get("created") or h.created or weekday_created
+    if not created and news.get("DATE"):
+        dm = re.match(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})", news["DATE"])
+        if dm:
+            created = "%s-%s-%s %s:%s" % dm.groups()
+    c.created = created
+    c.dtg = h.dtg
+    c.precedence = h.precedence
+    year = int(created[:4]) if created else None
+    post = serial = None
+    if cls_info and cls_info[1] and cls_info[2]:
+        post, serial = cls_info[1], cls_info[2]
+    ref = meta.get("ref_id") or news.get("ORIGIN")
+    if not ref and post and year:
+        ref = refid.canonical(year, post, serial)
+    if not ref and post and not year and partial and c.decl:
+        pass  # no date in the text: the ref id's year cannot be known; nothing invented
+    c.ref_id = ref
+    if c.ref_id and not year:
+        sp = refid.split_ref_id(c.ref_id)
+        if sp:
+            year = sp[0]
+    cls = meta.get("classification") or news.get("CLASSIFICATION")
+    if not cls and cls_info:
+        cls = _classification_with_caveats(cls_info[0], caveat_text)
+    c.classification = cls
+    origin = meta.get("origin") or news.get("SOURCE")
+    if not origin and h.fm:
+        origin = refid.origin_from_fm(h.fm)
+    if not origin:
+        sp = refid.split_ref_id(c.ref_id) if c.ref_id else None
+        if sp:
+            origin = refid.origin_for_post(sp[1])
+        elif post:
+            origin = refid.origin_for_post(post)
+    c.origin = origin
+    c.released = meta.get("released")
+    c.to = _split_routing(h.to)
+    c.info = _split_routing(h.info)
+    own_post = refid.split_ref_id(c.ref_id)[1] if c.ref_id and refid.split_ref_id(c.ref_id) else post
+    c.references = _parse_refs(" ".join(ref_lines), year, own_post) if ref_lines else []
+    c.partial = bool(meta.get("partial", partial))
+
+    # Paragraphs, headings, signer.
+    rest = body_lines[first_para_idx:]
+    _paragraphs(c, rest)
+    pre = body_lines[:first_para_idx]
+    body_text = "\n".join(([cls_line_text] if cls_line_text else []) + pre + rest).strip("\n")
+    c.body = body_text
+    full = "\n".join(p.text for p in c.paragraphs)
+    sums = _find_blocks(full, SUMMARY_START_RE, SUMMARY_END_RE)
+    if not sums:
+        sp = [p.text for p in c.paragraphs if (p.heading or "").lower() == "summary"]
+        if sp:
+            sums = [" ".join(sp)]
+    c.summary = sums[0] if sums else None
+    c.comments = _find_blocks(full, COMMENT_START_RE, COMMENT_END_RE)
+    return c
+
+
+def _paragraphs(c: Cable, lines: list[str]) -> None:
+    paras: list[Paragraph] = []
+    heading = None
+    cur: list[str] = []
+    cur_num = cur_mark = None
+    cur_heading = None
+    expected = 1
+    n = len(lines)
+    i = 0
+
+    def flush():
+        nonlocal cur, cur_num, cur_mark
+        txt = "\n".join(x.strip() for x in cur).strip()
+        if txt or cur_num is not None:
+            paras.append(Paragraph(number=cur_num, marking=cur_mark, heading=cur_heading, text=txt))
+        cur = []
+        cur_num = cur_mark = None
+
+    # Trailing signer and debris.
+    end = n
+    while end > 0 and (not lines[end - 1].strip() or ENDMARK_RE.match(lines[end - 1])):
+        end -= 1
+    tail_idx = end - 1
+    signer = None
+    # Newspapers' markers after the signer ("EPET @ EL PAÍS").
+    while tail_idx >= 0 and "@" in lines[tail_idx]:
+        tail_idx -= 1
+        while tail_idx >= 0 and not lines[tail_idx].strip():
+            tail_idx -= 1
+    if tail_idx >= 0:
+        last = lines[tail_idx].strip()
+        prev_blank_or_end = tail_idx == 0 or not lines[tail_idx - 1].strip() or lines[tail_idx - 1].rstrip().endswith(
+            (".", ":", '"', ")", "'", "fm"))
+        if SIGNER_RE.match(last) and len(last.split()) <= 3 and not last.endswith(".") and prev_blank_or_end \
+                and not PARA_RE.match(last) and last.upper() not in ("END COMMENT", "END SUMMARY", "END NOTE"):
+            signer = last
+            end = tail_idx
+    c.signer = signer
+
+    while i < end:
+        ln = lines[i]
+        s = ln.strip()
+        # Dashed heading: ---- / Text / ----
+        if DASH_LINE_RE.match(ln) and i + 2 < end + 1 and i + 1 < end and lines[i + 1].strip() \
+                and i + 2 < len(lines) and DASH_LINE_RE.match(lines[i + 2]):
+            flush()
+            heading = lines[i + 1].strip()
+            cur_heading = heading
+            i += 3
+            continue
+        m = PARA_RE.match(ln)
+        if m:
+            num = int(m.group("num"))
+            pil = bool(m.group("pil"))
+            plausible = pil or num == expected or (m.group("mark") and num in (expected, expected + 1))
+            if plausible:
+                flush()
+                cur_num = num
+                cur_mark = _norm_marking(m.group("mark"))
+                cur_heading = heading
+                expected = num + 1
+                rest = ln[m.end():]
+                if rest.strip():
+                    cur.append(rest)
+                i += 1
+                continue
+        if not s and cur and cur_num is None and not paras:
+            # blank line ends an unnumbered lead block
+            cur.append("")
+            i += 1
+            continue
+        if cur_num is None and not cur and not s:
+            i += 1
+            continue
+        if cur_num is None and cur_heading is None:
+            cur_heading = heading
+        cur.append(ln)
+        i += 1
+    flush()
+    c.paragraphs = paras
 
 
 def looks_like(text: str) -> bool:
-    return False
+    head = text[:3000].upper()
+    return bool(re.search(r"\bTAGS\b|\bSUBJECT:|VZCZC|\bFM (AMEMBASSY|SECSTATE|AMCONSUL|USMISSION)", head))
 
 
 def parse(text: str) -> list[Cable]:
-    raise NotImplementedError
+    c = parse_text(text)
+    if not (c.ref_id or c.paragraphs and (c.tags or c.subject or c.classification)):
+        return []
+    return [c]

@@ -1,0 +1,141 @@
+"""Fidelity of the telegram parser on the real cablegate-2010 pages.
+
+For each of the 1,295 pages: take the text of the ``<pre>`` blocks alone (the metadata table
+removed), parse it with the telegram parser, and compare with the page's metadata table
+(Reference ID, Classification, Origin, Created date) and its TAG links. Prints per-field
+accuracy (all cables, full cables, partial extracts) and every miss with ref id and reason.
+
+    python bench/fidelity.py [--corpus ../shared/corpus] [--misses]
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import re
+import sys
+from pathlib import Path
+
+from cablebase.parse.telegram import parse_text
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
+FIELDS = ("ref_id", "classification", "origin", "created", "tags")
+
+_ROW = re.compile(
+    r"<a href='/cable/[^']+'>(?P<ref>[^<]+)</a>.*?<a href='/date/[^']+'>(?P<created>[^<]+)</a>"
+    r".*?<a href='/classification/[^']+'[^>]*>(?P<cls>[^<]+)</a>.*?<a href='/origin/[^']+'>(?P<origin>[^<]+)</a>",
+    re.S,
+)
+_PRE = re.compile(r"<pre>(.*?)</pre>", re.S)
+_TAG = re.compile(r"<a href='/tag/[^']+'>([^<]+)</a>")
+_TAGSTRIP = re.compile(r"<[^>]+>")
+
+
+def oracle(page: str) -> tuple[dict, str]:
+    m = _ROW.search(page)
+    if not m:
+        raise ValueError("no metadata row")
+    start = page.find("<table class='cable'>")
+    pres = _PRE.findall(page, start)
+    truth = {
+        "ref_id": m.group("ref").strip(),
+        "classification": m.group("cls").strip(),
+        "origin": m.group("origin").strip(),
+        "created": m.group("created").strip()[:10],
+        "tags": list(dict.fromkeys(html.unescape(t).strip() for p in pres for t in _TAG.findall(p))),
+        "partial": "partial extract of the original cable" in pres[0] if pres else False,
+    }
+    text = "\n".join(html.unescape(_TAGSTRIP.sub("", p)) for p in pres)
+    return truth, text
+
+
+def _wrapped(c, want) -> bool:
+    """True when the cable's TAGS field continues past its first line (the site's links stop there)."""
+    for ln in c.body.split("\n"):
+        if ln.lstrip().upper().startswith("TAGS"):
+            first = [t for t in re.split(r"[\s,]+", ln.split(":", 1)[-1].upper()) if t]
+            return first == want or first[-len(want):] == want
+    return False
+
+
+def compare(truth: dict, c) -> dict[str, str | None]:
+    """Field → None when right, else a reason."""
+    got = {
+        "ref_id": c.ref_id,
+        "classification": c.classification,
+        "origin": c.origin,
+        "created": (c.created or "")[:10] or None,
+        "tags": c.tags,
+    }
+    out = {}
+    for f in FIELDS:
+        want = truth[f]
+        have = got[f]
+        if f == "tags":
+            want = [t.upper() for t in want]
+            if not want:
+                # The site linked no TAGS on this page (it did not recognise the newspapers'
+                # "TAGS X, Y" form): no oracle for this field.
+                out[f] = "n/a"
+                continue
+            # The site linked only the first line of a wrapped TAGS field: ours may go on.
+            ok = have[: len(want)] == want and (len(have) == len(want) or _wrapped(c, want))
+        else:
+            ok = want == have
+        out[f] = None if ok else f"want {want!r} got {have!r}"
+    return out
+
+
+def run(corpus: Path) -> tuple[list, list]:
+    pages = sorted((corpus / "cablegate-2010" / "cable").rglob("*.html"))
+    if not pages:
+        sys.exit(f"no pages under {corpus}/cablegate-2010/cable")
+    rows = []
+    for p in pages:
+        truth, text = oracle(p.read_text(encoding="utf-8", errors="replace"))
+        try:
+            c = parse_text(text)
+            res = compare(truth, c)
+        except Exception as e:  # reported as a miss on every field
+            res = {f: f"exception {type(e).__name__}: {e}" for f in FIELDS}
+        rows.append((truth, res))
+    return pages, rows
+
+
+def table(rows) -> list[tuple]:
+    out = []
+    for f in FIELDS:
+        line = [f]
+        for sel in (lambda t: True, lambda t: not t["partial"], lambda t: t["partial"]):
+            sub = [r for t, r in rows if sel(t)]
+            sub = [r for r in sub if r[f] != "n/a"]
+            ok = sum(1 for r in sub if r[f] is None)
+            line.append((ok, len(sub)))
+        out.append(tuple(line))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--misses", action="store_true", help="list every miss")
+    a = ap.parse_args()
+    pages, rows = run(a.corpus)
+    print(f"cablegate-2010: {len(rows)} pages ({sum(1 for t, _ in rows if t['partial'])} partial extracts)\n")
+    print(f"{'field':<16}{'all':>20}{'full cables':>20}{'partial':>20}")
+    for f, *cols in table(rows):
+        cells = "".join(f"{ok:>6}/{n:<5}{100 * ok / max(n, 1):6.2f}%  " for ok, n in cols)
+        print(f"{f:<16}{cells}")
+    na = sum(1 for _, r in rows if r["tags"] == "n/a")
+    print(f"\ntags: {na} pages have no TAG links at all (the site did not link the newspapers' "
+          "'TAGS X, Y' form); they are left out of the tags row")
+    misses = [(t["ref_id"], f, r[f], t["partial"]) for t, r in rows for f in FIELDS if r[f] and r[f] != "n/a"]
+    print(f"\n{len(misses)} misses")
+    if a.misses:
+        for ref, f, why, partial in misses:
+            print(f"  {ref:<24} {f:<15} {'(partial) ' if partial else ''}{why}")
+
+
+if __name__ == "__main__":
+    main()
