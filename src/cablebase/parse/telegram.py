@@ -177,6 +177,8 @@ class _Header:
         self.telegram_from = self.telegram_date = None
 
 
+_BARE_REF = re.compile(r"^\d{2}[A-Z]{3,}\d{1,6}$")
+_ORIGIN_NAME = re.compile(r"^(?:Embassy|Consulate|Secretary of State|US |USUN|USEU|UNVIE|Mission|American Institute|REO|Iran RPO|UN )")
 _TG_FROM = re.compile(r"^From:\s+(.*?)\s*\(([A-Z][A-Z ]+?)\s+0*(\d+)\b", re.I)
 _TG_DATE = re.compile(r"^TELEGRAM\s+([A-Z][a-z]+)\s+(\d{1,2}),\s+(\d{4})")
 
@@ -184,7 +186,8 @@ _TG_DATE = re.compile(r"^TELEGRAM\s+([A-Z][a-z]+)\s+(\d{1,2}),\s+(\d{4})")
 def _find_cls_line(lines: list[str]) -> tuple[int, tuple | None]:
     """Index of the main classification line (with post and serial), else of the first bare one."""
     bare = None
-    for i, ln in enumerate(lines[:120]):
+    best = None
+    for i, ln in enumerate(lines[:160]):
         s = ln.strip()
         if not s:
             continue
@@ -193,9 +196,11 @@ def _find_cls_line(lines: list[str]) -> tuple[int, tuple | None]:
             break
         ci = classification_line(s)
         if ci:
+            # The last classification line before the preamble is the cable's own: earlier ones
+            # belong to printouts and newspapers' headers.
             if ci[1]:
-                return i, ci
-            if bare is None:
+                best = (i, ci)
+            elif bare is None:
                 bare = (i, ci)
             continue
         m = _RUN_ON.search(s)
@@ -205,6 +210,8 @@ def _find_cls_line(lines: list[str]) -> tuple[int, tuple | None]:
             if ci and ci[1]:
                 lines[i: i + 1] = [head, tail]
                 return i + 1, ci
+    if best:
+        return best
     if bare:
         return bare
     return -1, None
@@ -229,6 +236,9 @@ def _read_header(lines: list[str], h: _Header) -> None:
         if wm:
             d, mon, y, hh, mi = wm.groups()
             h.weekday_created = _iso(int(y), FULL_MONTHS[mon], int(d), int(hh), int(mi))
+            continue
+        if _BARE_REF.match(s):
+            h.news.setdefault("ORIGIN", s)
             continue
         tf = _TG_FROM.match(s)
         if tf:
@@ -418,7 +428,7 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
         body_lines = lines[stop:]
         cls_line_text = lines[k].strip()
     elif k >= 0:
-        _read_header(lines[:k], h)
+        _read_header([ln for ln in lines[:k] if not classification_line(ln)], h)
         body_lines = lines[k + 1:]
         cls_line_text = lines[k].strip()
     else:
@@ -449,7 +459,13 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
     for key in ("ORIGIN", "DATE", "CLASSIFICATION", "SOURCE"):
         if "XXXX" in news.get(key, "XXXX"):
             news.pop(key, None)
+    if "SOURCE" in news and not _ORIGIN_NAME.match(news["SOURCE"]):
+        news.pop("SOURCE")
+    if "ORIGIN" in news and not _BARE_REF.match(news["ORIGIN"]) and not refid.REF_ID_RE.match(news["ORIGIN"]):
+        news.pop("ORIGIN")
     fm_post = refid.post_from_fm(h.fm) if h.fm else None
+    if cls_info and cls_info[1] and "XXXX" in cls_info[1] and fm_post:
+        cls_info = (cls_info[0], fm_post, cls_info[2], cls_info[3])
     if cls_info and cls_info[1] and fm_post and h.de_serial and h.dtg \
             and int(cls_info[2]) % 10000 != int(h.de_serial) % 10000 and cls_info[1] != fm_post:
         # The body is another cable's (a known defect of some copies): the header names this one.
