@@ -8,17 +8,23 @@ from ..errors import ParseError
 _MOJIBAKE = ("\u00c2\u00b6", "\u00e2\u20ac", "\u00c3\u00a9", "\u00c3\u00b3", "\u00c3\u00a1", "\u00c2\u00a0")
 
 
+_CONTROL = bytes(b for b in range(32) if b < 9 or 13 < b < 32)
+
+
+_MOJIBAKE_UTF8 = tuple(m.encode("utf-8") for m in _MOJIBAKE)
+
+
 def _looks_binary(data: bytes) -> bool:
     sample = data[:8192]
     if b"\x00" in sample:
         return True
-    ctrl = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    ctrl = len(sample) - len(sample.translate(None, _CONTROL))
     return ctrl > len(sample) // 20
 
 
 def fix_mojibake(text: str) -> str:
     """Undo UTF-8 read as cp1252 (``Â¶`` for ``¶``, ``â€™`` for ``’``) when that is what happened."""
-    if not any(m in text for m in _MOJIBAKE):
+    if text.isascii() or not any(m in text for m in _MOJIBAKE):
         return text
     try:
         return text.encode("cp1252").decode("utf-8")
@@ -51,6 +57,9 @@ def decode(data: bytes, location: str | None = None) -> str:
         raise ParseError("binary data, not text (NUL or control bytes)", location)
     try:
         text = data.decode("utf-8")
+        # UTF-8 that was once read as cp1252 and saved again ("Â¶", "â€™"): repair it.
+        if b"\xc3" in data and any(m in data for m in _MOJIBAKE_UTF8):
+            text = fix_mojibake(text)
     except UnicodeDecodeError:
         # Cables exported on Windows or old Unix: cp1252 is a superset of latin-1's printables
         # (0xB6 is ¶ in both); bytes cp1252 leaves undefined fall back to latin-1.
@@ -58,7 +67,6 @@ def decode(data: bytes, location: str | None = None) -> str:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
             text = data.decode("latin-1")
-    text = fix_mojibake(text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text

@@ -315,12 +315,13 @@ def _clean_body_lines(lines: list[str]) -> tuple[list[str], bool]:
     out = []
     sipdis = False
     for ln in lines:
-        if SIPDIS_LINE_RE.match(ln):
+        has_sipdis = "IPDIS" in ln or "ipdis" in ln
+        if has_sipdis and SIPDIS_LINE_RE.match(ln):
             sipdis = True
             continue
-        if PAGE_BREAK_RE.match(ln) or PAGE_LINE_RE.match(ln):
+        if (" OF " in ln or " of " in ln) and PAGE_BREAK_RE.match(ln) or ("PAGE" in ln[:8] and PAGE_LINE_RE.match(ln)):
             continue
-        if "SIPDIS" in ln:
+        if has_sipdis and "SIPDIS" in ln:
             sipdis = True
             ln = re.sub(r"\s*\bSIPDIS\b", "", ln)
             if not ln.strip():
@@ -391,24 +392,44 @@ def _parse_refs(text: str, year: int | None, own_post: str | None) -> list[Refer
     return refs
 
 
-def _find_blocks(text: str, start_re: re.Pattern, end_re: re.Pattern) -> list[str]:
+def _word_positions(low: str, word: str) -> list[int]:
+    out = []
+    i = low.find(word)
+    while i >= 0:
+        out.append(i)
+        i = low.find(word, i + 1)
+    return out
+
+
+_PREFIX_OK = re.compile(r"(?:^|[\s(.:;\-])(?:(?:begin|embassy|post|congen|consulate|mission|usun|usnato|useu|"
+                        r"department)\s+)?$")
+
+
+def _find_blocks(text: str, low: str, word: str) -> list[str]:
+    """Text between ``Word:`` and ``End word`` (``Comment: … End comment.``), each block once."""
     blocks = []
-    pos = 0
-    while True:
-        m = start_re.search(text, pos)
-        if not m:
-            break
-        e = end_re.search(text, m.end())
-        if not e:
-            break
-        nxt = start_re.search(text, m.end())
-        if nxt and nxt.start() < e.start():
-            pos = nxt.start()
+    starts = []
+    ends = []
+    for i in _word_positions(low, word):
+        j = i + len(word)
+        before = low[max(0, i - 16): i]
+        if before.endswith("end ") or before.endswith("end\n"):
+            ends.append((i - 4, j))
             continue
-        block = " ".join(text[m.end(): e.start()].split())
+        rest = low[j: j + 12].lstrip(" ")
+        if rest[:1] in (":", ".", "-") and (i == 0 or not low[i - 1].isalnum()) and _PREFIX_OK.search(before):
+            starts.append(j + (len(low[j: j + 12]) - len(rest)) + 1)
+    si = 0
+    for e_start, e_end in ends:
+        # the last start before this end that is after the previous end
+        cand = [st for st in starts[si:] if st <= e_start]
+        if not cand:
+            continue
+        st = cand[-1]
+        si = starts.index(st) + 1
+        block = " ".join(text[st:e_start].split())
         if block:
             blocks.append(block)
-        pos = e.end()
     return blocks
 
 
@@ -618,13 +639,14 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
     body_text = "\n".join(([cls_line_text] if cls_line_text else []) + pre + rest).strip("\n")
     c.body = body_text
     full = "\n".join(p.text for p in c.paragraphs)
-    sums = _find_blocks(full, SUMMARY_START_RE, SUMMARY_END_RE)
+    low = full.lower()
+    sums = _find_blocks(full, low, "summary")
     if not sums:
         sp = [p.text for p in c.paragraphs if (p.heading or "").lower() == "summary"]
         if sp:
             sums = [" ".join(sp)]
     c.summary = sums[0] if sums else None
-    c.comments = _find_blocks(full, COMMENT_START_RE, COMMENT_END_RE)
+    c.comments = _find_blocks(full, low, "comment")
     return c
 
 
@@ -670,15 +692,16 @@ def _paragraphs(c: Cable, lines: list[str]) -> None:
     while i < end:
         ln = lines[i]
         s = ln.strip()
+        first = s[:1]
         # Dashed heading: ---- / Text / ----
-        if DASH_LINE_RE.match(ln) and i + 2 < end + 1 and i + 1 < end and lines[i + 1].strip() \
+        if first == "-" and DASH_LINE_RE.match(ln) and i + 2 < end + 1 and i + 1 < end and lines[i + 1].strip() \
                 and i + 2 < len(lines) and DASH_LINE_RE.match(lines[i + 2]):
             flush()
             heading = lines[i + 1].strip()
             cur_heading = heading
             i += 3
             continue
-        m = PARA_RE.match(ln)
+        m = PARA_RE.match(ln) if (first.isdigit() or first == "¶") else None
         if m:
             num = int(m.group("num"))
             pil = bool(m.group("pil"))
