@@ -156,7 +156,7 @@ def _split_routing(lst: list[str]) -> list[str]:
 _ZNY = {"UUUUU": "UNCLASSIFIED", "EEEEE": "UNCLASSIFIED", "CCCCC": "CONFIDENTIAL", "SSSSS": "SECRET",
         "TTTTT": "TOP SECRET"}
 _DE_RE = re.compile(r"^DE\s+[A-Z]{4,7}\s+#(\d{1,6})")
-_ROUTING_RE = re.compile(r"^(?:VZCZC|ZNR\s|ZNY\s|ZZH|DE\s+RUE|[A-Z]{2}\s+RUE[A-Z]{2,4}\b|[A-Z]{2}\s+RUEH|BT$|NNNN$)")
+_ROUTING_RE = re.compile(r"^(?:VZCZC|ZNR\s|ZNY\s|ZZH|DE\s+R[UH][A-Z]{2,5}\b|[ZOPR]{1,2}\s+R[UH][A-Z]{2,5}\b|BT$|NNNN$)")
 _DISTRIB_RE = re.compile(r"^(?:INFO\s+|ACTION\s+)?(?:[A-Z0-9]{1,6}-\d{2}\s*){2,}")
 _SCAN_STOP = ("E.O", "EO ", "TAGS", "SUBJECT", "SUBJ:", "CLASSIFIED BY", "REF:")
 
@@ -578,6 +578,13 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
     if first_para_idx is None:
         # No numbered paragraphs: the text after the preamble is one unnumbered block.
         first_para_idx = i if i < n else n
+    # A dashed heading right before the first paragraph belongs to it ("----- / Summary / -----").
+    b = first_para_idx
+    while b > 0 and not body_lines[b - 1].strip():
+        b -= 1
+    if b >= 3 and DASH_LINE_RE.match(body_lines[b - 1]) and DASH_LINE_RE.match(body_lines[b - 3]) \
+            and body_lines[b - 2].strip():
+        first_para_idx = b - 3
 
     tags: list[str] = []
     for t in re.split(r"[,\s]+", " ".join(tags_lines)):
@@ -642,9 +649,10 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
     low = full.lower()
     sums = _find_blocks(full, low, "summary")
     if not sums:
-        sp = [p.text for p in c.paragraphs if (p.heading or "").lower() == "summary"]
-        if sp:
-            sums = [" ".join(sp)]
+        for p in c.paragraphs:
+            if (p.heading or "").lower() == "summary":
+                sums = [re.sub(r"\s*End\s+Summary\.?\s*$", "", " ".join(p.text.split()), flags=re.I)]
+                break
     c.summary = sums[0] if sums else None
     c.comments = _find_blocks(full, low, "comment")
     return c
@@ -681,8 +689,9 @@ def _paragraphs(c: Cable, lines: list[str]) -> None:
             tail_idx -= 1
     if tail_idx >= 0:
         last = lines[tail_idx].strip()
-        prev_blank_or_end = tail_idx == 0 or not lines[tail_idx - 1].strip() or lines[tail_idx - 1].rstrip().endswith(
-            (".", ":", '"', ")", "'", "fm"))
+        prev = lines[tail_idx - 1].strip() if tail_idx > 0 else ""
+        prev_blank_or_end = not prev or prev.endswith((".", ":", '"', ")", "'", "fm")) or prev.startswith("http") \
+            or (last.isupper() and len(last.split()) <= 2 and not prev.isupper())
         if SIGNER_RE.match(last) and len(last.split()) <= 3 and not last.endswith(".") and prev_blank_or_end \
                 and not PARA_RE.match(last) and last.upper() not in ("END COMMENT", "END SUMMARY", "END NOTE"):
             signer = last
