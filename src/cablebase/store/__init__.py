@@ -1,0 +1,34 @@
+"""The archive: where parsed cables and their raw sources are kept and searched.
+
+``open_store(settings)`` gives the default backend (SQLite records + tantivy index);
+everything else talks to it through the ``Store`` interface in ``store.base``.
+"""
+
+from __future__ import annotations
+
+from ..config import Settings
+from .base import Added, CheckReport, Hit, Outcome, SearchFilters, Stats, Store, StoredSource
+from .index import BadQuery, SearchIndex
+from .sqlite import IndexNotUpdated, SQLiteStore
+
+
+def open_store(settings: Settings, *, create: bool = True) -> SQLiteStore:
+    """Open the archive in ``settings.db_dir`` (created if ``create``, else StoreError if absent)."""
+    return SQLiteStore(settings, create=create)
+
+
+__all__ = [
+    "Added",
+    "BadQuery",
+    "CheckReport",
+    "Hit",
+    "IndexNotUpdated",
+    "Outcome",
+    "SQLiteStore",
+    "SearchFilters",
+    "SearchIndex",
+    "Stats",
+    "Store",
+    "StoredSource",
+    "open_store",
+]

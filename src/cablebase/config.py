@@ -1,0 +1,79 @@
+"""Settings: where the archive lives and the limits ingest works within.
+
+The archive is a directory holding ``cablebase.sqlite`` (records and raw bytes) and
+``index/`` (the tantivy search index, derived from the SQLite file). Its location is, in
+order: ``--db PATH`` on the command line, the ``CABLEBASE_DB`` environment variable, the
+platform's user data directory (``platformdirs.user_data_dir("cablebase")``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "cablebase"
+DB_ENV = "CABLEBASE_DB"
+"""Environment variable naming the archive directory (same meaning as ``--db``)."""
+MAX_INPUT_BYTES_ENV = "CABLEBASE_MAX_INPUT_BYTES"
+
+SQLITE_NAME = "cablebase.sqlite"
+INDEX_NAME = "index"
+
+MAX_INPUT_BYTES = 50 * 2**20
+"""Largest single input (file or archive member) read; larger ones are refused unread."""
+BATCH_SIZE = 256
+"""Cables stored per SQLite transaction / tantivy commit during ingest."""
+INDEX_HEAP_BYTES = 256_000_000
+"""Memory budget of the tantivy index writer."""
+BUSY_TIMEOUT_MS = 10_000
+"""How long SQLite waits on a lock held by another process before failing."""
+
+
+def default_db_dir() -> Path:
+    """The platform's per-user data directory for cablebase (not created here)."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def resolve_db_dir(db: str | os.PathLike[str] | None = None) -> Path:
+    """The archive directory: ``db`` if given, else ``$CABLEBASE_DB``, else the default."""
+    if db:
+        return Path(db).expanduser()
+    env = os.environ.get(DB_ENV)
+    if env:
+        return Path(env).expanduser()
+    return default_db_dir()
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything tunable about an archive and an ingest run."""
+
+    db_dir: Path
+    max_input_bytes: int = MAX_INPUT_BYTES
+    batch_size: int = BATCH_SIZE
+    index_heap_bytes: int = INDEX_HEAP_BYTES
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.db_dir / SQLITE_NAME
+
+    @property
+    def index_path(self) -> Path:
+        return self.db_dir / INDEX_NAME
+
+    @classmethod
+    def load(cls, db: str | os.PathLike[str] | None = None, **overrides: object) -> "Settings":
+        """Settings for the archive named by ``db`` (see ``resolve_db_dir``), env applied."""
+        s = cls(db_dir=resolve_db_dir(db))
+        env_max = os.environ.get(MAX_INPUT_BYTES_ENV)
+        if env_max:
+            try:
+                s = replace(s, max_input_bytes=int(env_max))
+            except ValueError:
+                raise ValueError(f"{MAX_INPUT_BYTES_ENV}={env_max!r} is not a number of bytes") from None
+        overrides = {k: v for k, v in overrides.items() if v is not None}
+        return replace(s, **overrides) if overrides else s  # type: ignore[arg-type]

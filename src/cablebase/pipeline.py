@@ -1,0 +1,261 @@
+"""Ingest: inputs → parse (worker processes) → store + index (this process), in batches.
+
+``ingest(store, paths)`` reads every file, directory and tar archive under ``paths``,
+parses each input, and stores the cables ``settings.batch_size`` at a time (one SQLite
+transaction and one tantivy commit per batch; each cable whole or not at all). A bad input
+is reported through ``on_error`` as one ``Failure`` and the run goes on.
+
+Parsing is CPU-bound and pure, so with ``workers > 1`` it runs in a process pool fed a
+bounded window of inputs; storing stays in the calling process (SQLite and tantivy each
+want a single writer).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from pathlib import Path
+
+from .config import Settings
+from .errors import ParseError, StoreError
+from .parse import parse
+from .record import Cable
+from .sources.files import InputFailure, RawInput, expand_paths, is_archive, read_inputs
+from .store.base import Added, Outcome, Store
+from .store.sqlite import IndexNotUpdated
+
+CHUNK = 8
+"""Inputs sent to a worker process at a time."""
+POOL_THRESHOLD = 64
+"""Below this many inputs, parsing in-process beats starting worker processes."""
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """One input (or cable) that was not stored, and why: printed as one line."""
+
+    location: str
+    reason: str
+
+    def __str__(self) -> str:
+        reason = " ".join(self.reason.split())  # always one line
+        return f"{self.location}: {reason}"
+
+
+@dataclass(slots=True)
+class IngestReport:
+    inputs: int = 0
+    """Inputs read (files and archive members), failed ones included."""
+    total: int | None = None
+    """Inputs expected, when known up front (None when archives are involved)."""
+    cables: int = 0
+    """Cables parsed."""
+    outcomes: Counter[Outcome] = field(default_factory=Counter)
+    failures: list[Failure] = field(default_factory=list)
+    index_stale: bool = False
+    """Some records were stored but not indexed: ``reindex`` fixes it."""
+    started: float = field(default_factory=time.perf_counter)
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.index_stale
+
+    @property
+    def stored(self) -> int:
+        return self.cables_by(Outcome.NEW, Outcome.UPDATED, Outcome.VERSION)
+
+    def cables_by(self, *outcomes: Outcome) -> int:
+        return sum(self.outcomes[o] for o in outcomes)
+
+    @property
+    def rate(self) -> float:
+        t = self.elapsed or (time.perf_counter() - self.started)
+        return self.cables / t if t > 0 else 0.0
+
+
+ParseResult = list[Cable] | Failure
+
+
+def parse_one(location: str, data: bytes, fmt: str | None = None) -> ParseResult:
+    """Parse one input; every problem becomes a ``Failure`` (never an exception)."""
+    try:
+        cables = parse(data, location=location, fmt=fmt)
+    except ParseError as e:
+        return Failure(location, e.reason)
+    except RecursionError:
+        return Failure(location, "parser failed: input nested too deeply")
+    except Exception as e:  # noqa: BLE001 - a parser bug must not stop the batch
+        return Failure(location, f"parser failed: {type(e).__name__}: {e}")
+    missing = sum(1 for c in cables if not c.ref_id)
+    if missing:
+        return Failure(location, f"{missing} of {len(cables)} cables found have no reference ID; nothing stored from this input")
+    return cables
+
+
+def _parse_chunk(chunk: list[tuple[str, bytes]], fmt: str | None) -> list[ParseResult]:
+    return [parse_one(loc, data, fmt) for loc, data in chunk]
+
+
+def default_workers() -> int:
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        n = os.cpu_count() or 1
+    return max(1, min(n, 8))
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    # forkserver: workers never inherit this process's threads (tantivy's) or open handles.
+    if sys.platform.startswith("linux"):
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["cablebase.parse"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def parse_inputs(
+    inputs: Iterable[RawInput | InputFailure],
+    *,
+    fmt: str | None = None,
+    workers: int | None = None,
+) -> Iterator[tuple[RawInput | InputFailure, ParseResult]]:
+    """Parse inputs in order, yielding each with its cables or its ``Failure``.
+
+    ``workers``: processes to parse in (None: one per CPU, when there are enough inputs to
+    be worth it; 0 or 1: in this process).
+    """
+    it = iter(inputs)
+    if workers is None:
+        head = list(islice(it, POOL_THRESHOLD))
+        it = chain(head, it)
+        workers = default_workers() if len(head) >= POOL_THRESHOLD else 1
+    if workers <= 1:
+        for inp in it:
+            if isinstance(inp, InputFailure):
+                yield inp, Failure(inp.location, inp.reason)
+            else:
+                yield inp, parse_one(inp.location, inp.data, fmt)
+        return
+    yield from _parse_pooled(it, fmt, workers)
+
+
+def _parse_pooled(
+    inputs: Iterator[RawInput | InputFailure], fmt: str | None, workers: int
+) -> Iterator[tuple[RawInput | InputFailure, ParseResult]]:
+    window = workers * 4
+    pending: deque[tuple[list[RawInput | InputFailure], Future[list[ParseResult]] | None]] = deque()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context()) as pool:
+
+        def submit(chunk: list[RawInput | InputFailure]) -> None:
+            good = [(i.location, i.data) for i in chunk if isinstance(i, RawInput)]
+            fut = pool.submit(_parse_chunk, good, fmt) if good else None
+            pending.append((chunk, fut))
+
+        def drain_one() -> Iterator[tuple[RawInput | InputFailure, ParseResult]]:
+            chunk, fut = pending.popleft()
+            results = iter(fut.result() if fut is not None else [])
+            for inp in chunk:
+                if isinstance(inp, InputFailure):
+                    yield inp, Failure(inp.location, inp.reason)
+                else:
+                    yield inp, next(results)
+
+        try:
+            while True:
+                chunk = list(islice(inputs, CHUNK))
+                if not chunk:
+                    break
+                submit(chunk)
+                if len(pending) >= window:
+                    yield from drain_one()
+            while pending:
+                yield from drain_one()
+        except BaseException:
+            for _, fut in pending:
+                if fut is not None:
+                    fut.cancel()
+            raise
+
+
+def ingest(
+    store: Store,
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    settings: Settings,
+    fmt: str | None = None,
+    workers: int | None = None,
+    on_error: Callable[[Failure], None] | None = None,
+    on_progress: Callable[[IngestReport], None] | None = None,
+) -> IngestReport:
+    """Read, parse, store and index everything under ``paths``; never stops at a bad input."""
+    expanded = list(expand_paths(paths))
+    report = IngestReport()
+    if not any(isinstance(p, Path) and is_archive(p) for p in expanded):
+        report.total = len(expanded)
+
+    def fail(f: Failure) -> None:
+        report.failures.append(f)
+        if on_error:
+            on_error(f)
+
+    batch: list[tuple[Cable, bytes]] = []
+    batch_locations: list[str] = []
+
+    def record(results: list[Added]) -> None:
+        report.outcomes.update(a.outcome for a in results)
+
+    def flush() -> None:
+        if not batch:
+            return
+        try:
+            record(store.add_cables(batch))
+        except IndexNotUpdated as e:
+            record(e.results)
+            if not report.index_stale:
+                report.index_stale = True
+                fail(Failure(str(settings.index_path), str(e)))
+        except StoreError:
+            # Something in the batch could not be stored: nothing of it was. Store cable by
+            # cable so the rest gets in and the failing one is named.
+            for (cable, raw), loc in zip(batch, batch_locations):
+                try:
+                    record([store.add_cable(cable, raw)])
+                except IndexNotUpdated as e:
+                    record(e.results)
+                    report.index_stale = True
+                except StoreError as e:
+                    fail(Failure(loc, f"{cable.ref_id}: not stored: {e}"))
+        batch.clear()
+        batch_locations.clear()
+
+    inputs = read_inputs(expanded, max_bytes=settings.max_input_bytes)
+    for inp, result in parse_inputs(inputs, fmt=fmt, workers=workers):
+        report.inputs += 1
+        if isinstance(result, Failure):
+            fail(result)
+        else:
+            assert isinstance(inp, RawInput)
+            report.cables += len(result)
+            for c in result:
+                batch.append((c, inp.data))
+                batch_locations.append(inp.location)
+            if len(batch) >= settings.batch_size:
+                flush()
+        if on_progress:
+            on_progress(report)
+    flush()
+    report.elapsed = time.perf_counter() - report.started
+    if on_progress:
+        on_progress(report)
+    return report
+
+
+__all__ = ["Failure", "IngestReport", "ingest", "parse_inputs", "parse_one", "default_workers"]

@@ -1,0 +1,231 @@
+"""The archive interface every backend implements (SQLite + tantivy now, PostgreSQL later).
+
+A *cable* is identified by its reference ID. Each input that held it is a *source* (also
+called a version): its raw bytes, form, location, sha256 and the record parsed from it. The
+fullest source (``Cable.fullness()``) is the cable's *current* record. Adding a source is
+idempotent: the key is (sha256 of the raw bytes, ref_id).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from ..record import Cable
+
+
+class Outcome(enum.Enum):
+    """What adding one (cable, raw bytes) pair did."""
+
+    NEW = "new"
+    """A cable not seen before; this source is its current record."""
+    UPDATED = "updated"
+    """A new source of a known cable, fuller than the current one: it is now current."""
+    VERSION = "version"
+    """A new source of a known cable, kept but not fuller than the current one."""
+    UNCHANGED = "unchanged"
+    """This (sha256, ref_id) was already stored: nothing changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    ref_id: str
+    outcome: Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSource:
+    """One stored version of a cable (raw bytes are fetched separately: ``get_raw``)."""
+
+    id: int
+    ref_id: str
+    sha256: str
+    form: str | None
+    location: str | None
+    size: int
+    added: str
+    """UTC time the source was first stored, ISO 8601."""
+    fullness: tuple[int, int, int]
+    current: bool
+    record: Cable
+
+    def to_dict(self, *, record: bool = False) -> dict[str, Any]:
+        d = {
+            "id": self.id,
+            "ref_id": self.ref_id,
+            "sha256": self.sha256,
+            "form": self.form,
+            "location": self.location,
+            "size": self.size,
+            "added": self.added,
+            "fullness": list(self.fullness),
+            "current": self.current,
+        }
+        if record:
+            d["record"] = self.record.to_dict()
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """Facet filters; all given ones must match (tags: every tag listed)."""
+
+    origin: str | None = None
+    classification: str | None = None
+    year: int | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    ref_id: str
+    subject: str | None
+    created: str | None
+    origin: str | None
+    classification: str | None
+    score: float
+    snippet: str
+    """Plain text of the best body fragment."""
+    highlights: tuple[tuple[int, int], ...] = ()
+    """(start, end) character offsets of matched terms within ``snippet``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ref_id": self.ref_id,
+            "subject": self.subject,
+            "created": self.created,
+            "origin": self.origin,
+            "classification": self.classification,
+            "score": self.score,
+            "snippet": self.snippet,
+            "highlights": [list(h) for h in self.highlights],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    cables: int
+    sources: int
+    raw_inputs: int
+    raw_bytes: int
+    by_classification: list[tuple[str | None, int]] = field(default_factory=list)
+    by_origin: list[tuple[str | None, int]] = field(default_factory=list)
+    by_year: list[tuple[int | None, int]] = field(default_factory=list)
+    by_form: list[tuple[str | None, int]] = field(default_factory=list)
+    indexed: int | None = None
+    """Documents in the search index (None when the backend has no separate index)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cables": self.cables,
+            "sources": self.sources,
+            "raw_inputs": self.raw_inputs,
+            "raw_bytes": self.raw_bytes,
+            "indexed": self.indexed,
+            "by_classification": dict(self.by_classification),
+            "by_origin": dict(self.by_origin),
+            "by_year": {str(k): v for k, v in self.by_year},
+            "by_form": dict(self.by_form),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """Result of ``Store.check``: the archive is consistent when ``ok``."""
+
+    integrity: list[str]
+    """Problems the database itself reports (empty when fine)."""
+    missing_from_index: list[str]
+    """Ref IDs stored but not searchable."""
+    extra_in_index: list[str]
+    """Ref IDs in the index that the store does not hold."""
+    duplicated_in_index: list[str]
+    stored: int
+    indexed: int
+
+    @property
+    def ok(self) -> bool:
+        return not (self.integrity or self.missing_from_index or self.extra_in_index or self.duplicated_in_index)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "stored": self.stored,
+            "indexed": self.indexed,
+            "integrity": self.integrity,
+            "missing_from_index": self.missing_from_index,
+            "extra_in_index": self.extra_in_index,
+            "duplicated_in_index": self.duplicated_in_index,
+        }
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A cable archive. Implementations must make each cable's write atomic."""
+
+    def add_cables(self, items: Iterable[tuple[Cable, bytes]]) -> list[Added]:
+        """Store each cable with the raw bytes of the input it was parsed from.
+
+        Each cable is stored whole or not at all; the search index is updated after the
+        records are committed. Raises ``StoreError`` (nothing of the failing cable stored).
+        """
+        ...
+
+    def add_cable(self, cable: Cable, raw: bytes) -> Added:
+        """``add_cables`` for one cable."""
+        ...
+
+    def get_cable(self, ref_id: str) -> Cable | None:
+        """The current (fullest) record of a cable, or None."""
+        ...
+
+    def get_sources(self, ref_id: str) -> list[StoredSource]:
+        """Every stored version of a cable, current one first."""
+        ...
+
+    def get_raw(self, sha256: str) -> bytes | None:
+        """The raw bytes of an input, verbatim, by their sha256."""
+        ...
+
+    def iter_cables(self) -> Iterator[Cable]:
+        """Every cable's current record, ordered by ref_id."""
+        ...
+
+    def ref_ids(self) -> set[str]:
+        ...
+
+    def stats(self) -> Stats:
+        ...
+
+    def search(self, query: str, filters: SearchFilters | None = None, *, limit: int = 20) -> list[Hit]:
+        """Best matches first. An empty query matches every cable the filters allow."""
+        ...
+
+    def reindex(self, progress: "ProgressCallback | None" = None) -> int:
+        """Rebuild the search index from the records; returns the number indexed."""
+        ...
+
+    def check(self) -> CheckReport:
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+class ProgressCallback(Protocol):
+    def __call__(self, done: int, total: int | None) -> None: ...
+
+
+__all__ = [
+    "Added",
+    "CheckReport",
+    "Hit",
+    "Outcome",
+    "ProgressCallback",
+    "SearchFilters",
+    "Stats",
+    "Store",
+    "StoredSource",
+]

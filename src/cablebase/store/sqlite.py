@@ -1,0 +1,454 @@
+"""The SQLite archive: raw inputs, every version of every cable, the current record.
+
+Tables::
+
+    raw_inputs(sha256 PK, size, data)          the bytes of each input, verbatim, once
+    sources(id PK, ref_id, sha256 -> raw_inputs, form, location, added,
+            complete, paragraphs, body_len,    Cable.fullness() of this version
+            record)                            the record parsed from it (JSON)
+            UNIQUE(sha256, ref_id)             re-adding the same bytes changes nothing
+    cables(ref_id PK, source_id -> sources,    the current (fullest) version
+           year, created, released, origin, classification, subject, partial, updated)
+    cable_tags(ref_id -> cables, tag)
+    cable_records (view)                       ref_id + the current record JSON
+
+One input file may hold many cables (a CSV dump), so raw bytes live in ``raw_inputs`` keyed
+by hash and each cable's version points at them. Every write is one transaction; the
+tantivy index is updated after the commit and can always be rebuilt from these tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..config import Settings
+from ..errors import StoreError
+from ..record import Cable
+from .base import Added, CheckReport, Hit, Outcome, ProgressCallback, SearchFilters, Stats, StoredSource
+from .index import SearchIndex, safe_year
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS raw_inputs (
+    sha256  TEXT PRIMARY KEY,
+    size    INTEGER NOT NULL,
+    data    BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sources (
+    id          INTEGER PRIMARY KEY,
+    ref_id      TEXT NOT NULL,
+    sha256      TEXT NOT NULL REFERENCES raw_inputs(sha256),
+    form        TEXT,
+    location    TEXT,
+    added       TEXT NOT NULL,
+    complete    INTEGER NOT NULL,
+    paragraphs  INTEGER NOT NULL,
+    body_len    INTEGER NOT NULL,
+    record      TEXT NOT NULL,
+    UNIQUE (sha256, ref_id)
+);
+CREATE INDEX IF NOT EXISTS sources_ref_id ON sources(ref_id);
+CREATE TABLE IF NOT EXISTS cables (
+    ref_id          TEXT PRIMARY KEY,
+    source_id       INTEGER NOT NULL REFERENCES sources(id),
+    year            INTEGER,
+    created         TEXT,
+    released        TEXT,
+    origin          TEXT,
+    classification  TEXT,
+    subject         TEXT,
+    partial         INTEGER NOT NULL DEFAULT 0,
+    updated         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cables_year ON cables(year);
+CREATE INDEX IF NOT EXISTS cables_origin ON cables(origin);
+CREATE INDEX IF NOT EXISTS cables_classification ON cables(classification);
+CREATE TABLE IF NOT EXISTS cable_tags (
+    ref_id  TEXT NOT NULL REFERENCES cables(ref_id) ON DELETE CASCADE,
+    tag     TEXT NOT NULL,
+    PRIMARY KEY (ref_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS cable_tags_tag ON cable_tags(tag);
+CREATE VIEW IF NOT EXISTS cable_records AS
+    SELECT c.ref_id AS ref_id, s.record AS record FROM cables c JOIN sources s ON s.id = c.source_id;
+"""
+
+_CURRENT_SQL = """
+SELECT c.ref_id, c.source_id, s.complete, s.paragraphs, s.body_len
+FROM cables c JOIN sources s ON s.id = c.source_id WHERE c.ref_id IN ({})
+"""
+
+_CHUNK = 500  # host parameters per IN (...) list
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _chunks(seq: list[Any], n: int = _CHUNK) -> Iterator[list[Any]]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+class IndexNotUpdated(StoreError):
+    """The records were stored and committed, but the search index could not be updated.
+
+    The archive is consistent; search is stale until ``reindex``. ``results`` says what
+    the committed write did.
+    """
+
+    def __init__(self, message: str, results: list[Added]):
+        super().__init__(message)
+        self.results = results
+
+
+@dataclass(slots=True)
+class _Item:
+    cable: Cable
+    sha: str
+    raw: bytes
+    fullness: tuple[int, int, int]
+    record: str
+
+
+class SQLiteStore:
+    """The embedded archive: SQLite records plus a tantivy index beside them.
+
+    ``SQLiteStore(settings)`` opens (``create=True``: creates) the archive in
+    ``settings.db_dir``. Use as a context manager or call ``close()``.
+    """
+
+    def __init__(self, settings: Settings, *, create: bool = True):
+        self.settings = settings
+        path = settings.sqlite_path
+        if not path.exists():
+            if not create:
+                raise StoreError(f"no archive at {settings.db_dir} (nothing ingested yet; see `cablebase ingest`)")
+            try:
+                settings.db_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise StoreError(f"cannot create archive directory {settings.db_dir}: {e.strerror or e}") from None
+        try:
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=settings.busy_timeout_ms / 1000)
+            self.db.execute(f"PRAGMA busy_timeout = {int(settings.busy_timeout_ms)}")
+            mode = self.db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise StoreError(f"{path}: cannot switch to WAL mode (got {mode})")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{path}: cannot open archive: {e}") from None
+        self.index = SearchIndex(settings.index_path, heap_size=settings.index_heap_bytes)
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.settings.sqlite_path}: archive schema v{version} is newer than this cablebase (v{SCHEMA_VERSION})")
+        with self._tx():
+            for stmt in SCHEMA.split(";"):
+                if stmt.strip():
+                    self.db.execute(stmt)
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _tx(self) -> "_Transaction":
+        return _Transaction(self.db)
+
+    def close(self) -> None:
+        try:
+            self.index.close()
+        finally:
+            self.db.close()
+
+    def __enter__(self) -> "SQLiteStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------
+    def add_cable(self, cable: Cable, raw: bytes) -> Added:
+        return self.add_cables([(cable, raw)])[0]
+
+    def add_cables(self, items: Iterable[tuple[Cable, bytes]]) -> list[Added]:
+        """Store cables with their raw input bytes in one transaction, then index them.
+
+        Raises ``StoreError`` before writing if a cable has no ref_id; on a database error
+        nothing of the batch is stored. Raises ``IndexNotUpdated`` if the records were
+        committed but the index update failed.
+        """
+        prepared = self._prepare(items)
+        if not prepared:
+            return []
+        try:
+            with self._tx():
+                results, changed = self._write(prepared)
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot store {_describe(prepared)}: {e}") from None
+        if changed:
+            try:
+                self.index.upsert(changed)
+                self.index.commit()
+            except (ValueError, OSError, RuntimeError) as e:
+                try:
+                    self.index.rollback()
+                except Exception:  # noqa: BLE001 - already reporting the first failure
+                    pass
+                raise IndexNotUpdated(
+                    f"stored {_describe(prepared)} but the search index was not updated ({e}); run `cablebase reindex`",
+                    results,
+                ) from None
+        return results
+
+    def _prepare(self, items: Iterable[tuple[Cable, bytes]]) -> list[_Item]:
+        out: list[_Item] = []
+        shas: dict[int, str] = {}
+        for cable, raw in items:
+            if not cable.ref_id:
+                loc = cable.source.location if cable.source else None
+                raise StoreError(f"{loc or 'input'}: cable has no reference ID; not stored")
+            if not isinstance(raw, (bytes, bytearray, memoryview)):
+                raise TypeError(f"raw must be bytes, not {type(raw).__name__}")
+            sha = shas.get(id(raw))
+            if sha is None:
+                sha = shas[id(raw)] = hashlib.sha256(raw).hexdigest()
+            if cable.source is not None and cable.source.sha256 and cable.source.sha256 != sha:
+                raise StoreError(f"{cable.ref_id}: the raw bytes given are not those the cable was parsed from")
+            record = orjson.dumps(cable).decode("utf-8")  # dataclasses natively: == to_dict(), 4x faster
+            out.append(_Item(cable, sha, bytes(raw), cable.fullness(), record))
+        return out
+
+    def _write(self, items: list[_Item]) -> tuple[list[Added], list[Cable]]:
+        db = self.db
+        shas = list({it.sha for it in items})
+        known_raw: set[str] = set()
+        known_src: set[tuple[str, str]] = set()
+        for ch in _chunks(shas):
+            marks = ",".join("?" * len(ch))
+            known_raw.update(r[0] for r in db.execute(f"SELECT sha256 FROM raw_inputs WHERE sha256 IN ({marks})", ch))
+            known_src.update(db.execute(f"SELECT sha256, ref_id FROM sources WHERE sha256 IN ({marks})", ch))
+        new_raw: dict[str, bytes] = {}
+        for it in items:
+            if it.sha not in known_raw and it.sha not in new_raw:
+                new_raw[it.sha] = it.raw
+        if new_raw:
+            db.executemany(
+                "INSERT INTO raw_inputs (sha256, size, data) VALUES (?, ?, ?)",
+                ((sha, len(raw), raw) for sha, raw in new_raw.items()),
+            )
+        refs = list({it.cable.ref_id for it in items})
+        current: dict[str, tuple[int, tuple[int, int, int]]] = {}
+        for ch in _chunks(refs):
+            for ref, sid, a, b, c in db.execute(_CURRENT_SQL.format(",".join("?" * len(ch))), ch):
+                current[ref] = (sid, (a, b, c))
+        in_db = set(current)
+        now = _now()
+        results: list[Added] = []
+        changed: dict[str, tuple[int, Cable, bool]] = {}
+        for it in items:
+            ref = it.cable.ref_id
+            assert ref is not None
+            key = (it.sha, ref)
+            if key in known_src:
+                results.append(Added(ref, Outcome.UNCHANGED))
+                continue
+            known_src.add(key)
+            src = it.cable.source
+            cur = db.execute(
+                "INSERT INTO sources (ref_id, sha256, form, location, added, complete, paragraphs, body_len, record)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (ref, it.sha, src.form if src else None, src.location if src else None, now, *it.fullness, it.record),
+            )
+            sid = cur.lastrowid
+            assert sid is not None
+            old = current.get(ref)
+            if old is None:
+                outcome = Outcome.NEW
+            elif it.fullness > old[1]:
+                outcome = Outcome.UPDATED
+            else:
+                results.append(Added(ref, Outcome.VERSION))
+                continue
+            existed = ref in in_db
+            current[ref] = (sid, it.fullness)
+            changed[ref] = (sid, it.cable, existed)
+            results.append(Added(ref, outcome))
+        for ref, (sid, c, existed) in changed.items():
+            row = (sid, safe_year(c), c.created, c.released, c.origin, c.classification, c.subject, int(c.partial), now, ref)
+            if existed:
+                db.execute(
+                    "UPDATE cables SET source_id=?, year=?, created=?, released=?, origin=?, classification=?,"
+                    " subject=?, partial=?, updated=? WHERE ref_id=?",
+                    row,
+                )
+                db.execute("DELETE FROM cable_tags WHERE ref_id = ?", (ref,))
+            else:
+                db.execute(
+                    "INSERT INTO cables (source_id, year, created, released, origin, classification, subject,"
+                    " partial, updated, ref_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+            tags = list(dict.fromkeys(t for t in c.tags if t))
+            if tags:
+                db.executemany("INSERT INTO cable_tags (ref_id, tag) VALUES (?, ?)", ((ref, t) for t in tags))
+        return results, [c for _, c, _ in changed.values()]
+
+    # -- reading -------------------------------------------------------------------------
+    def _resolve(self, ref_id: str) -> str | None:
+        for cand in dict.fromkeys((ref_id.strip(), ref_id.strip().upper())):
+            if self.db.execute("SELECT 1 FROM cables WHERE ref_id = ?", (cand,)).fetchone():
+                return cand
+        return None
+
+    def get_cable(self, ref_id: str) -> Cable | None:
+        ref = self._resolve(ref_id)
+        if ref is None:
+            return None
+        row = self.db.execute("SELECT record FROM cable_records WHERE ref_id = ?", (ref,)).fetchone()
+        return Cable.from_dict(orjson.loads(row[0])) if row else None
+
+    def get_sources(self, ref_id: str) -> list[StoredSource]:
+        ref = self._resolve(ref_id)
+        if ref is None:
+            return []
+        rows = self.db.execute(
+            "SELECT s.id, s.ref_id, s.sha256, s.form, s.location, r.size, s.added, s.complete, s.paragraphs,"
+            " s.body_len, s.id = c.source_id, s.record"
+            " FROM sources s JOIN raw_inputs r ON r.sha256 = s.sha256 JOIN cables c ON c.ref_id = s.ref_id"
+            " WHERE s.ref_id = ? ORDER BY s.id = c.source_id DESC, s.id",
+            (ref,),
+        )
+        return [
+            StoredSource(
+                id=r[0], ref_id=r[1], sha256=r[2], form=r[3], location=r[4], size=r[5], added=r[6],
+                fullness=(r[7], r[8], r[9]), current=bool(r[10]), record=Cable.from_dict(orjson.loads(r[11])),
+            )
+            for r in rows
+        ]
+
+    def get_raw(self, sha256: str) -> bytes | None:
+        row = self.db.execute("SELECT data FROM raw_inputs WHERE sha256 = ?", (sha256,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def iter_cables(self) -> Iterator[Cable]:
+        cur = self.db.execute("SELECT record FROM cable_records ORDER BY ref_id")
+        for (rec,) in cur:
+            yield Cable.from_dict(orjson.loads(rec))
+
+    def ref_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT ref_id FROM cables")}
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM cables").fetchone()[0]
+
+    def stats(self) -> Stats:
+        db = self.db
+
+        def grouped(col: str, table: str = "cables") -> list[tuple[Any, int]]:
+            return [tuple(r) for r in db.execute(f"SELECT {col}, count(*) AS n FROM {table} GROUP BY {col} ORDER BY n DESC, {col}")]  # type: ignore[misc]
+
+        raw = db.execute("SELECT count(*), coalesce(sum(size), 0) FROM raw_inputs").fetchone()
+        try:
+            indexed: int | None = self.index.num_docs
+        except StoreError:
+            indexed = None
+        return Stats(
+            cables=self.count(),
+            sources=db.execute("SELECT count(*) FROM sources").fetchone()[0],
+            raw_inputs=raw[0],
+            raw_bytes=raw[1],
+            by_classification=grouped("classification"),
+            by_origin=grouped("origin"),
+            by_year=[tuple(r) for r in db.execute("SELECT year, count(*) FROM cables GROUP BY year ORDER BY year")],  # type: ignore[misc]
+            by_form=grouped("form", "sources"),
+            indexed=indexed,
+        )
+
+    def search(self, query: str, filters: SearchFilters | None = None, *, limit: int = 20) -> list[Hit]:
+        return self.index.search(query, filters, limit=limit)
+
+    # -- maintenance ---------------------------------------------------------------------
+    def reindex(self, progress: ProgressCallback | None = None, *, commit_every: int = 20_000) -> int:
+        """Rebuild the search index from the records (the old index is discarded first)."""
+        total = self.count()
+        self.index.recreate()
+        n = 0
+        batch: list[Cable] = []
+        try:
+            for cable in self.iter_cables():
+                batch.append(cable)
+                if len(batch) >= 1000:
+                    n += self.index.upsert(batch)
+                    batch.clear()
+                    if n % commit_every < 1000:
+                        self.index.commit()
+                    if progress:
+                        progress(n, total)
+            n += self.index.upsert(batch)
+            self.index.commit()
+        except (ValueError, OSError, RuntimeError) as e:
+            raise StoreError(f"reindex failed after {n} cables: {e}") from None
+        if progress:
+            progress(n, total)
+        return n
+
+    def check(self, *, quick: bool = False) -> CheckReport:
+        """Compare the records with the index and ask SQLite to verify itself."""
+        problems = [
+            r[0] for r in self.db.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check") if r[0] != "ok"
+        ]
+        problems += [f"foreign key violation in {r[0]} (rowid {r[1]}) -> {r[2]}" for r in self.db.execute("PRAGMA foreign_key_check")]
+        stored = self.ref_ids()
+        try:
+            in_index = self.index.ref_ids()
+        except StoreError as e:
+            problems.append(str(e))
+            in_index = []
+        seen: set[str] = set()
+        dupes: set[str] = set()
+        for r in in_index:
+            (dupes if r in seen else seen).add(r)
+        return CheckReport(
+            integrity=problems,
+            missing_from_index=sorted(stored - seen),
+            extra_in_index=sorted(seen - stored),
+            duplicated_in_index=sorted(dupes),
+            stored=len(stored),
+            indexed=len(in_index),
+        )
+
+
+def _describe(items: list[_Item]) -> str:
+    refs = list(dict.fromkeys(it.cable.ref_id for it in items))
+    if len(refs) == 1:
+        return f"cable {refs[0]}"
+    return f"{len(refs)} cables ({refs[0]} … {refs[-1]})"
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on any exception."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is None:
+            self.db.execute("COMMIT")
+        elif self.db.in_transaction:
+            self.db.execute("ROLLBACK")
