@@ -655,6 +655,7 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
                 break
     c.summary = sums[0] if sums else None
     c.comments = _find_blocks(full, low, "comment")
+
     return c
 
 
