@@ -1,0 +1,432 @@
+"""The ``cablebase`` command line: thin wrappers over parse, pipeline and store.
+
+Every archive command takes ``--db PATH`` (or ``$CABLEBASE_DB``): a directory holding
+``cablebase.sqlite`` and ``index/``. Errors go to stderr, one line each, naming the input
+and what is wrong; the exit code is 1 when anything failed.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import orjson
+import typer
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from . import __version__, cli_feeds
+from .config import DB_ENV, MAX_INPUT_BYTES, Settings
+from .errors import CablebaseError
+from .parse import FORMATS
+from .pipeline import Failure, IngestReport, ingest, parse_inputs
+from .record import Cable
+from .sources.files import iter_inputs
+from .store import SearchFilters, SQLiteStore, open_store
+from .store.base import Outcome, StoredSource
+
+app = typer.Typer(
+    name="cablebase",
+    help="Diplomatic cables: parse, ingest, search and show them from a local archive.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(cli_feeds.channel_app, name="channel")
+app.add_typer(cli_feeds.feed_app, name="feed")
+if hasattr(cli_feeds, "register"):
+    cli_feeds.register(app)
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+DbOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--db",
+        envvar=DB_ENV,
+        help=f"Archive directory (cablebase.sqlite + index/). Default: ${DB_ENV}, else the user data dir.",
+        show_default=False,
+    ),
+]
+FormatOpt = Annotated[
+    Optional[str],
+    typer.Option("--format", "-f", help=f"Input form, instead of detecting it: {', '.join(FORMATS)}."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+MaxBytesOpt = Annotated[
+    int, typer.Option("--max-bytes", help="Refuse (unread) any input larger than this many bytes.", min=1)
+]
+PathsArg = Annotated[list[Path], typer.Argument(help="Files, directories or tar archives.", show_default=False)]
+
+
+def error_line(message: str) -> None:
+    """One line on stderr (never wrapped, so each failure stays greppable)."""
+    err.print(Text("error: ", style="bold red") + Text(" ".join(message.split())), soft_wrap=True)
+
+
+def print_failure(f: Failure) -> None:
+    error_line(str(f))
+
+
+def _json_line(obj: object) -> None:
+    sys.stdout.write(orjson.dumps(obj).decode("utf-8") + "\n")
+
+
+def _check_format(fmt: str | None) -> None:
+    if fmt is not None and fmt not in FORMATS:
+        raise typer.BadParameter(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}", param_hint="--format")
+
+
+@contextmanager
+def _store(db: Path | None, *, create: bool = False, **overrides: object) -> Iterator[SQLiteStore]:
+    try:
+        settings = Settings.load(db, **overrides)
+        st = open_store(settings, create=create)
+    except (CablebaseError, ValueError) as e:
+        error_line(str(e))
+        raise typer.Exit(1) from None
+    try:
+        yield st
+    except CablebaseError as e:
+        error_line(str(e))
+        raise typer.Exit(1) from None
+    finally:
+        st.close()
+
+
+# -- progress -------------------------------------------------------------------------------
+class _CountColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        total = f"/{int(task.total)}" if task.total is not None else ""
+        return Text(f"{int(task.completed)}{total} {task.fields.get('unit', '')}", style="progress.download")
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        elapsed = task.finished_time if task.finished else task.elapsed
+        n = task.fields.get("cables", task.completed)
+        rate = n / elapsed if elapsed else 0.0
+        return Text(f"{rate:,.0f} cables/s", style="progress.data.speed")
+
+
+class _ErrorsColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        n = task.fields.get("errors", 0)
+        return Text(f"{n} error{'s' if n != 1 else ''}", style="bold red" if n else "dim")
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        _CountColumn(),
+        _RateColumn(),
+        _ErrorsColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    )
+
+
+# -- commands -------------------------------------------------------------------------------
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"cablebase {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Diplomatic cables: parse, ingest, search and show them from a local archive."""
+
+
+@app.command("parse")
+def parse_cmd(
+    paths: PathsArg,
+    as_json: JsonOpt = False,
+    fmt: FormatOpt = None,
+    max_bytes: MaxBytesOpt = MAX_INPUT_BYTES,
+) -> None:
+    """Parse inputs and print the records (no archive involved)."""
+    _check_format(fmt)
+    failed = 0
+    table = Table(box=None)
+    table.add_column("ref_id", no_wrap=True, min_width=12, style="cyan")
+    table.add_column("created", no_wrap=True)
+    table.add_column("classification")
+    table.add_column("origin")
+    table.add_column("¶", justify="right")
+    table.add_column("subject", ratio=1)
+    for inp, result in parse_inputs(iter_inputs(paths, max_bytes=max_bytes), fmt=fmt, workers=1):
+        if isinstance(result, Failure):
+            failed += 1
+            print_failure(result)
+            continue
+        for c in result:
+            if as_json:
+                _json_line(c.to_dict())
+            else:
+                table.add_row(
+                    c.ref_id or "?", (c.created or "")[:10], c.classification or "", c.origin or "",
+                    str(len(c.paragraphs)), escape(c.subject or ""),
+                )
+    if not as_json and table.row_count:
+        out.print(table)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("ingest")
+def ingest_cmd(
+    paths: PathsArg,
+    fmt: FormatOpt = None,
+    db: DbOpt = None,
+    max_bytes: MaxBytesOpt = MAX_INPUT_BYTES,
+    workers: Annotated[
+        int, typer.Option("--workers", "-j", help="Parser processes (0: one per CPU when worth it).", min=0)
+    ] = 0,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Cables per transaction.", min=1)] = 256,
+) -> None:
+    """Parse inputs and store them (raw bytes + records) in the archive, indexed for search."""
+    _check_format(fmt)
+    with _store(db, create=True, max_input_bytes=max_bytes, batch_size=batch_size) as st, _progress() as progress:
+        task = progress.add_task("ingest", total=None, unit="inputs", cables=0, errors=0)
+
+        def on_progress(r: IngestReport) -> None:
+            progress.update(task, total=r.total, completed=r.inputs, cables=r.cables, errors=len(r.failures))
+
+        report = ingest(
+            st, paths, settings=st.settings, fmt=fmt, workers=workers or None,
+            on_error=print_failure, on_progress=on_progress,
+        )
+    _print_ingest_summary(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _print_ingest_summary(r: IngestReport) -> None:
+    o = r.outcomes
+    parts = [
+        f"{o[Outcome.NEW]} new",
+        f"{o[Outcome.UPDATED]} updated",
+        f"{o[Outcome.VERSION]} other versions",
+        f"{o[Outcome.UNCHANGED]} unchanged",
+    ]
+    failed = f"[bold red]{len(r.failures)} failed[/]" if r.failures else "0 failed"
+    err.print(
+        f"{r.inputs} inputs, {r.cables} cables: {', '.join(parts)}; {failed}"
+        f" in {r.elapsed:.1f} s ({r.rate:,.0f} cables/s)",
+        soft_wrap=True,
+    )
+    if r.index_stale:
+        err.print("[yellow]search index is behind the records: run `cablebase reindex`[/]")
+
+
+@app.command("show")
+def show_cmd(
+    ref_id: Annotated[str, typer.Argument(help="Reference ID, e.g. 09ANKARA1561.")],
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+) -> None:
+    """Show one cable: metadata, paragraphs, and the sources it was found in."""
+    with _store(db) as st:
+        cable = st.get_cable(ref_id)
+        if cable is None:
+            error_line(f"{ref_id}: no such cable in {st.settings.db_dir}")
+            raise typer.Exit(1)
+        sources = st.get_sources(cable.ref_id or ref_id)
+    if as_json:
+        _json_line({"record": cable.to_dict(), "sources": [s.to_dict() for s in sources]})
+        return
+    out.print(render_cable(cable, sources))
+
+
+def render_cable(c: Cable, sources: list[StoredSource]) -> Group:
+    meta = Table.grid(padding=(0, 2))
+    meta.add_column(style="bold cyan", no_wrap=True)
+    meta.add_column()
+    rows: list[tuple[str, str | None]] = [
+        ("Reference ID", c.ref_id),
+        ("Subject", c.subject),
+        ("Created", c.created),
+        ("Released", c.released),
+        ("Classification", c.classification),
+        ("Origin", c.origin),
+        ("Precedence", c.precedence),
+        ("DTG", c.dtg),
+        ("To", ", ".join(c.to)),
+        ("Info", ", ".join(c.info)),
+        ("Tags", " ".join(c.tags)),
+        ("References", "; ".join(r.ref_id or r.raw for r in c.references)),
+        ("Classified by", c.classified_by),
+        ("Declassify", c.decl),
+        ("Signed", c.signer),
+        ("Partial", "yes: a partial extract" if c.partial else None),
+    ]
+    for k, v in rows:
+        if v:
+            meta.add_row(k, escape(v))
+    parts: list[object] = [Panel(meta, title=escape(c.ref_id or "cable"), title_align="left")]
+    if c.summary:
+        parts.append(Panel(escape(c.summary), title="Summary", title_align="left", border_style="dim"))
+    if c.paragraphs:
+        heading = None
+        for p in c.paragraphs:
+            if p.heading and p.heading != heading:
+                heading = p.heading
+                parts.append(Rule(escape(heading), align="left", style="dim"))
+            line = Text()
+            if p.number is not None:
+                line.append(f"¶{p.number}. ", style="bold")
+            if p.marking:
+                line.append(f"({p.marking}) ", style="bold magenta")
+            line.append(p.text)
+            parts.append(line)
+            parts.append(Text())
+    elif c.body:
+        parts.append(Text(c.body))
+    if sources:
+        t = Table("", "form", "location", "size", "added", "sha256", title="Sources", title_justify="left", box=None)
+        for s in sources:
+            t.add_row("*" if s.current else "", s.form or "", escape(s.location or ""), f"{s.size:,}", s.added, s.sha256[:12])
+        parts.append(t)
+    return Group(*parts)  # type: ignore[arg-type]
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[str, typer.Argument(help="Full-text query (tantivy syntax: words, \"phrases\", AND/OR, -not, field:term). '' or * for all.")],
+    origin: Annotated[Optional[str], typer.Option(help="Only cables from this origin, e.g. 'Embassy Paris'.")] = None,
+    tag: Annotated[Optional[list[str]], typer.Option("--tag", help="Only cables with this TAG (repeat for several).")] = None,
+    classification: Annotated[Optional[str], typer.Option(help="Only cables with this classification, e.g. SECRET//NOFORN.")] = None,
+    year: Annotated[Optional[int], typer.Option(help="Only cables created in this year.")] = None,
+    limit: Annotated[int, typer.Option(help="Most results to show.", min=1)] = 20,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+) -> None:
+    """Full-text search (BM25), optionally filtered by origin, tag, classification, year."""
+    filters = SearchFilters(origin=origin, classification=classification, year=year, tags=tuple(tag or ()))
+    with _store(db) as st:
+        hits = st.search(query, filters, limit=limit)
+    if as_json:
+        for h in hits:
+            _json_line(h.to_dict())
+        return
+    if not hits:
+        err.print("no matches")
+        return
+    for i, h in enumerate(hits, 1):
+        title = Text(f"{i:>2}. ", style="dim") + Text(h.ref_id, style="bold cyan") + Text("  ") + Text(h.subject or "", style="bold")
+        meta = Text(
+            "    " + "  ·  ".join(x for x in (h.created, h.origin, h.classification, f"score {h.score:.2f}") if x),
+            style="dim",
+        )
+        snip = Text(h.snippet)
+        for a, b in h.highlights:
+            snip.stylize("bold yellow", a, b)
+        out.print(title)
+        out.print(meta)
+        out.print(Padding(snip, (0, 0, 0, 4)))
+        out.print()
+
+
+@app.command("stats")
+def stats_cmd(as_json: JsonOpt = False, db: DbOpt = None, top: Annotated[int, typer.Option(help="Rows per table.")] = 15) -> None:
+    """Counts: cables and sources, by classification, origin, year and source form."""
+    with _store(db) as st:
+        s = st.stats()
+    if as_json:
+        _json_line(s.to_dict())
+        return
+    out.print(
+        f"[bold]{s.cables:,}[/] cables, {s.sources:,} sources from {s.raw_inputs:,} raw inputs "
+        f"({s.raw_bytes / 2**20:,.1f} MiB); {s.indexed if s.indexed is not None else '?'} indexed"
+    )
+    for title, rows in (
+        ("classification", s.by_classification),
+        ("origin", s.by_origin),
+        ("year", s.by_year),
+        ("source form", s.by_form),
+    ):
+        t = Table(title, "cables" if title != "source form" else "sources", title=f"by {title}", title_justify="left")
+        shown = rows if title == "year" else rows[:top]
+        for k, n in shown:
+            t.add_row(escape(str(k)) if k is not None else "[dim](none)[/]", f"{n:,}")
+        if len(rows) > len(shown):
+            t.add_row(f"[dim]… {len(rows) - len(shown)} more[/]", "")
+        out.print(t)
+
+
+@app.command("reindex")
+def reindex_cmd(db: DbOpt = None) -> None:
+    """Rebuild the search index from the records in SQLite."""
+    with _store(db) as st, _progress() as progress:
+        task = progress.add_task("reindex", total=None, unit="cables", errors=0)
+
+        def on_progress(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total, cables=done)
+
+        n = st.reindex(on_progress)
+    err.print(f"indexed {n:,} cables")
+
+
+@app.command("check")
+def check_cmd(
+    as_json: JsonOpt = False,
+    quick: Annotated[bool, typer.Option(help="PRAGMA quick_check instead of the full integrity_check.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Verify the archive: SQLite integrity, and that the index holds exactly the stored cables."""
+    with _store(db) as st:
+        r = st.check(quick=quick)
+    if as_json:
+        _json_line(r.to_dict())
+    else:
+        out.print(f"{r.stored:,} cables stored, {r.indexed:,} index documents")
+        for p in r.integrity:
+            error_line(f"database: {p}")
+
+        def show(label: str, refs: list[str]) -> None:
+            if refs:
+                more = f" … (+{len(refs) - 10})" if len(refs) > 10 else ""
+                error_line(f"{len(refs)} {label}: {' '.join(refs[:10])}{more}")
+
+        show("stored but not in the index", r.missing_from_index)
+        show("in the index but not stored", r.extra_in_index)
+        show("indexed more than once", r.duplicated_in_index)
+        if r.ok:
+            out.print("[green]ok[/]")
+        elif not r.integrity:
+            err.print("run `cablebase reindex` to rebuild the index from the records")
+    if not r.ok:
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
