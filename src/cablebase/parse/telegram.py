@@ -96,6 +96,10 @@ def classification_line(line: str) -> tuple[str, str, str | None, str | None] | 
     s = line.strip()
     if not s or len(s) > 120:
         return None
+    u = s.upper()
+    if "CLAS" not in u and "ECRET" not in u and "E C R E T" not in u and "ONFIDENTIAL" not in u \
+            and "N F I D E N" not in u:
+        return None
     trail = ""
     t = _TRAILING_CAVEATS.search(s)
     if t and t.start() > 0:
@@ -309,6 +313,14 @@ def _classification_with_caveats(cls: str, caveat_text: str) -> str:
     if re.search(r"NOFORN|NOT RELEASABLE TO FOREIGN", up):
         return cls + "//NOFORN"
     return cls
+
+
+_EO_RE = re.compile(r"^(?:E\.\s?O\.?|EO)\s*(\d{4,5})?\s*:?\s*(.*)$", re.I)
+_DECL_RE = re.compile(r"DECL\s*:?\s*(.*)$", re.I)
+_TAGS_RE = re.compile(r"^TAGS\b\s*:?", re.I)
+_SUBJ_RE = re.compile(r"^SUBJ(?:ECT)?\s*:\s*", re.I)
+_REF_RE = re.compile(r"^REFS?(?:TEL)?\s*:\s*", re.I)
+_CLBY_RE = re.compile(r"^CLASSIFIED\s+BY\b\s*:?\s*", re.I)
 
 
 def _clean_body_lines(lines: list[str]) -> tuple[list[str], bool]:
@@ -539,30 +551,30 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
                     cur = None
             i += 1
             continue
-        m = re.match(r"^(?:E\.\s?O\.?|EO)\s*(\d{4,5})?\s*:?\s*(.*)$", s, re.I)
+        m = _EO_RE.match(s)
         if m and (up.startswith("E.O") or up.startswith("EO ")):
-            dm = re.search(r"DECL\s*:?\s*(.*)$", m.group(2), re.I)
+            dm = _DECL_RE.search(m.group(2))
             c.decl = (dm.group(1).strip() if dm else m.group(2).strip()) or None
             cur = "EO"
             i += 1
             continue
-        if re.match(r"^TAGS\b\s*:?", up):
-            tags_lines.append(re.sub(r"^TAGS\b\s*:?", "", s, flags=re.I))
+        if up.startswith("TAGS") and _TAGS_RE.match(up):
+            tags_lines.append(_TAGS_RE.sub("", s))
             cur = "TAGS"
             i += 1
             continue
-        if re.match(r"^SUBJ(?:ECT)?\s*:", up):
-            subject_lines.append(re.sub(r"^SUBJ(?:ECT)?\s*:\s*", "", s, flags=re.I))
+        if up.startswith("SUBJ") and _SUBJ_RE.match(up):
+            subject_lines.append(_SUBJ_RE.sub("", s))
             cur = "SUBJECT"
             i += 1
             continue
-        if re.match(r"^REFS?(?:TEL)?\s*:", up):
-            ref_lines.append(re.sub(r"^REFS?(?:TEL)?\s*:\s*", "", s, flags=re.I))
+        if up.startswith("REF") and _REF_RE.match(up):
+            ref_lines.append(_REF_RE.sub("", s))
             cur = "REF"
             i += 1
             continue
-        if re.match(r"^CLASSIFIED\s+BY\b", up):
-            clby_lines.append(re.sub(r"^CLASSIFIED\s+BY\s*:?\s*", "", s, flags=re.I))
+        if up.startswith("CLASSIFIED") and _CLBY_RE.match(up):
+            clby_lines.append(_CLBY_RE.sub("", s))
             cur = "CLBY"
             i += 1
             continue
