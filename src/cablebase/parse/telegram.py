@@ -142,6 +142,9 @@ def parse_dtg(line: str) -> tuple[str | None, str | None, str] | None:
     return PRECEDENCE.get(prec[0]), iso, line.strip()
 
 
+_ROUTING_TAIL = re.compile(r"\s+(IMMEDIATE|PRIORITY|ROUTINE|FLASH|NIACT IMMEDIATE)?\s*\d*\s*$")
+
+
 def _split_routing(lst: list[str]) -> list[str]:
     """Addressees from TO/INFO lines: ``RUEHC/SECSTATE WASHDC 5560`` → ``SECSTATE WASHDC``."""
     out = []
@@ -151,7 +154,7 @@ def _split_routing(lst: list[str]) -> list[str]:
             continue
         if "/" in item.split(" ", 1)[0]:
             item = item.split("/", 1)[1]
-        item = re.sub(r"\s+(IMMEDIATE|PRIORITY|ROUTINE|FLASH|NIACT IMMEDIATE)?\s*\d*\s*$", "", item).strip()
+        item = _ROUTING_TAIL.sub("", item).strip()
         if item:
             out.append(item)
     return out
@@ -297,6 +300,8 @@ def _read_header(lines: list[str], h: _Header) -> None:
 def _norm_marking(mark: str | None) -> str | None:
     if not mark:
         return None
+    if " " not in mark and "-" not in mark:
+        return mark.upper()
     m = " ".join(mark.upper().split())
     m = re.sub(r"\s*-\s*ENTIRE TEXT.*$", "", m)
     m = m.replace(" ", "")
@@ -324,24 +329,30 @@ _CLBY_RE = re.compile(r"^CLASSIFIED\s+BY\b\s*:?\s*", re.I)
 
 
 def _clean_body_lines(lines: list[str]) -> tuple[list[str], bool]:
-    out = []
-    sipdis = False
-    for ln in lines:
-        has_sipdis = "IPDIS" in ln or "ipdis" in ln
-        if has_sipdis and SIPDIS_LINE_RE.match(ln):
-            sipdis = True
-            continue
-        if (" OF " in ln or " of " in ln) and PAGE_BREAK_RE.match(ln) or ("PAGE" in ln[:8] and PAGE_LINE_RE.match(ln)):
-            continue
-        if has_sipdis and "SIPDIS" in ln:
-            sipdis = True
-            ln = re.sub(r"\s*\bSIPDIS\b", "", ln)
+    """Drop SIPDIS and page-break debris; strip trailing blanks. Per-line work only where needed."""
+    text = "\n".join(lines)
+    out = [ln.rstrip() for ln in lines]
+    sipdis = "IPDIS" in text or "ipdis" in text
+    pages = " OF 0" in text or " of 0" in text or "PAGE " in text or "page " in text
+    if not (sipdis or pages):
+        return out, False
+    kept = []
+    for ln in out:
+        if sipdis and ("IPDIS" in ln or "ipdis" in ln):
+            if SIPDIS_LINE_RE.match(ln):
+                continue
+            ln = _SIPDIS_INLINE.sub("", ln)
             if not ln.strip():
                 continue
-        out.append(ln.rstrip())
-    return out, sipdis
+        if pages:
+            tail = ln[-6:-3]
+            if (tail == "OF " or tail == "of ") and PAGE_BREAK_RE.match(ln) or ("PAGE" in ln[:8] and PAGE_LINE_RE.match(ln)):
+                continue
+        kept.append(ln)
+    return kept, sipdis
 
 
+_SIPDIS_INLINE = re.compile(r"\s*\bSIPDIS\b", re.I)
 _RUN_TOGETHER = re.compile(r"(?<=\S)\s+(?=(?:TAGS|SUBJECT|SUBJ|REFS?|REFTEL|E\.O\.|Classified By|CLASSIFIED BY)\s*:)")
 
 
@@ -534,7 +545,7 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
         ln = body_lines[i]
         s = ln.strip()
         up = s.upper()
-        if PARA_RE.match(ln) and not up.startswith(("E.O", "EO ")) and (
+        if (s[:1].isdigit() or s[:1] == "¶") and PARA_RE.match(ln) and not up.startswith(("E.O", "EO ")) and (
                 "¶" in ln[:6] or cur not in ("REF",) or re.match(r"^\s*1\s*\.", ln)):
             if cur == "REF" and re.match(r"^\s*¶?\s*[A-Z]\.", ln):
                 pass
@@ -683,7 +694,7 @@ def _paragraphs(c: Cable, lines: list[str]) -> None:
 
     def flush():
         nonlocal cur, cur_num, cur_mark
-        txt = "\n".join(x.strip() for x in cur).strip()
+        txt = "\n".join([x.strip() for x in cur]).strip()
         if txt or cur_num is not None:
             paras.append(Paragraph(number=cur_num, marking=cur_mark, heading=cur_heading, text=txt))
         cur = []
