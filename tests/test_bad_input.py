@@ -388,3 +388,36 @@ def test_parse_command_reports_bad_inputs_the_same_way(good: list[Path], tmp_pat
     result = runner.invoke(app, ["parse", "--json", str(good[0]), str(bad), str(good[1])])
     assert_one_failure(result, bad, "empty")
     assert len(result.stdout.splitlines()) == 2
+
+
+def _die_on_poison(chunk: list[tuple[str, bytes]], fmt: str | None) -> list:
+    """Runs in a worker process: dies the way a segfaulting C extension would."""
+    if any(loc.endswith("poison.txt") for loc, _ in chunk):
+        os._exit(139)
+    return pipeline._parse_chunk(chunk, fmt)
+
+
+def test_a_worker_process_dying_fails_only_its_input(tmp_path: Path) -> None:
+    paths = []
+    for i in range(30):
+        p = tmp_path / ("poison.txt" if i == 13 else f"{i:02}.txt")
+        p.write_text(telegram(1000 + i))
+        paths.append(p)
+    results = list(pipeline._parse_pooled(files.iter_inputs(paths), None, 2, parse_fn=_die_on_poison))
+    assert [inp.location for inp, _ in results] == [str(p) for p in paths]  # order kept
+    failed = [(inp.location, r) for inp, r in results if isinstance(r, pipeline.Failure)]
+    assert len(failed) == 1
+    assert failed[0][0].endswith("poison.txt")
+    assert "parser process died" in failed[0][1].reason
+    assert sum(1 for _, r in results if isinstance(r, list)) == 29
+
+
+def test_ingest_while_another_process_writes_stops_with_one_line(db: Path, good: list[Path]) -> None:
+    assert ingest(db, good[0]).exit_code == 0
+    with open_store(Settings(db_dir=db)) as holder:
+        holder.index.open_writer()
+        result = ingest(db, good[1])
+    assert result.exit_code == 1
+    [line] = error_lines(result)
+    assert "another process" in line
+    assert stored(db)[0] == {ref(1561)}

@@ -365,3 +365,17 @@ def test_real_versions_archive_keeps_every_version(settings: Settings) -> None:
         again = ingest(st, [archive], settings=settings, workers=1)
         assert again.cables_by(Outcome.UNCHANGED) == 342
         assert st.check().ok
+
+
+def test_a_second_writer_is_told_busy_and_writes_nothing(settings: Settings) -> None:
+    from cablebase.store import Busy
+
+    with open_store(settings) as first, open_store(settings) as second:
+        first.add_cable(*make_cable("09ONE1"))  # holds the index writer from now on
+        with pytest.raises(Busy, match="another process"):
+            second.add_cable(*make_cable("09TWO2"))
+        assert second.ref_ids() == {"09ONE1"}
+        assert count(second, "sources") == 1
+    with open_store(settings) as again:  # the lock goes with the writer
+        again.add_cable(*make_cable("09TWO2"))
+        assert again.check().ok

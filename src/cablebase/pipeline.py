@@ -19,6 +19,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
@@ -28,7 +29,7 @@ from .errors import ParseError, StoreError
 from .parse import parse
 from .record import Cable
 from .sources.files import InputFailure, RawInput, expand_paths, is_archive, read_inputs
-from .store.base import Added, Outcome, Store
+from .store.base import Added, Busy, Outcome, Store
 from .store.sqlite import IndexNotUpdated
 
 CHUNK = 8
@@ -148,41 +149,79 @@ def parse_inputs(
 
 
 def _parse_pooled(
-    inputs: Iterator[RawInput | InputFailure], fmt: str | None, workers: int
+    inputs: Iterator[RawInput | InputFailure],
+    fmt: str | None,
+    workers: int,
+    parse_fn: Callable[[list[tuple[str, bytes]], str | None], list[ParseResult]] = _parse_chunk,
 ) -> Iterator[tuple[RawInput | InputFailure, ParseResult]]:
+    """Parse in a process pool, at most ``workers * 4`` chunks ahead, results in input order.
+
+    If a worker dies (a crash in a C extension, the OOM killer), the inputs that were in
+    flight are parsed again one at a time in a fresh process, so that only the one that
+    kills it fails; then the pool is restarted for the rest.
+    """
     window = workers * 4
     pending: deque[tuple[list[RawInput | InputFailure], Future[list[ParseResult]] | None]] = deque()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context()) as pool:
+    ctx = _mp_context()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
-        def submit(chunk: list[RawInput | InputFailure]) -> None:
-            good = [(i.location, i.data) for i in chunk if isinstance(i, RawInput)]
-            fut = pool.submit(_parse_chunk, good, fmt) if good else None
-            pending.append((chunk, fut))
+    def submit(chunk: list[RawInput | InputFailure]) -> None:
+        good = [(i.location, i.data) for i in chunk if isinstance(i, RawInput)]
+        fut = pool.submit(parse_fn, good, fmt) if good else None
+        pending.append((chunk, fut))
 
-        def drain_one() -> Iterator[tuple[RawInput | InputFailure, ParseResult]]:
-            chunk, fut = pending.popleft()
-            results = iter(fut.result() if fut is not None else [])
-            for inp in chunk:
-                if isinstance(inp, InputFailure):
-                    yield inp, Failure(inp.location, inp.reason)
-                else:
-                    yield inp, next(results)
+    def merge(chunk: list[RawInput | InputFailure], results: list[ParseResult]) -> Iterator[tuple[RawInput | InputFailure, ParseResult]]:
+        it = iter(results)
+        for inp in chunk:
+            if isinstance(inp, InputFailure):
+                yield inp, Failure(inp.location, inp.reason)
+            else:
+                yield inp, next(it)
 
-        try:
-            while True:
-                chunk = list(islice(inputs, CHUNK))
-                if not chunk:
-                    break
+    try:
+        while True:
+            chunk = list(islice(inputs, CHUNK))
+            if chunk:
                 submit(chunk)
-                if len(pending) >= window:
-                    yield from drain_one()
-            while pending:
-                yield from drain_one()
-        except BaseException:
-            for _, fut in pending:
-                if fut is not None:
-                    fut.cancel()
-            raise
+            if pending and (len(pending) >= window or not chunk):
+                head, fut = pending.popleft()
+                try:
+                    results = fut.result() if fut is not None else []
+                except BrokenProcessPool:
+                    suspects = [head] + [c for c, _ in pending]
+                    pending.clear()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    for c in suspects:
+                        yield from merge(c, _parse_isolated([(i.location, i.data) for i in c if isinstance(i, RawInput)], fmt, ctx, parse_fn))
+                    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+                    continue
+                yield from merge(head, results)
+            elif not chunk:
+                break
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _parse_isolated(
+    items: list[tuple[str, bytes]],
+    fmt: str | None,
+    ctx: multiprocessing.context.BaseContext,
+    parse_fn: Callable[[list[tuple[str, bytes]], str | None], list[ParseResult]] = _parse_chunk,
+) -> list[ParseResult]:
+    """Parse each input alone in a child process; one that kills its process fails alone."""
+    out: list[ParseResult] = []
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+    try:
+        for loc, data in items:
+            try:
+                out.extend(pool.submit(parse_fn, [(loc, data)], fmt).result())
+            except BrokenProcessPool:
+                out.append(Failure(loc, "parser process died while parsing this input (crash or out of memory)"))
+                pool.shutdown(wait=False)
+                pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+    finally:
+        pool.shutdown(wait=True)
+    return out
 
 
 def ingest(
@@ -195,7 +234,11 @@ def ingest(
     on_error: Callable[[Failure], None] | None = None,
     on_progress: Callable[[IngestReport], None] | None = None,
 ) -> IngestReport:
-    """Read, parse, store and index everything under ``paths``; never stops at a bad input."""
+    """Read, parse, store and index everything under ``paths``; never stops at a bad input.
+
+    Raises ``Busy`` (nothing of the current batch stored) if another process is writing
+    the archive, and other ``StoreError`` only when the archive itself cannot be used.
+    """
     expanded = list(expand_paths(paths))
     report = IngestReport()
     if not any(isinstance(p, Path) and is_archive(p) for p in expanded):
@@ -217,6 +260,8 @@ def ingest(
             return
         try:
             record(store.add_cables(batch))
+        except Busy:
+            raise  # another writer holds the archive: retrying cable by cable would not help
         except IndexNotUpdated as e:
             record(e.results)
             if not report.index_stale:

@@ -7,7 +7,7 @@ everything else talks to it through the ``Store`` interface in ``store.base``.
 from __future__ import annotations
 
 from ..config import Settings
-from .base import Added, CheckReport, Hit, Outcome, SearchFilters, Stats, Store, StoredSource
+from .base import Added, Busy, CheckReport, Hit, Outcome, SearchFilters, Stats, Store, StoredSource
 from .index import BadQuery, SearchIndex
 from .sqlite import IndexNotUpdated, SQLiteStore
 
@@ -20,6 +20,7 @@ def open_store(settings: Settings, *, create: bool = True) -> SQLiteStore:
 __all__ = [
     "Added",
     "BadQuery",
+    "Busy",
     "CheckReport",
     "Hit",
     "IndexNotUpdated",

@@ -9,11 +9,16 @@ idempotent: the key is (sha256 of the raw bytes, ref_id).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from ..errors import StoreError
 from ..record import Cable
+
+
+class Busy(StoreError):
+    """Another process holds the archive's write lock (SQLite or the search index)."""
 
 
 class Outcome(enum.Enum):
@@ -220,6 +225,7 @@ class ProgressCallback(Protocol):
 
 __all__ = [
     "Added",
+    "Busy",
     "CheckReport",
     "Hit",
     "Outcome",

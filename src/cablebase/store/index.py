@@ -17,7 +17,7 @@ from tantivy import Document, Filter, Index, Occur, Query, SchemaBuilder, Snippe
 from ..config import INDEX_HEAP_BYTES
 from ..errors import StoreError
 from ..record import Cable
-from .base import Hit, SearchFilters
+from .base import Busy, Hit, SearchFilters
 
 KEYWORD = "cb_keyword"
 """Tokenizer for facet fields: the whole value as one lower-cased term."""
@@ -149,11 +149,15 @@ class SearchIndex:
                 self._writer = self.index.writer(heap_size=self.heap_size)
             except ValueError as e:
                 if "LockBusy" in str(e):
-                    raise StoreError(
+                    raise Busy(
                         f"search index {self.path} is being written by another process; try again when it is done"
                     ) from None
                 raise StoreError(f"cannot write search index {self.path}: {e}") from None
         return self._writer
+
+    def open_writer(self) -> None:
+        """Take the index's write lock now (``Busy`` if another process holds it)."""
+        self.writer
 
     # -- writing -------------------------------------------------------------------------
     def upsert(self, cables: Iterable[Cable]) -> int:

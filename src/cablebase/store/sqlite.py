@@ -32,7 +32,7 @@ import orjson
 from ..config import Settings
 from ..errors import StoreError
 from ..record import Cable
-from .base import Added, CheckReport, Hit, Outcome, ProgressCallback, SearchFilters, Stats, StoredSource
+from .base import Added, Busy, CheckReport, Hit, Outcome, ProgressCallback, SearchFilters, Stats, StoredSource
 from .index import SearchIndex, safe_year
 
 SCHEMA_VERSION = 1
@@ -192,9 +192,14 @@ class SQLiteStore:
         prepared = self._prepare(items)
         if not prepared:
             return []
+        self.index.open_writer()  # take the index lock first: if another process holds it, write nothing
         try:
             with self._tx():
                 results, changed = self._write(prepared)
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e) or "busy" in str(e):
+                raise Busy(f"{self.settings.sqlite_path} is being written by another process ({e}); try again later") from None
+            raise StoreError(f"cannot store {_describe(prepared)}: {e}") from None
         except sqlite3.Error as e:
             raise StoreError(f"cannot store {_describe(prepared)}: {e}") from None
         if changed:

@@ -1,0 +1,145 @@
+"""Ingest speed over the real corpus: parse + store + index, cables/s, and what that means
+for the full 251,287-cable Cablegate release.
+
+    python bench/ingest.py [--sample 2010|2011] [--workers N] [--batch-size N]
+
+``--sample 2010`` (default): the 1,295 cablegate-2010 pages (loose files).
+``--sample 2011``: the 6,712 cable pages of cablegate-html-2011 (unpacked to a temp dir).
+
+Prints a table: each stage alone in one process, then the real pipeline end to end
+(fresh archive each time; parsing in worker processes when --workers > 1), a re-ingest of
+the same inputs (all unchanged), and a projection to 251,287 cables against the target of
+10 minutes on this machine. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+from cablebase.config import Settings
+from cablebase.parse import parse
+from cablebase.pipeline import default_workers, ingest
+from cablebase.sources.files import RawInput, iter_inputs
+from cablebase.store import open_store
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+FULL = 251_287
+TARGET_S = 600.0
+
+
+def sample_paths(corpus: Path, which: str, tmp: Path) -> list[Path]:
+    if which == "2010":
+        return [corpus / "cablegate-2010" / "cable"]
+    # The 2011 archive also holds article and listing pages: unpack only the cable pages.
+    arc = corpus / "cablegate-html-2011" / "site-2011-04-25.tar.xz"
+    if not arc.exists():
+        return [arc]
+    out = tmp / "cablegate-html-2011"
+    with tarfile.open(arc) as tf:
+        for m in tf:
+            if m.isfile() and m.name.startswith("cable/") and m.name.endswith(".html"):
+                dest = out / m.name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(tf.extractfile(m).read())  # type: ignore[union-attr]
+    return [out / "cable"]
+
+
+def dir_size(p: Path) -> int:
+    return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+
+
+def row(name: str, cables: int, seconds: float, note: str = "") -> None:
+    rate = cables / seconds if seconds else float("inf")
+    proj = FULL / rate if rate else float("inf")
+    print(f"{name:<38}{cables:>8}{seconds:>9.2f}{rate:>11.0f}{proj / 60:>10.1f}  {note}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sample", default="2010", choices=["2010", "2011"])
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
+    ap.add_argument("--workers", type=int, default=default_workers())
+    ap.add_argument("--batch-size", type=int, default=256)
+    a = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="cablebase-bench-"))
+    try:
+        paths = sample_paths(a.corpus, a.sample, tmp)
+        if not all(p.exists() for p in paths):
+            raise SystemExit(f"corpus not found: {paths} (expected the shared corpus beside the repository)")
+        print(f"sample: {a.sample} ({', '.join(map(str, paths))}); {os.cpu_count()} CPUs; "
+              f"workers={a.workers}, batch={a.batch_size}\n")
+        print(f"{'stage':<38}{'cables':>8}{'seconds':>9}{'cables/s':>11}{'251k min':>10}")
+        print("-" * 78)
+
+        # Each stage alone, in this process, on the same inputs.
+        t = time.perf_counter()
+        inputs = [i for i in iter_inputs(paths) if isinstance(i, RawInput)]
+        t_read = time.perf_counter() - t
+        t = time.perf_counter()
+        items = [(c, i.data) for i in inputs for c in parse(i.data, location=i.location)]
+        t_parse = time.perf_counter() - t
+        n = len(items)
+        mb = sum(len(i.data) for i in inputs) / 1e6
+        row("read (files / archive members)", n, t_read, f"{len(inputs)} inputs, {mb:.0f} MB")
+        row("parse (1 process)", n, t_parse)
+        s = Settings(db_dir=tmp / "stages", batch_size=a.batch_size)
+        with open_store(s) as st:
+            t = time.perf_counter()
+            for k in range(0, n, a.batch_size):
+                with st._tx():
+                    st._write(st._prepare(items[k : k + a.batch_size]))
+            t_store = time.perf_counter() - t
+            t = time.perf_counter()
+            for k in range(0, n, a.batch_size):
+                st.index.upsert(c for c, _ in items[k : k + a.batch_size])
+                st.index.commit()
+            t_index = time.perf_counter() - t
+        row("store: SQLite (batched transactions)", n, t_store)
+        row("index: tantivy (commit per batch)", n, t_index)
+        row("sum of stages (1 process)", n, t_read + t_parse + t_store + t_index)
+        print("-" * 78)
+        del items
+
+        # The real pipeline, end to end, fresh archive each time.
+        for workers in dict.fromkeys([1, a.workers]):
+            s = Settings(db_dir=tmp / f"e2e-{workers}", batch_size=a.batch_size)
+            with open_store(s) as st:
+                r = ingest(st, paths, settings=s, workers=workers)
+                assert not r.failures, r.failures[:3]
+                row(f"ingest end to end, {workers} parse process{'es' if workers > 1 else ''}", r.cables, r.elapsed,
+                    "<- target" if workers == a.workers else "")
+                if workers == a.workers:
+                    r2 = ingest(st, paths, settings=s, workers=workers)
+                    row("re-ingest, same bytes (all unchanged)", r2.cables, r2.elapsed)
+                    t = time.perf_counter()
+                    k = st.reindex()
+                    row("reindex from SQLite", k, time.perf_counter() - t)
+                    t = time.perf_counter()
+                    ok = st.check().ok
+                    row("check (integrity_check + index compare)", k, time.perf_counter() - t, "ok" if ok else "DRIFT")
+                    db_bytes = s.sqlite_path.stat().st_size + (
+                        Path(str(s.sqlite_path) + "-wal").stat().st_size if Path(str(s.sqlite_path) + "-wal").exists() else 0
+                    )
+                    ix_bytes = dir_size(s.index_path)
+                    e2e = r
+        print("-" * 78)
+        rate = e2e.cables / e2e.elapsed
+        proj = FULL / rate
+        verdict = "meets" if proj <= TARGET_S else "MISSES"
+        print(f"\nprojection for {FULL:,} cables at {rate:,.0f} cables/s: {proj / 60:.1f} min "
+              f"({verdict} the {TARGET_S / 60:.0f}-minute target, which needs {FULL / TARGET_S:,.0f} cables/s)")
+        per = (db_bytes + ix_bytes) / e2e.cables
+        print(f"archive size: SQLite {db_bytes / 1e6:,.0f} MB + index {ix_bytes / 1e6:,.0f} MB for {e2e.cables:,} cables "
+              f"({per / 1e3:,.0f} KB/cable incl. raw page) -> ~{per * FULL / 1e9:,.0f} GB for {FULL:,}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
