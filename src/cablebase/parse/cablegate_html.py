@@ -19,6 +19,7 @@ from ..record import Cable
 from .telegram import parse_text
 
 _TABLE_START = re.compile(r"<table\s+class=['\"]cable['\"]", re.I)
+_PRE_OPEN = re.compile(r"<pre[\s>]", re.I)
 _H3 = re.compile(r"<h3>\s*Viewing cable\s+([^,<]+?)\s*,\s*(.*?)</h3>", re.S | re.I)
 
 
@@ -33,6 +34,10 @@ def parse(text: str) -> list[Cable]:
     end = text.rfind("</pre>")
     if end < m.start():
         raise ParseError("page has a metadata table but no <pre> cable text (truncated page?)")
+    opened = len(_PRE_OPEN.findall(text, m.start()))
+    closed = text.count("</pre>", m.start())
+    if opened != closed:
+        raise ParseError(f"truncated page: {opened} <pre> blocks opened, {closed} closed")
     tree = HTMLParser(text[m.start(): end + 6])
     cells = tree.css("table.cable td")
     if len(cells) < 5:
