@@ -78,11 +78,13 @@ def expand_paths(
 ) -> Iterator[Path | InputFailure]:
     """Files named or found under directories (sorted, hidden ones skipped), in order.
 
+    Paths come out absolute (not resolving symlinks): they are recorded as the location.
+
     A directory contributes its files whose suffix is in ``suffixes`` and its tar archives;
     a path that does not exist, or a directory with nothing to read, yields ``InputFailure``.
     """
     for p in paths:
-        path = Path(p)
+        path = Path(os.path.abspath(p))  # an archive records where its bytes came from, unambiguously
         try:
             st = path.stat()
         except FileNotFoundError:
