@@ -114,13 +114,26 @@ def compare(truth: dict, c) -> dict[str, str | None]:
     return out
 
 
-def run(corpus: Path) -> tuple[list, list]:
-    pages = sorted((corpus / "cablegate-2010" / "cable").rglob("*.html"))
+def _pages_2011(corpus: Path):
+    import tarfile
+
+    with tarfile.open(corpus / "cablegate-html-2011" / "site-2011-04-25.tar.xz") as tar:
+        for m in tar:
+            if m.isfile() and m.name.startswith("cable/") and m.name.endswith(".html"):
+                yield m.name, tar.extractfile(m).read().decode("utf-8", "replace")
+
+
+def run(corpus: Path, which: str = "2010") -> tuple[list, list]:
+    if which == "2011":
+        pages = list(_pages_2011(corpus))
+    else:
+        pages = [(str(p), p.read_text(encoding="utf-8", errors="replace"))
+                 for p in sorted((corpus / "cablegate-2010" / "cable").rglob("*.html"))]
     if not pages:
-        sys.exit(f"no pages under {corpus}/cablegate-2010/cable")
+        sys.exit(f"no pages under {corpus}")
     rows = []
-    for p in pages:
-        truth, text = oracle(p.read_text(encoding="utf-8", errors="replace"))
+    for _name, page in pages:
+        truth, text = oracle(page)
         try:
             c = parse_text(text)
             res = compare(truth, c)
@@ -147,9 +160,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--misses", action="store_true", help="list every miss")
+    ap.add_argument("--set", dest="which", choices=("2010", "2011"), default="2010",
+                    help="2010: the 1,295 cablegate-2010 pages (the oracle set); 2011: the 6,712 pages of the 2011 mirror")
     a = ap.parse_args()
-    pages, rows = run(a.corpus)
-    print(f"cablegate-2010: {len(rows)} pages ({sum(1 for t, _ in rows if t['partial'])} partial extracts)\n")
+    pages, rows = run(a.corpus, a.which)
+    print(f"cablegate-{a.which}: {len(rows)} pages ({sum(1 for t, _ in rows if t['partial'])} partial extracts)\n")
     print(f"{'field':<16}{'all':>20}{'full cables':>20}{'partial':>20}")
     for f, *cols in table(rows):
         cells = "".join(f"{ok:>6}/{n:<5}{100 * ok / max(n, 1):6.2f}%  " for ok, n in cols)

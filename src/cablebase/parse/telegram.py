@@ -184,6 +184,10 @@ class _Header:
         self.telegram_from = self.telegram_date = None
 
 
+_TSV_ROW = re.compile(
+    r"^(?:\d+\t)?(\d{4}-\d{2}-\d{2} \d{2}:\d{2}):\d{2}\t(\d{2}[A-Z][A-Z-]*\d+)\t([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\t(.*)$",
+    re.M,
+)
 _BARE_REF = re.compile(r"^\d{2}[A-Z]{3,}\d{1,6}$")
 _ORIGIN_NAME = re.compile(r"^(?:Embassy|Consulate|Secretary of State|US |USUN|USEU|UNVIE|Mission|American Institute|REO|Iran RPO|UN )")
 _TG_FROM = re.compile(r"^From:\s+(.*?)\s*\(([A-Z][A-Z ]+?)\s+0*(\d+)\b", re.I)
@@ -458,8 +462,19 @@ def _find_blocks(text: str, low: str, word: str) -> list[str]:
 
 def parse_text(text: str, meta: dict | None = None) -> Cable:
     """Parse one cable's text (header optional). ``meta`` overrides what the text says."""
-    meta = meta or {}
+    meta = dict(meta or {})
     c = Cable()
+    row = _TSV_ROW.search(text) if "\t" in text else None
+    if row:
+        # A row of a tab-separated dump pasted into the page (fields, then the header and body
+        # with every line ending in a backslash): take its metadata, keep its text.
+        created, ref, origin, cls, _refs, _rest = row.groups()
+        for k, v in (("created", created), ("ref_id", ref), ("origin", origin), ("classification", cls)):
+            if v and not meta.get(k):
+                meta[k] = v
+        text = text[row.start(6):].replace("\\\n", "\n")
+        if text.endswith("\\"):
+            text = text[:-1]
     lines = text.split("\n")
     h = _Header()
     k, cls_info = _find_cls_line(lines)
