@@ -117,7 +117,7 @@ def _store(db: Path | None, *, create: bool = False, **overrides: object) -> Ite
 class _CountColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
         total = f"/{int(task.total)}" if task.total is not None else ""
-        return Text(f"{int(task.completed)}{total} {task.fields.get('unit', '')}", style="progress.download")
+        return Text(f"{int(task.completed)}{total}", style="progress.download", no_wrap=True)
 
 
 class _RateColumn(ProgressColumn):
@@ -125,20 +125,20 @@ class _RateColumn(ProgressColumn):
         elapsed = task.finished_time if task.finished else task.elapsed
         n = task.fields.get("cables", task.completed)
         rate = n / elapsed if elapsed else 0.0
-        return Text(f"{rate:,.0f} cables/s", style="progress.data.speed")
+        return Text(f"{rate:,.0f} cables/s", style="progress.data.speed", no_wrap=True)
 
 
 class _ErrorsColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
         n = task.fields.get("errors", 0)
-        return Text(f"{n} error{'s' if n != 1 else ''}", style="bold red" if n else "dim")
+        return Text(f"{n} error{'s' if n != 1 else ''}", style="bold red" if n else "dim", no_wrap=True)
 
 
 def _progress() -> Progress:
     return Progress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
+        BarColumn(bar_width=20),
         _CountColumn(),
         _RateColumn(),
         _ErrorsColumn(),
@@ -216,7 +216,7 @@ def ingest_cmd(
     """Parse inputs and store them (raw bytes + records) in the archive, indexed for search."""
     _check_format(fmt)
     with _store(db, create=True, max_input_bytes=max_bytes, batch_size=batch_size) as st, _progress() as progress:
-        task = progress.add_task("ingest", total=None, unit="inputs", cables=0, errors=0)
+        task = progress.add_task("inputs", total=None, cables=0, errors=0)
 
         def on_progress(r: IngestReport) -> None:
             progress.update(task, total=r.total, completed=r.inputs, cables=r.cables, errors=len(r.failures))
@@ -387,7 +387,7 @@ def stats_cmd(as_json: JsonOpt = False, db: DbOpt = None, top: Annotated[int, ty
 def reindex_cmd(db: DbOpt = None) -> None:
     """Rebuild the search index from the records in SQLite."""
     with _store(db) as st, _progress() as progress:
-        task = progress.add_task("reindex", total=None, unit="cables", errors=0)
+        task = progress.add_task("reindex", total=None, errors=0)
 
         def on_progress(done: int, total: int | None) -> None:
             progress.update(task, completed=done, total=total, cables=done)
