@@ -34,6 +34,13 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 
+try:  # httpcore imports sniffio on every request; a failed import is not cached and costs ~0.4 ms
+    import sniffio  # noqa: F401
+except ImportError:  # make the failure cached (fast) rather than a path search per request
+    import sys
+
+    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
+
 from .. import __version__
 from ..enrich.language import detect_language
 from ..enrich.links import link_article
@@ -319,7 +326,6 @@ class FeedResult:
     pages: int = 0
     crashed: bool = False
     """True when an unexpected exception (a bug, not a feed problem) ended this feed's poll."""
-    pages_todo: list = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -466,6 +472,10 @@ class Poller:
             self.store.feed_fetched(fid, status=304, next_fetch=self._next_ok(feed), not_modified=True,
                                     new_url=got.permanent_url)
             res.outcome = "not-modified"
+            if self.settings.fulltext:
+                note = await self._fulltext(feed, res, fetcher)
+                if note:
+                    self.store.feed_note(fid, note)
             return res
         if got.status == 410:
             res.outcome, res.error = "gone", "HTTP 410 Gone: feed disabled"
@@ -499,7 +509,7 @@ class Poller:
             self.store.feed_failed(fid, error=res.error, status=got.status, next_fetch=self._next_error(feed))
             return res
         note = self.ingest(feed, parsed, res, base_url=got.url)
-        if self.settings.fulltext and res.pages_todo:
+        if self.settings.fulltext:
             note = await self._fulltext(feed, res, fetcher) or note
         self.store.feed_fetched(fid, status=got.status, next_fetch=self._next_ok(feed),
                                 etag=got.headers.get("etag"), last_modified=got.headers.get("last-modified"),
@@ -527,10 +537,18 @@ class Poller:
             entry_key=key, entry_hash=ehash, url=e.link, canonical_url=canonical_url(e.link), title=e.title,
             author=e.author, published=e.published or e.updated, updated=e.updated,
             summary=e.summary if e.content else None, content=html, text=text,
-            language=detect_language(text or e.title, sample_chars=self.settings.language_sample_chars),
+            language=self._language(e.title, text, lr.links),
             content_hash=content_hash(e.title, text), images=images, links=links,
         )
         return data, lr.error
+
+    def _language(self, title: str | None, text: str, links) -> str | None:
+        """The article's own language: a republished cable (usually English) is left out."""
+        cut = min((l.offset for l in links if l.kind == "embeds" and l.offset >= 0), default=None)
+        own = text[:cut] if cut is not None else text
+        sample = f"{title or ''}\n{own}"
+        lang = detect_language(sample, sample_chars=self.settings.language_sample_chars)
+        return lang or detect_language(text, sample_chars=self.settings.language_sample_chars)
 
     def ingest(self, feed: dict, parsed, res: FeedResult, base_url: str | None = None) -> str | None:
         """Store a parsed feed's new and changed entries; returns a note on the last entry problem."""
@@ -555,7 +573,6 @@ class Poller:
                 items.append(data)
             except Exception as ex:  # one bad entry never loses the others
                 note = f"entry {getattr(e, 'link', None) or getattr(e, 'id', None)}: {type(ex).__name__}: {ex}"[:500]
-        res.pages_todo = []
         if not items:
             return note
         outcomes = self.store.store_entries(fid, items, known)
@@ -564,49 +581,55 @@ class Poller:
             if outcome != "same" and data.links:
                 res.links += len(data.links)
                 res.embedded += sum(1 for l in data.links if l.kind == "embeds")
-            if (outcome == "new" and data.url and len(data.text) < self.settings.fulltext_min_chars
-                    and len(res.pages_todo) < self.settings.fulltext_per_feed):
-                res.pages_todo.append((aid, data))
         return note
 
     async def _fulltext(self, feed: dict, res: FeedResult, fetcher: Fetcher) -> str | None:
+        """Fetch the pages of the feed's summary-only articles (``fulltext_per_feed`` per pass)."""
         note = None
+        todo = self.store.articles_needing_fulltext(feed["id"], self.settings.fulltext_min_chars,
+                                                    self.settings.fulltext_per_feed)
+        if not todo:
+            return None
+        prior = self.store.article_cables(r["id"] for r in todo)
 
-        async def one(aid: int, data: ArticleData):
+        async def one(aid: int, data: dict):
             nonlocal note
             try:
-                got = await fetcher.get(data.url, accept=PAGE_ACCEPT, max_bytes=self.settings.max_page_bytes)
+                got = await fetcher.get(data["url"], accept=PAGE_ACCEPT, max_bytes=self.settings.max_page_bytes)
                 if got.status >= 300 or not got.body:
-                    raise FetchError(data.url, f"HTTP {got.status}", status=got.status)
+                    raise FetchError(data["url"], f"HTTP {got.status}", status=got.status)
                 ctype = (got.headers.get("content-type") or "").lower()
                 if ctype and not any(t in ctype for t in ("html", "xml", "text/plain")):
-                    raise FetchError(data.url, f"not a page ({ctype[:60]})")
+                    raise FetchError(data["url"], f"not a page ({ctype[:60]})")
                 main_html = await asyncio.to_thread(extract_main, got.body, got.url)
                 info = extract_html(main_html, got.url, limits=self.settings.limits)
                 text = info.text
-                feed_info = extract_html(data.content, data.url, limits=self.settings.limits)
-                all_text = text if len(text) >= len(data.text) else data.text
+                feed_info = extract_html(data["content"], data["url"], limits=self.settings.limits)
+                old_text = data["text"] or ""
+                all_text = text if len(text) >= len(old_text) else old_text
                 lr = link_article(all_text, [*feed_info.links, *info.links], location=got.url,
                                   add_cable=self.add_cable, parse=self.parse_cable)
                 links = [LinkRow(l.ref_id, l.kind, l.offset, l.snippet[:400], l.via) for l in lr.links]
                 have = {l.ref_id for l in links}
-                links += [l for l in (data.links or []) if l.ref_id not in have]  # named only in the feed's text
+                links += [LinkRow(l["ref_id"], l["kind"], l["offset"], l["snippet"], l["via"])
+                          for l in prior.get(aid, []) if l["ref_id"] not in have]  # named only in the feed's text
                 self.store.set_fulltext(aid, page_content=main_html, text=text,
-                                        language=detect_language(text) if len(text) > len(data.text) else None,
+                                        language=detect_language(text) if len(text) > len(old_text) else None,
                                         links=links)
                 res.pages += 1
-                res.links += max(0, len(links) - len(data.links or []))
+                res.links += max(0, len(links) - len(prior.get(aid, [])))
+                res.embedded += sum(1 for l in lr.links if l.kind == "embeds")
                 if lr.error:
                     note = lr.error
             except FetchError as e:
-                note = f"article page {data.url}: {e.reason}"[:500]
+                note = f"article page {data['url']}: {e.reason}"[:500]
                 if e.status not in (429, 503) and e.retry_after is None:
                     self.store.set_fulltext(aid, page_content=None, text=None, error=e.reason)
             except Exception as e:
-                note = f"article page {data.url}: {type(e).__name__}: {e}"[:500]
+                note = f"article page {data['url']}: {type(e).__name__}: {e}"[:500]
                 self.store.set_fulltext(aid, page_content=None, text=None, error=note)
 
-        await asyncio.gather(*(one(aid, d) for aid, d in res.pages_todo))
+        await asyncio.gather(*(one(d["id"], d) for d in todo))
         return note
 
 

@@ -612,13 +612,12 @@ class ChannelStore:
                FROM article_cables ac JOIN articles a ON a.id=ac.article_id WHERE ac.ref_id=?
                ORDER BY a.sort_key DESC, a.id DESC""", (ref_id,))
 
-    def articles_needing_fulltext(self, feed_id: int, article_ids: Iterable[int], min_chars: int) -> list[dict]:
-        ids = list(article_ids)
-        if not ids:
-            return []
+    def articles_needing_fulltext(self, feed_id: int, min_chars: int, limit: int) -> list[dict[str, Any]]:
+        """A feed's articles whose text is only a summary and whose page was not fetched yet."""
         return self._rows(
-            f"""SELECT id, url, content, summary, text FROM articles WHERE id IN ({','.join('?' * len(ids))})
-                AND fulltext=0 AND url IS NOT NULL AND length(COALESCE(text,'')) < ?""", (*ids, min_chars))
+            """SELECT a.id, a.url, a.content, a.text FROM articles a JOIN feed_entries fe ON fe.article_id=a.id
+               WHERE fe.feed_id=? AND a.fulltext=0 AND a.url IS NOT NULL AND length(COALESCE(a.text,'')) < ?
+               ORDER BY a.id DESC LIMIT ?""", (feed_id, min_chars, limit))
 
     # ------------------------------------------------------------------ browsing
     _CHANNEL_ARTICLES = """FROM articles a WHERE a.id IN (
