@@ -165,6 +165,11 @@ _ZNY = {"UUUUU": "UNCLASSIFIED", "EEEEE": "UNCLASSIFIED", "CCCCC": "CONFIDENTIAL
 _DE_RE = re.compile(r"^DE\s+[A-Z]{4,7}\s+#(\d{1,6})")
 _ROUTING_RE = re.compile(r"^(?:VZCZC|ZNR\s|ZNY\s|ZZH|DE\s+R[UH][A-Z]{2,5}\b|[ZOPR]{1,2}\s+R[UH][A-Z]{2,5}\b|BT$|NNNN$)")
 _DISTRIB_RE = re.compile(r"^(?:INFO\s+|ACTION\s+)?(?:[A-Z0-9]{1,6}-\d{2}\s*){2,}")
+_SCAN_STOP_CS = ("E.O.", "EO 1", "TAGS", "SUBJECT", "SUBJ:", "CLASSIFIED BY", "Classified By", "REF:")
+_EMBEDDED_CLS = re.compile(
+    r"(?:C O N F I D E N T I A L|S E C R E T|UNCLAS(?:SIFIED)?|CONFIDENTIAL|SECRET)"
+    r"(?: SECTION \d+ OF \d+)? [A-Z][A-Z ]*? \d{5,6}(?!\d)"
+)
 _SCAN_STOP = ("E.O", "EO ", "TAGS", "SUBJECT", "SUBJ:", "CLASSIFIED BY", "REF:")
 
 
@@ -184,6 +189,9 @@ class _Header:
         self.telegram_from = self.telegram_date = None
 
 
+_RUN_TOGETHER_HEAD = re.compile(
+    r"(?<=\d)\s*(?=SIPDIS)|(?<=\S)\s+(?=(?:E\.O\. \d{5}|TAGS:|SUBJECT:|Classified By:|CLASSIFIED BY:))"
+)
 _TSV_ROW = re.compile(
     r"^(?:\d+\t)?(\d{4}-\d{2}-\d{2} \d{2}:\d{2}):\d{2}\t(\d{2}[A-Z][A-Z-]*\d+)\t([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\t(.*)$",
     re.M,
@@ -202,8 +210,7 @@ def _find_cls_line(lines: list[str]) -> tuple[int, tuple | None]:
         s = ln.strip()
         if not s:
             continue
-        up = s.upper()
-        if up.startswith(_SCAN_STOP) or PARA_RE.match(ln) and "¶" in ln[:5]:
+        if s.startswith(_SCAN_STOP_CS) or PARA_RE.match(ln) and "¶" in ln[:5]:
             break
         ci = classification_line(s)
         if ci:
@@ -223,6 +230,15 @@ def _find_cls_line(lines: list[str]) -> tuple[int, tuple | None]:
                 return i + 1, ci
     if best:
         return best
+    # A classification line run into other text ("…:00C O N F I D E N T I A L SECTION 01 OF 03
+    # RIYADH 002441SIPDIS…"): split it out.
+    for i, ln in enumerate(lines[:160]):
+        m = _EMBEDDED_CLS.search(ln)
+        if m:
+            ci = classification_line(m.group(0))
+            if ci and ci[1]:
+                lines[i: i + 1] = [ln[: m.start()], m.group(0), ln[m.end():]]
+                return i + 1, ci
     if bare:
         return bare
     return -1, None
@@ -477,6 +493,12 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
             text = text[:-1]
     lines = text.split("\n")
     h = _Header()
+    for i in range(min(len(lines), 160)):
+        ln = lines[i]
+        if len(ln) > 60 and _RUN_TOGETHER_HEAD.search(ln):
+            lines[i] = "\n".join(_RUN_TOGETHER_HEAD.split(ln))
+    if any("\n" in ln for ln in lines[:160]):
+        lines = "\n".join(lines).split("\n")
     k, cls_info = _find_cls_line(lines)
     if k >= 0 and not cls_info[1]:
         stop = k
