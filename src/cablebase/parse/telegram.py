@@ -562,7 +562,9 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
         u = s.strip().upper()
         if PARA_RE.match(s) and "¶" in s[:6] or u.startswith(("SUBJECT", "CLASSIFIED BY")):
             break
-        if len(u) <= 40 and not u.startswith(("E.O", "EO ", "TAGS", "REF")):
+        if u.startswith(("E.O", "EO ", "TAGS")):
+            break
+        if len(u) <= 40 and not u.startswith("REF") or "SENSITIVE" in u or "NOFORN" in u:
             caveat_text += " " + u
 
     body_lines, sipdis = _clean_body_lines(body_lines)
