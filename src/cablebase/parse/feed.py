@@ -464,3 +464,61 @@ __all__ = [
     "FeedLimits", "FeedImage", "FeedEntry", "ParsedFeed", "FeedParseError", "parse_feed",
     "extract_html", "html_to_text", "HtmlInfo", "HtmlLink", "discover_feeds", "looks_like_html",
 ]
+
+
+# --------------------------------------------------------------------------- OPML
+
+@dataclass(slots=True)
+class OpmlFeed:
+    url: str
+    title: str | None
+    channel: str | None
+    """The enclosing outline's title (the channel), if any."""
+
+
+def parse_opml(data: bytes, *, max_feeds: int = 10_000) -> list[OpmlFeed]:
+    """Subscriptions in an OPML file (entities not expanded, nothing fetched)."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False,
+                             load_dtd=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except (etree.XMLSyntaxError, ValueError) as e:
+        raise FeedParseError(f"not OPML: {e}") from None
+    if root is None:
+        raise FeedParseError("not OPML: empty document")
+    out: list[OpmlFeed] = []
+    limits = FeedLimits()
+    for o in root.iter("outline"):
+        url = _url(o.get("xmlUrl") or o.get("xmlurl"), None, limits)
+        if not url:
+            continue
+        parent = o.getparent()
+        channel = None
+        if parent is not None and parent.tag == "outline" and not parent.get("xmlUrl"):
+            channel = _clean_title(parent.get("title") or parent.get("text"), 300)
+        out.append(OpmlFeed(url, _clean_title(o.get("title") or o.get("text"), 300), channel))
+        if len(out) >= max_feeds:
+            break
+    return out
+
+
+def write_opml(groups: dict[str | None, list[tuple[str, str | None]]], title: str = "cablebase subscriptions") -> str:
+    """OPML 2.0 text: ``groups`` maps a channel name (None: no channel) to (url, title) pairs."""
+    from xml.sax.saxutils import quoteattr, escape as xesc
+
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<opml version="2.0">',
+             f"  <head><title>{xesc(title)}</title></head>", "  <body>"]
+    for ch, feeds in groups.items():
+        ind = "    "
+        if ch is not None:
+            lines.append(f"    <outline text={quoteattr(ch)} title={quoteattr(ch)}>")
+            ind = "      "
+        for url, t in feeds:
+            t = t or url
+            lines.append(f'{ind}<outline type="rss" text={quoteattr(t)} title={quoteattr(t)} xmlUrl={quoteattr(url)}/>')
+        if ch is not None:
+            lines.append("    </outline>")
+    lines += ["  </body>", "</opml>", ""]
+    return "\n".join(lines)
