@@ -390,11 +390,11 @@ def test_parse_command_reports_bad_inputs_the_same_way(good: list[Path], tmp_pat
     assert len(result.stdout.splitlines()) == 2
 
 
-def _die_on_poison(chunk: list[tuple[str, bytes]], fmt: str | None) -> list:
+def _die_on_poison(chunk: list[tuple[str, bytes]], fmt: str | None, pack: bool) -> list:
     """Runs in a worker process: dies the way a segfaulting C extension would."""
     if any(loc.endswith("poison.txt") for loc, _ in chunk):
         os._exit(139)
-    return pipeline._parse_chunk(chunk, fmt)
+    return pipeline._parse_chunk(chunk, fmt, pack)
 
 
 def test_a_worker_process_dying_fails_only_its_input(tmp_path: Path) -> None:
@@ -403,13 +403,15 @@ def test_a_worker_process_dying_fails_only_its_input(tmp_path: Path) -> None:
         p = tmp_path / ("poison.txt" if i == 13 else f"{i:02}.txt")
         p.write_text(telegram(1000 + i))
         paths.append(p)
-    results = list(pipeline._parse_pooled(files.iter_inputs(paths), None, 2, parse_fn=_die_on_poison))
-    assert [inp.location for inp, _ in results] == [str(p) for p in paths]  # order kept
-    failed = [(inp.location, r) for inp, r in results if isinstance(r, pipeline.Failure)]
+    results = list(pipeline._parse_pooled(files.iter_inputs(paths), None, 2, parse_fn=_die_on_poison, pack=True))
+    assert [p.input.location for p in results] == [str(p) for p in paths]  # order kept
+    failed = [p for p in results if isinstance(p.result, pipeline.Failure)]
     assert len(failed) == 1
-    assert failed[0][0].endswith("poison.txt")
-    assert "parser process died" in failed[0][1].reason
-    assert sum(1 for _, r in results if isinstance(r, list)) == 29
+    assert failed[0].input.location.endswith("poison.txt")
+    assert "parser process died" in failed[0].result.reason
+    ok = [p for p in results if isinstance(p.result, list)]
+    assert len(ok) == 29
+    assert all(p.blob is not None and p.blob.unpack() == p.input.data for p in ok)
 
 
 def test_ingest_while_another_process_writes_stops_with_one_line(db: Path, good: list[Path]) -> None:

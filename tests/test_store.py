@@ -348,7 +348,7 @@ def test_real_versions_archive_keeps_every_version(settings: Settings) -> None:
     from cablebase.pipeline import ingest
 
     with open_store(settings) as st:
-        report = ingest(st, [archive], settings=settings, workers=1)
+        report = ingest(st, [archive], settings=settings, workers=0)
         if report.cables == 0:
             pytest.skip(f"parsers not ready: {report.failures[:1]}")
         assert report.failures == []
@@ -362,7 +362,7 @@ def test_real_versions_archive_keeps_every_version(settings: Settings) -> None:
         current = st.get_cable("10STATE17263")
         assert current is not None
         assert current.fullness() == max(s.fullness for s in sources)
-        again = ingest(st, [archive], settings=settings, workers=1)
+        again = ingest(st, [archive], settings=settings, workers=0)
         assert again.cables_by(Outcome.UNCHANGED) == 342
         assert st.check().ok
 
@@ -379,3 +379,35 @@ def test_a_second_writer_is_told_busy_and_writes_nothing(settings: Settings) -> 
     with open_store(settings) as again:  # the lock goes with the writer
         again.add_cable(*make_cable("09TWO2"))
         assert again.check().ok
+
+
+def test_raw_inputs_are_packed_at_rest_and_given_back_verbatim(store: SQLiteStore) -> None:
+    from cablebase.store import RawBlob
+
+    big = ("<html>" + "cable text, repeated. " * 2000 + "</html>").encode()
+    cable, raw = make_cable(raw=big)
+    store.add_cable(cable, raw)
+    codec, stored_len = store.db.execute("SELECT codec, length(data) FROM raw_inputs").fetchone()
+    assert codec == "zlib" and stored_len < len(big) / 5
+    assert store.get_raw(hashlib.sha256(big).hexdigest()) == big
+    # A blob packed elsewhere (a parser process) is stored as given.
+    other, other_raw = make_cable("09TWO2", raw=b"tiny")
+    blob = RawBlob.pack(other_raw)
+    assert blob.codec is None  # too small to be worth packing
+    store.add_cable(other, blob)
+    assert store.get_raw(blob.sha256) == b"tiny"
+
+
+def test_an_archive_of_schema_v1_is_upgraded(settings: Settings) -> None:
+    settings.db_dir.mkdir(parents=True)
+    con = sqlite3.connect(settings.sqlite_path)
+    con.executescript(
+        "CREATE TABLE raw_inputs (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, data BLOB NOT NULL);"
+        "INSERT INTO raw_inputs VALUES ('abc', 3, x'616263'); PRAGMA user_version = 1;"
+    )
+    con.close()
+    with open_store(settings) as st:
+        assert st.get_raw("abc") == b"abc"
+        assert st.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        st.add_cable(*make_cable())
+        assert st.check().ok

@@ -183,7 +183,8 @@ def parse_cmd(
     table.add_column("origin")
     table.add_column("¶", justify="right")
     table.add_column("subject", ratio=1)
-    for inp, result in parse_inputs(iter_inputs(paths, max_bytes=max_bytes), fmt=fmt, workers=1):
+    for parsed in parse_inputs(iter_inputs(paths, max_bytes=max_bytes), fmt=fmt, workers=0):
+        result = parsed.result
         if isinstance(result, Failure):
             failed += 1
             print_failure(result)
@@ -209,8 +210,12 @@ def ingest_cmd(
     db: DbOpt = None,
     max_bytes: MaxBytesOpt = MAX_INPUT_BYTES,
     workers: Annotated[
-        int, typer.Option("--workers", "-j", help="Parser processes (0: one per CPU when worth it).", min=0)
-    ] = 0,
+        Optional[int],
+        typer.Option(
+            "--workers", "-j", min=0, show_default=False,
+            help="Parser processes; 0 parses in this process. Default: one per CPU less the writer's, for big inputs.",
+        ),
+    ] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Cables per transaction.", min=1)] = 256,
 ) -> None:
     """Parse inputs and store them (raw bytes + records) in the archive, indexed for search."""
@@ -222,7 +227,7 @@ def ingest_cmd(
             progress.update(task, total=r.total, completed=r.inputs, cables=r.cables, errors=len(r.failures))
 
         report = ingest(
-            st, paths, settings=st.settings, fmt=fmt, workers=workers or None,
+            st, paths, settings=st.settings, fmt=fmt, workers=workers,
             on_error=print_failure, on_progress=on_progress,
         )
     _print_ingest_summary(report)

@@ -28,6 +28,9 @@ BATCH_SIZE = 256
 """Cables stored per SQLite transaction / tantivy commit during ingest."""
 INDEX_HEAP_BYTES = 256_000_000
 """Memory budget of the tantivy index writer."""
+INDEX_THREADS = 1
+"""Indexing threads of the tantivy writer. One is fastest here: ingest keeps the other cores
+busy parsing, and each extra thread splits the heap into smaller, more frequent segments."""
 BUSY_TIMEOUT_MS = 10_000
 """How long SQLite waits on a lock held by another process before failing."""
 
@@ -55,6 +58,7 @@ class Settings:
     max_input_bytes: int = MAX_INPUT_BYTES
     batch_size: int = BATCH_SIZE
     index_heap_bytes: int = INDEX_HEAP_BYTES
+    index_threads: int = INDEX_THREADS
     busy_timeout_ms: int = BUSY_TIMEOUT_MS
 
     @property

@@ -5,9 +5,9 @@ parses each input, and stores the cables ``settings.batch_size`` at a time (one 
 transaction and one tantivy commit per batch; each cable whole or not at all). A bad input
 is reported through ``on_error`` as one ``Failure`` and the run goes on.
 
-Parsing is CPU-bound and pure, so with ``workers > 1`` it runs in a process pool fed a
-bounded window of inputs; storing stays in the calling process (SQLite and tantivy each
-want a single writer).
+Parsing is CPU-bound and pure, so with ``workers >= 1`` it runs in a pool of that many
+processes fed a bounded window of inputs, while storing and indexing stay in the calling
+process (SQLite and tantivy each want a single writer). ``workers=0`` parses in-process.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from .errors import ParseError, StoreError
 from .parse import parse
 from .record import Cable
 from .sources.files import InputFailure, RawInput, expand_paths, is_archive, read_inputs
-from .store.base import Added, Busy, Outcome, Store
+from .store.base import Added, Busy, Outcome, RawBlob, Store
 from .store.sqlite import IndexNotUpdated
 
 CHUNK = 8
@@ -85,6 +85,16 @@ class IngestReport:
 ParseResult = list[Cable] | Failure
 
 
+@dataclass(slots=True)
+class Parsed:
+    """One input and what became of it: its cables (and packed raw bytes), or a Failure."""
+
+    input: RawInput | InputFailure
+    result: ParseResult
+    blob: RawBlob | None = None
+    """The input's bytes packed for storage (when asked for: see ``parse_inputs``)."""
+
+
 def parse_one(location: str, data: bytes, fmt: str | None = None) -> ParseResult:
     """Parse one input; every problem becomes a ``Failure`` (never an exception)."""
     try:
@@ -101,16 +111,33 @@ def parse_one(location: str, data: bytes, fmt: str | None = None) -> ParseResult
     return cables
 
 
-def _parse_chunk(chunk: list[tuple[str, bytes]], fmt: str | None) -> list[ParseResult]:
-    return [parse_one(loc, data, fmt) for loc, data in chunk]
+ChunkResult = list[tuple[ParseResult, RawBlob | None]]
+
+
+def _parse_chunk(chunk: list[tuple[str, bytes]], fmt: str | None, pack: bool = False) -> ChunkResult:
+    out: ChunkResult = []
+    for loc, data in chunk:
+        r = parse_one(loc, data, fmt)
+        out.append((r, RawBlob.pack(data) if pack and not isinstance(r, Failure) else None))
+    return out
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def default_workers() -> int:
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        n = os.cpu_count() or 1
-    return max(1, min(n, 8))
+    """Parser processes for a big ingest: one per CPU but the one the writer (this process) uses.
+
+    Storing and indexing take about as much CPU as parsing, so on 2 CPUs one parser process
+    plus this one keeps both busy; more would only fight the writer for the same cores.
+    On 1 CPU: 0 (parse in-process).
+    """
+    n = cpu_count()
+    return 0 if n < 2 else min(n - 1, 8)
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
@@ -127,33 +154,40 @@ def parse_inputs(
     *,
     fmt: str | None = None,
     workers: int | None = None,
-) -> Iterator[tuple[RawInput | InputFailure, ParseResult]]:
+    pack: bool = False,
+) -> Iterator[Parsed]:
     """Parse inputs in order, yielding each with its cables or its ``Failure``.
 
-    ``workers``: processes to parse in (None: one per CPU, when there are enough inputs to
-    be worth it; 0 or 1: in this process).
+    ``pack``: also pack each parsed input's bytes for storage (``RawBlob``), in the parser
+    process, so the writer does not have to.
+
+    ``workers``: parser processes (0: parse in this process; None: ``default_workers()``
+    when there are at least ``POOL_THRESHOLD`` inputs, else in this process).
     """
     it = iter(inputs)
     if workers is None:
         head = list(islice(it, POOL_THRESHOLD))
         it = chain(head, it)
-        workers = default_workers() if len(head) >= POOL_THRESHOLD else 1
-    if workers <= 1:
+        workers = default_workers() if len(head) >= POOL_THRESHOLD else 0
+    if workers <= 0:
         for inp in it:
             if isinstance(inp, InputFailure):
-                yield inp, Failure(inp.location, inp.reason)
+                yield Parsed(inp, Failure(inp.location, inp.reason))
             else:
-                yield inp, parse_one(inp.location, inp.data, fmt)
+                [(r, blob)] = _parse_chunk([(inp.location, inp.data)], fmt, pack)
+                yield Parsed(inp, r, blob)
         return
-    yield from _parse_pooled(it, fmt, workers)
+    yield from _parse_pooled(it, fmt, workers, pack=pack)
 
 
 def _parse_pooled(
     inputs: Iterator[RawInput | InputFailure],
     fmt: str | None,
     workers: int,
-    parse_fn: Callable[[list[tuple[str, bytes]], str | None], list[ParseResult]] = _parse_chunk,
-) -> Iterator[tuple[RawInput | InputFailure, ParseResult]]:
+    parse_fn: Callable[[list[tuple[str, bytes]], str | None, bool], ChunkResult] = _parse_chunk,
+    *,
+    pack: bool = False,
+) -> Iterator[Parsed]:
     """Parse in a process pool, at most ``workers * 4`` chunks ahead, results in input order.
 
     If a worker dies (a crash in a C extension, the OOM killer), the inputs that were in
@@ -161,22 +195,23 @@ def _parse_pooled(
     kills it fails; then the pool is restarted for the rest.
     """
     window = workers * 4
-    pending: deque[tuple[list[RawInput | InputFailure], Future[list[ParseResult]] | None]] = deque()
+    pending: deque[tuple[list[RawInput | InputFailure], Future[ChunkResult] | None]] = deque()
     ctx = _mp_context()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
     def submit(chunk: list[RawInput | InputFailure]) -> None:
         good = [(i.location, i.data) for i in chunk if isinstance(i, RawInput)]
-        fut = pool.submit(parse_fn, good, fmt) if good else None
+        fut = pool.submit(parse_fn, good, fmt, pack) if good else None
         pending.append((chunk, fut))
 
-    def merge(chunk: list[RawInput | InputFailure], results: list[ParseResult]) -> Iterator[tuple[RawInput | InputFailure, ParseResult]]:
+    def merge(chunk: list[RawInput | InputFailure], results: ChunkResult) -> Iterator[Parsed]:
         it = iter(results)
         for inp in chunk:
             if isinstance(inp, InputFailure):
-                yield inp, Failure(inp.location, inp.reason)
+                yield Parsed(inp, Failure(inp.location, inp.reason))
             else:
-                yield inp, next(it)
+                r, blob = next(it)
+                yield Parsed(inp, r, blob)
 
     try:
         while True:
@@ -192,7 +227,7 @@ def _parse_pooled(
                     pending.clear()
                     pool.shutdown(wait=False, cancel_futures=True)
                     for c in suspects:
-                        yield from merge(c, _parse_isolated([(i.location, i.data) for i in c if isinstance(i, RawInput)], fmt, ctx, parse_fn))
+                        yield from merge(c, _parse_isolated([(i.location, i.data) for i in c if isinstance(i, RawInput)], fmt, ctx, parse_fn, pack))
                     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
                     continue
                 yield from merge(head, results)
@@ -206,17 +241,18 @@ def _parse_isolated(
     items: list[tuple[str, bytes]],
     fmt: str | None,
     ctx: multiprocessing.context.BaseContext,
-    parse_fn: Callable[[list[tuple[str, bytes]], str | None], list[ParseResult]] = _parse_chunk,
-) -> list[ParseResult]:
+    parse_fn: Callable[[list[tuple[str, bytes]], str | None, bool], ChunkResult] = _parse_chunk,
+    pack: bool = False,
+) -> ChunkResult:
     """Parse each input alone in a child process; one that kills its process fails alone."""
-    out: list[ParseResult] = []
+    out: ChunkResult = []
     pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
     try:
         for loc, data in items:
             try:
-                out.extend(pool.submit(parse_fn, [(loc, data)], fmt).result())
+                out.extend(pool.submit(parse_fn, [(loc, data)], fmt, pack).result())
             except BrokenProcessPool:
-                out.append(Failure(loc, "parser process died while parsing this input (crash or out of memory)"))
+                out.append((Failure(loc, "parser process died while parsing this input (crash or out of memory)"), None))
                 pool.shutdown(wait=False)
                 pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
     finally:
@@ -249,7 +285,7 @@ def ingest(
         if on_error:
             on_error(f)
 
-    batch: list[tuple[Cable, bytes]] = []
+    batch: list[tuple[Cable, bytes | RawBlob]] = []
     batch_locations: list[str] = []
 
     def record(results: list[Added]) -> None:
@@ -282,16 +318,18 @@ def ingest(
         batch_locations.clear()
 
     inputs = read_inputs(expanded, max_bytes=settings.max_input_bytes)
-    for inp, result in parse_inputs(inputs, fmt=fmt, workers=workers):
+    for p in parse_inputs(inputs, fmt=fmt, workers=workers, pack=True):
         report.inputs += 1
+        result = p.result
         if isinstance(result, Failure):
             fail(result)
         else:
-            assert isinstance(inp, RawInput)
+            assert isinstance(p.input, RawInput)
             report.cables += len(result)
+            raw = p.blob or p.input.data
             for c in result:
-                batch.append((c, inp.data))
-                batch_locations.append(inp.location)
+                batch.append((c, raw))
+                batch_locations.append(p.input.location)
             if len(batch) >= settings.batch_size:
                 flush()
         if on_progress:
@@ -303,4 +341,4 @@ def ingest(
     return report
 
 
-__all__ = ["Failure", "IngestReport", "ingest", "parse_inputs", "parse_one", "default_workers"]
+__all__ = ["Failure", "IngestReport", "Parsed", "cpu_count", "default_workers", "ingest", "parse_inputs", "parse_one"]

@@ -7,7 +7,7 @@ everything else talks to it through the ``Store`` interface in ``store.base``.
 from __future__ import annotations
 
 from ..config import Settings
-from .base import Added, Busy, CheckReport, Hit, Outcome, SearchFilters, Stats, Store, StoredSource
+from .base import Added, Busy, CheckReport, Hit, Outcome, RawBlob, SearchFilters, Stats, Store, StoredSource
 from .index import BadQuery, SearchIndex
 from .sqlite import IndexNotUpdated, SQLiteStore
 
@@ -25,6 +25,7 @@ __all__ = [
     "Hit",
     "IndexNotUpdated",
     "Outcome",
+    "RawBlob",
     "SQLiteStore",
     "SearchFilters",
     "SearchIndex",

@@ -14,7 +14,7 @@ from pathlib import Path
 import tantivy
 from tantivy import Document, Filter, Index, Occur, Query, SchemaBuilder, SnippetGenerator, TextAnalyzerBuilder, Tokenizer
 
-from ..config import INDEX_HEAP_BYTES
+from ..config import INDEX_HEAP_BYTES, INDEX_THREADS
 from ..errors import StoreError
 from ..record import Cable
 from .base import Busy, Hit, SearchFilters
@@ -118,9 +118,10 @@ def _first(d: dict, key: str) -> object:
 class SearchIndex:
     """A tantivy index in a directory. Writes go through one lazily opened writer."""
 
-    def __init__(self, path: Path, *, heap_size: int = INDEX_HEAP_BYTES):
+    def __init__(self, path: Path, *, heap_size: int = INDEX_HEAP_BYTES, threads: int = INDEX_THREADS):
         self.path = Path(path)
         self.heap_size = heap_size
+        self.threads = threads
         self._index: Index | None = None
         self._writer: tantivy.IndexWriter | None = None
         self._dirty = False
@@ -146,7 +147,7 @@ class SearchIndex:
     def writer(self) -> tantivy.IndexWriter:
         if self._writer is None:
             try:
-                self._writer = self.index.writer(heap_size=self.heap_size)
+                self._writer = self.index.writer(heap_size=self.heap_size, num_threads=self.threads)
             except ValueError as e:
                 if "LockBusy" in str(e):
                     raise Busy(

@@ -2,7 +2,8 @@
 
 Tables::
 
-    raw_inputs(sha256 PK, size, data)          the bytes of each input, verbatim, once
+    raw_inputs(sha256 PK, size, codec, data)   the bytes of each input, once (zlib-packed
+                                               when that helps; ``get_raw`` gives them verbatim)
     sources(id PK, ref_id, sha256 -> raw_inputs, form, location, added,
             complete, paragraphs, body_len,    Cable.fullness() of this version
             record)                            the record parsed from it (JSON)
@@ -19,7 +20,6 @@ tantivy index is updated after the commit and can always be rebuilt from these t
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -32,15 +32,28 @@ import orjson
 from ..config import Settings
 from ..errors import StoreError
 from ..record import Cable
-from .base import Added, Busy, CheckReport, Hit, Outcome, ProgressCallback, SearchFilters, Stats, StoredSource
+from .base import (
+    Added,
+    Busy,
+    CheckReport,
+    Hit,
+    Outcome,
+    ProgressCallback,
+    RawBlob,
+    SearchFilters,
+    Stats,
+    StoredSource,
+    unpack_raw,
+)
 from .index import SearchIndex, safe_year
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS raw_inputs (
     sha256  TEXT PRIMARY KEY,
     size    INTEGER NOT NULL,
+    codec   TEXT,
     data    BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS sources (
@@ -114,10 +127,13 @@ class IndexNotUpdated(StoreError):
 @dataclass(slots=True)
 class _Item:
     cable: Cable
-    sha: str
-    raw: bytes
+    blob: RawBlob
     fullness: tuple[int, int, int]
     record: str
+
+    @property
+    def sha(self) -> str:
+        return self.blob.sha256
 
 
 class SQLiteStore:
@@ -148,7 +164,9 @@ class SQLiteStore:
             self._migrate()
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{path}: cannot open archive: {e}") from None
-        self.index = SearchIndex(settings.index_path, heap_size=settings.index_heap_bytes)
+        self.index = SearchIndex(
+            settings.index_path, heap_size=settings.index_heap_bytes, threads=settings.index_threads
+        )
 
     # -- lifecycle -----------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -158,6 +176,8 @@ class SQLiteStore:
         if version > SCHEMA_VERSION:
             raise StoreError(f"{self.settings.sqlite_path}: archive schema v{version} is newer than this cablebase (v{SCHEMA_VERSION})")
         with self._tx():
+            if version == 1:  # v2: raw inputs may be stored compressed
+                self.db.execute("ALTER TABLE raw_inputs ADD COLUMN codec TEXT")
             for stmt in SCHEMA.split(";"):
                 if stmt.strip():
                     self.db.execute(stmt)
@@ -179,11 +199,14 @@ class SQLiteStore:
         self.close()
 
     # -- writing -------------------------------------------------------------------------
-    def add_cable(self, cable: Cable, raw: bytes) -> Added:
+    def add_cable(self, cable: Cable, raw: bytes | RawBlob) -> Added:
         return self.add_cables([(cable, raw)])[0]
 
-    def add_cables(self, items: Iterable[tuple[Cable, bytes]]) -> list[Added]:
+    def add_cables(self, items: Iterable[tuple[Cable, bytes | RawBlob]]) -> list[Added]:
         """Store cables with their raw input bytes in one transaction, then index them.
+
+        ``raw`` is the input's bytes, or a ``RawBlob`` packed from them (by a parser
+        process, say); the same bytes object / blob for several cables is stored once.
 
         Raises ``StoreError`` before writing if a cable has no ref_id; on a database error
         nothing of the batch is stored. Raises ``IndexNotUpdated`` if the records were
@@ -217,22 +240,25 @@ class SQLiteStore:
                 ) from None
         return results
 
-    def _prepare(self, items: Iterable[tuple[Cable, bytes]]) -> list[_Item]:
+    def _prepare(self, items: Iterable[tuple[Cable, bytes | RawBlob]]) -> list[_Item]:
         out: list[_Item] = []
-        shas: dict[int, str] = {}
+        blobs: dict[int, RawBlob] = {}
         for cable, raw in items:
             if not cable.ref_id:
                 loc = cable.source.location if cable.source else None
                 raise StoreError(f"{loc or 'input'}: cable has no reference ID; not stored")
-            if not isinstance(raw, (bytes, bytearray, memoryview)):
-                raise TypeError(f"raw must be bytes, not {type(raw).__name__}")
-            sha = shas.get(id(raw))
-            if sha is None:
-                sha = shas[id(raw)] = hashlib.sha256(raw).hexdigest()
-            if cable.source is not None and cable.source.sha256 and cable.source.sha256 != sha:
+            if isinstance(raw, RawBlob):
+                blob = raw
+            elif isinstance(raw, (bytes, bytearray, memoryview)):
+                blob = blobs.get(id(raw))  # type: ignore[assignment]
+                if blob is None:
+                    blob = blobs[id(raw)] = RawBlob.pack(raw)
+            else:
+                raise TypeError(f"raw must be bytes or RawBlob, not {type(raw).__name__}")
+            if cable.source is not None and cable.source.sha256 and cable.source.sha256 != blob.sha256:
                 raise StoreError(f"{cable.ref_id}: the raw bytes given are not those the cable was parsed from")
             record = orjson.dumps(cable).decode("utf-8")  # dataclasses natively: == to_dict(), 4x faster
-            out.append(_Item(cable, sha, bytes(raw), cable.fullness(), record))
+            out.append(_Item(cable, blob, cable.fullness(), record))
         return out
 
     def _write(self, items: list[_Item]) -> tuple[list[Added], list[Cable]]:
@@ -244,14 +270,14 @@ class SQLiteStore:
             marks = ",".join("?" * len(ch))
             known_raw.update(r[0] for r in db.execute(f"SELECT sha256 FROM raw_inputs WHERE sha256 IN ({marks})", ch))
             known_src.update(db.execute(f"SELECT sha256, ref_id FROM sources WHERE sha256 IN ({marks})", ch))
-        new_raw: dict[str, bytes] = {}
+        new_raw: dict[str, RawBlob] = {}
         for it in items:
             if it.sha not in known_raw and it.sha not in new_raw:
-                new_raw[it.sha] = it.raw
+                new_raw[it.sha] = it.blob
         if new_raw:
             db.executemany(
-                "INSERT INTO raw_inputs (sha256, size, data) VALUES (?, ?, ?)",
-                ((sha, len(raw), raw) for sha, raw in new_raw.items()),
+                "INSERT INTO raw_inputs (sha256, size, codec, data) VALUES (?, ?, ?, ?)",
+                ((b.sha256, b.size, b.codec, b.data) for b in new_raw.values()),
             )
         refs = list({it.cable.ref_id for it in items})
         current: dict[str, tuple[int, tuple[int, int, int]]] = {}
@@ -344,8 +370,8 @@ class SQLiteStore:
         ]
 
     def get_raw(self, sha256: str) -> bytes | None:
-        row = self.db.execute("SELECT data FROM raw_inputs WHERE sha256 = ?", (sha256,)).fetchone()
-        return bytes(row[0]) if row else None
+        row = self.db.execute("SELECT codec, data FROM raw_inputs WHERE sha256 = ?", (sha256,)).fetchone()
+        return unpack_raw(row[0], row[1]) if row else None
 
     def iter_cables(self) -> Iterator[Cable]:
         cur = self.db.execute("SELECT record FROM cable_records ORDER BY ref_id")
