@@ -52,8 +52,6 @@ app = typer.Typer(
 )
 app.add_typer(cli_feeds.channel_app, name="channel")
 app.add_typer(cli_feeds.feed_app, name="feed")
-if hasattr(cli_feeds, "register"):
-    cli_feeds.register(app)
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -431,6 +429,11 @@ def check_cmd(
             err.print("run `cablebase reindex` to rebuild the index from the records")
     if not r.ok:
         raise typer.Exit(1)
+
+
+# The feeds side adds its own top-level commands (``poll``) after the archive's.
+if hasattr(cli_feeds, "register"):
+    cli_feeds.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -70,7 +70,7 @@ class Settings:
         return self.db_dir / INDEX_NAME
 
     @classmethod
-    def load(cls, db: str | os.PathLike[str] | None = None, **overrides: object) -> "Settings":
+    def load(cls, db: str | os.PathLike[str] | None = None, **overrides: object) -> Settings:
         """Settings for the archive named by ``db`` (see ``resolve_db_dir``), env applied."""
         s = cls(db_dir=resolve_db_dir(db))
         env_max = os.environ.get(MAX_INPUT_BYTES_ENV)

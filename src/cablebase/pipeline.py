@@ -306,7 +306,7 @@ def ingest(
         except StoreError:
             # Something in the batch could not be stored: nothing of it was. Store cable by
             # cable so the rest gets in and the failing one is named.
-            for (cable, raw), loc in zip(batch, batch_locations):
+            for (cable, raw), loc in zip(batch, batch_locations, strict=True):
                 try:
                     record([store.add_cable(cable, raw)])
                 except IndexNotUpdated as e:

@@ -47,7 +47,7 @@ class RawBlob:
     data: bytes
 
     @classmethod
-    def pack(cls, raw: bytes, *, level: int = RAW_ZLIB_LEVEL) -> "RawBlob":
+    def pack(cls, raw: bytes, *, level: int = RAW_ZLIB_LEVEL) -> RawBlob:
         raw = bytes(raw)
         sha = hashlib.sha256(raw).hexdigest()
         if len(raw) >= RAW_MIN_COMPRESS and level > 0:
@@ -257,7 +257,7 @@ class Store(Protocol):
         """Best matches first. An empty query matches every cable the filters allow."""
         ...
 
-    def reindex(self, progress: "ProgressCallback | None" = None) -> int:
+    def reindex(self, progress: ProgressCallback | None = None) -> int:
         """Rebuild the search index from the records; returns the number indexed."""
         ...
 

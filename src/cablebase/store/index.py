@@ -158,7 +158,7 @@ class SearchIndex:
 
     def open_writer(self) -> None:
         """Take the index's write lock now (``Busy`` if another process holds it)."""
-        self.writer
+        _ = self.writer
 
     # -- writing -------------------------------------------------------------------------
     def upsert(self, cables: Iterable[Cable]) -> int:

@@ -23,8 +23,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime, UTC
 from typing import Any
 
 import orjson
@@ -104,7 +103,7 @@ _CHUNK = 500  # host parameters per IN (...) list
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _chunks(seq: list[Any], n: int = _CHUNK) -> Iterator[list[Any]]:
@@ -183,7 +182,7 @@ class SQLiteStore:
                     self.db.execute(stmt)
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
-    def _tx(self) -> "_Transaction":
+    def _tx(self) -> _Transaction:
         return _Transaction(self.db)
 
     def close(self) -> None:
@@ -192,7 +191,7 @@ class SQLiteStore:
         finally:
             self.db.close()
 
-    def __enter__(self) -> "SQLiteStore":
+    def __enter__(self) -> SQLiteStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
