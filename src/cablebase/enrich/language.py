@@ -3,7 +3,10 @@ the cables is written in, which makes it faster and steadier on short text)."""
 
 from __future__ import annotations
 
+import re
 import threading
+
+_LETTERS = re.compile(r"[^\W\d_]")
 
 LANGUAGES = (
     "en", "pt", "es", "fr", "de", "it", "nl", "sv", "no", "da", "fi", "is", "ru", "uk", "pl", "cs", "sk",
@@ -11,7 +14,8 @@ LANGUAGES = (
     "bg", "sl", "lt", "lv", "et", "sq", "mk", "ka", "hy", "az", "th", "vi", "tl", "sw",
 )
 MIN_CHARS = 20
-SAMPLE_CHARS = 2000
+SAMPLE_CHARS = 600
+"""Characters classified (py3langid's cost grows with the sample; 600 is plenty for an article)."""
 
 _lock = threading.Lock()
 _ident = None
@@ -38,7 +42,7 @@ def detect_language(text: str | None, *, sample_chars: int = SAMPLE_CHARS) -> st
     if not text:
         return None
     sample = text[:sample_chars]
-    if sum(1 for c in sample[:400] if c.isalpha()) < MIN_CHARS:
+    if len(_LETTERS.findall(sample, 0, 400)) < MIN_CHARS:
         return None
     ident = _identifier()
     if not ident:

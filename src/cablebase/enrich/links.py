@@ -58,6 +58,8 @@ _SPACED_RE = re.compile(
     rf"(?<![A-Za-z0-9.,/\-])(?:(\d{{2}}){_SP}{{1,3}})?((?:[A-Z]{{2,}}{_SP}){{0,4}}[A-Z]{{3,}}){_SP}{{1,3}}(\d{{1,8}})"
     r"(?![A-Za-z0-9]|[.,:/]\d)"
 )
+_HAS_ID = re.compile(r"\d\d[A-Z]{3}")
+_HAS_SPACED = re.compile(r"[A-Z]{3}[ \t\u00a0]{1,3}\d")
 _REFID_RE = re.compile(r"Reference\s*ID\s*[:|]?", re.I)
 _CREATED_RE = re.compile(r"Created\s*[:|]?\s*(?:\w+\s+)?((?:19|20)\d\d)-\d\d-\d\d")
 _REF_CONTEXT = re.compile(r"\b(?:REF|REFS|REFTEL|REFTELS|REFERENCE|REFERENCES|REF\s+[A-Z])\b[:.]?", re.I)
@@ -162,7 +164,7 @@ def find_cables(text: str = "", links: Iterable = (), *, year_hint: str | None =
                 found.add(ref, KIND_CITES, m.start(), _snippet(text, m.start(), m.end()), "url")
     # 3. Reference ID blocks: the article republishes a cable.
     years: list[str] = []
-    for m in _REFID_RE.finditer(text):
+    for m in (_REFID_RE.finditer(text) if "eference" in text or "EFERENCE" in text else ()):
         window = text[m.end(): m.end() + 300]
         idm = _ID_RE.search(window)
         if not idm:
@@ -176,7 +178,7 @@ def find_cables(text: str = "", links: Iterable = (), *, year_hint: str | None =
         s = m.end() + idm.start()
         found.add(ref, kind, s, _snippet(text, m.start(), s + len(idm.group(0))), "reference")
     # 4. Canonical IDs.
-    for m in _ID_RE.finditer(text):
+    for m in (_ID_RE.finditer(text) if _HAS_ID.search(text) else ()):
         ref = canonical(m.group(1), m.group(2), m.group(3))
         if ref:
             found.add(ref, KIND_CITES, m.start(), _snippet(text, m.start(), m.end()), "id")
@@ -186,7 +188,7 @@ def find_cables(text: str = "", links: Iterable = (), *, year_hint: str | None =
         cm = _CREATED_RE.search(text)
         if cm:
             year_ctx = cm.group(1)[2:]
-    for m in _SPACED_RE.finditer(text):
+    for m in (_SPACED_RE.finditer(text) if _HAS_SPACED.search(text) else ()):
         yy, words, num = m.group(1), m.group(2), m.group(3)
         post = _post_of(words)
         if post is None:

@@ -370,7 +370,7 @@ def extract_html(html: str | None, base_url: str | None, *, limits: FeedLimits =
         return HtmlInfo(text, [], [])
     from selectolax.lexbor import LexborHTMLParser
 
-    marked = _BLOCK.sub(lambda m: "\n" + m.group(0), html)
+    marked = _BLOCK.sub("\n\\g<0>", html)
     tree = LexborHTMLParser(marked)
     for bad in tree.css("script, style, noscript, template"):
         bad.decompose()

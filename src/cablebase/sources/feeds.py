@@ -89,7 +89,9 @@ class PollSettings:
     """An entry whose text is shorter than this counts as a summary."""
     fulltext_per_feed: int = 20
     """Article pages fetched per feed per pass at most."""
-    language_sample_chars: int = 2000
+    language_sample_chars: int = 600
+    commit_every_s: float = 0.5
+    """A pass writes in one transaction committed this often (0: a transaction per write)."""
     limits: FeedLimits = FeedLimits()
     net: NetPolicy = NetPolicy()
 
@@ -375,11 +377,41 @@ class Poller:
                  fetcher: Fetcher | None = None):
         self.store = store
         self.settings = settings
-        self.add_cable = add_cable
+        self._add_cable_ext = add_cable
+        self.add_cable = self._add_cable if add_cable is not None else None
+        self._tx_started = 0.0
+        self._batching = False
         self.parse_cable = parse_cable
         self.now = now
         self.rng = rng
         self._fetcher = fetcher
+
+    # -- batched commits --------------------------------------------------------------
+    def _tick(self, *, end: bool = False) -> None:
+        """Commit the pass's open transaction when it is old enough (or at the end); reopen it."""
+        if not self._batching:
+            return
+        db = self.store.db
+        if db.in_transaction and (end or time.monotonic() - self._tx_started >= self.settings.commit_every_s):
+            db.execute("COMMIT")
+        if end:
+            self._batching = False
+        elif not db.in_transaction:
+            db.execute("BEGIN IMMEDIATE")
+            self._tx_started = time.monotonic()
+
+    def _add_cable(self, cable, raw: bytes):
+        """The archive's add_cable runs its own transaction: close ours around it."""
+        db = self.store.db
+        batching = self._batching
+        if batching and db.in_transaction:
+            db.execute("COMMIT")
+        try:
+            return self._add_cable_ext(cable, raw)
+        finally:
+            if batching and not db.in_transaction:
+                db.execute("BEGIN IMMEDIATE")
+                self._tx_started = time.monotonic()
 
     # -- scheduling -------------------------------------------------------------------
     def _next_ok(self, feed: dict) -> float:
@@ -425,11 +457,19 @@ class Poller:
                     except Exception:
                         pass
                 report.add(res)
+                try:
+                    self._tick()
+                except Exception:
+                    pass
 
+        if self.settings.commit_every_s > 0 and not self.store.db.in_transaction:
+            self._batching = True
+            self._tick()
         try:
             n = max(1, min(self.settings.workers, len(feeds)))
             await asyncio.gather(*(worker() for _ in range(n)))
         finally:
+            self._tick(end=True)
             if self._fetcher is None:
                 await fetcher.aclose()
         report.elapsed = time.perf_counter() - t0

@@ -222,8 +222,18 @@ class ChannelStore:
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
         """One transaction (nested calls join the outer one)."""
-        if self.db.in_transaction:
-            yield self.db
+        if self.db.in_transaction:  # join the outer transaction; a savepoint undoes just this part
+            self._sp = getattr(self, "_sp", 0) + 1
+            name = f"cb_sp{self._sp}"
+            self.db.execute(f"SAVEPOINT {name}")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute(f"ROLLBACK TO {name}")
+                self.db.execute(f"RELEASE {name}")
+                raise
+            else:
+                self.db.execute(f"RELEASE {name}")
             return
         self.db.execute("BEGIN IMMEDIATE")
         try:
