@@ -1,0 +1,144 @@
+"""Entities, tags, acronyms, truecasing and the gold-set readers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cablebase.enrich.acronyms import definitions, expand
+from cablebase.enrich.nereval import Mention, Score, locate, mark_unnamed, read_historylab
+from cablebase.enrich.tags import countries, subject_tags, type_tags
+from cablebase.enrich.truecase import Truecaser, is_upper_text
+
+
+# -- tags -------------------------------------------------------------------------------------
+def test_country_and_subject_tags():
+    typed = {t.tag: t for t in type_tags(["PREL", "PGOV", "SNAR", "MX", "IZ", "KJUS", "NATO", "XM"])}
+    assert typed["MX"].kind == "country" and typed["MX"].meaning == "Mexico"
+    assert typed["IZ"].meaning == "Iraq"  # FIPS codes, not ISO
+    assert typed["PREL"].kind == "subject" and typed["PREL"].meaning == "External political relations"
+    assert typed["SNAR"].meaning == "Narcotics"
+    assert typed["KJUS"].kind == "subject"
+    assert typed["NATO"].kind == "organization"
+    assert typed["XM"].kind == "region"
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [
+        ["OVIP", "CLINTON", "HILLARY", "PREL"],  # as the WikiLeaks pages give it
+        ["OVIP (CLINTON, HILLARY)", "PREL"],  # as the telegram writes it
+        ["OVIP", "(CLINTON,", "HILLARY)", "PREL"],
+    ],
+)
+def test_person_tags(tags):
+    typed = type_tags(tags)
+    people = [t for t in typed if t.kind == "person"]
+    assert [p.meaning for p in people] == ["Hillary Clinton"]
+    assert [t.tag for t in typed if t.kind == "subject"] == ["OVIP", "PREL"]
+
+
+def test_person_tag_with_comma_and_unknown_words():
+    typed = type_tags(["KJUS", "CHAVEZ,", "HUGO", "VE"])
+    assert [(t.kind, t.meaning) for t in typed] == [
+        ("subject", "Justice and the courts"), ("person", "Hugo Chavez"), ("country", "Venezuela")
+    ]
+    # an unknown single word is not a person
+    assert type_tags(["PREL", "GTMO", "MX"])[1].kind == "unknown"
+
+
+def test_tag_tables_cover_the_corpus(corpus):
+    """Every two-letter tag of the cablegate-2010 pages is a known country or region."""
+    from cablebase.parse import parse
+
+    unknown = set()
+    for f in sorted((corpus / "cablegate-2010" / "cable").glob("*/*/*.html"))[:400]:
+        for t in type_tags(parse(f.read_bytes())[0].tags):
+            if len(t.tag) == 2 and t.kind not in ("country", "region", "organization"):
+                unknown.add(t.tag)
+    assert not unknown, unknown
+
+
+def test_subject_tags_match_cablemap_list(corpus):
+    """Most of cablemap's subject-tag list (BSD) is in ours (ours is written independently)."""
+    path = corpus / "cablemap-fixtures" / "cablemap.core" / "cablemap" / "core" / "subject-tags.txt"
+    theirs = {ln.strip() for ln in path.read_text().splitlines() if ln.strip()}
+    assert len(theirs & set(subject_tags())) >= 0.5 * len(theirs)
+
+
+# -- acronyms -------------------------------------------------------------------------------
+def test_acronym_definitions_in_text():
+    t = (
+        "The Office of the Attorney General (PGR) and the Secretariat of Public Security (SSP) "
+        "met. The PGR said so; the CNDH (National Human Rights Commission) disagreed."
+    )
+    d = definitions(t)
+    assert d["PGR"] == "Office of the Attorney General"
+    assert d["SSP"] == "Secretariat of Public Security"
+    assert d["CNDH"] == "National Human Rights Commission"
+
+
+def test_acronyms_curated_and_government_of():
+    ex = expand("SIPDIS The GOM told DHS that NOFORN material is SBU.", hint={"Mexico"})
+    assert ex["GOM"].expansion == "Government of Mexico"
+    assert ex["DHS"].expansion == "Department of Homeland Security"
+    assert ex["SIPDIS"].kind == "MARK" and ex["NOFORN"].kind == "MARK" and ex["SBU"].kind == "MARK"
+    # without a hint an ambiguous GO- acronym is not guessed
+    assert "Mexico /" in expand("The GOM said.")["GOM"].expansion or "/" in expand("The GOM said.")["GOM"].expansion
+
+
+# -- truecasing -----------------------------------------------------------------------------
+def test_truecaser_keeps_offsets_and_learns_casing():
+    tc = Truecaser.learn(
+        [
+            "The minister met Garcia Luna in Mexico City on Monday.",
+            "Garcia Luna told the PGR that the minister was away.",
+            "Later the PGR and Garcia Luna spoke to the press in Mexico City.",
+        ],
+        min_count=1,
+    )
+    src = "GARCIA LUNA TOLD THE MINISTER THAT THE PGR WAS IN MEXICO CITY."
+    out = tc(src)
+    assert len(out) == len(src)
+    assert out == "Garcia Luna told the minister that the PGR was in Mexico City."
+    assert is_upper_text(src) and not is_upper_text(out)
+    assert Truecaser.from_json(tc.to_json()).table == tc.table
+
+
+# -- gold readers and scoring ---------------------------------------------------------------
+def test_historylab_reader(tmp_path: Path):
+    f = tmp_path / "1977TOKYO1.txt"
+    f.write_text(
+        "\ufeff1. YAMAZAKI    PER.IND\n2. JAPAN   GPE.NATION\n3. UNITED STATES  GPE.NATION\n\n@@@\n\n"
+        "1. [[DIRECTOR [[AMERICAN || 3]] BUREAU (YAMAZAKI)|| 1]] SAID [[JAPAN || 2]] AND [[HE || 1]] AGREE.\n"
+        "*** Current Classification *** CONFIDENTIAL\n",
+        encoding="utf-8",
+    )
+    d = read_historylab(f)
+    texts = [(m.text, m.type) for m in d.mentions]
+    assert ("JAPAN", "PLACE") in texts and ("HE", "PER") in texts and ("AMERICAN", "PLACE") in texts
+    assert "Current Classification" not in d.text
+    mark_unnamed(d, lambda w: w.upper() in {"YAMAZAKI", "JAPAN", "AMERICAN"}, frozenset({"AMERICAN"}))
+    kept = {m.text: m.type for m in d.mentions}
+    assert kept["HE"] == "IGNORE" and kept["AMERICAN"] == "IGNORE" and kept["JAPAN"] == "PLACE"
+    assert any(m.type == "PER" and "YAMAZAKI" in m.text for m in d.mentions)
+
+
+def test_locate_and_score():
+    text = "Genaro Garcia Luna met Medina Mora in Mexico City; Garcia Luna left Mexico."
+    gold = locate(text, [("Genaro Garcia Luna", "PER"), ("Garcia Luna", "PER"), ("Medina Mora", "PER"),
+                         ("Mexico City", "PLACE"), ("Mexico", "PLACE")])
+    assert [g.text for g in gold] == ["Genaro Garcia Luna", "Medina Mora", "Mexico City", "Garcia Luna", "Mexico"]
+    pred = [Mention(0, 18, "PER"), Mention(23, 34, "ORG"), Mention(38, 44, "PLACE")]
+    sc = Score()
+    sc.add("x", gold, pred, text=text)
+    assert sc.by_type["PER"].tp == 1 and sc.by_type["PER"].fn == 2
+    assert sc.by_type["ORG"].fp == 1
+    assert sc.by_type["PLACE"].tp == 1 and sc.by_type["PLACE"].fn == 1
+    with pytest.raises(LookupError):
+        locate(text, [("Calderon", "PER")])
+
+
+def test_country_table_has_no_duplicate_codes():
+    assert len(countries()) > 190
