@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cablebase.config import Settings
+from cablebase.config import INDEX_COMMIT_EVERY, Settings
 from cablebase.parse import parse
 from cablebase.pipeline import default_workers, ingest
 from cablebase.sources.files import RawInput, iter_inputs
@@ -107,14 +107,14 @@ def main() -> None:
                 st.index.commit()
             t_index = time.perf_counter() - t
         row("store: SQLite (batched transactions)", n, t_store)
-        row("index: tantivy (commit per batch)", n, t_index)
+        row(f"index: tantivy (commit per {a.batch_size})", n, t_index)
         row("sum of stages (1 process)", n, t_read + t_parse + t_pack + t_store + t_index)
         print("-" * 78)
         del items, blobs
 
         # The real pipeline, end to end, fresh archive each time.
         for workers in dict.fromkeys([0, a.workers]):
-            s = Settings(db_dir=tmp / f"e2e-{workers}", batch_size=a.batch_size)
+            s = Settings(db_dir=tmp / f"e2e-{workers}", batch_size=a.batch_size, index_commit_every=INDEX_COMMIT_EVERY)
             with open_store(s) as st:
                 r = ingest(st, paths, settings=s, workers=workers)
                 assert not r.failures, r.failures[:3]

@@ -411,3 +411,20 @@ def test_an_archive_of_schema_v1_is_upgraded(settings: Settings) -> None:
         assert st.db.execute("PRAGMA user_version").fetchone()[0] == 2
         st.add_cable(*make_cable())
         assert st.check().ok
+
+
+def test_index_commits_can_be_gathered_and_flush_publishes_them(tmp_path: Path) -> None:
+    s = Settings(db_dir=tmp_path / "db", index_heap_bytes=50_000_000, index_commit_every=3)
+    with open_store(s) as st:
+        st.add_cable(*make_cable("09A1"))
+        st.add_cable(*make_cable("09A2"))
+        assert st.search("nuclear") == []  # stored, not yet searchable
+        assert st.check().missing_from_index == ["09A1", "09A2"]
+        st.add_cable(*make_cable("09A3"))  # the third one triggers the commit
+        assert len(st.search("nuclear")) == 3
+        st.add_cable(*make_cable("09A4"))
+        st.flush()
+        assert len(st.search("nuclear")) == 4
+        st.add_cable(*make_cable("09A5"))
+    with open_store(s) as st:  # close() flushed too
+        assert st.check().ok and len(st.search("nuclear")) == 5

@@ -34,7 +34,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import __version__, cli_feeds
-from .config import DB_ENV, MAX_INPUT_BYTES, Settings
+from .config import DB_ENV, INDEX_COMMIT_EVERY, MAX_INPUT_BYTES, Settings
 from .errors import CablebaseError
 from .parse import FORMATS
 from .pipeline import Failure, IngestReport, ingest, parse_inputs
@@ -218,7 +218,9 @@ def ingest_cmd(
 ) -> None:
     """Parse inputs and store them (raw bytes + records) in the archive, indexed for search."""
     _check_format(fmt)
-    with _store(db, create=True, max_input_bytes=max_bytes, batch_size=batch_size) as st, _progress() as progress:
+    with _store(
+        db, create=True, max_input_bytes=max_bytes, batch_size=batch_size, index_commit_every=INDEX_COMMIT_EVERY
+    ) as st, _progress() as progress:
         task = progress.add_task("inputs", total=None, cables=0, errors=0)
 
         def on_progress(r: IngestReport) -> None:

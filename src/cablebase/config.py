@@ -28,6 +28,10 @@ BATCH_SIZE = 256
 """Cables stored per SQLite transaction / tantivy commit during ingest."""
 INDEX_HEAP_BYTES = 256_000_000
 """Memory budget of the tantivy index writer."""
+INDEX_COMMIT_EVERY = 4096
+"""During ``cablebase ingest``: commit the search index once this many cables are waiting
+(or 30 s have passed), not after every batch; each tantivy commit costs ~0.1 s of fsync.
+Records are committed per batch regardless; ``check`` / ``reindex`` cover a crash between."""
 INDEX_THREADS = 1
 """Indexing threads of the tantivy writer. One is fastest here: ingest keeps the other cores
 busy parsing, and each extra thread splits the heap into smaller, more frequent segments."""
@@ -59,6 +63,9 @@ class Settings:
     batch_size: int = BATCH_SIZE
     index_heap_bytes: int = INDEX_HEAP_BYTES
     index_threads: int = INDEX_THREADS
+    index_commit_every: int = 0
+    """Cables to gather before committing the index (0: commit on every write, so each
+    ``add_cables`` is searchable when it returns; ingest uses ``INDEX_COMMIT_EVERY``)."""
     busy_timeout_ms: int = BUSY_TIMEOUT_MS
 
     @property

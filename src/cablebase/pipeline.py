@@ -118,7 +118,11 @@ def _parse_chunk(chunk: list[tuple[str, bytes]], fmt: str | None, pack: bool = F
     out: ChunkResult = []
     for loc, data in chunk:
         r = parse_one(loc, data, fmt)
-        out.append((r, RawBlob.pack(data) if pack and not isinstance(r, Failure) else None))
+        blob = None
+        if pack and not isinstance(r, Failure):
+            src = r[0].source if r else None
+            blob = RawBlob.pack(data, sha256=src.sha256 if src else None)  # parse hashed these bytes
+        out.append((r, blob))
     return out
 
 
@@ -335,6 +339,11 @@ def ingest(
         if on_progress:
             on_progress(report)
     flush()
+    try:
+        store.flush()
+    except IndexNotUpdated as e:
+        report.index_stale = True
+        fail(Failure(str(settings.index_path), str(e)))
     report.elapsed = time.perf_counter() - report.started
     if on_progress:
         on_progress(report)

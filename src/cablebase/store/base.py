@@ -47,9 +47,10 @@ class RawBlob:
     data: bytes
 
     @classmethod
-    def pack(cls, raw: bytes, *, level: int = RAW_ZLIB_LEVEL) -> RawBlob:
+    def pack(cls, raw: bytes, *, level: int = RAW_ZLIB_LEVEL, sha256: str | None = None) -> RawBlob:
+        """Pack ``raw``; ``sha256`` may be given when already computed from these very bytes."""
         raw = bytes(raw)
-        sha = hashlib.sha256(raw).hexdigest()
+        sha = sha256 or hashlib.sha256(raw).hexdigest()
         if len(raw) >= RAW_MIN_COMPRESS and level > 0:
             packed = zlib.compress(raw, level)
             if len(packed) < len(raw) * 0.9:
@@ -264,7 +265,12 @@ class Store(Protocol):
     def check(self) -> CheckReport:
         ...
 
+    def flush(self) -> None:
+        """Make every write so far searchable and durable (a no-op where writes already are)."""
+        ...
+
     def close(self) -> None:
+        """Flush, then release the archive."""
         ...
 
 

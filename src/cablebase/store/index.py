@@ -8,6 +8,7 @@ folded. ``body`` is stored so results carry a highlighted snippet.
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -27,6 +28,8 @@ TEXT = "cb_text"
 SEARCH_FIELDS = ["subject", "body", "ref_id"]
 FIELD_BOOSTS = {"subject": 2.0, "ref_id": 4.0}
 SNIPPET_CHARS = 240
+COMMIT_SECONDS = 30.0
+"""``maybe_commit`` commits at least this often while documents are waiting."""
 
 
 class BadQuery(StoreError):
@@ -125,6 +128,8 @@ class SearchIndex:
         self._index: Index | None = None
         self._writer: tantivy.IndexWriter | None = None
         self._dirty = False
+        self._pending = 0
+        self._last_commit = time.monotonic()
 
     # -- opening -------------------------------------------------------------------------
     @property
@@ -171,6 +176,7 @@ class SearchIndex:
             w.add_document(doc)
             n += 1
         self._dirty = self._dirty or n > 0
+        self._pending += n
         return n
 
     def delete(self, ref_ids: Iterable[str]) -> None:
@@ -183,11 +189,23 @@ class SearchIndex:
         if self._writer is not None and self._dirty:
             self._writer.commit()
             self._dirty = False
+        self._pending = 0
+        self._last_commit = time.monotonic()
+
+    def maybe_commit(self, every: int) -> bool:
+        """Commit if ``every`` documents (0: any) are waiting, or the last commit is old."""
+        if not self._dirty:
+            return False
+        if self._pending >= every or time.monotonic() - self._last_commit >= COMMIT_SECONDS:
+            self.commit()
+            return True
+        return False
 
     def rollback(self) -> None:
         if self._writer is not None and self._dirty:
             self._writer.rollback()
             self._dirty = False
+        self._pending = 0
 
     def recreate(self) -> None:
         """Delete the index directory and start an empty index (for ``reindex``)."""

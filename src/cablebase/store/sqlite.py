@@ -185,6 +185,13 @@ class SQLiteStore:
     def _tx(self) -> _Transaction:
         return _Transaction(self.db)
 
+    def flush(self) -> None:
+        """Make everything added so far searchable (commit the index if it is behind)."""
+        try:
+            self.index.commit()
+        except (ValueError, OSError, RuntimeError) as e:
+            raise IndexNotUpdated(f"search index commit failed ({e}); run `cablebase reindex`", []) from None
+
     def close(self) -> None:
         try:
             self.index.close()
@@ -227,7 +234,7 @@ class SQLiteStore:
         if changed:
             try:
                 self.index.upsert(changed)
-                self.index.commit()
+                self.index.maybe_commit(self.settings.index_commit_every)
             except (ValueError, OSError, RuntimeError) as e:
                 try:
                     self.index.rollback()
