@@ -428,3 +428,21 @@ def test_index_commits_can_be_gathered_and_flush_publishes_them(tmp_path: Path) 
         st.add_cable(*make_cable("09A5"))
     with open_store(s) as st:  # close() flushed too
         assert st.check().ok and len(st.search("nuclear")) == 5
+
+
+def test_reindex_replaces_a_damaged_index_and_respects_a_writer(settings: Settings) -> None:
+    from cablebase.store import Busy
+
+    with open_store(settings) as st:
+        st.add_cables([make_cable("09A1"), make_cable("09A2")])
+    for f in settings.index_path.glob("meta.json"):
+        f.write_text("{ not json")
+    with open_store(settings) as st:
+        assert not st.check().ok  # the damaged index is reported, not a crash
+        assert st.reindex() == 2
+        assert st.check().ok
+    with open_store(settings) as ingesting, open_store(settings) as other:
+        ingesting.add_cable(*make_cable("09A3"))  # holds the index writer
+        with pytest.raises(Busy):
+            other.reindex()
+        assert {h.ref_id for h in other.search("nuclear")} == {"09A1", "09A2", "09A3"}

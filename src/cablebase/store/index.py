@@ -207,8 +207,25 @@ class SearchIndex:
             self._dirty = False
         self._pending = 0
 
+    def reset(self) -> None:
+        """Delete every document, under the write lock (``Busy`` if another process holds it).
+
+        Searchers keep seeing the old documents until the next ``commit``, so a rebuild
+        replaces the index in one step. An index that cannot be opened (another schema,
+        damaged files) is deleted and started afresh.
+        """
+        try:
+            w = self.writer
+        except Busy:
+            raise
+        except StoreError:
+            self.recreate()
+            w = self.writer
+        w.delete_all_documents()
+        self._dirty = True
+
     def recreate(self) -> None:
-        """Delete the index directory and start an empty index (for ``reindex``)."""
+        """Delete the index directory and start an empty index."""
         self.close()
         if self.path.exists():
             shutil.rmtree(self.path)

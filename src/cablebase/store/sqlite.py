@@ -417,10 +417,14 @@ class SQLiteStore:
         return self.index.search(query, filters, limit=limit)
 
     # -- maintenance ---------------------------------------------------------------------
-    def reindex(self, progress: ProgressCallback | None = None, *, commit_every: int = 20_000) -> int:
-        """Rebuild the search index from the records (the old index is discarded first)."""
+    def reindex(self, progress: ProgressCallback | None = None) -> int:
+        """Rebuild the search index from the records.
+
+        Runs under the index's write lock (``Busy`` if an ingest holds it); searches keep
+        answering from the old index until the new one is committed at the end.
+        """
         total = self.count()
-        self.index.recreate()
+        self.index.reset()
         n = 0
         batch: list[Cable] = []
         try:
@@ -429,14 +433,13 @@ class SQLiteStore:
                 if len(batch) >= 1000:
                     n += self.index.upsert(batch)
                     batch.clear()
-                    if n % commit_every < 1000:
-                        self.index.commit()
                     if progress:
                         progress(n, total)
             n += self.index.upsert(batch)
             self.index.commit()
         except (ValueError, OSError, RuntimeError) as e:
-            raise StoreError(f"reindex failed after {n} cables: {e}") from None
+            self.index.rollback()
+            raise StoreError(f"reindex failed after {n} cables (the old index is unchanged): {e}") from None
         if progress:
             progress(n, total)
         return n
