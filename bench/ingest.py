@@ -1,6 +1,9 @@
 """Ingest speed over the real corpus: parse + store + index, cables/s, and what that means
 for the full 251,287-cable Cablegate release.
 
+Wall-clock rows depend on what else the machine is doing (the load average is printed);
+the CPU column (process CPU ms per cable) and the CPU model built from it do not.
+
     python bench/ingest.py [--sample 2010|2011] [--workers N] [--batch-size N]
 
 ``--sample 2010`` (default): the 1,295 cablegate-2010 pages (loose files).
@@ -54,10 +57,23 @@ def dir_size(p: Path) -> int:
     return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
 
 
-def row(name: str, cables: int, seconds: float, note: str = "") -> None:
+def row(name: str, cables: int, seconds: float, note: str = "", cpu: float | None = None) -> None:
     rate = cables / seconds if seconds else float("inf")
     proj = FULL / rate if rate else float("inf")
-    print(f"{name:<38}{cables:>8}{seconds:>9.2f}{rate:>11.0f}{proj / 60:>10.1f}  {note}")
+    cpu_ms = f"{cpu * 1000 / cables:>10.2f}" if cpu is not None and cables else " " * 10
+    print(f"{name:<38}{cables:>8}{seconds:>9.2f}{rate:>11.0f}{proj / 60:>10.1f}{cpu_ms}  {note}")
+
+
+class Timer:
+    """Wall and CPU time (this process and its threads) of a block."""
+
+    def __enter__(self) -> "Timer":
+        self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall0
+        self.cpu = time.process_time() - self.cpu0
 
 
 def main() -> None:
@@ -74,42 +90,45 @@ def main() -> None:
             raise SystemExit(f"corpus not found: {paths} (expected the shared corpus beside the repository)")
         print(f"sample: {a.sample} ({', '.join(map(str, paths))}); {os.cpu_count()} CPUs; "
               f"workers={a.workers}, batch={a.batch_size}; load average before: {os.getloadavg()[0]:.1f}\n")
-        print(f"{'stage':<38}{'cables':>8}{'seconds':>9}{'cables/s':>11}{'251k min':>10}")
-        print("-" * 78)
+        print(f"{'stage':<38}{'cables':>8}{'seconds':>9}{'cables/s':>11}{'251k min':>10}{'CPU ms/c':>10}")
+        print("-" * 88)
 
         # Each stage alone, in this process, on the same inputs.
-        t = time.perf_counter()
-        inputs = [i for i in iter_inputs(paths) if isinstance(i, RawInput)]
-        t_read = time.perf_counter() - t
-        t = time.perf_counter()
-        items = [(c, i.data) for i in inputs for c in parse(i.data, location=i.location)]
-        t_parse = time.perf_counter() - t
+        with Timer() as t_read:
+            inputs = [i for i in iter_inputs(paths) if isinstance(i, RawInput)]
+        with Timer() as t_parse:
+            items = [(c, i.data) for i in inputs for c in parse(i.data, location=i.location)]
         n = len(items)
         mb = sum(len(i.data) for i in inputs) / 1e6
-        row("read (files / archive members)", n, t_read, f"{len(inputs)} inputs, {mb:.0f} MB")
-        row("parse (1 process)", n, t_parse)
-        t = time.perf_counter()
-        blobs = {id(i.data): RawBlob.pack(i.data) for i in inputs}
+        row("read (files / archive members)", n, t_read.wall, f"{len(inputs)} inputs, {mb:.0f} MB", t_read.cpu)
+        row("parse (1 process)", n, t_parse.wall, "", t_parse.cpu)
+        with Timer() as t_pack:
+            blobs = {id(i.data): RawBlob.pack(i.data) for i in inputs}
         items = [(c, blobs[id(raw)]) for c, raw in items]
-        t_pack = time.perf_counter() - t
         packed = sum(len(b.data) for b in blobs.values()) / 1e6
-        row("pack raw bytes (sha256 + zlib)", n, t_pack, f"{mb:.0f} MB -> {packed:.0f} MB")
+        row("pack raw bytes (sha256 + zlib)", n, t_pack.wall, f"{mb:.0f} MB -> {packed:.0f} MB", t_pack.cpu)
         s = Settings(db_dir=tmp / "stages", batch_size=a.batch_size)
-        with open_store(s) as st:
-            t = time.perf_counter()
+        st = open_store(s)
+        with Timer() as t_store:
             for k in range(0, n, a.batch_size):
                 with st._tx():
                     st._write(st._prepare(items[k : k + a.batch_size]))
-            t_store = time.perf_counter() - t
-            t = time.perf_counter()
+        with Timer() as t_index:
             for k in range(0, n, a.batch_size):
                 st.index.upsert(c for c, _ in items[k : k + a.batch_size])
-                st.index.commit()
-            t_index = time.perf_counter() - t
-        row("store: SQLite (batched transactions)", n, t_store)
-        row(f"index: tantivy (commit per {a.batch_size})", n, t_index)
-        row("sum of stages (1 process)", n, t_read + t_parse + t_pack + t_store + t_index)
-        print("-" * 78)
+                st.index.maybe_commit(INDEX_COMMIT_EVERY)
+            st.close()  # final commit + merges
+        row("store: SQLite (batched transactions)", n, t_store.wall, "", t_store.cpu)
+        row(f"index: tantivy (commit per {INDEX_COMMIT_EVERY})", n, t_index.wall, "", t_index.cpu)
+        stages = (t_read, t_parse, t_pack, t_store, t_index)
+        row("sum of stages (1 process)", n, sum(t.wall for t in stages), "", sum(t.cpu for t in stages))
+        parser_cpu = (t_parse.cpu + t_pack.cpu) / n
+        writer_cpu = (t_read.cpu + t_store.cpu + t_index.cpu) / n
+        bound = 1 / max(parser_cpu / max(a.workers, 1), writer_cpu) if a.workers else 1 / (parser_cpu + writer_cpu)
+        print(f"CPU model: parser process {parser_cpu * 1000:.2f} ms/cable (parse + pack), writer {writer_cpu * 1000:.2f}"
+              f" ms/cable (read + store + index)\n  -> at most {bound:,.0f} cables/s with {a.workers} parser process(es),"
+              f" {FULL / bound / 60:.1f} min for {FULL:,}, on otherwise idle cores")
+        print("-" * 88)
         del items, blobs
 
         # The real pipeline, end to end, fresh archive each time.
@@ -135,7 +154,7 @@ def main() -> None:
                     )
                     ix_bytes = dir_size(s.index_path)
                     e2e = r
-        print("-" * 78)
+        print("-" * 88)
         print(f"load average after: {os.getloadavg()[0]:.1f} (other work on the machine slows every row)")
         rate = e2e.cables / e2e.elapsed
         proj = FULL / rate
