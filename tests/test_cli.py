@@ -254,3 +254,11 @@ def test_real_cablegate_pages_ingest_and_search(tmp_path: Path) -> None:
         assert one is not None and one.origin and one.classification
         hits = st.search(one.subject.split()[0] if one.subject else one.ref_id)
         assert hits
+
+
+def test_db_that_is_a_file_is_a_clear_error(tmp_path: Path, inputs: Path) -> None:
+    f = tmp_path / "not-a-dir"
+    f.write_text("")
+    result = run("ingest", "--db", str(f), str(inputs))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: {f} is a file; the archive (--db) is a directory"

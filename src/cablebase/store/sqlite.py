@@ -145,6 +145,8 @@ class SQLiteStore:
     def __init__(self, settings: Settings, *, create: bool = True):
         self.settings = settings
         path = settings.sqlite_path
+        if settings.db_dir.exists() and not settings.db_dir.is_dir():
+            raise StoreError(f"{settings.db_dir} is a file; the archive (--db) is a directory")
         if not path.exists():
             if not create:
                 raise StoreError(f"no archive at {settings.db_dir} (nothing ingested yet; see `cablebase ingest`)")
