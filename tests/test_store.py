@@ -349,8 +349,6 @@ def test_real_versions_archive_keeps_every_version(settings: Settings) -> None:
 
     with open_store(settings) as st:
         report = ingest(st, [archive], settings=settings, workers=0)
-        if report.cables == 0:
-            pytest.skip(f"parsers not ready: {report.failures[:1]}")
         assert report.failures == []
         assert report.inputs == 342
         assert len(st.ref_ids()) == 160
