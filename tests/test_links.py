@@ -147,9 +147,14 @@ def test_seed_post_in_opera_leaks_channel_embeds_07MEXICO983(srv):
     assert a["language"] == "pt"
     assert [(c["ref_id"], c["kind"]) for c in a["cables"]] == [("07MEXICO983", "embeds")]
     assert "Reference ID: 07MEXICO983" in a["cables"][0]["snippet"]
-    # When the article parser reads the post, the cable goes to the archive through add_cable.
-    for c, raw in added:
-        assert c.ref_id == "07MEXICO983" and b"07MEXICO983" in raw
+    # The article parser reads the post: the cable goes to the archive through add_cable,
+    # parsed as the cable record issue requires.
+    assert len(added) == 1
+    c, raw = added[0]
+    assert c.ref_id == "07MEXICO983" and b"07MEXICO983" in raw
+    assert c.source.form == "article" and c.classification == "UNCLASSIFIED//FOR OFFICIAL USE ONLY"
+    assert [p.number for p in c.paragraphs] == list(range(1, 17))
+    assert c.paragraphs[9].heading == "Cuba"
 
 
 # --------------------------------------------------------------------------- the oracle
