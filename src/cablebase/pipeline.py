@@ -35,6 +35,11 @@ from .store.sqlite import IndexNotUpdated
 CHUNK = 8
 """Inputs sent to a worker process at a time."""
 POOL_THRESHOLD = 64
+PREFETCH_INPUTS = 512
+"""Inputs handed to parser processes ahead of the writer: enough that they stay busy while
+the writer stores and indexes a whole batch (about as long as parsing it takes)."""
+PREFETCH_BYTES = 256 * 2**20
+"""...but never more than this many bytes of them in flight."""
 """Below this many inputs, parsing in-process beats starting worker processes."""
 
 
@@ -192,19 +197,22 @@ def _parse_pooled(
     *,
     pack: bool = False,
 ) -> Iterator[Parsed]:
-    """Parse in a process pool, at most ``workers * 4`` chunks ahead, results in input order.
+    """Parse in a process pool, ``PREFETCH_INPUTS`` ahead (``PREFETCH_BYTES`` at most), in input order.
 
     If a worker dies (a crash in a C extension, the OOM killer), the inputs that were in
     flight are parsed again one at a time in a fresh process, so that only the one that
     kills it fails; then the pool is restarted for the rest.
     """
-    window = workers * 4
+    max_chunks = max(workers * 4, PREFETCH_INPUTS // CHUNK)
+    in_flight = 0  # bytes
     pending: deque[tuple[list[RawInput | InputFailure], Future[ChunkResult] | None]] = deque()
     ctx = _mp_context()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
     def submit(chunk: list[RawInput | InputFailure]) -> None:
+        nonlocal in_flight
         good = [(i.location, i.data) for i in chunk if isinstance(i, RawInput)]
+        in_flight += sum(len(d) for _, d in good)
         fut = pool.submit(parse_fn, good, fmt, pack) if good else None
         pending.append((chunk, fut))
 
@@ -222,13 +230,15 @@ def _parse_pooled(
             chunk = list(islice(inputs, CHUNK))
             if chunk:
                 submit(chunk)
-            if pending and (len(pending) >= window or not chunk):
+            if pending and (len(pending) >= max_chunks or in_flight >= PREFETCH_BYTES or not chunk):
                 head, fut = pending.popleft()
+                in_flight -= sum(len(i.data) for i in head if isinstance(i, RawInput))
                 try:
                     results = fut.result() if fut is not None else []
                 except BrokenProcessPool:
                     suspects = [head] + [c for c, _ in pending]
                     pending.clear()
+                    in_flight = 0
                     pool.shutdown(wait=False, cancel_futures=True)
                     for c in suspects:
                         yield from merge(c, _parse_isolated([(i.location, i.data) for i in c if isinstance(i, RawInput)], fmt, ctx, parse_fn, pack))
