@@ -108,7 +108,11 @@ def _store(db: Path | None, *, create: bool = False, **overrides: object) -> Ite
         error_line(str(e))
         raise typer.Exit(1) from None
     finally:
-        st.close()
+        try:
+            st.close()
+        except CablebaseError as e:  # e.g. the final index commit failed
+            error_line(str(e))
+            raise typer.Exit(1) from None
 
 
 # -- progress -------------------------------------------------------------------------------

@@ -197,6 +197,8 @@ class SQLiteStore:
     def close(self) -> None:
         try:
             self.index.close()
+        except (ValueError, OSError, RuntimeError) as e:
+            raise IndexNotUpdated(f"search index commit failed on close ({e}); run `cablebase reindex`", []) from None
         finally:
             self.db.close()
 
