@@ -1,0 +1,281 @@
+"""Shapes of the JSON API, for the OpenAPI document (``/openapi.json``, shown at ``/docs``).
+
+The handlers return orjson responses directly (no validation on the way out: fast); these
+models describe what they return. Every page's ``.json`` form has the same shape as its
+``/api/…`` twin.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Paragraph(_Open):
+    number: Optional[int] = Field(None, description="Paragraph number as written (¶3.), null for unnumbered text")
+    marking: Optional[str] = Field(None, description="Portion marking: U, SBU, C, S, S/NF …")
+    heading: Optional[str] = Field(None, description="Section heading the paragraph falls under")
+    text: str
+
+
+class Reference(_Open):
+    letter: Optional[str] = None
+    raw: str
+    ref_id: Optional[str] = None
+
+
+class Record(_Open):
+    """The cable record (README: "The cable record")."""
+
+    ref_id: Optional[str] = None
+    origin: Optional[str] = None
+    created: Optional[str] = None
+    released: Optional[str] = None
+    classification: Optional[str] = None
+    precedence: Optional[str] = None
+    dtg: Optional[str] = None
+    to: list[str] = []
+    info: list[str] = []
+    tags: list[str] = []
+    subject: Optional[str] = None
+    references: list[Reference] = []
+    classified_by: Optional[str] = None
+    decl: Optional[str] = None
+    sipdis: bool = False
+    partial: bool = False
+    signer: Optional[str] = None
+    paragraphs: list[Paragraph] = []
+    summary: Optional[str] = None
+    comments: list[str] = []
+    body: str = ""
+    header: Optional[str] = None
+    source: Optional[dict[str, Any]] = None
+
+
+class RefLink(Reference):
+    in_archive: bool
+    url: Optional[str] = None
+
+
+class CitingCable(_Open):
+    ref_id: str
+    url: str
+    subject: Optional[str] = None
+    created: Optional[str] = None
+
+
+class CitingArticle(_Open):
+    id: int
+    url: str
+    original_url: Optional[str] = None
+    title: str
+    published: Optional[str] = None
+    language: Optional[str] = None
+    kind: Optional[str] = Field(None, description="cites or embeds")
+
+
+class SourceInfo(_Open):
+    id: int
+    sha256: str
+    form: Optional[str] = None
+    location: Optional[str] = None
+    size: int
+    added: str
+    fullness: list[int]
+    current: bool
+    raw_url: str
+
+
+class CableOut(_Open):
+    ref_id: str
+    url: str
+    record: Record
+    updated: Optional[str] = None
+    references: list[RefLink]
+    cited_by: list[CitingCable]
+    articles: list[CitingArticle]
+    sources: list[SourceInfo]
+    links: dict[str, Optional[str]]
+
+
+class DiffRow(_Open):
+    op: str = Field(description="equal, replace, insert or delete")
+    a_no: Optional[int] = None
+    a: Optional[str] = None
+    b_no: Optional[int] = None
+    b: Optional[str] = None
+
+
+class DiffOut(_Open):
+    ref_id: str
+    a: Optional[SourceInfo] = None
+    b: Optional[SourceInfo] = None
+    changed_lines: int
+    same: bool
+    rows: list[DiffRow]
+
+
+class HitOut(_Open):
+    ref_id: str
+    subject: Optional[str] = None
+    created: Optional[str] = None
+    origin: Optional[str] = None
+    classification: Optional[str] = None
+    score: float
+    snippet: str
+    highlights: list[list[int]] = Field(description="[start, end) character offsets of matched terms in snippet")
+
+
+class FacetValue(_Open):
+    value: Any
+    count: int
+
+
+class SearchOut(_Open):
+    query: str
+    filters: dict[str, Any]
+    sort: str
+    page: int
+    per_page: int
+    pages: int
+    total: int
+    hits: list[HitOut]
+    facets: dict[str, list[FacetValue]] = Field(description="origin, year, classification, tag: counts over all matches")
+
+
+class CableRowOut(_Open):
+    ref_id: str
+    url: str
+    created: Optional[str] = None
+    released: Optional[str] = None
+    origin: Optional[str] = None
+    classification: Optional[str] = None
+    subject: Optional[str] = None
+
+
+class BrowseValue(_Open):
+    value: str
+    count: int
+    url: str
+
+
+class BrowseIndexOut(_Open):
+    kind: str
+    label: str
+    values: list[BrowseValue]
+    total: int
+
+
+class BrowseListOut(_Open):
+    kind: str
+    value: str
+    total: int
+    page: int
+    pages: int
+    per_page: int
+    cables: list[CableRowOut]
+
+
+class CableLinkOut(_Open):
+    ref_id: str
+    kind: str
+    in_archive: bool
+    url: str
+
+
+class ArticleBrief(_Open):
+    id: int
+    url: str
+    original_url: Optional[str] = None
+    title: str
+    author: Optional[str] = None
+    published: Optional[str] = None
+    language: Optional[str] = None
+    cables: list[CableLinkOut]
+
+
+class ChannelBrief(_Open):
+    id: int
+    name: str
+    title: str
+    feeds: int
+    articles: int
+    url: str
+    feed_url: str
+
+
+class ChannelsOut(_Open):
+    channels: list[ChannelBrief]
+
+
+class ChannelOut(_Open):
+    id: int
+    name: str
+    title: str
+    mode: str = Field(description="latest or all")
+    total: int
+    page: Optional[int] = Field(None, description="Page of 'all'; page 1 holds the oldest articles")
+    pages: int
+    articles: list[ArticleBrief]
+    images: list[dict[str, Any]]
+
+
+class ArticleOut(_Open):
+    id: int
+    url: str
+    original_url: Optional[str] = None
+    title: str
+    author: Optional[str] = None
+    published: Optional[str] = None
+    language: Optional[str] = None
+    content_html: str = Field(description="The article's content, sanitised (nh3 allow-list)")
+    cables: list[CableLinkOut]
+    images: list[dict[str, Any]]
+    source: Optional[dict[str, Any]] = None
+
+
+class HomeOut(_Open):
+    counts: dict[str, int]
+    latest_cables: list[CableRowOut]
+    latest_articles: list[ArticleBrief]
+    channels: list[ChannelBrief]
+
+
+class ErrorOut(BaseModel):
+    error: str
+    status: int
+    detail: str
+    suggestions: Optional[list[CableRowOut]] = None
+
+
+class FeedIn(BaseModel):
+    url: str = Field(description="A feed URL, or a page that announces one")
+    channel: Optional[str] = Field(None, description="Channel to put it in (default: named after the feed)")
+
+
+class FeedAdded(_Open):
+    feed_id: int
+    url: str
+    title: Optional[str] = None
+    channel: Optional[str] = None
+
+
+class PollIn(BaseModel):
+    feed_ids: Optional[list[int]] = Field(None, description="Only these feeds (default: every due feed)")
+    all: bool = Field(False, description="Every active feed, due or not")
+
+
+class PollOut(_Open):
+    feeds: int
+    ok: int
+    errors: int
+    new: int
+    updated: int
+    links: int
+    embedded: int
+    failures: list[dict[str, Any]]

@@ -1,0 +1,337 @@
+"""The HTML pages, each with its JSON form at the same address plus ``.json``.
+
+Pages work without JavaScript: links and GET forms only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from ...store.base import SearchFilters
+from ...store.browse import BROWSE_KINDS
+from ...store.index import BadQuery
+from .. import views
+from ..common import JSON, PageError, arch, int_param, not_found, page, split_suffix
+from ..render import highlight, mark_spans, qs
+from ..search import FACET_LIMIT, SORTS, search
+
+router = APIRouter(include_in_schema=False)
+
+SORT_LABELS = {"relevance": "Relevance", "newest": "Newest first", "oldest": "Oldest first"}
+FACET_LABELS = (("origin", "Origin"), ("year", "Year"), ("classification", "Classification"), ("tag", "TAG"))
+
+
+def _out(data: dict[str, Any], template: str, json: bool, **extra: Any) -> Response:
+    if json:
+        return JSON(data)
+    return page(template, **data, **extra)
+
+
+# -- home -----------------------------------------------------------------------------------------
+@router.get("/")
+@router.get("/index.json")
+async def home(request: Request) -> Response:
+    data = views.home(arch(request))
+    return _out(data, "home.html", request.url.path.endswith(".json"))
+
+
+# -- cables ---------------------------------------------------------------------------------------
+_CABLEGATE_PATH = re.compile(r"^(?P<ref>[A-Za-z0-9-]+)\.html?$")
+
+
+@router.get("/cable/{year}/{month}/{name}")
+async def cablegate_address(year: str, month: str, name: str) -> Response:
+    """``/cable/2007/02/07MEXICO983.html``, the address form of the cablegate site."""
+    m = _CABLEGATE_PATH.match(name)
+    if not m or not (year.isdigit() and month.isdigit()):
+        raise not_found(f"{name[:80]} is not a cable address")
+    return RedirectResponse(views.cable_url(m.group("ref")), status_code=301)
+
+
+@router.get("/cable/{name}")
+async def cable_page(request: Request, name: str) -> Response:
+    ref, suffix = split_suffix(name, ".json", ".html")
+    a = arch(request)
+    data = views.cable(a, ref)
+    if data is None:
+        raise not_found(f"There is no cable {ref[:80]} in this archive.", suggestions=views.suggestions(a, ref),
+                        search_query=ref[:80])
+    if suffix == ".html":
+        return RedirectResponse(data["url"], status_code=301)
+    if data["ref_id"] != ref:  # other case: one address per cable
+        return RedirectResponse(data["url"] + (suffix or ""), status_code=301)
+    if suffix == ".json":
+        return JSON(data)
+    return page("cable.html", **data, groups=_groups(data["record"]), body=data["record"].get("body") or "")
+
+
+def _groups(rec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Paragraphs grouped under their section headings, with comment spans marked."""
+    groups: list[dict[str, Any]] = []
+    comments = rec.get("comments") or []
+    seen_anchor: set[str] = set()
+    for i, p in enumerate(rec.get("paragraphs") or []):
+        heading = p.get("heading")
+        if not groups or groups[-1]["heading"] != heading:
+            anchor = "sec-" + re.sub(r"[^a-z0-9]+", "-", (heading or "").lower()).strip("-")
+            while anchor in seen_anchor:
+                anchor += "-"
+            seen_anchor.add(anchor)
+            groups.append({"heading": heading, "anchor": anchor, "paragraphs": []})
+        num = p.get("number")
+        anchor = f"par{num}" if num is not None else f"text{i + 1}"
+        if anchor in seen_anchor:
+            anchor = f"{anchor}-{i + 1}"
+        seen_anchor.add(anchor)
+        groups[-1]["paragraphs"].append({
+            "number": num, "marking": p.get("marking"), "anchor": anchor,
+            "segments": mark_spans(p.get("text") or "", comments),
+        })
+    return groups
+
+
+@router.get("/cable/{ref}/diff")
+@router.get("/cable/{ref}/diff.json")
+async def cable_diff(request: Request, ref: str) -> Response:
+    qp = request.query_params
+    a = arch(request)
+    sources = a.browse.sources(a.browse.resolve(ref) or ref)
+    if not sources:
+        raise not_found(f"There is no cable {ref[:80]} in this archive.", search_query=ref[:80])
+    ids = [s["id"] for s in sources]
+    sa = int_param(qp.get("a"), "a", default=ids[1] if len(ids) > 1 else ids[0])
+    sb = int_param(qp.get("b"), "b", default=ids[0])
+    data = views.diff(a, ref, sa, sb)  # type: ignore[arg-type]
+    if data is None:
+        raise not_found(f"{ref[:80]} has no source {sa} or {sb}.")
+    return _out(data, "diff.html", request.url.path.endswith(".json"))
+
+
+@router.get("/cable/{ref}/source/{source_id}/raw")
+async def cable_raw(request: Request, ref: str, source_id: int) -> Response:
+    """The raw bytes a version was parsed from, as text, never rendered by the browser."""
+    a = arch(request)
+    sha = a.browse.source_sha(a.browse.resolve(ref) or ref, source_id)
+    raw = a.store.get_raw(sha) if sha else None
+    if raw is None:
+        raise not_found(f"{ref[:80]} has no source {source_id}.")
+    return Response(raw, media_type="text/plain; charset=utf-8",
+                    headers={"Content-Security-Policy": "sandbox; default-src 'none'",
+                             "Content-Disposition": f'inline; filename="{sha[:16]}.txt"'})
+
+
+# -- browsing -------------------------------------------------------------------------------------
+@router.get("/browse/{name}")
+async def browse_index(request: Request, name: str) -> Response:
+    kind, suffix = split_suffix(name, ".json")
+    if kind not in BROWSE_KINDS:
+        raise not_found(f"Cables cannot be browsed by {kind[:40]!r}.")
+    data = views.browse_index(arch(request), kind)
+    return _out(data, "browse_index.html", suffix == ".json", kinds=list(views.KIND_LABELS.items()))
+
+
+async def _browse_list(request: Request, kind: str, raw_value: str) -> Response:
+    value, suffix = split_suffix(raw_value, ".json", ".atom")
+    a = arch(request)
+    stored = views.resolve_value(a, kind, value)
+    if stored is None:
+        raise not_found(f"No cable has {views.KIND_LABELS[kind].lower()} {value[:80]!r}.", search_query=value[:80])
+    if suffix == ".atom":
+        from .feeds import browse_feed
+
+        return browse_feed(request, kind, stored)
+    if views.browse_url(kind, stored) != views.browse_url(kind, value):
+        return RedirectResponse(views.browse_url(kind, stored) + (suffix or "") + qs(dict(request.query_params)),
+                                status_code=301)
+    pg = int_param(request.query_params.get("page"), "page", default=1)
+    data = views.browse_list(a, kind, stored, pg, a.web.per_page)  # type: ignore[arg-type]
+    if data["page"] > data["pages"]:
+        raise not_found(f"There is no page {pg} (the last is {data['pages']}).")
+    return _out(data, "browse_list.html", suffix == ".json")
+
+
+@router.get("/browse/{kind}/{value}")
+async def browse_dates(request: Request, kind: str, value: str) -> Response:
+    if kind not in ("created", "released"):
+        if kind in BROWSE_KINDS:
+            return RedirectResponse(views.browse_url(kind, value), status_code=301)
+        raise not_found(f"Cables cannot be browsed by {kind[:40]!r}.")
+    return await _browse_list(request, kind, value)
+
+
+@router.get("/origin/{value:path}")
+async def origin_page(request: Request, value: str) -> Response:
+    return await _browse_list(request, "origin", value)
+
+
+@router.get("/tag/{value}")
+async def tag_page(request: Request, value: str) -> Response:
+    m = re.fullmatch(r"(?P<t>.+)_(?P<n>\d+)\.html", value)  # the cablegate site's /tag/PGOV_0.html
+    if m:
+        n = int(m.group("n"))
+        return RedirectResponse(views.browse_url("tag", m.group("t")) + (f"?page={n + 1}" if n else ""), status_code=301)
+    return await _browse_list(request, "tag", value)
+
+
+@router.get("/classification/{value}")
+async def classification_page(request: Request, value: str) -> Response:
+    return await _browse_list(request, "classification", value)
+
+
+@router.get("/date/{name}")
+@router.get("/reldate/{name}")
+async def cablegate_dates(request: Request, name: str) -> Response:
+    """The cablegate site's ``/date/2007-02_0.html`` and ``/reldate/2010-11-28_0.html``."""
+    m = re.fullmatch(r"(?P<d>\d{4}-\d{2}(-\d{2})?)_(?P<n>\d+)\.html", name)
+    if not m:
+        raise not_found(f"{name[:80]} is not a date page")
+    kind = "released" if request.url.path.startswith("/reldate/") else "created"
+    n = int(m.group("n"))
+    return RedirectResponse(views.browse_url(kind, m.group("d")) + (f"?page={n + 1}" if n else ""), status_code=301)
+
+
+# -- search ---------------------------------------------------------------------------------------
+def search_params(request: Request) -> tuple[str, SearchFilters, str, int, dict[str, Any]]:
+    qp = request.query_params
+    q = (qp.get("q") or "").strip()
+    if len(q) > 1000:
+        raise PageError(400, "Query too long", "A query may have at most 1,000 characters.")
+    year = int_param(qp.get("year"), "year", lo=1900, hi=2100)
+    tags = tuple(dict.fromkeys(t.strip().upper() for t in qp.getlist("tag") if t.strip()))[:10]
+    filters = SearchFilters(origin=(qp.get("origin") or "").strip() or None,
+                            classification=(qp.get("classification") or "").strip() or None,
+                            year=year, tags=tags)
+    sort = qp.get("sort") or "relevance"
+    if sort not in SORTS:
+        raise PageError(400, "Bad request", f"sort must be one of {', '.join(SORTS)}")
+    pg = int_param(qp.get("page"), "page", default=1, hi=10_000)
+    params: dict[str, Any] = {"q": q or None, "origin": filters.origin, "classification": filters.classification,
+                              "year": year, "tag": list(tags) or None,
+                              "sort": sort if sort != "relevance" else None}
+    return q, filters, sort, pg, params  # type: ignore[return-value]
+
+
+@router.get("/search")
+@router.get("/search.json")
+async def search_page(request: Request) -> Response:
+    a = arch(request)
+    json = request.url.path.endswith(".json")
+    q, filters, sort, pg, params = search_params(request)
+    per_page = a.web.search_per_page
+    if json:
+        per_page = int_param(request.query_params.get("per_page"), "per_page", default=per_page, hi=100)  # type: ignore[assignment]
+    try:
+        res = search(a, q, filters, sort=sort, page=pg, per_page=per_page)
+    except BadQuery as e:
+        if json:
+            raise PageError(400, "Bad query", str(e)) from None
+        return page("search.html", status=400, **_search_shell(q, params, sort), error=str(e), top_query=q)
+    if json:
+        return JSON(res.to_dict())
+    ctx = _search_shell(q, params, sort)
+    facets = {}
+    for name, _label in FACET_LABELS:
+        chosen = {"origin": {filters.origin}, "classification": {filters.classification},
+                  "year": {filters.year}, "tag": set(filters.tags)}[name]
+        items = []
+        for v, n in res.facets.get(name, []):
+            if v in chosen:
+                continue
+            if name == "tag":
+                url = "/search" + qs(params, tag=list(filters.tags) + [v], page=None)
+            else:
+                url = "/search" + qs(params, **{name: v, "page": None})
+            items.append({"value": v, "count": n, "url": url})
+            if len(items) >= FACET_LIMIT:
+                break
+        facets[name] = items
+    active = []
+    for name, label in FACET_LABELS:
+        if name == "tag":
+            for t in filters.tags:
+                active.append({"label": label, "value": t,
+                               "remove_url": "/search" + qs(params, tag=[x for x in filters.tags if x != t], page=None)})
+        else:
+            v = getattr(filters, name)
+            if v is not None:
+                active.append({"label": label, "value": v, "remove_url": "/search" + qs(params, **{name: None, "page": None})})
+    hits = []
+    for h in res.hits:
+        hits.append({"ref_id": h.ref_id, "url": views.cable_url(h.ref_id), "subject": h.subject, "created": h.created,
+                     "origin": h.origin, "classification": h.classification,
+                     "segments": highlight(h.snippet, h.highlights)})
+    return page("search.html", **ctx, total=res.total, page=res.page, pages=res.pages, per_page=res.per_page,
+                hits=hits, facets=facets, active=active, top_query=q)
+
+
+def _search_shell(q: str, params: dict[str, Any], sort: str) -> dict[str, Any]:
+    no_page = {**params, "page": None}
+    hidden = []
+    for k in ("origin", "classification", "year"):
+        if params.get(k) is not None:
+            hidden.append((k, params[k]))
+    for t in params.get("tag") or []:
+        hidden.append(("tag", t))
+    feed_params = {**no_page, "sort": None}
+    export_qs = qs(feed_params) or "?"
+    return {
+        "query": q, "params": params, "sort": sort, "hidden": hidden,
+        "sorts": [(s, SORT_LABELS[s]) for s in SORTS], "facet_names": FACET_LABELS,
+        "feed_url": "/search.atom" + qs(feed_params), "json_url": "/search.json" + qs(params),
+        "export_url": "/api/export" + export_qs,
+    }
+
+
+# -- channels and articles ------------------------------------------------------------------------
+@router.get("/channels")
+@router.get("/channels.json")
+async def channels_page(request: Request) -> Response:
+    data = {"channels": views.channels_list(arch(request))}
+    return _out(data, "channels.html", request.url.path.endswith(".json"))
+
+
+def _channel_or_404(request: Request, name: str) -> dict[str, Any]:
+    ch = views.find_channel(arch(request), name)
+    if ch is None:
+        raise not_found(f"There is no channel {name[:80]!r}.")
+    return ch
+
+
+@router.get("/channel/{name}")
+async def channel_page(request: Request, name: str) -> Response:
+    base, suffix = split_suffix(name, ".json", ".atom")
+    ch = _channel_or_404(request, base)
+    if suffix == ".atom":
+        from .feeds import channel_feed
+
+        return channel_feed(request, ch)
+    a = arch(request)
+    data = views.channel(a, ch, mode="latest", page=None, per_page=20)
+    return _out(data, "channel.html", suffix == ".json")
+
+
+@router.get("/channel/{name}/all")
+@router.get("/channel/{name}/all.json")
+async def channel_all(request: Request, name: str) -> Response:
+    ch = _channel_or_404(request, name)
+    pg = int_param(request.query_params.get("page"), "page", default=None)
+    a = arch(request)
+    data = views.channel(a, ch, mode="all", page=pg, per_page=20)
+    if pg is not None and pg > data["pages"]:
+        raise not_found(f"There is no page {pg} (the last is {data['pages']}).")
+    return _out(data, "channel.html", request.url.path.endswith(".json"))
+
+
+@router.get("/article/{name}")
+async def article_page(request: Request, name: str) -> Response:
+    base, suffix = split_suffix(name, ".json")
+    if not base.isdigit():
+        raise not_found(f"{base[:40]!r} is not an article number.")
+    data = views.article(arch(request), int(base))
+    if data is None:
+        raise not_found(f"There is no article {base}.")
+    return _out(data, "article.html", suffix == ".json")

@@ -1,0 +1,256 @@
+"""Faceted search for the web: one page of hits, the total, and facet counts.
+
+The query language is the index's (``SearchIndex.parse_query``); filters are
+``SearchFilters``. On top of ``SearchIndex.search`` this adds what a results page needs:
+
+- the number of matches and the facet counts (origin, year, classification, TAG) over
+  *all* of them: the matching ref_ids come from a terms aggregation on the ``ref_id`` fast
+  field, and their facet values from a table of every cable's (``Browse.facet_table``);
+- sorting by creation date (newest or oldest first) as well as by relevance, with paging;
+- caching of both per archive version (``WebArchive.results``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from tantivy import Occur, Query, SnippetGenerator
+
+from ..store.base import Hit, SearchFilters
+from ..store.index import SCHEMA, SNIPPET_CHARS, BadQuery, SearchIndex
+from .archive import WebArchive
+
+SORTS = ("relevance", "newest", "oldest")
+FACETS = ("origin", "year", "classification", "tag")
+FACET_LIMIT = 60
+"""Values offered per facet on the page (the JSON form has them all)."""
+AGG_MAX = 60_000
+"""Above this many matches the ref_ids are collected by a sorted search, not an aggregation."""
+
+_FLAT = str.maketrans("\n\r\t\f\v", "     ")
+
+
+@dataclass(slots=True)
+class Matches:
+    """Everything about a query that does not depend on the page: cached per version."""
+
+    total: int
+    facets: dict[str, list[tuple[Any, int]]]
+    by_date: list[str] = field(default_factory=list)
+    """Matching ref_ids, newest first (empty when the date order was not needed yet)."""
+
+
+@dataclass(slots=True)
+class SearchPage:
+    query: str
+    filters: SearchFilters
+    sort: str
+    page: int
+    per_page: int
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[Any, int]]]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "filters": {
+                "origin": self.filters.origin, "classification": self.filters.classification,
+                "year": self.filters.year, "tags": list(self.filters.tags),
+            },
+            "sort": self.sort,
+            "page": self.page,
+            "per_page": self.per_page,
+            "pages": self.pages,
+            "total": self.total,
+            "hits": [h.to_dict() for h in self.hits],
+            "facets": {k: [{"value": v, "count": n} for v, n in vals] for k, vals in self.facets.items()},
+        }
+
+
+def _full_query(index: SearchIndex, query: str, filters: SearchFilters) -> tuple[Query, Query]:
+    text_q = index.parse_query(query)
+    fq = index.filter_queries(filters)
+    q = Query.boolean_query([(Occur.Must, text_q)] + [(Occur.Must, f) for f in fq]) if fq else text_q
+    return text_q, q
+
+
+def _matching_refs(index: SearchIndex, q: Query) -> list[str]:
+    ix = index.index
+    ix.reload()
+    s = ix.searcher()
+    n = s.num_docs
+    if not n:
+        return []
+    count = s.search(q, limit=1, count=True).count
+    if not count:
+        return []
+    if count <= AGG_MAX:
+        try:
+            agg = s.aggregate(q, {"r": {"terms": {"field": "ref_id", "size": count + 10}}})
+            return [b["key"] for b in agg["r"]["buckets"]]
+        except (ValueError, KeyError, TypeError):
+            pass  # fall through to the slower, unlimited path
+    res = s.search(q, limit=count, count=False, order_by_field="ref_id")
+    return [k for k, _ in res.hits]
+
+
+def _filter_table(table: dict, f: SearchFilters) -> list[str]:
+    """The ref_ids the filters allow, matched as the index does (case-insensitively)."""
+    origin = f.origin.strip().lower() if f.origin else None
+    cls = f.classification.strip().lower() if f.classification else None
+    tags = {t.strip().lower() for t in f.tags}
+    out = []
+    for ref, row in table.items():
+        if origin is not None and (row.origin or "").lower() != origin:
+            continue
+        if cls is not None and (row.classification or "").lower() != cls:
+            continue
+        if f.year is not None and row.year != f.year:
+            continue
+        if tags and not tags <= {t.lower() for t in row.tags}:
+            continue
+        out.append(ref)
+    return out
+
+
+def _count_facets(refs: list[str], table: dict, filters: SearchFilters) -> dict[str, list[tuple[Any, int]]]:
+    origin: Counter = Counter()
+    year: Counter = Counter()
+    cls: Counter = Counter()
+    tags: Counter = Counter()
+    get = table.get
+    for r in refs:
+        row = get(r)
+        if row is None:
+            continue
+        if row.origin:
+            origin[row.origin] += 1
+        if row.year is not None:
+            year[row.year] += 1
+        if row.classification:
+            cls[row.classification] += 1
+        for t in row.tags:
+            tags[t] += 1
+    return {
+        "origin": origin.most_common(),
+        "year": sorted(year.items(), reverse=True),
+        "classification": cls.most_common(),
+        "tag": tags.most_common(),
+    }
+
+
+def _matches(arch: WebArchive, index: SearchIndex, query: str, filters: SearchFilters, q: Query,
+             need_dates: bool) -> Matches:
+    key = ("m", arch.version()[0], query.strip(), filters)
+    m: Matches | None = arch.results.get(key)
+    if m is not None and (m.by_date or not need_dates or not m.total):
+        return m
+    table = arch.facet_table()
+    if query.strip() in ("", "*"):
+        refs = _filter_table(table, filters)  # no text query: the filters alone decide
+    else:
+        refs = _matching_refs(index, q)
+    facets = _count_facets(refs, table, filters)
+    by_date: list[str] = []
+    if need_dates:
+        def created(r: str) -> str:
+            row = table.get(r)
+            return (row.created or "") if row else ""
+        by_date = sorted(refs, key=lambda r: (created(r), r), reverse=True)
+    m = Matches(total=len(refs), facets=facets, by_date=by_date)
+    arch.results.put(key, m)
+    return m
+
+
+def _hits_for(index: SearchIndex, text_q: Query, refs: list[str]) -> list[Hit]:
+    """Hits (with snippets) for the given ref_ids, in that order."""
+    if not refs:
+        return []
+    ix = index.index
+    ix.reload()
+    s = ix.searcher()
+    q = Query.boolean_query([
+        (Occur.Should, text_q),
+        (Occur.Must, Query.term_set_query(SCHEMA, "ref_id", refs)),
+    ])
+    res = s.search(q, limit=len(refs), count=False)
+    gen = SnippetGenerator.create(s, text_q, SCHEMA, "body")
+    gen.set_max_num_chars(SNIPPET_CHARS)
+    by_ref: dict[str, Hit] = {}
+    for score, addr in res.hits:
+        doc = s.doc(addr)
+        d = doc.to_dict()
+        ref = str((d.get("ref_id") or [""])[0])
+        snip = gen.snippet_from_doc(doc)
+        frag = snip.fragment()
+        highlights = _char_offsets(frag, ((h.start, h.end) for h in snip.highlighted()))
+        frag = frag.translate(_FLAT)
+        if not frag:
+            body = str((d.get("body") or [""])[0])
+            frag = " ".join(body[: SNIPPET_CHARS * 2].split())[:SNIPPET_CHARS]
+            highlights = ()
+
+        def first(k: str) -> Any:
+            v = d.get(k)
+            return v[0] if v else None
+
+        by_ref[ref] = Hit(ref_id=ref, subject=first("subject"), created=first("created"), origin=first("origin"),
+                          classification=first("classification"), score=float(score), snippet=frag,
+                          highlights=highlights)
+    return [by_ref[r] for r in refs if r in by_ref]
+
+
+def _char_offsets(text: str, byte_ranges) -> tuple[tuple[int, int], ...]:
+    raw = text.encode("utf-8")
+    out = []
+    for a, b in byte_ranges:
+        ca = len(raw[:a].decode("utf-8", "ignore"))
+        out.append((ca, ca + len(raw[a:b].decode("utf-8", "ignore"))))
+    return tuple(out)
+
+
+def search(arch: WebArchive, query: str, filters: SearchFilters, *, sort: str = "relevance", page: int = 1,
+           per_page: int = 20) -> SearchPage:
+    """One page of results with facet counts. Raises ``BadQuery`` for a query that does not parse."""
+    if sort not in SORTS:
+        raise BadQuery(f"unknown sort {sort!r} (known: {', '.join(SORTS)})")
+    page = max(1, page)
+    index = arch.store.index
+    text_q, q = _full_query(index, query, filters)
+    if not query.strip() and sort == "relevance":
+        sort = "newest"  # every cable scores the same: date order is the useful one
+    m = _matches(arch, index, query, filters, q, need_dates=sort != "relevance")
+    offset = (page - 1) * per_page
+    key = ("h", arch.version()[0], query.strip(), filters, sort, page, per_page)
+    hits: list[Hit] | None = arch.results.get(key)
+    if hits is None:
+        if offset >= m.total:
+            hits = []
+        elif sort == "relevance":
+            hits = index.search(query, filters, limit=per_page, offset=offset)
+        else:
+            order = m.by_date if sort == "newest" else m.by_date[::-1]
+            hits = _hits_for(index, text_q, order[offset : offset + per_page])
+        arch.results.put(key, hits)
+    return SearchPage(query=query, filters=filters, sort=sort, page=page, per_page=per_page, total=m.total,
+                      hits=hits, facets=m.facets)
+
+
+def refs_matching(arch: WebArchive, query: str, filters: SearchFilters, *, sort: str = "newest") -> list[str]:
+    """Every matching ref_id (for exports and feeds), newest first or by ref_id (``sort='ref_id'``)."""
+    index = arch.store.index
+    _, q = _full_query(index, query, filters)
+    if sort == "ref_id":
+        return sorted(_matching_refs(index, q))
+    m = _matches(arch, index, query, filters, q, need_dates=True)
+    return m.by_date if sort == "newest" else m.by_date[::-1]
+
+
+__all__ = ["FACETS", "SORTS", "BadQuery", "SearchPage", "refs_matching", "search"]

@@ -1,0 +1,415 @@
+"""What each page shows, as plain data: the HTML templates and the JSON forms read the same dicts.
+
+Every function takes the ``WebArchive`` and returns a JSON-serialisable dict (or None when
+the thing does not exist). Nothing here escapes or sanitises for HTML except article content,
+which is sanitised once (``content_html``) so that the JSON form carries the safe version too.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+from urllib.parse import quote
+
+from ..store.browse import BROWSE_KINDS, CableRow
+from ..store.index import cable_body
+from ..record import Cable
+from .archive import WebArchive
+from .render import day, plain, safe_url, sanitize_html, slug
+
+KIND_LABELS = {
+    "created": "Creation date",
+    "released": "Release date",
+    "origin": "Origin",
+    "tag": "TAG",
+    "classification": "Classification",
+}
+
+
+# -- URLs --------------------------------------------------------------------------------------
+def cable_url(ref: str) -> str:
+    return "/cable/" + quote(ref, safe="")
+
+
+def browse_url(kind: str, value: str) -> str:
+    if kind == "classification":
+        return "/classification/" + slug(value)
+    if kind in ("origin", "tag"):
+        return f"/{kind}/" + quote(value, safe="")
+    return f"/browse/{kind}/" + quote(value, safe="")
+
+
+def channel_url(ch: dict[str, Any]) -> str:
+    name = ch.get("name") or ""
+    if not name or "/" in name or name.isdigit() or name.endswith((".json", ".atom")):
+        return f"/channel/{ch['id']}"
+    return "/channel/" + quote(name, safe="")
+
+
+def article_url(article_id: int) -> str:
+    return f"/article/{int(article_id)}"
+
+
+def row_dict(r: CableRow) -> dict[str, Any]:
+    d = r.to_dict()
+    d["url"] = cable_url(r.ref_id)
+    return d
+
+
+# -- home ---------------------------------------------------------------------------------------
+def counts(arch: WebArchive) -> dict[str, int]:
+    def compute() -> dict[str, int]:
+        b = arch.browse
+        c = b.channels.counts()
+        return {
+            "cables": b.count(),
+            "sources": b.db.execute("SELECT count(*) FROM sources").fetchone()[0],
+            "origins": b.db.execute("SELECT count(DISTINCT origin) FROM cables").fetchone()[0],
+            "tags": b.db.execute("SELECT count(DISTINCT tag) FROM cable_tags").fetchone()[0],
+            "channels": c["channels"],
+            "feeds": c["feeds"],
+            "articles": c["articles"],
+            "images": c["images"],
+            "article_cable_links": c["article_cables"],
+        }
+
+    return arch.memo("counts", compute, articles=True)
+
+
+def channels_list(arch: WebArchive) -> list[dict[str, Any]]:
+    b = arch.browse
+    if not b.channels.present:
+        return []
+    out = []
+    for ch in b.channels.list_channels():
+        out.append({
+            "id": ch["id"], "name": ch["name"], "title": ch["display_title"], "feeds": ch["feeds"],
+            "articles": ch["articles"], "url": channel_url(ch), "feed_url": channel_url(ch) + ".atom",
+        })
+    return out
+
+
+def _article_brief(a: dict[str, Any], existing: set[str]) -> dict[str, Any]:
+    return {
+        "id": a["id"],
+        "url": article_url(a["id"]),
+        "original_url": safe_url(a.get("url")),
+        "title": plain(a.get("title")) or "(untitled)",
+        "author": plain(a.get("author")) or None,
+        "published": a.get("published"),
+        "language": a.get("language"),
+        "cables": [
+            {"ref_id": c["ref_id"], "kind": c["kind"], "in_archive": c["ref_id"] in existing,
+             "url": cable_url(c["ref_id"])}
+            for c in a.get("cables", [])
+        ],
+    }
+
+
+def home(arch: WebArchive) -> dict[str, Any]:
+    b = arch.browse
+    arts = b.channels.latest_articles(10)
+    existing = b.existing(c["ref_id"] for a in arts for c in a["cables"])
+    return {
+        "counts": counts(arch),
+        "latest_cables": [row_dict(r) for r in arch.memo("latest", lambda: b.latest_cables(15))],
+        "latest_articles": [_article_brief(a, existing) for a in arts],
+        "channels": channels_list(arch),
+    }
+
+
+# -- cable -------------------------------------------------------------------------------------
+def cable(arch: WebArchive, ref_id: str) -> dict[str, Any] | None:
+    b = arch.browse
+    ref = b.resolve(ref_id)
+    if ref is None:
+        return None
+    rec = b.record_dict(ref)
+    meta = b.cable_row(ref)
+    if rec is None or meta is None:
+        return None
+    refs = rec.get("references") or []
+    existing = b.existing([r.get("ref_id") for r in refs if r.get("ref_id")])
+    cited_by = arch.cited_by(ref)
+    cited_rows = b.rows_for(cited_by) if cited_by else {}
+    articles = []
+    if b.channels.present:
+        for a in b.channels.articles_citing(ref):
+            articles.append({
+                "id": a["id"], "url": article_url(a["id"]), "original_url": safe_url(a.get("url")),
+                "title": plain(a.get("title")) or "(untitled)", "published": a.get("published"),
+                "language": a.get("language"), "kind": a.get("kind"), "snippet": a.get("snippet"),
+            })
+    sources = b.sources(ref)
+    filled = {}
+    missing = [k for k in ("created", "released", "classification", "origin", "subject") if not rec.get(k)]
+    if missing and len(sources) > 1:  # a field the shown version lacks, from another version
+        for s in sources[1:]:
+            other = b.source_record(ref, s["id"]) or {}
+            for k in missing:
+                if k not in filled and other.get(k):
+                    filled[k] = {"value": other[k], "source_id": s["id"]}
+    for s in sources:
+        s["raw_url"] = f"{cable_url(ref)}/source/{s['id']}/raw"
+        s["location_url"] = safe_url(s.get("location"))
+    return {
+        "ref_id": ref,
+        "url": cable_url(ref),
+        "record": rec,
+        "from_other_versions": filled,
+        "updated": meta.get("updated"),
+        "references": [
+            {**r, "in_archive": bool(r.get("ref_id")) and r.get("ref_id") in existing,
+             "url": cable_url(r["ref_id"]) if r.get("ref_id") in existing else None}
+            for r in refs
+        ],
+        "cited_by": [
+            {"ref_id": c, "url": cable_url(c),
+             "subject": cited_rows[c].subject if c in cited_rows else None,
+             "created": cited_rows[c].created if c in cited_rows else None}
+            for c in cited_by
+        ],
+        "articles": articles,
+        "sources": sources,
+        "links": {
+            "html": cable_url(ref), "json": cable_url(ref) + ".json",
+            "origin": browse_url("origin", _f(rec, filled, "origin")) if _f(rec, filled, "origin") else None,
+            "classification": (browse_url("classification", _f(rec, filled, "classification"))
+                               if _f(rec, filled, "classification") else None),
+            "created": browse_url("created", _f(rec, filled, "created")[:7]) if _f(rec, filled, "created") else None,
+            "released": browse_url("released", _f(rec, filled, "released")[:10]) if _f(rec, filled, "released") else None,
+        },
+    }
+
+
+def _f(rec: dict[str, Any], filled: dict[str, Any], key: str) -> str | None:
+    if rec.get(key):
+        return rec[key]
+    return filled[key]["value"] if key in filled else None
+
+
+def suggestions(arch: WebArchive, ref_id: str) -> list[dict[str, Any]]:
+    """Cables near an unknown ref_id: the same post and year, then full-text matches."""
+    b = arch.browse
+    refs = b.similar_refs(ref_id, 8)
+    try:
+        from ..store.base import SearchFilters
+
+        for h in arch.store.index.search(_quote_query(ref_id), SearchFilters(), limit=5):
+            if h.ref_id not in refs:
+                refs.append(h.ref_id)
+    except Exception:  # noqa: BLE001 - suggestions are a courtesy; a query the index refuses gives none
+        pass
+    rows = b.rows_for(refs)
+    return [row_dict(rows[r]) for r in refs if r in rows]
+
+
+def _quote_query(s: str) -> str:
+    words = "".join(c if c.isalnum() else " " for c in s).split()
+    return " ".join(words[:8])
+
+
+def diff(arch: WebArchive, ref_id: str, a: int, b_: int) -> dict[str, Any] | None:
+    """Side by side, line by line: the body of source ``a`` against that of source ``b_``."""
+    b = arch.browse
+    ref = b.resolve(ref_id)
+    if ref is None:
+        return None
+    ra, rb = b.source_record(ref, a), b.source_record(ref, b_)
+    if ra is None or rb is None:
+        return None
+    la = cable_body(Cable.from_dict(ra)).splitlines()
+    lb = cable_body(Cable.from_dict(rb)).splitlines()
+    rows: list[dict[str, Any]] = []
+    sm = difflib.SequenceMatcher(None, la, lb, autojunk=False)
+    changed = 0
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            for k in range(i2 - i1):
+                rows.append({"op": "equal", "a_no": i1 + k + 1, "a": la[i1 + k], "b_no": j1 + k + 1, "b": lb[j1 + k]})
+            continue
+        changed += max(i2 - i1, j2 - j1)
+        n = max(i2 - i1, j2 - j1)
+        for k in range(n):
+            left = la[i1 + k] if i1 + k < i2 else None
+            right = lb[j1 + k] if j1 + k < j2 else None
+            row: dict[str, Any] = {
+                "op": tag if left is not None and right is not None else ("delete" if right is None else "insert"),
+                "a_no": i1 + k + 1 if left is not None else None, "a": left,
+                "b_no": j1 + k + 1 if right is not None else None, "b": right,
+            }
+            if left is not None and right is not None:
+                row["a_parts"], row["b_parts"] = _inline(left, right)
+            rows.append(row)
+    sources = {s["id"]: s for s in b.sources(ref)}
+    return {
+        "ref_id": ref, "url": cable_url(ref), "a": sources.get(a), "b": sources.get(b_),
+        "changed_lines": changed, "same": changed == 0, "rows": rows, "sources": list(sources.values()),
+    }
+
+
+def _inline(a: str, b: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
+    """Character-level changes within one changed line pair."""
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    pa: list[tuple[str, bool]] = []
+    pb: list[tuple[str, bool]] = []
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if i2 > i1:
+            pa.append((a[i1:i2], tag != "equal"))
+        if j2 > j1:
+            pb.append((b[j1:j2], tag != "equal"))
+    return pa, pb
+
+
+# -- browsing ----------------------------------------------------------------------------------
+def browse_index(arch: WebArchive, kind: str) -> dict[str, Any]:
+    vals = arch.memo(("facets", kind), lambda: arch.browse.facet_values(kind))
+    items = [{"value": v, "count": n, "url": browse_url(kind, v)} for v, n in vals]
+    out: dict[str, Any] = {"kind": kind, "label": KIND_LABELS[kind], "values": items, "total": len(items)}
+    if kind in ("created", "released"):
+        years: dict[str, list[dict[str, Any]]] = {}
+        for it in items:
+            years.setdefault(it["value"][:4], []).append(it)
+        out["years"] = [{"year": y, "count": sum(i["count"] for i in v), "values": v} for y, v in years.items()]
+    if kind in ("origin", "tag", "classification"):
+        out["feeds"] = True
+    return out
+
+
+def resolve_value(arch: WebArchive, kind: str, value: str) -> str | None:
+    """The stored value a URL names: a classification slug, an origin or TAG in any case."""
+    if kind in ("created", "released"):
+        import re
+
+        ok = re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value)
+        return value if ok else None
+    vals = arch.memo(("facets", kind), lambda: arch.browse.facet_values(kind))
+    if kind == "classification":
+        want = slug(value)
+        return next((v for v, _ in vals if slug(v) == want), None)
+    for v, _ in vals:
+        if v == value:
+            return v
+    low = value.lower()
+    return next((v for v, _ in vals if v.lower() == low), None)
+
+
+def browse_list(arch: WebArchive, kind: str, value: str, page: int, per_page: int) -> dict[str, Any]:
+    assert kind in BROWSE_KINDS
+    page = max(1, page)
+    total, rows = arch.browse.cables_where(kind, value, limit=per_page, offset=(page - 1) * per_page)
+    pages = max(1, -(-total // per_page))
+    return {
+        "kind": kind, "label": KIND_LABELS[kind], "value": value, "url": browse_url(kind, value),
+        "feed_url": browse_url(kind, value) + ".atom" if kind in ("origin", "tag", "classification") else None,
+        "total": total, "page": page, "pages": pages, "per_page": per_page,
+        "cables": [row_dict(r) for r in rows],
+    }
+
+
+# -- channels and articles ----------------------------------------------------------------------
+def find_channel(arch: WebArchive, name: str) -> dict[str, Any] | None:
+    ch = arch.browse.channels
+    if not ch.present:
+        return None
+    return ch.get_channel(name)
+
+
+def channel(arch: WebArchive, ch: dict[str, Any], *, mode: str, page: int | None, per_page: int) -> dict[str, Any]:
+    """``mode='latest'``: the newest ``per_page``; ``mode='all'``: page ``page`` of all, pages
+    counted from the oldest so that a page's permalink keeps its articles as new ones come."""
+    st = arch.browse.channels
+    total = st.channel_total(ch["id"])
+    pages = max(1, -(-total // per_page))
+    if mode == "latest":
+        page_no = None
+        offset, limit = 0, per_page
+    else:
+        page_no = pages if page is None else min(max(1, page), pages)
+        hi = min(page_no * per_page, total)
+        lo = (page_no - 1) * per_page
+        offset, limit = total - hi, max(0, hi - lo)
+    arts = st.channel_slice(ch["id"], offset, limit) if limit else []
+    existing = arch.browse.existing(c["ref_id"] for a in arts for c in a["cables"])
+    url = channel_url(ch)
+    items = []
+    for i, a in enumerate(arts):
+        rank = total - offset - i  # 1 = the oldest article of the channel
+        a_page = -(-rank // per_page)
+        brief = _article_brief(a, existing)
+        brief.update({
+            "anchor": f"a{a['id']}",
+            "permalink": f"{url}/all?page={a_page}#a{a['id']}",
+            "excerpt": plain(a.get("summary") or a.get("excerpt"), 400),
+            "images": [
+                {"url": safe_url(im.get("url")), "title": plain(im.get("title")) or None}
+                for im in a.get("images", []) if safe_url(im.get("url"))
+            ][:4],
+        })
+        items.append(brief)
+    images = [
+        {"url": safe_url(im["url"]), "title": plain(im.get("title")) or plain(im.get("article_title")),
+         "article_id": im["article_id"], "article_url": article_url(im["article_id"])}
+        for im in st.channel_images(ch["name"], limit=12) if safe_url(im.get("url"))
+    ]
+    return {
+        "id": ch["id"], "name": ch["name"], "title": plain(ch.get("display_title") or ch["name"]),
+        "url": url, "all_url": f"{url}/all", "feed_url": f"{url}.atom", "json_url": f"{url}.json",
+        "mode": mode, "total": total, "page": page_no, "pages": pages, "per_page": per_page,
+        "articles": items, "images": images,
+        "feeds": [
+            {"id": f["id"], "title": plain(f.get("title")) or None, "url": safe_url(f.get("url")),
+             "site_url": safe_url(f.get("site_url")), "status": f.get("status"),
+             "last_success": f.get("last_success"), "last_error": f.get("last_error")}
+            for f in st.list_feeds(ch["name"])
+        ],
+    }
+
+
+def article(arch: WebArchive, article_id: int) -> dict[str, Any] | None:
+    st = arch.browse.channels
+    if not st.present:
+        return None
+    a = st.get_article(article_id)
+    if a is None:
+        return None
+    original = safe_url(a.get("url"))
+    if a.get("fulltext") == 1 and a.get("page_content"):
+        html = a["page_content"]
+    else:
+        html = a.get("content") or a.get("summary") or ""
+    links = st.article_cables([article_id]).get(article_id, [])
+    existing = arch.browse.existing(l["ref_id"] for l in links)
+    rows = arch.browse.rows_for([l["ref_id"] for l in links if l["ref_id"] in existing])
+    feeds = []
+    for f in st.article_feeds(article_id):
+        chans = []
+        for name in (f.get("channels") or "").split("\x1f"):
+            c = st.get_channel(name) if name else None
+            if c:
+                chans.append({"name": c["name"], "title": plain(c["display_title"]), "url": channel_url(c)})
+        feeds.append({"title": plain(f.get("title")) or None, "url": safe_url(f.get("url")),
+                      "site_url": safe_url(f.get("site_url")), "channels": chans})
+    return {
+        "id": a["id"], "url": article_url(a["id"]), "original_url": original,
+        "title": plain(a.get("title")) or "(untitled)", "author": plain(a.get("author")) or None,
+        "published": a.get("published"), "updated": a.get("updated"), "language": a.get("language"),
+        "version": a.get("version"),
+        "content_html": str(sanitize_html(html, original)),
+        "cables": [
+            {"ref_id": l["ref_id"], "kind": l["kind"], "in_archive": l["ref_id"] in existing,
+             "url": cable_url(l["ref_id"]), "snippet": l.get("snippet"),
+             "subject": rows[l["ref_id"]].subject if l["ref_id"] in rows else None}
+            for l in links
+        ],
+        "images": [
+            {"url": safe_url(i.get("url")), "title": plain(i.get("title")) or None}
+            for i in st.article_images([article_id]).get(article_id, []) if safe_url(i.get("url"))
+        ],
+        "feeds": feeds,
+        "source": feeds[0] if feeds else None,
+    }
+
+
+def day_of(v: Any) -> str:
+    return day(v)
