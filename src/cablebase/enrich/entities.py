@@ -171,8 +171,6 @@ def ruler_patterns() -> list[dict[str, Any]]:
                 add("GPE", a, "country:" + c.name)
     for pl in places():
         add("GPE", pl, "place:" + pl)
-    for d in demonyms():
-        add(SKIP_LABEL, d)
     for acr, (exp, kind) in curated().items():
         if kind == "ORG" and (len(acr) >= 3 or acr in ("UN", "EU")):
             add("ORG", acr, "org:" + exp)
@@ -207,6 +205,12 @@ class _Span:
 
 
 @lru_cache(maxsize=1)
+def not_entities() -> frozenset[str]:
+    text = resources.files("cablebase.data").joinpath("not_entities.txt").read_text(encoding="utf-8")
+    return frozenset(fold(w) for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+@lru_cache(maxsize=1)
 def places() -> tuple[str, ...]:
     text = resources.files("cablebase.data").joinpath("places.txt").read_text(encoding="utf-8")
     return tuple(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
@@ -234,6 +238,9 @@ def lexicon(model: str = MODEL) -> frozenset[str]:
         words: set[str] = set()
         for k in idx.keys():
             words.update(w for w in idx[k] if w.isalpha() and w.islower())
+        from spacy.lang.en.stop_words import STOP_WORDS
+
+        words.update(w for w in STOP_WORDS if w.isalpha())
         return frozenset(words)
     except Exception:  # noqa: BLE001 - a model without lookups still works, less well
         return frozenset()
@@ -272,7 +279,9 @@ class EntityExtractor:
 
     # -- text preparation --------------------------------------------------------------
     def prepare(self, text: str) -> str:
-        """Text the model reads: same length as ``text``; newlines → spaces; capitals truecased."""
+        """Text the model reads: same length as ``text``; page-break lines and a section
+        heading stuck to the paragraph's end blanked out; newlines → spaces; capitals truecased."""
+        text = blank_debris(text)
         flat = text.replace("\n", " ").replace("\r", " ").replace("\t", " ")
         if is_upper_text(flat):
             flat = self.truecaser(flat)
@@ -336,6 +345,11 @@ class EntityExtractor:
             if s.end - s.start < 2:
                 continue
             txt = prepared_surface(s)
+            first = txt.split()[0].lower().strip(".,") if txt.split() else ""
+            if not s.fixed and s.label != "PER" and first in PERSON_TITLES and len(txt.split()) >= 2:
+                rest = " ".join(txt.split()[1:])
+                if _name_like(rest) and rest[:1].isupper():  # "General Petraeus" read as an organisation
+                    s.label = "PER"
             if s.label == "PER":
                 stripped = strip_titles(txt)
                 if not stripped:
@@ -345,7 +359,7 @@ class EntityExtractor:
                     s.start += off
                     s.end = s.start + len(stripped)
                     txt = stripped
-            if _junk(txt, s.label):
+            if _junk(txt, s.label, self.truecaser, s.fixed):
                 continue
             clean.append(s)
 
@@ -368,8 +382,13 @@ class EntityExtractor:
                 fixed[f] = s.label
             else:
                 votes[f][s.label] += 1
-                if _titled(preps[s.para], s.start):
+                if _titled(preps[s.para], s.start) and _name_like(prepared_surface(s)):
                     votes[f]["PER"] += 3
+        # a word that ends a person's full name in this cable is that person ("Jimenez")
+        full_per = [f for f, v in votes.items() if v["PER"] > 0 and len(f.split()) >= 2]
+        for f, v in votes.items():
+            if len(f.split()) <= 2 and any(g != f and g.endswith(" " + f) for g in full_per):
+                v["PER"] += 2
         for s in clean:
             if s.fixed:
                 continue
@@ -490,13 +509,16 @@ class EntityExtractor:
                 if canon is None:
                     return "", ""  # an ambiguous "government of" acronym: no guess
             else:
-                canon = country_names().get(txt) or country_names().get(" ".join(w.capitalize() for w in txt.split()))
+                canon = _country_folded().get(fold(re.sub(r"^(?i:the)\s+", "", txt)))
             name = canon or display_name(re.sub(r"^(?i:the)\s+", "", txt))
             return name, entity_key("PLACE", name)
         if lab == "ORG":
             if txt in acr_type:
                 exp = acr_type[txt][1]
                 return f"{display_name(exp)} ({txt})", entity_key("ORG", exp)
+            a = acr.get(txt)
+            if a is not None and a.kind in ("DEFINED", "ORG"):
+                return f"{display_name(a.expansion)} ({txt})", entity_key("ORG", a.expansion)
             if s.ent_id.startswith("org:"):
                 exp = s.ent_id[4:]
                 return f"{exp} ({txt})", entity_key("ORG", exp)
@@ -524,10 +546,21 @@ PERSON_TITLES = frozenset(
     "cmdr commander sgt sergeant sen senator congressman congresswoman gov governor amb ambassador minister "
     "president premier chancellor secretary undersecretary spokesman spokeswoman judge magistrate prosecutor "
     "mayor king queen prince princess sheikh shaykh emir amir sultan ayatollah imam cardinal bishop rabbi mullah "
-    "counselor counsellor consul envoy chairman chairwoman director commissioner deputy senior advisor adviser "
-    "dcm fm pm secgen syg mil att".split()
+    "chairman chairwoman director dcm fm pm secgen syg a/s u/s das pdas dfm vp charge cda".split()
 )
-_PREV_WORD = re.compile(r"([A-Za-z][A-Za-z\-]*)\.?\s*$")
+_ORG_WORDS = frozenset(
+    "department ministry office agency bureau party council committee commission court congress parliament "
+    "assembly senate police army navy force forces bank company corporation group union association "
+    "secretariat institute university service services administration embassy consulate mission government "
+    "front movement organization organisation program programme initiative center centre".split()
+)
+
+
+def _name_like(txt: str) -> bool:
+    """Could be a person's name: at most four words, none of them an organisation word."""
+    words = fold(txt).split()
+    return 0 < len(words) <= 4 and not any(w in _ORG_WORDS for w in words)
+_PREV_WORD = re.compile(r"([A-Za-z][A-Za-z/\-]*)\.?\s*$")
 
 
 def _titled(text: str, start: int) -> bool:
@@ -536,15 +569,46 @@ def _titled(text: str, start: int) -> bool:
     return bool(m and m.group(1).lower() in PERSON_TITLES)
 
 
+_NOT_NAME_RE = re.compile(r"^(?:[RDI]-[A-Z]{2}|(?i:refs?|reftel|para)\b.*|\(?[A-Z]\)?)$")
+
 _JUNK_WORDS = frozenset(
     "sipdis emboff emboffs poloff econoff post embassy mission consulate ministry government department "
     "reftel septel ref refs tags subject summary comment end note classified decl reason".split()
 )
 
 
-def _junk(txt: str, label: str) -> bool:
+@lru_cache(maxsize=1)
+def _country_folded() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for n, canon in country_names().items():
+        out.setdefault(fold(n), canon)
+    for c in countries().values():
+        out.setdefault(fold(c.name), c.name)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _demonyms_folded() -> frozenset[str]:
+    out = set()
+    for d in demonyms():
+        f = fold(d)
+        out.update({f, "the " + f, f + "s", "the " + f + "s"})
+    return frozenset(out)
+
+
+def _junk(txt: str, label: str, truecaser: Any = None, fixed: bool = False) -> bool:
     if _REDACTED.search(txt):
         return True
+    if not fixed and (fold(txt) in _demonyms_folded() or fold(txt) in not_entities()):
+        return True
+    if not fixed and not any(c.isupper() for c in txt):  # "inter alia", "taker": names are capitalised
+        return True
+    if _NOT_NAME_RE.match(txt):
+        return True
+    if not fixed and truecaser is not None and " " not in txt.strip() and not txt.isupper():
+        form = getattr(truecaser, "table", {}).get(txt.lower())
+        if form is not None and form.islower():  # "Chasing", "Attache": a common word capitalised
+            return True
     letters = sum(ch.isalpha() for ch in txt)
     if letters < 2:
         return True
@@ -557,6 +621,35 @@ def _junk(txt: str, label: str) -> bool:
     if txt.lower().startswith(("e.o.", "eo 12958")):
         return True
     return False
+
+
+_PAGE_BREAK_RE = re.compile(r"\b[A-Z][A-Z ]{1,30} 0{2,}\d{1,7} {1,3}\d{3}(?:\.\d)? OF \d{3}\b")
+_DASHES_RE = re.compile(r"^\s*-{4,}[\s-]*$")
+
+
+def blank_debris(text: str) -> str:
+    """Spaces over what is not the paragraph's own text (same length): page-break lines
+    (``DUBAI 00000379 002.2 OF 003``) and a section heading the parser left at the end
+    (a last line underlined with dashes, or a last line in capitals after mixed-case text)."""
+    text = _PAGE_BREAK_RE.sub(lambda m: " " * len(m.group(0)), text)
+    lines = text.split("\n")
+    # drop trailing empty lines from consideration
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    if end >= 2 and _DASHES_RE.match(lines[end - 1]):
+        k = end - 2
+        while k >= 0 and not lines[k].strip():
+            k -= 1
+        if k >= 1:  # keep a one-line paragraph that is itself a heading
+            for i in range(k, end):
+                lines[i] = " " * len(lines[i])
+    elif end >= 2:
+        last = lines[end - 1].strip()
+        body = " ".join(lines[: end - 1])
+        if last and len(last) <= 80 and last.upper() == last and any(c.isalpha() for c in last) and not is_upper_text(body):
+            lines[end - 1] = " " * len(lines[end - 1])
+    return "\n".join(lines)
 
 
 def paragraphs_of(cable: Cable) -> list[tuple[int, int | None, str]]:
