@@ -1,0 +1,1 @@
+"""Route modules of the web app: pages, api, feeds, write, docs."""
