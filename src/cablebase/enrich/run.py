@@ -202,6 +202,7 @@ def enrich(
     articles: bool = True,
     batch: int = BATCH,
     relearn_truecaser: bool = False,
+    inline_below: int = INLINE_BELOW,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> EnrichReport:
     """Enrich every new or changed document of the archive whose SQLite connection is ``db``
@@ -312,7 +313,7 @@ def enrich(
             rep.workers = _run_dask(dask, model, tc_json, records(), store)
         else:
             n = default_workers() if workers is None else max(1, workers)
-            if n <= 1 or len(todo) < INLINE_BELOW:
+            if n <= 1 or len(todo) < inline_below:
                 rep.mode, rep.workers = "inline", 1
                 for chunk in records():
                     store(process_batch(model, tc_json, chunk))
