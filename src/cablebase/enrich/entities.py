@@ -376,6 +376,7 @@ class EntityExtractor:
         #    before a name — "Colonel Mojica", "Foreign Minister Vajpayee" — is strong evidence)
         votes: dict[str, Counter[str]] = defaultdict(Counter)
         fixed: dict[str, str] = {}
+        titled: set[str] = set()
         for s in clean:
             f = fold(prepared_surface(s))
             if s.fixed:
@@ -383,12 +384,14 @@ class EntityExtractor:
             else:
                 votes[f][s.label] += 1
                 if _titled(preps[s.para], s.start) and _name_like(prepared_surface(s)):
-                    votes[f]["PER"] += 3
-        # a word that ends a person's full name in this cable is that person ("Jimenez")
+                    titled.add(f)
+        # decisive evidence of a person: a title before the name somewhere in the cable
+        # ("Colonel Mojica"), or the name ends a full name read as a person ("Jimenez" after
+        # "Trinidad Jimenez")
         full_per = [f for f, v in votes.items() if v["PER"] > 0 and len(f.split()) >= 2]
         for f, v in votes.items():
-            if len(f.split()) <= 2 and any(g != f and g.endswith(" " + f) for g in full_per):
-                v["PER"] += 2
+            if f in titled or (len(f.split()) <= 2 and any(g != f and g.endswith(" " + f) for g in full_per)):
+                v["PER"] += 1000
         for s in clean:
             if s.fixed:
                 continue
