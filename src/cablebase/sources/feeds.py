@@ -8,7 +8,7 @@ Entry points:
 - ``Fetcher`` — the HTTP side on its own (used for feeds, article pages and ``feed add``).
 - ``add_feed(store, url, channel=...)`` — subscribe to a feed or to a page that announces one.
 
-Politeness: httpx, async, a worker pool (``workers``) with a per-host limit (``per_host``);
+Politeness: async HTTP/1.1 with keep-alive (:mod:`cablebase.sources.http`), a worker pool (``workers``) with a per-host limit (``per_host``);
 conditional GET (ETag / Last-Modified); gzip; a User-Agent naming the project; timeouts
 (connect, read, whole request); at most ``max_redirects`` redirects, each hop checked by
 :mod:`cablebase.sources.net` before connecting; permanent redirects (301/308 all the way)
@@ -32,15 +32,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-import httpx
-
-try:  # httpcore imports sniffio on every request; a failed import is not cached and costs ~0.4 ms
-    import sniffio  # noqa: F401
-except ImportError:  # make the failure cached (fast) rather than a path search per request
-    import sys
-
-    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
-
 from .. import __version__
 from ..enrich.language import detect_language
 from ..enrich.links import link_article
@@ -49,6 +40,7 @@ from ..parse.feed import (
     FeedEntry, FeedLimits, FeedParseError, discover_feeds, extract_html, looks_like_html, parse_feed,
 )
 from ..store.channels import ArticleData, ChannelStore, ImageRow, LinkRow
+from . import http
 from .net import NetPolicy, Resolver, UnsafeURL
 
 USER_AGENT = f"cablebase/{__version__} (feed reader for the cablebase cable archive; polite polling)"
@@ -75,6 +67,13 @@ class PollSettings:
     """A feed body larger than this is refused (streamed; never read whole first)."""
     max_page_bytes: int = 15 * 2**20
     """Same for an article page fetched for its full text."""
+    max_head_bytes: int = 64 * 2**10
+    """Status line and headers of a response larger than this are refused."""
+    keepalive_s: float = 5.0
+    """An idle connection is reused for this long, then closed."""
+    drain_max_bytes: int = 64 * 2**10
+    """The body of a redirect, 304 or error response up to this is read and dropped, so that its
+    connection goes back to the pool (kept alive); a larger one closes the connection."""
     interval_s: float = 3600.0
     """Default time between two polls of a feed (a feed's own ``interval_s`` wins)."""
     jitter: float = 0.1
@@ -144,20 +143,17 @@ def _host_key(url: str) -> str:
 class Fetcher:
     """GETs with every politeness and safety rule. Use as ``async with Fetcher(settings) as f``."""
 
-    def __init__(self, settings: PollSettings = PollSettings(), *, client: httpx.AsyncClient | None = None,
+    def __init__(self, settings: PollSettings = PollSettings(), *, client: http.Client | None = None,
                  now: Callable[[], float] = time.time):
         self.settings = settings
         self.now = now
         self.resolver = Resolver(settings.net)
         self._own_client = client is None
-        self.client = client or httpx.AsyncClient(
+        self.client = client or http.Client(
+            connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout,
+            keepalive_s=settings.keepalive_s, max_idle=max(settings.workers, 10),
+            max_idle_per_host=max(settings.per_host, 1), max_head_bytes=settings.max_head_bytes,
             headers={"User-Agent": settings.user_agent},
-            timeout=httpx.Timeout(connect=settings.connect_timeout, read=settings.read_timeout,
-                                  write=settings.read_timeout, pool=settings.request_timeout),
-            limits=httpx.Limits(max_connections=max(settings.workers * 2, 10),
-                                max_keepalive_connections=max(settings.workers, 10)),
-            follow_redirects=False,
-            trust_env=False,
         )
         self._host_sems: dict[str, asyncio.Semaphore] = {}
         self._host_hold: dict[str, float] = {}
@@ -204,10 +200,15 @@ class Fetcher:
                     except UnsafeURL as e:
                         raise FetchError(current, str(e)) from None
                     async with self._sem(key):
-                        async with self.client.stream("GET", current, headers=headers) as r:
-                            code = r.status_code
+                        r = await self.client.get(current, headers)
+                        try:
+                            code = r.status
+                            hdrs = r.headers
+                            if code >= 300:
+                                # read (and drop) a small body: the connection then stays open for reuse
+                                await r.drain(s.drain_max_bytes)
                             if code in (301, 302, 303, 307, 308):
-                                loc = r.headers.get("location")
+                                loc = hdrs.get("location")
                                 if not loc:
                                     raise FetchError(current, f"HTTP {code} redirect without Location", status=code)
                                 try:
@@ -218,13 +219,12 @@ class Fetcher:
                                 redirected = True
                                 current = nxt
                                 continue
-                            hdrs = {k.lower(): v for k, v in r.headers.items()}
                             if code in (429, 503):
                                 ra = parse_retry_after(hdrs.get("retry-after"), self.now())
                                 if ra:
                                     self._host_hold[key] = self.now() + min(ra, s.max_backoff_s)
                                 return Fetched(current, code, None, hdrs, None, ra)
-                            if code == 304 or code >= 300:
+                            if code >= 300:
                                 return Fetched(current, code, None, hdrs,
                                                current if (redirected and permanent) else None)
                             clen = hdrs.get("content-length")
@@ -233,22 +233,27 @@ class Fetcher:
                                                  status=code)
                             chunks = []
                             size = 0
-                            async for chunk in r.aiter_bytes():
-                                size += len(chunk)
-                                if size > max_bytes:
-                                    raise FetchError(current, f"body over the {max_bytes}-byte limit (cut while reading)",
-                                                     status=code)
-                                chunks.append(chunk)
+                            try:
+                                async for chunk in r.aiter_bytes(max_bytes):
+                                    size += len(chunk)
+                                    if size > max_bytes:
+                                        raise http.BodyTooLarge()
+                                    chunks.append(chunk)
+                            except http.BodyTooLarge:
+                                raise FetchError(current, f"body over the {max_bytes}-byte limit (cut while reading)",
+                                                 status=code) from None
                             return Fetched(current, code, b"".join(chunks), hdrs,
                                            current if (redirected and permanent) else None)
+                        finally:
+                            r.close()
                 raise FetchError(current, f"more than {s.max_redirects} redirects")
         except FetchError:
             raise
         except TimeoutError:
             raise FetchError(current, f"took longer than {s.request_timeout:g} s") from None
-        except httpx.TimeoutException as e:
-            raise FetchError(current, f"timed out ({type(e).__name__})") from None
-        except httpx.HTTPError as e:
+        except (http.ConnectTimeout, http.ReadTimeout) as e:
+            raise FetchError(current, f"timed out ({type(e).__name__}: {e})"[:500]) from None
+        except http.HTTPError as e:
             raise FetchError(current, f"{type(e).__name__}: {e}"[:500]) from None
         except (OSError, ValueError, UnicodeError) as e:
             raise FetchError(current, f"{type(e).__name__}: {e}"[:500]) from None
