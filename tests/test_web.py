@@ -388,3 +388,44 @@ def test_openapi_docs(client):
         assert p in spec["paths"], p
     t = doc(client.get("/docs"))
     assert any("/api/search" in text(c) for c in t.xpath("//code"))
+
+
+# -- entities (an enriched archive) ---------------------------------------------------------------
+def test_entities_when_enriched(archive, tmp_path):
+    import shutil
+    import sqlite3
+
+    from fastapi.testclient import TestClient
+
+    es_mod = pytest.importorskip("cablebase.store.entities")
+    d = tmp_path / "enriched"
+    shutil.copytree(archive[0], d)
+    conn = sqlite3.connect(d / "cablebase.sqlite", isolation_level=None)
+    es = es_mod.EntityStore(conn)
+    es.write_doc("07MEXICO983", hash="h", month="2007-02", mentions=[
+        {"key": "PER:genaro garcia luna", "type": "PER", "name": "Genaro Garcia Luna", "text": "Garcia Luna",
+         "paragraph": 11, "number": 12, "start": 0, "end": 11},
+        {"key": "ORG:dhs", "type": "ORG", "name": "DHS", "text": "DHS", "paragraph": 0, "number": 1, "start": 0, "end": 3},
+    ])
+    es.set_similar("07MEXICO983", [("05MADRID1604", 0.5), ("99NOWHERE1", 0.1)])
+    conn.close()
+    app = create_app(Settings.load(d), WebSettings())
+    with TestClient(app) as c:
+        t = doc(c.get("/cable/07MEXICO983"))
+        link = t.xpath("//section[@id='entities']//a[text()='Genaro Garcia Luna']/@href")
+        assert link and link[0].startswith("/entity/")
+        assert t.xpath("//section[@id='similar']//a/@href") == ["/cable/05MADRID1604"]
+        r = c.get(link[0])
+        assert r.status_code == 200 and "07MEXICO983" in r.text
+        j = c.get(link[0] + ".json").json()
+        assert j["name"] == "Genaro Garcia Luna" and j["documents_list"][0]["url"] == "/cable/07MEXICO983"
+        assert c.get("/api/entities").json()["entities"]
+    # a plain archive has no entity section and no entity pages
+    assert "id=\"entities\"" not in client_get(archive[0], "/cable/07MEXICO983")
+
+
+def client_get(db, url):
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(Settings.load(db), WebSettings())) as c:
+        return c.get(url).text

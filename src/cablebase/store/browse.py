@@ -171,6 +171,27 @@ class ReadOnlyChannels(ChannelStore):
                 for t in ("channels", "feeds", "articles", "images", "article_cables")}
 
 
+def read_only_entities(conn: sqlite3.Connection):
+    """``EntityStore``'s read queries on a read-only connection, or None when the enrichment
+    tables are not there (``cablebase enrich`` never ran) or the module is missing."""
+    try:
+        from .entities import EntityStore
+    except ImportError:  # pragma: no cover - the entity store is another team's, still moving
+        return None
+    need = ("entities", "entity_aliases", "mentions", "similar", "enriched")
+    have = conn.execute(
+        f"SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN ({','.join('?' * len(need))})", need
+    ).fetchone()[0]
+    if have != len(need):
+        return None
+
+    class ReadOnlyEntities(EntityStore):
+        def __init__(self, c: sqlite3.Connection):  # noqa: D107 - deliberately no schema creation
+            self.db = c
+
+    return ReadOnlyEntities(conn)
+
+
 class Browse:
     """Read-only queries on one connection (use one ``Browse`` per thread)."""
 
@@ -178,6 +199,18 @@ class Browse:
         self.path = Path(sqlite_path)
         self.db = connect_readonly(self.path, busy_timeout_ms=busy_timeout_ms)
         self.channels = ReadOnlyChannels(self.db)
+        self._entities: Any = None
+        self._entities_checked = 0.0
+
+    @property
+    def entities(self):
+        """The enrichment store (read-only), or None when the archive has not been enriched."""
+        import time
+
+        if self._entities is None and time.monotonic() - self._entities_checked > 5.0:
+            self._entities_checked = time.monotonic()
+            self._entities = read_only_entities(self.db)
+        return self._entities
 
     def close(self) -> None:
         self.db.close()

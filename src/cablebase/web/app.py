@@ -15,6 +15,7 @@ pictures), and no framing. Errors are plain pages (JSON on JSON URLs) without a 
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from contextlib import asynccontextmanager
@@ -94,7 +95,8 @@ def create_app(settings: Settings, web: WebSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         try:
-            archive.browse  # open on the serving thread, and fail early on a broken archive
+            archive.warm()  # open on the serving thread, fail early on a broken archive, fill the caches
+            gc.freeze()  # what was loaded so far lives as long as the worker: keep it out of GC passes
             yield
         finally:
             archive.close()

@@ -105,6 +105,13 @@ class WebArchive:
             self._all.clear()
         self._local = threading.local()
 
+    def warm(self) -> None:
+        """Open this thread's handles and build the caches the first requests would build."""
+        self.browse
+        self.store.index.index
+        self.facet_table()
+        self.cited_by("")
+
     # -- versions and caches ---------------------------------------------------------------------
     def version(self) -> tuple[int, int]:
         """(cable version, article version); re-read at most every ``VERSION_TTL_S``."""

@@ -21,7 +21,21 @@ class JSON(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
+        if isinstance(content, _Raw):
+            return content.data
         return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, status_code: int = 200) -> "JSON":
+        """A response of JSON already serialised (from a cache)."""
+        return cls(_Raw(data), status_code=status_code)
+
+
+class _Raw:
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes):
+        self.data = data
 
 
 class PageError(Exception):

@@ -125,16 +125,23 @@ def highlight(text: str, ranges: Iterable[Iterable[int]]) -> list[tuple[str, boo
     return out
 
 
-def mark_spans(text: str, needles: Iterable[str]) -> list[tuple[str, bool]]:
-    """Split ``text`` into (segment, inside one of ``needles``) pairs; whitespace in a needle
-    matches any run of whitespace (comments are stored with their line breaks collapsed)."""
-    ranges = []
+def span_patterns(needles: Iterable[str]) -> list[re.Pattern[str]]:
+    """Patterns for ``mark_spans``: whitespace in a needle matches any run of whitespace
+    (comments are stored with their line breaks collapsed)."""
+    out = []
     for n in needles:
         words = n.split()
-        if len(words) < 3:
-            continue
-        pat = r"\s+".join(re.escape(w) for w in words)
-        m = re.search(pat, text)
+        if len(words) >= 3:
+            out.append(re.compile(r"\s+".join(re.escape(w) for w in words)))
+    return out
+
+
+def mark_spans(text: str, needles: Iterable[str] | list[re.Pattern[str]]) -> list[tuple[str, bool]]:
+    """Split ``text`` into (segment, inside one of ``needles``) pairs."""
+    pats = [n for n in needles if isinstance(n, re.Pattern)] or span_patterns(n for n in needles if isinstance(n, str))
+    ranges = []
+    for pat in pats:
+        m = pat.search(text)
         if m:
             ranges.append((m.start(), m.end()))
     if not ranges:

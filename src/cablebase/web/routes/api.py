@@ -137,3 +137,18 @@ async def api_export(request: Request, format: Literal["jsonl", "csv"] = "jsonl"
     return StreamingResponse(export_mod.stream(a.settings.sqlite_path, refs, format),
                              media_type=export_mod.MEDIA_TYPES[format],
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/entities", summary="People, organizations and places by number of documents (after `cablebase enrich`)")
+async def api_entities(request: Request, type: Optional[str] = None,  # noqa: A002
+                       page: Annotated[int, Query(ge=1)] = 1) -> Response:
+    return JSON(views.entities_list(arch(request), type, page))
+
+
+@router.get("/entities/{entity_id}", responses=ERRORS,
+            summary="One entity: spellings, documents, timeline, co-mentioned entities")
+async def api_entity(request: Request, entity_id: int) -> Response:
+    data = views.entity(arch(request), entity_id)
+    if data is None:
+        raise not_found(f"There is no entity {entity_id}.")
+    return JSON(data)

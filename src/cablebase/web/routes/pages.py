@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ...store.base import SearchFilters
 from ...store.browse import BROWSE_KINDS
 from ...store.index import BadQuery
 from .. import views
 from ..common import JSON, PageError, arch, int_param, not_found, page, split_suffix
-from ..render import highlight, mark_spans, qs
+from ..render import highlight, mark_spans, qs, render, span_patterns
 from ..search import FACET_LIMIT, SORTS, search
 
 router = APIRouter(include_in_schema=False)
@@ -56,6 +57,10 @@ async def cablegate_address(year: str, month: str, name: str) -> Response:
 async def cable_page(request: Request, name: str) -> Response:
     ref, suffix = split_suffix(name, ".json", ".html")
     a = arch(request)
+    key = ("cable-page", a.version(), name)
+    hit = a.results.get(key)
+    if hit is not None:  # the same page for the same archive version: kept per worker
+        return JSON.from_bytes(hit) if suffix == ".json" else HTMLResponse(hit)
     data = views.cable(a, ref)
     if data is None:
         raise not_found(f"There is no cable {ref[:80]} in this archive.", suggestions=views.suggestions(a, ref),
@@ -65,14 +70,18 @@ async def cable_page(request: Request, name: str) -> Response:
     if data["ref_id"] != ref:  # other case: one address per cable
         return RedirectResponse(data["url"] + (suffix or ""), status_code=301)
     if suffix == ".json":
-        return JSON(data)
-    return page("cable.html", **data, groups=_groups(data["record"]), body=data["record"].get("body") or "")
+        resp: Response = JSON(data)
+        a.results.put(key, resp.body)
+        return resp
+    body = render("cable.html", **data, groups=_groups(data["record"]), body=data["record"].get("body") or "")
+    a.results.put(key, body)
+    return HTMLResponse(body)
 
 
 def _groups(rec: dict[str, Any]) -> list[dict[str, Any]]:
     """Paragraphs grouped under their section headings, with comment spans marked."""
     groups: list[dict[str, Any]] = []
-    comments = rec.get("comments") or []
+    comments = span_patterns(rec.get("comments") or [])
     seen_anchor: set[str] = set()
     for i, p in enumerate(rec.get("paragraphs") or []):
         heading = p.get("heading")
@@ -222,6 +231,11 @@ async def search_page(request: Request) -> Response:
     json = request.url.path.endswith(".json")
     q, filters, sort, pg, params = search_params(request)
     per_page = a.web.search_per_page
+    cache_key = ("search-page", a.version()[0], request.url.query) if not json else None
+    if cache_key is not None:
+        cached = a.results.get(cache_key)
+        if cached is not None:
+            return HTMLResponse(cached)
     if json:
         per_page = int_param(request.query_params.get("per_page"), "per_page", default=per_page, hi=100)  # type: ignore[assignment]
     try:
@@ -237,15 +251,14 @@ async def search_page(request: Request) -> Response:
     for name, _label in FACET_LABELS:
         chosen = {"origin": {filters.origin}, "classification": {filters.classification},
                   "year": {filters.year}, "tag": set(filters.tags)}[name]
+        # one query string per facet, the value appended: a page has up to 160 facet links
+        prefix = "/search" + (qs(params, page=None) if name == "tag" else qs(params, **{name: None, "page": None}))
+        sep = "&" if "?" in prefix else "?"
         items = []
         for v, n in res.facets.get(name, []):
             if v in chosen:
                 continue
-            if name == "tag":
-                url = "/search" + qs(params, tag=list(filters.tags) + [v], page=None)
-            else:
-                url = "/search" + qs(params, **{name: v, "page": None})
-            items.append({"value": v, "count": n, "url": url})
+            items.append({"value": v, "count": n, "url": prefix + sep + urlencode({name: v})})
             if len(items) >= FACET_LIMIT:
                 break
         facets[name] = items
@@ -264,8 +277,11 @@ async def search_page(request: Request) -> Response:
         hits.append({"ref_id": h.ref_id, "url": views.cable_url(h.ref_id), "subject": h.subject, "created": h.created,
                      "origin": h.origin, "classification": h.classification,
                      "segments": highlight(h.snippet, h.highlights)})
-    return page("search.html", **ctx, total=res.total, page=res.page, pages=res.pages, per_page=res.per_page,
-                hits=hits, facets=facets, active=active, top_query=q)
+    body = render("search.html", **ctx, total=res.total, page=res.page, pages=res.pages, per_page=res.per_page,
+                  hits=hits, facets=facets, active=active, top_query=q)
+    if cache_key is not None:
+        a.results.put(cache_key, body)
+    return HTMLResponse(body)
 
 
 def _search_shell(q: str, params: dict[str, Any], sort: str) -> dict[str, Any]:
@@ -335,3 +351,15 @@ async def article_page(request: Request, name: str) -> Response:
     if data is None:
         raise not_found(f"There is no article {base}.")
     return _out(data, "article.html", suffix == ".json")
+
+
+# -- entities (when the archive has been enriched) ------------------------------------------------
+@router.get("/entity/{name}")
+async def entity_page(request: Request, name: str) -> Response:
+    base, suffix = split_suffix(name, ".json")
+    if not base.isdigit():
+        raise not_found(f"{base[:40]!r} is not an entity number.")
+    data = views.entity(arch(request), int(base))
+    if data is None:
+        raise not_found(f"There is no entity {base} (or the archive has not been enriched: `cablebase enrich`).")
+    return _out(data, "entity.html", suffix == ".json")
