@@ -1,10 +1,19 @@
 """Offline language detection for articles (py3langid, restricted to the languages news about
-the cables is written in, which makes it faster and steadier on short text)."""
+the cables is written in, which makes it faster and steadier on short text).
+
+Speed: py3langid walks its byte automaton in a Python loop (~0.25 µs a byte). The automaton
+is an Aho–Corasick one whose deepest state is ``D`` bytes deep (6 for the shipped model), so
+the state after byte ``i`` depends on bytes ``i-D+1 … i`` alone: :class:`_FastWalk` computes
+every position's state at once with ``D`` vectorised steps (numpy), then scores exactly as
+py3langid does (same features in the same order, py3langid's own scoring). It checks itself against
+py3langid when loaded and stands aside on any difference or on a model layout it does not know.
+"""
 
 from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 
 _LETTERS = re.compile(r"[^\W\d_]")
 
@@ -19,22 +28,111 @@ SAMPLE_CHARS = 600
 
 _lock = threading.Lock()
 _ident = None
+_fast = None
+
+_SELF_TEST = (
+    "The ambassador met the foreign minister to discuss the border agreement and trade.",
+    "O embaixador encontrou-se com o ministro das Relações Exteriores para discutir o acordo.",
+    "El embajador se reunió con el ministro de Relaciones Exteriores para hablar del acuerdo.",
+    "L'ambassadeur a rencontré le ministre des Affaires étrangères pour discuter de l'accord.",
+    "Der Botschafter traf den Außenminister, um das Grenzabkommen zu besprechen.",
+    "Посол встретился с министром иностранных дел, чтобы обсудить пограничное соглашение.",
+    "السفير التقى وزير الخارجية لمناقشة اتفاق الحدود والتجارة بين البلدين",
+    "大使会见了外交部长，讨论了边境协议和贸易问题。",
+    "EMBASSY CABLE REPORTS MINISTER TALKS",
+    "x",
+)
+
+
+class _FastWalk:
+    """py3langid's classify with the automaton walk vectorised (see the module doc)."""
+
+    def __init__(self, ident):
+        import numpy as np
+
+        self.np = np
+        self.ident = ident
+        nm = ident.tk_nextmove
+        row = ident.tk_row
+        self.nm = np.frombuffer(nm, dtype=nm.typecode).astype(np.int64)
+        row_np = np.frombuffer(row, dtype=row.typecode)
+        self.rowbase = row_np.astype(np.int64) << 8
+        self.out = np.asarray(ident.tk_output, dtype=np.int64)
+        if len(self.out) != len(row_np) or len(self.nm) % 256:
+            raise ValueError("unknown model layout")
+        self.depth = self._depth(self.nm.reshape(-1, 256), row_np)
+        self.floor = float(np.finfo(np.float32).min)  # py3langid's RAW_FLOOR
+
+    def _depth(self, table, row) -> int:
+        """Deepest state of the automaton: breadth-first from the start state."""
+        np = self.np
+        seen = np.zeros(len(row), bool)
+        seen[0] = True
+        front = np.array([0])
+        depth = 0
+        while len(front):
+            mark = np.zeros(len(row), bool)
+            mark[table[np.unique(row[front])].ravel()] = True
+            mark &= ~seen
+            front = np.flatnonzero(mark)
+            seen |= mark
+            depth += bool(len(front))
+        return depth
+
+    def classify(self, text: str) -> str | None:
+        np = self.np
+        ident = self.ident
+        data = ident._encode(text)
+        b = np.frombuffer(data, np.uint8).astype(np.int64)
+        m = len(b)
+        st = np.zeros(m, np.int64)
+        nm, rowbase = self.nm, self.rowbase
+        for k in range(min(self.depth, m) - 1, -1, -1):
+            st[k:] = nm[rowbase[st[k:]] + b[: m - k]]
+        feats = self.out[st]
+        feats = feats[feats >= 0]
+        if not len(feats):
+            return ident.classify(data)[0]
+        scores = ident._sparse_score(Counter(feats.tolist()), ident.nb_ptc)  # py3langid's own scoring
+        for i, j in ident._alias_pairs:
+            scores[i] = max(scores[i], scores[j])
+            scores[j] = self.floor
+        return ident.nb_classes[int(scores.argmax())]
+
+
+def _load():
+    global _ident, _fast
+    try:
+        import py3langid.langid as L
+
+        ident = L.LanguageIdentifier.from_model_file(L.MODEL_FILE)
+        ident.set_languages(list(LANGUAGES))
+    except Exception:  # not installed or model unreadable: no detection
+        _ident = False
+        return
+    fast = None
+    try:
+        if not getattr(ident, "_norm_probs", True) and getattr(ident, "min_confidence", 1) is None:
+            fast = _FastWalk(ident)
+            if any(fast.classify(t) != ident.classify(t)[0] for t in _SELF_TEST):
+                fast = None
+    except Exception:  # another py3langid layout: its own (slower) walk
+        fast = None
+    _fast = fast
+    _ident = ident
 
 
 def _identifier():
-    global _ident
     if _ident is None:
         with _lock:
             if _ident is None:
-                try:
-                    import py3langid.langid as L
-
-                    ident = L.LanguageIdentifier.from_model_file(L.MODEL_FILE)
-                    ident.set_languages(list(LANGUAGES))
-                except Exception:  # not installed or model unreadable: no detection
-                    ident = False
-                _ident = ident
+                _load()
     return _ident
+
+
+def preload() -> None:
+    """Load the model now (it takes ~0.6 s) rather than on the first article."""
+    _identifier()
 
 
 def detect_language(text: str | None, *, sample_chars: int = SAMPLE_CHARS) -> str | None:
@@ -48,6 +146,8 @@ def detect_language(text: str | None, *, sample_chars: int = SAMPLE_CHARS) -> st
     if not ident:
         return None
     try:
+        if _fast is not None:
+            return _fast.classify(sample)
         return ident.classify(sample)[0]
     except Exception:
         return None

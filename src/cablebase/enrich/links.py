@@ -215,7 +215,11 @@ def may_embed(text: str) -> bool:
     """Cheap test: could this text hold a republished cable?"""
     if not text:
         return False
-    return bool(_REFID_RE.search(text)) or bool(_CABLE_BODY_HINT.search(text[:200_000]))
+    # Plain substring tests first (exact: "reference" has no letter that matches a non-ASCII one
+    # case-insensitively), the regexes only when they may match.
+    if "reference" in text.lower() and _REFID_RE.search(text):
+        return True
+    return "SUBJECT" in text and bool(_CABLE_BODY_HINT.search(text[:200_000]))
 
 
 AddCable = Callable[..., object]

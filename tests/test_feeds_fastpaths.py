@@ -1,0 +1,95 @@
+"""The poller's fast paths give exactly what the plain versions they replace gave.
+
+Each fast path (whitespace squashing, URL resolution, block marking, language walk, link-finder
+guards) is checked against the straightforward implementation on generated input."""
+
+from __future__ import annotations
+
+import random
+import re
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from cablebase.enrich import language, links
+from cablebase.parse import feed
+
+WS = [chr(c) for c in range(0x3100) if chr(c).isspace()] + ["\u3000"]
+ALPHABET = st.sampled_from(WS + list("ab <>/p\n\xa0é中") + ["<p>", "</p>", "<br>", "<div>"])
+
+
+def _ref_squash(raw: str) -> str:
+    return re.sub(r"\s*\n\s*", "\n", re.sub("[ \t\r\f\v\u00a0]+", " ", raw)).strip()
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(ALPHABET, max_size=40).map("".join))
+def test_squash_is_the_regex_version(s):
+    assert feed._squash(s) == _ref_squash(s)
+    assert feed._blanks(s) == re.sub("[ \t\r\f\v\u00a0]+", " ", s)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(["<p>", "</P>", "<pre", "<br/>", "<h1>", "<hr>", "<a>", "<pa>", "</div>", "<", "p",
+                                 "x", "\n", "<Li>", "<tr>", "<dt>"]), max_size=30).map("".join))
+def test_block_marks_are_the_template_version(h):
+    old = re.compile(r"<(?:/?(?:p|div|br|li|ul|ol|h[1-6]|tr|table|blockquote|pre|section|article|header|footer|dd"
+                     r"|dt|hr)\b)", re.I)
+    assert feed._BLOCK_AT.sub("\n<", h) == old.sub("\n\\g<0>", h)
+
+
+def _ref_url(u, base, limits):
+    u = u.strip()
+    if not u or len(u) > limits.max_url_chars:
+        return None
+    if base:
+        try:
+            u = urljoin(base, u)
+        except ValueError:
+            return None
+    try:
+        p = urlsplit(u)
+    except ValueError:
+        return None
+    if p.scheme.lower() not in ("http", "https") or not p.netloc:
+        return None
+    return u
+
+
+def test_url_fast_path_is_urljoin():
+    rng = random.Random(3)
+    parts = ["http://", "https://", "HTTP://", "a.com", "A.b-c.org", ":80", ":", "/", "//", "x", "?", "#", ";", "q=1",
+             "%20", " ", "\t", "é", "..", "./", "@", "[::1]", "&", "=", "-", "_", "~", "\n", "*"]
+    lim = feed.FeedLimits()
+    for _ in range(15_000):
+        u = "".join(rng.choice(parts) for _ in range(rng.randint(1, 8)))
+        for base in (None, "http://ex.org/a/b", "https://ex.org/"):
+            assert feed._url(u, base, lim) == _ref_url(u, base, lim), (u, base)
+
+
+def test_language_fast_walk_is_py3langid():
+    ident = language._identifier()
+    if not ident:
+        pytest.skip("py3langid not installed")
+    assert language._fast is not None, "the vectorised walk did not pass its self-test"
+    rng = random.Random(1)
+    alph = ("abcdefghijklmnopqrstuvwxyzéàüöñçАБВГДЕЖабвгдежзийклмнопрстуфхцчшщыэюяαβγδεζηθ"
+            "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年 \n.,0123456789ABCDEFGHIJ")
+    texts = ["".join(rng.choice(alph) for _ in range(rng.randint(1, 700))) for _ in range(500)]
+    texts += list(language._SELF_TEST)
+    for t in texts:
+        assert language._fast.classify(t) == ident.classify(t)[0], t
+    assert language.detect_language("The ambassador met the minister to talk about the border and trade.") == "en"
+    assert language.detect_language("Der Botschafter traf gestern den Außenminister zu langen Gesprächen.") == "de"
+
+
+def test_may_embed_guards_are_exact():
+    ref = re.compile(r"Reference\s*ID\s*[:|]?", re.I)
+    hint = links._CABLE_BODY_HINT
+    rng = random.Random(2)
+    pieces = ["Reference ID: ", "rEfErEnCe\tid|", "REFERENCE", "reference", "SUBJECT: x\n1. (C) y", "SUBJECT:", "\u212a",
+              "¶", "1.", "(U)", " ", "x", "ID", "\n", "İ", "ſ"]
+    for _ in range(10_000):
+        t = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert links.may_embed(t) == bool(t and (ref.search(t) or hint.search(t[:200_000]))), t
