@@ -142,3 +142,71 @@ def test_locate_and_score():
 
 def test_country_table_has_no_duplicate_codes():
     assert len(countries()) > 190
+
+
+# -- the name finder on real text (a handful of paragraphs: the model is loaded once) --------
+@pytest.fixture(scope="module")
+def extractor():
+    """The extractor with a truecaser learned, as ``cablebase enrich`` does from the archive,
+    from mixed-case cables: here 200 pages of cablegate-2010 (or a few sentences without it)."""
+    pytest.importorskip("spacy")
+    from cablebase.enrich.entities import EntityExtractor
+    from cablebase.parse import parse
+
+    CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+    mixed = [
+        "The Ambassador met President Calderon and the Attorney General in Mexico City on Monday.",
+        "He said that the government would send the bill to the Congress before the end of the year.",
+        "Garcia Luna told the Ambassador that the police would work with the army in the north.",
+        "The minister said the talks with the United States were going well and would continue.",
+    ] * 2
+    for f in sorted((CORPUS / "cablegate-2010" / "cable").glob("*/*/*.html"))[:200]:
+        mixed.extend(p.text for p in parse(f.read_bytes())[0].paragraphs)
+    return EntityExtractor(truecaser=Truecaser.learn(mixed))
+
+
+def test_seed_cable_entities(extractor, corpus):
+    from cablebase.parse import parse
+
+    cable = parse((corpus / "cablegate-txt-alx" / "cables" / "07MEXICO983.txt").read_bytes())[0]
+    res = extractor.extract(cable)
+    names = {(m.type, m.name) for m in res.mentions}
+    # variants of one person are one entity, titles stripped
+    gl = {m.text for m in res.mentions if m.name == "Genaro Garcia Luna"}
+    assert {"Garcia Luna", "Genaro Garcia Luna"} <= gl
+    mm = {m.text for m in res.mentions if m.name == "Eduardo Medina Mora"}
+    assert "Medina Mora" in mm
+    assert ("PER", "Michael Chertoff") in names
+    assert not any(m.name.startswith(("Secretary", "Ambassador", "Mr")) for m in res.mentions if m.type == "PER")
+    # acronyms: defined in the text, then the curated list; GOM is Mexico in a cable tagged MX
+    acr = {a["acronym"]: a for a in res.acronyms}
+    assert acr["PGR"]["expansion"] == "Office of the Attorney General" and acr["PGR"]["source"] == "text"
+    assert acr["GOM"]["expansion"] == "Government of Mexico"
+    assert ("ORG", "Office of the Attorney General (PGR)") in names
+    assert any(m.text == "GOM" and m.name == "Mexico" and m.type == "PLACE" for m in res.mentions)
+    # spans point into the record's own paragraph text
+    for m in res.mentions:
+        if m.paragraph >= 0:
+            assert cable.paragraphs[m.paragraph].text[m.start : m.end] == m.text
+    assert {t["kind"] for t in res.tags} >= {"subject", "country"}
+
+
+def test_all_caps_paragraph_is_truecased(extractor):
+    from cablebase.record import Cable, Paragraph
+
+    text = "1. GARCIA LUNA TOLD THE AMBASSADOR THAT PRESIDENT CALDERON WOULD VISIT WASHINGTON IN MAY.\n\nGARZA"
+    res = extractor.extract(Cable(ref_id="07MEXICO1", signer="GARZA", paragraphs=[Paragraph(1, None, None, text)]))
+    got = {(m.type, m.text) for m in res.mentions}
+    assert ("PLACE", "WASHINGTON") in got and ("PER", "GARZA") in got
+    assert any(t == "PER" and "GARCIA" in x for t, x in got)
+    assert any(t == "PER" and "CALDERON" in x for t, x in got)
+
+
+def test_redactions_and_markings_are_not_entities(extractor):
+    from cablebase.record import Cable, Paragraph
+
+    text = "XXXXXXXXXXXX told Emboffs that SIPDIS material was SBU and NOFORN; Poloff met Ambassador Garza in Monterrey."
+    res = extractor.extract(Cable(ref_id="07MEXICO2", paragraphs=[Paragraph(1, None, None, text)]))
+    texts = {m.text for m in res.mentions}
+    assert not texts & {"XXXXXXXXXXXX", "SIPDIS", "SBU", "NOFORN", "Emboffs", "Poloff"}
+    assert "Monterrey" in texts

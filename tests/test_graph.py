@@ -222,3 +222,35 @@ def test_enrich_on_a_dask_cluster(archive, tmp_path):
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+def test_cli_enrich_and_entity_pages(archive):
+    import json
+
+    import typer
+    from typer.testing import CliRunner
+
+    from cablebase import cli_enrich
+    from cablebase.store.entities import entity_ref_ids
+
+    app = typer.Typer()
+
+    @app.callback()
+    def main() -> None:  # a group, as the real app is
+        pass
+
+    cli_enrich.register(app)
+    db = str(archive.settings.db_dir)
+    r = CliRunner().invoke(app, ["enrich", "--workers", "1", "--json", "--db", db])
+    assert r.exit_code == 0, r.output
+    rep = json.loads(r.stdout.strip().splitlines()[-1])
+    assert rep["enriched"] == len(CABLES)
+    r = CliRunner().invoke(app, ["entity", "show", "Spain", "--json", "--db", db])
+    assert r.exit_code == 0, r.output
+    page = json.loads(r.stdout)
+    assert page["name"] == "Spain" and page["documents_list"] and page["timeline"]
+    r = CliRunner().invoke(app, ["entity", "list", "--type", "PLACE", "--json", "--db", db])
+    assert r.exit_code == 0 and json.loads(r.stdout)[0]["type"] == "PLACE"
+    r = CliRunner().invoke(app, ["entity", "show", "Nobody Atall", "--db", db])
+    assert r.exit_code == 1
+    assert set(entity_ref_ids(archive.db, "Spain")) >= {"06MADRID1914", "06MADRID2657", "06MADRID3104"}

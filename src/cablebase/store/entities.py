@@ -545,10 +545,19 @@ class EntityStore:
         }
 
 
+def entity_ref_ids(conn: sqlite3.Connection, name: str, type_: str | None = None) -> list[str]:
+    """``entity:"Garcia Luna"`` for the search layer: the ref ids of the cables mentioning
+    the entity a name stands for (variants merged), sorted; [] when none."""
+    try:
+        return EntityStore(conn).ref_ids_for_entity(name, type_)
+    except sqlite3.OperationalError:
+        return []
+
+
 def _strip(text: str) -> str:
     from ..enrich.entities import strip_titles
 
     return strip_titles(text)
 
 
-__all__ = ["EntityStore", "SCHEMA"]
+__all__ = ["EntityStore", "SCHEMA", "entity_ref_ids"]
