@@ -37,6 +37,10 @@ from cablebase.parse import parse  # noqa: E402
 from cablebase.record import Cable, Paragraph  # noqa: E402
 
 
+EXACT: dict[str, Score] = {}
+"""The same predictions scored by exact span match (printed with ``--exact``)."""
+
+
 def cable_path(ref_id: str) -> Path:
     hits = list(CABLEGATE.glob(f"*/*/{ref_id}.html"))
     if not hits:
@@ -117,6 +121,7 @@ def eval_historylab(ex: EntityExtractor, tc: Truecaser, splits: list[str]) -> di
     scores: dict[str, Score] = {}
     for split in splits:
         sc = scores[split] = Score()
+        ex_sc = EXACT[f"History Lab {split}"] = Score()
         docs = []
         for f in sorted((HL / split).glob("*.txt")):
             try:
@@ -129,6 +134,7 @@ def eval_historylab(ex: EntityExtractor, tc: Truecaser, splits: list[str]) -> di
         for d, found in zip(docs, predict(ex, cables)):
             pred = [Mention(m.start, m.end, m.type, m.text) for m in found if m.paragraph == 0]
             sc.add(d.id, d.mentions, pred, text=d.text)
+            ex_sc.add(d.id, d.mentions, pred, text=d.text, exact=True)
     return scores
 
 
@@ -138,6 +144,7 @@ def eval_ours(ex: EntityExtractor) -> Score | None:
     items = read_gold_jsonl(GOLD)
     cache: dict[str, Cable] = {}
     sc = Score()
+    ex_sc = EXACT["cablegate-2010 hand-labelled"] = Score()
     cables, golds = [], []
     for it in items:
         c = cache.get(it["ref_id"]) or load_cable(it["ref_id"])
@@ -153,6 +160,7 @@ def eval_ours(ex: EntityExtractor) -> Score | None:
         idx = next(i for i, p in enumerate(c.paragraphs) if p.number == it["paragraph"])
         pred = [Mention(m.start, m.end, m.type, m.text) for m in results[c.ref_id].mentions if m.paragraph == idx]
         sc.add(gid, gold, pred, text=para.text)
+        ex_sc.add(gid, gold, pred, text=para.text, exact=True)
     return sc
 
 
@@ -173,6 +181,7 @@ def main() -> int:
     ap.add_argument("--no-ruler", action="store_true", help="the model alone, without the curated lists")
     ap.add_argument("--splits", default="dev,test")
     ap.add_argument("--errors", type=int, default=0, help="print this many errors per gold set")
+    ap.add_argument("--exact", action="store_true", help="also print exact-span-match scores")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     if not CORPUS.is_dir():
@@ -204,6 +213,9 @@ def main() -> int:
         if args.errors:
             for e in ours.errors[: args.errors]:
                 print("   ", e)
+    if args.exact:
+        for name, sc in EXACT.items():
+            report[f"exact {name}"] = show(f"{name} (exact span match)", sc)
     if args.json:
         print(json.dumps(report, indent=1))
     return 0

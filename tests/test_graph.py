@@ -254,3 +254,27 @@ def test_cli_enrich_and_entity_pages(archive):
     r = CliRunner().invoke(app, ["entity", "show", "Nobody Atall", "--db", db])
     assert r.exit_code == 1
     assert set(entity_ref_ids(archive.db, "Spain")) >= {"06MADRID1914", "06MADRID2657", "06MADRID3104"}
+
+
+def test_english_articles_get_entities_too():
+    from cablebase.enrich.run import enrich
+    from cablebase.store.channels import ChannelStore
+
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    ChannelStore(conn)
+    conn.execute(
+        "INSERT INTO articles(id, url, title, published, text, language, first_seen, last_changed, sort_key)"
+        " VALUES (1, 'http://example.org/a', 'Leaked cable on Mexico', '2011-03-02T10:00:00Z',"
+        " 'Genaro Garcia Luna met Michael Chertoff in Mexico City.\n\nThe cable was sent from Washington.',"
+        " 'en', 0, 0, 'a'),"
+        " (2, 'http://example.org/b', 'Telegrama', '2011-03-02T10:00:00Z', 'Genaro Garcia Luna en la Ciudad de Mexico.',"
+        " 'es', 0, 0, 'b')"
+    )
+    rep = enrich(conn, workers=1)
+    assert rep.ok and rep.enriched == 1 and rep.documents == 1
+    es = EntityStore(conn)
+    page = es.page("Garcia Luna")
+    assert page and page["documents_list"][0] == {
+        "doc": "article:1", "kind": "article", "mentions": 1, "month": "2011-03", "paragraphs": [1]
+    }
+    assert es.ref_ids_for_entity("Garcia Luna") == []  # articles are not cables
