@@ -257,6 +257,9 @@ def test_hostile_article_is_defused(client, archive):
         r = client.get(url)
         assert r.status_code == 200
         low = r.text.lower()
+        ours = '<script src="/static/htmx-2.0.11.min.js" defer></script>'
+        assert low.count("<script") == low.count(ours) == 1  # our one static file, nothing else
+        low = low.replace(ours, "")
         assert "<script" not in low and "<svg" not in low and "<iframe" not in low and "<object" not in low
         assert "onerror" not in low and "onload" not in low and "onclick" not in low and "onbegin" not in low
         assert "javascript:" not in low and "data:text" not in low and "<base" not in low and "<meta http" not in low
