@@ -432,3 +432,37 @@ def client_get(db, url):
 
     with TestClient(create_app(Settings.load(db), WebSettings())) as c:
         return c.get(url).text
+
+
+def test_search_same_answers_with_or_without_the_engines_facets(archive, monkeypatch):
+    """The page's totals and facets come from the index when it offers ``search_results``, else
+    they are computed in the web layer: both give the same answer."""
+    from cablebase.store.base import SearchFilters
+    from cablebase.store.index import SearchIndex
+    from cablebase.web import search as search_mod
+    from cablebase.web.archive import WebArchive
+    from cablebase.web.search import search
+
+    def run():
+        a = WebArchive(Settings.load(archive[0]), WebSettings(cache=False))
+        try:
+            out = {}
+            for q, f, sort in (("the", SearchFilters(), "relevance"), ("the", SearchFilters(origin="Embassy Madrid"), "newest"),
+                               ("", SearchFilters(tags=("PREL",)), "oldest")):
+                r = search(a, q, f, sort=sort, per_page=5)
+                out[(q, f, sort)] = (r.total, {k: sorted(map(tuple, v)) for k, v in r.facets.items()},
+                                     [h.ref_id for h in r.hits] if sort != "relevance" else None)
+            return out
+        finally:
+            a.close()
+
+    first = run()
+    if hasattr(SearchIndex, "search_results"):
+        monkeypatch.setattr(search_mod, "USE_ENGINE_FACETS", False)
+        second = run()
+        for k in first:
+            assert first[k][0] == second[k][0], k
+            assert first[k][1] == second[k][1], k
+            if k[2] != "relevance":
+                assert first[k][2] == second[k][2], k
+    assert first[("the", SearchFilters(), "relevance")][0] >= 5

@@ -208,18 +208,43 @@ def _char_offsets(text: str, byte_ranges) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+_ENGINE_SORTS = {"relevance": "relevance", "newest": "created", "oldest": "created-asc"}
+USE_ENGINE_FACETS = True
+"""Use ``SearchIndex.search_results`` (totals, facets, date order from the index) when it exists."""
+
+
 def search(arch: WebArchive, query: str, filters: SearchFilters, *, sort: str = "relevance", page: int = 1,
            per_page: int = 20) -> SearchPage:
-    """One page of results with facet counts. Raises ``BadQuery`` for a query that does not parse."""
+    """One page of results with facet counts. Raises ``BadQuery`` for a query that does not parse.
+
+    When the index answers totals and facets itself (``SearchIndex.search_results``), that
+    is used; otherwise they are computed here (``_matches``)."""
     if sort not in SORTS:
         raise BadQuery(f"unknown sort {sort!r} (known: {', '.join(SORTS)})")
     page = max(1, page)
     index = arch.store.index
-    text_q, q = _full_query(index, query, filters)
     if not query.strip() and sort == "relevance":
         sort = "newest"  # every cable scores the same: date order is the useful one
-    m = _matches(arch, index, query, filters, q, need_dates=sort != "relevance")
     offset = (page - 1) * per_page
+    engine = getattr(index, "search_results", None) if USE_ENGINE_FACETS else None
+    if engine is not None:
+        key = ("sr", arch.version()[0], query.strip(), filters, sort, page, per_page)
+        got: SearchPage | None = arch.results.get(key)
+        if got is not None:
+            return got
+        try:
+            res = engine(query, filters, limit=per_page, offset=offset, sort=_ENGINE_SORTS[sort], facets=True,
+                         facet_limit=200)
+        except TypeError:  # another signature: fall back to the facets computed here
+            res = None
+        if res is not None:
+            facets = {k: list(res.facets.get(k, [])) for k in FACETS}
+            got = SearchPage(query=query, filters=filters, sort=sort, page=page, per_page=per_page,
+                             total=max(0, int(res.total)), hits=list(res.hits), facets=facets)
+            arch.results.put(key, got)
+            return got
+    text_q, q = _full_query(index, query, filters)
+    m = _matches(arch, index, query, filters, q, need_dates=sort != "relevance")
     key = ("h", arch.version()[0], query.strip(), filters, sort, page, per_page)
     hits: list[Hit] | None = arch.results.get(key)
     if hits is None:
