@@ -78,10 +78,30 @@ async def cable_page(request: Request, name: str) -> Response:
     return HTMLResponse(body)
 
 
+def _anchors(numbers: list[int | None]) -> list[str]:
+    """Paragraph ids (``par7``, ``text3``, ``par7-12``): the store's, so search hits can link them."""
+    try:
+        from ...store.base import paragraph_anchors
+    except ImportError:
+        paragraph_anchors = None
+    if paragraph_anchors is not None:
+        return list(paragraph_anchors(numbers))
+    seen: set[str] = set()
+    out = []
+    for i, num in enumerate(numbers):
+        a = f"par{num}" if num is not None else f"text{i + 1}"
+        if a in seen:
+            a = f"{a}-{i + 1}"
+        seen.add(a)
+        out.append(a)
+    return out
+
+
 def _groups(rec: dict[str, Any]) -> list[dict[str, Any]]:
     """Paragraphs grouped under their section headings, with comment spans marked."""
     groups: list[dict[str, Any]] = []
     comments = span_patterns(rec.get("comments") or [])
+    anchors = _anchors([p.get("number") for p in rec.get("paragraphs") or []])
     seen_anchor: set[str] = set()
     for i, p in enumerate(rec.get("paragraphs") or []):
         heading = p.get("heading")
@@ -92,10 +112,7 @@ def _groups(rec: dict[str, Any]) -> list[dict[str, Any]]:
             seen_anchor.add(anchor)
             groups.append({"heading": heading, "anchor": anchor, "paragraphs": []})
         num = p.get("number")
-        anchor = f"par{num}" if num is not None else f"text{i + 1}"
-        if anchor in seen_anchor:
-            anchor = f"{anchor}-{i + 1}"
-        seen_anchor.add(anchor)
+        anchor = anchors[i]
         groups[-1]["paragraphs"].append({
             "number": num, "marking": p.get("marking"), "anchor": anchor,
             "segments": mark_spans(p.get("text") or "", comments),
@@ -274,7 +291,9 @@ async def search_page(request: Request) -> Response:
                 active.append({"label": label, "value": v, "remove_url": "/search" + qs(params, **{name: None, "page": None})})
     hits = []
     for h in res.hits:
-        hits.append({"ref_id": h.ref_id, "url": views.cable_url(h.ref_id), "subject": h.subject, "created": h.created,
+        anchor = getattr(h, "anchor", None)
+        hits.append({"ref_id": h.ref_id, "url": views.cable_url(h.ref_id) + (f"#{anchor}" if anchor else ""),
+                     "paragraph": getattr(h, "paragraph", None), "subject": h.subject, "created": h.created,
                      "origin": h.origin, "classification": h.classification,
                      "segments": highlight(h.snippet, h.highlights)})
     body = render("search.html", **ctx, total=res.total, page=res.page, pages=res.pages, per_page=res.per_page,
@@ -282,6 +301,32 @@ async def search_page(request: Request) -> Response:
     if cache_key is not None:
         a.results.put(cache_key, body)
     return HTMLResponse(body)
+
+
+def query_help() -> dict[str, Any] | None:
+    """The query language's own summary and field list (``store.query``), when it has one."""
+    try:
+        from ...store import query as ql
+    except ImportError:
+        return None
+    doc = ql.__doc__ or ""
+    m = re.search(r"In short::\n\n(.*?)(?:\n\n|$)", doc, re.S)
+    lines = [l.strip() for l in m.group(1).splitlines() if l.strip()] if m else []
+    examples = []
+    for l in lines:  # example, then its meaning after the widest gap
+        gaps = list(re.finditer(r"\s{2,}", l))
+        if not gaps:
+            examples.append((l, ""))
+            continue
+        g = max(gaps, key=lambda m: (len(m.group(0)), m.start()))
+        examples.append((l[: g.start()], l[g.end():]))
+    fields: dict[str, list[str]] = {}
+    helps: dict[str, str] = {}
+    for name, spec in getattr(ql, "FIELDS", {}).items():
+        fields.setdefault(spec.name, []).append(name)
+        if getattr(spec, "help", ""):
+            helps[spec.name] = spec.help
+    return {"examples": examples, "fields": [(names, helps.get(k, "")) for k, names in fields.items()]} if examples else None
 
 
 def _search_shell(q: str, params: dict[str, Any], sort: str) -> dict[str, Any]:
@@ -299,6 +344,7 @@ def _search_shell(q: str, params: dict[str, Any], sort: str) -> dict[str, Any]:
         "sorts": [(s, SORT_LABELS[s]) for s in SORTS], "facet_names": FACET_LABELS,
         "feed_url": "/search.atom" + qs(feed_params), "json_url": "/search.json" + qs(params),
         "export_url": "/api/export" + export_qs,
+        "query_help": query_help(),
     }
 
 
