@@ -40,7 +40,7 @@ from .parse import FORMATS
 from .pipeline import Failure, IngestReport, ingest, parse_inputs
 from .record import Cable
 from .sources.files import iter_inputs
-from .store import SearchFilters, SQLiteStore, open_store
+from .store import BadQuery, SearchFilters, SQLiteStore, open_store
 from .store.base import Outcome, StoredSource
 
 app = typer.Typer(
@@ -330,30 +330,54 @@ def render_cable(c: Cable, sources: list[StoredSource]) -> Group:
 
 @app.command("search")
 def search_cmd(
-    query: Annotated[str, typer.Argument(help="Full-text query (tantivy syntax: words, \"phrases\", AND/OR, -not, field:term). '' or * for all.")],
+    query: Annotated[str, typer.Argument(
+        help="Query: words (all must match), \"phrases\", OR, NOT/-word, (groups), prefix*, and fields "
+             "origin: tag: class: ref: subject: to: from: until: released: year: marking: entity: "
+             "(docs/query.md). '' or * for all.")],
     origin: Annotated[Optional[str], typer.Option(help="Only cables from this origin, e.g. 'Embassy Paris'.")] = None,
     tag: Annotated[Optional[list[str]], typer.Option("--tag", help="Only cables with this TAG (repeat for several).")] = None,
     classification: Annotated[Optional[str], typer.Option(help="Only cables with this classification, e.g. SECRET//NOFORN.")] = None,
     year: Annotated[Optional[int], typer.Option(help="Only cables created in this year.")] = None,
+    sort: Annotated[str, typer.Option(help="relevance, created (newest first), created-asc, released, released-asc.")] = "relevance",
     limit: Annotated[int, typer.Option(help="Most results to show.", min=1)] = 20,
+    offset: Annotated[int, typer.Option(help="Skip this many results (paging).", min=0)] = 0,
+    facets: Annotated[bool, typer.Option("--facets", help="Also count the matches by origin, year, classification and TAG.")] = False,
     as_json: JsonOpt = False,
     db: DbOpt = None,
 ) -> None:
-    """Full-text search (BM25), optionally filtered by origin, tag, classification, year."""
+    """Full-text search (BM25): hits point to the paragraph that matched (REF#par7).
+
+    --json prints one hit per line; with --facets, one object with the total, hits and facets."""
     filters = SearchFilters(origin=origin, classification=classification, year=year, tags=tuple(tag or ()))
     with _store(db) as st:
-        hits = st.search(query, filters, limit=limit)
+        try:
+            res = st.search_results(query, filters, limit=limit, offset=offset, sort=sort, facets=facets)
+        except BadQuery as e:
+            error_line(str(e))
+            if e.pointer():
+                err.print(Text(e.pointer()), soft_wrap=True, style="dim")
+            raise typer.Exit(1) from None
     if as_json:
-        for h in hits:
-            _json_line(h.to_dict())
+        if facets:
+            _json_line(res.to_dict())
+        else:
+            for h in res.hits:
+                _json_line(h.to_dict())
         return
-    if not hits:
-        err.print("no matches")
+    if not res.hits:
+        err.print("no matches" if not res.total else f"{res.total:,} matches; none from {offset + 1}")
         return
-    for i, h in enumerate(hits, 1):
-        title = Text(f"{i:>2}. ", style="dim") + Text(h.ref_id, style="bold cyan") + Text("  ") + Text(h.subject or "", style="bold")
+    err.print(f"{res.total:,} match{'es' if res.total != 1 else ''} ({res.took_ms:.1f} ms)"
+              + (f"; showing {offset + 1}–{offset + len(res.hits)}" if res.total > len(res.hits) else ""))
+    for i, h in enumerate(res.hits, offset + 1):
+        where = h.ref_id + (f"#{h.anchor}" if h.anchor else "")
+        title = Text(f"{i:>2}. ", style="dim") + Text(where, style="bold cyan") + Text("  ") + Text(h.subject or "", style="bold")
+        par = f"¶{h.paragraph}" if h.paragraph is not None else ("paragraph" if h.anchor else "")
+        if par and h.marking:
+            par += f" ({h.marking})"
         meta = Text(
-            "    " + "  ·  ".join(x for x in (h.created, h.origin, h.classification, f"score {h.score:.2f}") if x),
+            "    " + "  ·  ".join(x for x in (h.created, h.origin, h.classification, par,
+                                                f"score {h.score:.2f}" if sort == "relevance" else "") if x),
             style="dim",
         )
         snip = Text(h.snippet)
@@ -363,6 +387,14 @@ def search_cmd(
         out.print(meta)
         out.print(Padding(snip, (0, 0, 0, 4)))
         out.print()
+    if facets:
+        for name, rows in res.facets.items():
+            t = Table(name, "matches", title=f"by {name}", title_justify="left")
+            for v, n in rows[:15]:
+                t.add_row(escape(str(v)), f"{n:,}")
+            if len(rows) > 15:
+                t.add_row(f"[dim]… {len(rows) - 15} more[/]", "")
+            out.print(t)
 
 
 @app.command("stats")

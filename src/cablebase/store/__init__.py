@@ -7,8 +7,21 @@ everything else talks to it through the ``Store`` interface in ``store.base``.
 from __future__ import annotations
 
 from ..config import Settings
-from .base import Added, Busy, CheckReport, Hit, Outcome, RawBlob, SearchFilters, Stats, Store, StoredSource
-from .index import BadQuery, SearchIndex
+from .base import (
+    Added,
+    BadQuery,
+    Busy,
+    CheckReport,
+    Hit,
+    Outcome,
+    RawBlob,
+    SearchFilters,
+    SearchResults,
+    Stats,
+    Store,
+    StoredSource,
+)
+from .index import IndexOutdated, SearchIndex
 from .sqlite import IndexNotUpdated, SQLiteStore
 
 
@@ -24,11 +37,13 @@ __all__ = [
     "CheckReport",
     "Hit",
     "IndexNotUpdated",
+    "IndexOutdated",
     "Outcome",
     "RawBlob",
     "SQLiteStore",
     "SearchFilters",
     "SearchIndex",
+    "SearchResults",
     "Stats",
     "Store",
     "StoredSource",

@@ -123,12 +123,66 @@ class StoredSource:
 
 @dataclass(frozen=True, slots=True)
 class SearchFilters:
-    """Facet filters; all given ones must match (tags: every tag listed)."""
+    """Facet filters; all given ones must match (tags: every tag listed).
+
+    Matched exactly (case-insensitively) against the whole value, as a facet click gives
+    it. The query language has the same and more (``origin:``, ``class:secret`` …)."""
 
     origin: str | None = None
     classification: str | None = None
     year: int | None = None
     tags: tuple[str, ...] = ()
+
+
+class BadQuery(StoreError):
+    """The search query is malformed: ``position`` (0-based character) and ``token`` say where.
+
+    ``str(e)`` is one line (``bad search query at character 12 (')'): this ')' closes
+    nothing``); ``pointer()`` gives the query with a caret under the place."""
+
+    def __init__(self, reason: str, *, query: str | None = None, position: int | None = None,
+                 token: str | None = None):
+        self.reason = reason
+        self.query = query
+        self.position = position
+        self.token = token
+        where = f" at character {position + 1}" if position is not None else ""
+        tok = f" ({token!r})" if token else ""
+        super().__init__(f"bad search query{where}{tok}: {reason}")
+
+    def pointer(self) -> str:
+        """Two lines: the query, and a caret under the position (empty when unknown)."""
+        if self.query is None or self.position is None:
+            return ""
+        q = " ".join(self.query.splitlines())
+        pos = min(self.position, len(q))
+        return f"{q}\n{' ' * pos}^"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"error": "bad_query", "message": str(self), "reason": self.reason,
+                "position": self.position, "token": self.token}
+
+
+SORTS = ("relevance", "created", "created-asc", "released", "released-asc")
+"""Orders ``search`` accepts: best match first, or by date (newest first; ``-asc`` oldest
+first). ``newest`` / ``oldest`` are accepted for ``created`` / ``created-asc``."""
+SORT_ALIASES = {"newest": "created", "oldest": "created-asc", "created-desc": "created", "released-desc": "released"}
+
+FACETS = ("origin", "year", "classification", "tag")
+
+
+def paragraph_anchors(numbers: Iterable[int | None]) -> list[str]:
+    """The HTML id of each paragraph of a cable page: ``par7`` for a numbered paragraph,
+    ``text3`` (position) for an unnumbered one, ``par7-12`` when a number repeats."""
+    seen: set[str] = set()
+    out = []
+    for i, num in enumerate(numbers):
+        a = f"par{num}" if num is not None else f"text{i + 1}"
+        if a in seen:
+            a = f"{a}-{i + 1}"
+        seen.add(a)
+        out.append(a)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,20 +194,64 @@ class Hit:
     classification: str | None
     score: float
     snippet: str
-    """Plain text of the best body fragment."""
+    """Plain text of the best body fragment (within the paragraph that matched, when known)."""
     highlights: tuple[tuple[int, int], ...] = ()
     """(start, end) character offsets of matched terms within ``snippet``."""
+    released: str | None = None
+    tags: tuple[str, ...] = ()
+    paragraph_index: int | None = None
+    """Position (0-based) in ``Cable.paragraphs`` of the paragraph that matched, if any."""
+    paragraph: int | None = None
+    """That paragraph's number as written (``¶7`` → 7); None when unnumbered or no paragraph."""
+    marking: str | None = None
+    """That paragraph's portion mark as written (``S/NF``)."""
+    anchor: str | None = None
+    """That paragraph's id on the cable page (``par7``): link to ``/cable/REF#par7``."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "ref_id": self.ref_id,
             "subject": self.subject,
             "created": self.created,
+            "released": self.released,
             "origin": self.origin,
             "classification": self.classification,
+            "tags": list(self.tags),
             "score": self.score,
             "snippet": self.snippet,
             "highlights": [list(h) for h in self.highlights],
+            "paragraph_index": self.paragraph_index,
+            "paragraph": self.paragraph,
+            "marking": self.marking,
+            "anchor": self.anchor,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    """One page of results, the number of matches, and facet counts over all matches."""
+
+    query: str
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[Any, int]]]
+    """``origin``, ``classification``, ``tag``: (value, count), most common first; ``year``:
+    newest first. Empty when not asked for."""
+    sort: str = "relevance"
+    offset: int = 0
+    limit: int = 20
+    took_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "sort": self.sort,
+            "offset": self.offset,
+            "limit": self.limit,
+            "took_ms": round(self.took_ms, 2),
+            "hits": [h.to_dict() for h in self.hits],
+            "facets": {k: [{"value": v, "count": n} for v, n in vals] for k, vals in self.facets.items()},
         }
 
 
@@ -254,8 +352,18 @@ class Store(Protocol):
     def stats(self) -> Stats:
         ...
 
-    def search(self, query: str, filters: SearchFilters | None = None, *, limit: int = 20) -> list[Hit]:
-        """Best matches first. An empty query matches every cable the filters allow."""
+    def search(self, query: str, filters: SearchFilters | None = None, *, limit: int = 20, offset: int = 0,
+               sort: str = "relevance") -> list[Hit]:
+        """Best matches first (or ``sort``: see ``SORTS``). An empty query matches every cable
+        the filters allow. The query language is ``store.query``'s (``docs/query.md``);
+        raises ``BadQuery`` for a malformed query."""
+        ...
+
+    def search_results(self, query: str, filters: SearchFilters | None = None, *, limit: int = 20,
+                       offset: int = 0, sort: str = "relevance", facets: bool = True,
+                       facet_limit: int = 100) -> SearchResults:
+        """``search`` plus the number of matches and facet counts (origin, year,
+        classification, tag) over all of them."""
         ...
 
     def reindex(self, progress: ProgressCallback | None = None) -> int:
@@ -280,14 +388,19 @@ class ProgressCallback(Protocol):
 
 __all__ = [
     "Added",
+    "BadQuery",
     "Busy",
+    "FACETS",
     "CheckReport",
     "Hit",
     "Outcome",
     "ProgressCallback",
     "RawBlob",
+    "SORTS",
     "SearchFilters",
+    "SearchResults",
     "Stats",
     "Store",
     "StoredSource",
+    "paragraph_anchors",
 ]

@@ -40,11 +40,12 @@ from .base import (
     ProgressCallback,
     RawBlob,
     SearchFilters,
+    SearchResults,
     Stats,
     StoredSource,
     unpack_raw,
 )
-from .index import SearchIndex, safe_year
+from .index import IndexOutdated, SearchIndex, safe_year
 
 SCHEMA_VERSION = 2
 
@@ -168,6 +169,7 @@ class SQLiteStore:
         self.index = SearchIndex(
             settings.index_path, heap_size=settings.index_heap_bytes, threads=settings.index_threads
         )
+        self.index.entity_lookup = self._entity_refs
 
     # -- lifecycle -----------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -225,7 +227,12 @@ class SQLiteStore:
         prepared = self._prepare(items)
         if not prepared:
             return []
-        self.index.open_writer()  # take the index lock first: if another process holds it, write nothing
+        try:
+            self.index.open_writer()  # take the index lock first: if another process holds it, write nothing
+        except IndexOutdated:
+            self.reindex()  # an index of an older cablebase: rebuilt from the records, then written to
+        if self.settings.index_commit_every > 0:
+            self.index.start_autocommit()  # gathered commits, yet searchable within about a second
         try:
             with self._tx():
                 results, changed = self._write(prepared)
@@ -417,8 +424,30 @@ class SQLiteStore:
             indexed=indexed,
         )
 
-    def search(self, query: str, filters: SearchFilters | None = None, *, limit: int = 20) -> list[Hit]:
-        return self.index.search(query, filters, limit=limit)
+    def search(self, query: str, filters: SearchFilters | None = None, *, limit: int = 20, offset: int = 0,
+               sort: str = "relevance") -> list[Hit]:
+        return self.index.search(query, filters, limit=limit, offset=offset, sort=sort)
+
+    def search_results(self, query: str, filters: SearchFilters | None = None, *, limit: int = 20,
+                       offset: int = 0, sort: str = "relevance", facets: bool = True,
+                       facet_limit: int = 100) -> SearchResults:
+        return self.index.search_results(query, filters, limit=limit, offset=offset, sort=sort, facets=facets,
+                                         facet_limit=facet_limit)
+
+    def _entity_refs(self, name: str) -> list[str] | None:
+        """``entity:`` in queries: the cables mentioning ``name``; None before ``cablebase enrich``."""
+        db = self.db
+        need = ("entities", "entity_aliases", "mentions", "enriched")
+        have = db.execute(
+            f"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ({','.join('?' * len(need))})", need
+        ).fetchone()[0]
+        if have != len(need) or db.execute("SELECT 1 FROM enriched LIMIT 1").fetchone() is None:
+            return None
+        from .entities import EntityStore
+
+        entities = EntityStore.__new__(EntityStore)  # read only: no schema creation on this connection
+        entities.db = db
+        return entities.ref_ids_for_entity(name)
 
     # -- maintenance ---------------------------------------------------------------------
     def reindex(self, progress: ProgressCallback | None = None) -> int:
@@ -428,6 +457,15 @@ class SQLiteStore:
         answering from the old index until the new one is committed at the end.
         """
         total = self.count()
+        auto = self.index.autocommitting
+        self.index.stop_autocommit()  # nothing half-rebuilt may become visible
+        try:
+            return self._reindex(total, progress)
+        finally:
+            if auto:
+                self.index.start_autocommit()
+
+    def _reindex(self, total: int, progress: ProgressCallback | None) -> int:
         self.index.reset()
         n = 0
         batch: list[Cable] = []
