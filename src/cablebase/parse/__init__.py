@@ -54,8 +54,12 @@ def parse(
         sha = hashlib.sha256(data).hexdigest()
         text = decode(data, location)
     else:
-        sha = hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
-        text = data
+        try:
+            sha = hashlib.sha256(data.encode("utf-8")).hexdigest()
+            text = data
+        except UnicodeEncodeError:  # lone surrogates: hash them as given, read them as "?"
+            sha = hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
+            text = data.encode("utf-8", "replace").decode("utf-8")
     if not text.strip():
         raise ParseError("empty input", location)
     form = fmt or detect(text)

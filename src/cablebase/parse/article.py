@@ -39,12 +39,12 @@ _TYPO = str.maketrans({
     "\u2009": " ", "\u202f": " ", "\u200b": "",
 })
 _PARA_MARK = re.compile(
-    r"\s*(¶\s*\d{1,3}\s*\.|(?<![\d.,$])\b\d{1,3}\.\s{1,4}\((?:U|SBU|C|S|TS|FOUO|[CSU]/[A-Z/]+|SBU/NF)\))"
+    r"(?<!\s)\s*+(¶\s*\d{1,3}\s*\.|(?<![\d.,$])\b\d{1,3}\.\s{1,4}\((?:U|SBU|C|S|TS|FOUO|[CSU]/[A-Z/]+|SBU/NF)\))"
 )
-_HEADING = re.compile(r"-{2,}[ \t]*\n?\s*((?:[^\-¶\n]|(?<=\w)-(?=\w)){2,80}?)\s*-{2,}")
-_DANGLING_DASHES = re.compile(r"(?<=[^\s\-])[ \t]*-{4,}[ \t]*(?=\n|$)")
-_PAGE_BREAK = re.compile(r"\s*\b[A-Z][A-Z .']{1,30}?\s+\d{8}\s+\d{3}\s+OF\s+\d{3}\b\s*")
-_SIPDIS = re.compile(r"\s*\bSIPDIS\b\s*")
+_HEADING = re.compile(r"(?<!-)-{2,}+[ \t]*+\n?\s*+((?:[^\-¶\n]|(?<=\w)-(?=\w)){2,80}?)\s*+-{2,}")
+_DANGLING_DASHES = re.compile(r"(?<=[^\s\-])[ \t]*+-{4,}+[ \t]*+(?=\n|$)")
+_PAGE_BREAK = re.compile(r"(?<!\s)\s*+\b[A-Z][A-Z .']{1,30}?\s++\d{8}\s++\d{3}\s++OF\s++\d{3}\b\s*+")
+_SIPDIS = re.compile(r"(?<!\s)\s*+\bSIPDIS\b\s*+")
 _BLOCK_TAGS = re.compile(r"<\s*(?:br|/p|/div|/h\d|/li|/blockquote|/pre|/tr)\b[^>]*>", re.I)
 
 

@@ -20,6 +20,7 @@ from .telegram import parse_text
 
 _TABLE_START = re.compile(r"<table\s+class=['\"]cable['\"]", re.I)
 _PRE_OPEN = re.compile(r"<pre[\s>]", re.I)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
 _H3 = re.compile(r"<h3>\s*Viewing cable\s+([^,<]+?)\s*,\s*(.*?)</h3>", re.S | re.I)
 
 
@@ -46,6 +47,8 @@ def parse(text: str) -> list[Cable]:
     pres = [p.text(deep=True) for p in tree.css("pre")]
     if not pres:
         raise ParseError("no <pre> cable text in the page")
+    created = created if _DATE.match(created) else ""
+    released = released if _DATE.match(released) else ""
     meta = {
         "ref_id": ref_id or None,
         "released": released or None,

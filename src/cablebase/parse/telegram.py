@@ -23,7 +23,7 @@ MONTHS = {m: i for i, m in enumerate(
     ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)}
 
 # "R 271604Z FEB 07", "O 031641Z NOV 09", "P 200414Z MAR 09", "OO 210722Z JUL 06"
-DTG_RE = re.compile(r"^\s*((?:[ZOPR]\s?){1,2}|[A-Z]{1,2})\s+(\d{2})(\d{2})(\d{2})Z\s+([A-Z]{3})\s+(\d{2,4})\b")
+DTG_RE = re.compile(r"^\s*((?:[ZOPR]\s?){1,2}|[A-Z]{1,2})\s+(\d{2})(\d{2})(\d{2})Z\s+([A-Z]{3})\s+(\d{4}|\d{2})\b")
 DTG_ANY_RE = re.compile(r"\b(\d{2})(\d{2})(\d{2})Z\s+([A-Z]{3})\s+(\d{2,4})\b")
 PRECEDENCE = {"Z": "FLASH", "O": "IMMEDIATE", "P": "PRIORITY", "R": "ROUTINE"}
 
@@ -47,7 +47,7 @@ _REST_SQ = re.compile(
 # A classification line run onto the end of a header line (``…COLLECTIVEUNCLAS SECTION 01 OF 03 MEXICO 000983``)
 _RUN_ON = re.compile(
     r"(UNCLAS|CONFIDENTIAL|SECRET|C O N F I D E N T I A L|S E C R E T)"
-    r"((?: SECTION \d+ OF \d+)? [A-Z][A-Z ]*? \d{1,8})\s*$"
+    r"((?: SECTION \d+ OF \d+)? [A-Z][A-Z ]{0,40}? \d{1,8})\s*$"
 )
 _TRAILING_CAVEATS = re.compile(r"(?:\s+(?:SIPDIS|NOFORN|EXDIS|NODIS|LIMDIS|SENSITIVE|EFTO))+\s*$")
 PAGE_BREAK_RE = re.compile(r"^\s*[A-Z][A-Z .']*?\s+0*\d{4,8}\s+\d{3}\s+OF\s+\d{3}\s*$", re.I)
@@ -119,10 +119,14 @@ def classification_line(line: str) -> tuple[str, str, str | None, str | None] | 
 
 
 def _iso(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> str | None:
+    """``YYYY-MM-DD HH:MM`` for a real date-time of the telegraph era, else None."""
+    if not 1900 <= y <= 2099:
+        return None
     try:
-        return datetime(y, mo, d, h, mi).strftime("%Y-%m-%d %H:%M")
+        datetime(y, mo, d, h, mi)
     except ValueError:
         return None
+    return f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}"
 
 
 def parse_dtg(line: str) -> tuple[str | None, str | None, str] | None:
@@ -142,7 +146,7 @@ def parse_dtg(line: str) -> tuple[str | None, str | None, str] | None:
     return PRECEDENCE.get(prec[0]), iso, line.strip()
 
 
-_ROUTING_TAIL = re.compile(r"\s+(IMMEDIATE|PRIORITY|ROUTINE|FLASH|NIACT IMMEDIATE)?\s*\d*\s*$")
+_PRECEDENCE_WORDS = frozenset(("IMMEDIATE", "PRIORITY", "ROUTINE", "FLASH", "NIACT"))
 
 
 def _split_routing(lst: list[str]) -> list[str]:
@@ -154,7 +158,12 @@ def _split_routing(lst: list[str]) -> list[str]:
             continue
         if "/" in item.split(" ", 1)[0]:
             item = item.split("/", 1)[1]
-        item = _ROUTING_TAIL.sub("", item).strip()
+        words = item.split()
+        if words and words[-1].isdigit():
+            words.pop()
+        while words and words[-1] in _PRECEDENCE_WORDS:
+            words.pop()
+        item = " ".join(words)
         if item:
             out.append(item)
     return out
@@ -168,7 +177,7 @@ _DISTRIB_RE = re.compile(r"^(?:INFO\s+|ACTION\s+)?(?:[A-Z0-9]{1,6}-\d{2}\s*){2,}
 _SCAN_STOP_CS = ("E.O.", "EO 1", "TAGS", "SUBJECT", "SUBJ:", "CLASSIFIED BY", "Classified By", "REF:")
 _EMBEDDED_CLS = re.compile(
     r"(?:C O N F I D E N T I A L|S E C R E T|UNCLAS(?:SIFIED)?|CONFIDENTIAL|SECRET)"
-    r"(?: SECTION \d+ OF \d+)? [A-Z][A-Z ]*? \d{5,6}(?!\d)"
+    r"(?: SECTION \d+ OF \d+)? [A-Z][A-Z ]{0,40}? \d{5,6}(?!\d)"
 )
 _SCAN_STOP = ("E.O", "EO ", "TAGS", "SUBJECT", "SUBJ:", "CLASSIFIED BY", "REF:")
 
