@@ -370,6 +370,10 @@ class EntityExtractor:
             trail = len(txt) - len(txt.rstrip(_LEAD_TRAIL))
             s.start += lead
             s.end -= trail
+            txt = prepared_surface(s)
+            m_tail = _TAIL_CONNECTOR.search(txt)
+            if m_tail and not s.fixed:  # "the Government of" before a place the ruler took
+                s.end -= len(m_tail.group(0))
             if s.end - s.start < 2:
                 continue
             txt = prepared_surface(s)
@@ -654,6 +658,8 @@ def _junk(txt: str, label: str, truecaser: Any = None, fixed: bool = False, case
     return False
 
 
+_TAIL_CONNECTOR = re.compile(r"(?:\s+(?:of|for|and|the|de|del|la|on|in|to))+\s*$", re.I)
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+")
 _PAGE_BREAK_RE = re.compile(r"\b[A-Z][A-Z ]{1,30} 0{2,}\d{1,7} {1,3}\d{3}(?:\.\d)? OF \d{3}\b")
 _DASHES_RE = re.compile(r"^\s*-{4,}[\s-]*$")
 
@@ -663,6 +669,7 @@ def blank_debris(text: str) -> str:
     (``DUBAI 00000379 002.2 OF 003``) and a section heading the parser left at the end
     (a last line underlined with dashes, or a last line in capitals after mixed-case text)."""
     text = _PAGE_BREAK_RE.sub(lambda m: " " * len(m.group(0)), text)
+    text = _URL_RE.sub(lambda m: " " * len(m.group(0)), text)
     lines = text.split("\n")
     # drop trailing empty lines from consideration
     end = len(lines)

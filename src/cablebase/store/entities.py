@@ -19,10 +19,11 @@ own) and creates its tables with ``CREATE TABLE IF NOT EXISTS``:
   (``YYYY-MM``): what makes ``cablebase enrich`` incremental and the timelines cheap.
 - ``enrich_meta`` — key/value (the truecaser table, model name, counters).
 
-Person variants merge across cables when unambiguous: a name of two or more words that ends
-exactly one longer name (``Garcia Luna`` → ``Genaro Garcia Luna``, ``Medina Mora`` →
-``Eduardo Medina Mora``) becomes that entity; one-word names (``Calderon``) merge only
-within a cable (the extractor does that), never across.
+Person variants merge across cables when unambiguous: a name that ends exactly one longer
+person's name in the archive (``Garcia Luna`` → ``Genaro Garcia Luna``, ``Medina Mora`` →
+``Eduardo Medina Mora``, ``Sarkozy`` → ``Nicolas Sarkozy``) becomes that entity; while two
+or more longer names end it (``Chavez``: Hugo Chavez, Adan Chavez) it stays on its own. A
+merge is not undone when a second candidate turns up later.
 """
 
 from __future__ import annotations
@@ -122,7 +123,10 @@ class EntityStore:
 
     def __init__(self, conn: sqlite3.Connection):
         self.db = conn
-        self.db.executescript(SCHEMA) if not conn.in_transaction else [conn.execute(s) for s in SCHEMA.split(";") if s.strip()]
+        # statement by statement: executescript would commit a transaction the caller holds
+        for stmt in SCHEMA.split(";"):
+            if stmt.strip():
+                conn.execute(stmt)
 
     @classmethod
     def open(cls, path: str) -> "EntityStore":
@@ -287,14 +291,13 @@ class EntityStore:
             name = row[0].split(":", 1)[1]
             words = name.split()
             # 1. this name ends exactly one longer name: it is that person
-            if len(words) >= 2:
-                longer = self._longer_people(name, row[1])
-                if len(longer) == 1:
-                    self.merge(eid, longer[0])
-                    n += 1
-                    continue
-            # 2. shorter names (two words or more) that end this one, and no other name
-            for k in range(1, len(words) - 1):
+            longer = self._longer_people(name, row[1])
+            if len(longer) == 1:
+                self.merge(eid, longer[0])
+                n += 1
+                continue
+            # 2. shorter names that end this one, and no other name
+            for k in range(1, len(words)):
                 short = " ".join(words[k:])
                 srow = db.execute(
                     "SELECT id FROM entities WHERE key = ? AND merged_into IS NULL", ("PER:" + short,)
