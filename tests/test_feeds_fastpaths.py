@@ -84,6 +84,12 @@ def test_language_fast_walk_is_py3langid():
     assert language.detect_language("Der Botschafter traf gestern den Außenminister zu langen Gesprächen.") == "de"
 
 
+@settings(max_examples=1000, deadline=None)
+@given(st.text(max_size=60) | st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_letter_count_is_the_regex_count(s):
+    assert language._letters(s) == len(re.findall(r"[^\W\d_]", s))
+
+
 def test_may_embed_guards_are_exact():
     ref = re.compile(r"Reference\s*ID\s*[:|]?", re.I)
     hint = links._CABLE_BODY_HINT
@@ -93,3 +99,60 @@ def test_may_embed_guards_are_exact():
     for _ in range(10_000):
         t = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         assert links.may_embed(t) == bool(t and (ref.search(t) or hint.search(t[:200_000]))), t
+
+
+def _ref_canonical(url):
+    from urllib.parse import parse_qsl, urlencode, urlunsplit
+
+    tracking = re.compile(r"^(?:utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ref|source|feature|cmpid|at_medium|at_campaign)$",
+                          re.I)
+    if not url:
+        return None
+    try:
+        p = urlsplit(url.strip())
+        host = (p.hostname or "").lower()
+        port = p.port
+    except ValueError:
+        return None
+    if not host:
+        return None
+    scheme = p.scheme.lower()
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
+    q = [(k, v) for k, v in parse_qsl(p.query, keep_blank_values=True) if not tracking.match(k)]
+    return urlunsplit((scheme, host, p.path or "/", urlencode(q), ""))
+
+
+def test_canonical_url_fast_path_is_urllib():
+    from cablebase.sources.prepare import canonical_url
+
+    rng = random.Random(9)
+    parts = ["http://", "https://", "HTTP://", "a.com", "A.B-c.org", ":80", ":443", ":0", ":080", ":99999", ":", "/", "//",
+             "x", "?", "#", ";", "q=1", "utm_source=2", "%20", " ", "\t", "é", "..", "@", "[::1]", "&", "=", "-", "_",
+             "~", "\n", "*", "#frag", "ftp://", ":8080"]
+    for _ in range(30_000):
+        u = "".join(rng.choice(parts) for _ in range(rng.randint(1, 8)))
+        assert canonical_url(u) == _ref_canonical(u), u
+
+
+def test_entry_hash_is_the_part_by_part_sha1():
+    import hashlib
+
+    from cablebase.sources.prepare import _h
+
+    rng = random.Random(4)
+    for _ in range(5000):
+        parts = ["".join(rng.choice(["a", "é", "\ud800", "\x1f", ""]) for _ in range(rng.randint(0, 5))) or None
+                 for _ in range(rng.randint(1, 5))]
+        m = hashlib.sha1()
+        for p in parts:
+            m.update((p or "").encode("utf-8", "surrogatepass"))
+            m.update(b"\x1f")
+        assert _h(*parts) == m.hexdigest()
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(["A", "B", "Z", "a", "0", "9", " ", "\t", "\xa0", "x", "\n", "é", "07", "MEX", "ICO"]),
+                max_size=30).map("".join))
+def test_shape_guards_are_the_regexes(t):
+    assert links._shapes(t) == (bool(links._HAS_ID.search(t)), bool(links._HAS_SPACED.search(t)))

@@ -16,6 +16,14 @@ import threading
 from collections import Counter
 
 _LETTERS = re.compile(r"[^\W\d_]")
+_DEL_ASCII_LETTERS = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _letters(s: str) -> int:
+    """How many letters ``s`` holds (``[^\\W\\d_]``; in ASCII those are A-Z and a-z: counted ~30x faster)."""
+    if s.isascii():
+        return len(s) - len(s.translate(_DEL_ASCII_LETTERS))
+    return len(_LETTERS.findall(s))
 
 LANGUAGES = (
     "en", "pt", "es", "fr", "de", "it", "nl", "sv", "no", "da", "fi", "is", "ru", "uk", "pl", "cs", "sk",
@@ -54,7 +62,7 @@ class _FastWalk:
         self.ident = ident
         nm = ident.tk_nextmove
         row = ident.tk_row
-        self.nm = np.frombuffer(nm, dtype=nm.typecode).astype(np.int64)
+        self.nm = np.frombuffer(nm, dtype=nm.typecode)  # a view: the 40 MB table is not copied
         row_np = np.frombuffer(row, dtype=row.typecode)
         self.rowbase = row_np.astype(np.int64) << 8
         self.out = np.asarray(ident.tk_output, dtype=np.int64)
@@ -83,7 +91,7 @@ class _FastWalk:
         np = self.np
         ident = self.ident
         data = ident._encode(text)
-        b = np.frombuffer(data, np.uint8).astype(np.int64)
+        b = np.frombuffer(data, np.uint8)
         m = len(b)
         st = np.zeros(m, np.int64)
         nm, rowbase = self.nm, self.rowbase
@@ -140,7 +148,7 @@ def detect_language(text: str | None, *, sample_chars: int = SAMPLE_CHARS) -> st
     if not text:
         return None
     sample = text[:sample_chars]
-    if len(_LETTERS.findall(sample, 0, 400)) < MIN_CHARS:
+    if _letters(sample[:400]) < MIN_CHARS:
         return None
     ident = _identifier()
     if not ident:

@@ -60,6 +60,22 @@ _SPACED_RE = re.compile(
 )
 _HAS_ID = re.compile(r"\d\d[A-Z]{3}")
 _HAS_SPACED = re.compile(r"[A-Z]{3}[ \t\u00a0]{1,3}\d")
+# ASCII text mapped to its shape (digit → 9, A-Z → U, blank → space, else x): the two guards above
+# become substring tests, ~6x faster than the regex scans (non-ASCII text uses the regexes).
+_SHAPE = str.maketrans({**{i: "x" for i in range(128)}, **{ord(c): "9" for c in "0123456789"},
+                        **{ord(c): "U" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}, ord(" "): " ", ord("\t"): " "})
+
+
+def _shapes(text: str) -> tuple[bool, bool]:
+    """(``_HAS_ID`` matches, ``_HAS_SPACED`` matches) for ``text``."""
+    if not text.isascii():
+        return bool(_HAS_ID.search(text)), bool(_HAS_SPACED.search(text))
+    t = text.translate(_SHAPE)
+    if "UUU" not in t:
+        return False, False
+    return "99UUU" in t, ("UUU 9" in t or "UUU  9" in t or "UUU   9" in t)
+
+
 _REFID_RE = re.compile(r"Reference\s*ID\s*[:|]?", re.I)
 _CREATED_RE = re.compile(r"Created\s*[:|]?\s*(?:\w+\s+)?((?:19|20)\d\d)-\d\d-\d\d")
 _REF_CONTEXT = re.compile(r"\b(?:REF|REFS|REFTEL|REFTELS|REFERENCE|REFERENCES|REF\s+[A-Z])\b[:.]?", re.I)
@@ -177,18 +193,19 @@ def find_cables(text: str = "", links: Iterable = (), *, year_hint: str | None =
         kind = KIND_EMBEDS if _EMBED_HINT.search(after) else KIND_CITES
         s = m.end() + idm.start()
         found.add(ref, kind, s, _snippet(text, m.start(), s + len(idm.group(0))), "reference")
+    has_id, has_spaced = _shapes(text)
     # 4. Canonical IDs.
-    for m in (_ID_RE.finditer(text) if _HAS_ID.search(text) else ()):
+    for m in (_ID_RE.finditer(text) if has_id else ()):
         ref = canonical(m.group(1), m.group(2), m.group(3))
         if ref:
             found.add(ref, KIND_CITES, m.start(), _snippet(text, m.start(), m.end()), "id")
     # 5. Spaced forms.
     year_ctx = year_hint or (years[0] if years else None)
-    if year_ctx is None:
+    if year_ctx is None and has_spaced:
         cm = _CREATED_RE.search(text)
         if cm:
             year_ctx = cm.group(1)[2:]
-    for m in (_SPACED_RE.finditer(text) if _HAS_SPACED.search(text) else ()):
+    for m in (_SPACED_RE.finditer(text) if has_spaced else ()):
         yy, words, num = m.group(1), m.group(2), m.group(3)
         post = _post_of(words)
         if post is None:

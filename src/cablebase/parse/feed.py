@@ -368,7 +368,7 @@ def _squash(raw: str) -> str:
     """
     s = _blanks(raw)
     if "\n" in s:
-        s = "\n".join([ln for ln in (x.strip() for x in s.split("\n")) if ln])
+        s = "\n".join(filter(None, map(str.strip, s.split("\n"))))
     return s.strip()
 
 

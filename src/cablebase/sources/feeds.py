@@ -18,29 +18,36 @@ is polled every ``interval_s`` with jitter; bodies are streamed and cut at ``max
 
 Every failure is stored on its feed (``feeds.last_error``; article-page problems in
 ``last_page_error``) and no feed stops the run for the others.
+
+CPU: parsing a feed and preparing its entries (HTML → text, cable links, language) runs in a
+pool of worker processes (``prepare_workers``, :mod:`cablebase.sources.prepare`) while the event
+loop goes on fetching and writing; the pool starts with the first pass (in-process preparation
+meanwhile) and stays up. Like any multiprocessing code, a script that polls must guard its
+entry point (``if __name__ == "__main__":``) or set ``prepare_workers=0``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
-import hashlib
+import os
 import random
-import re
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 from .. import __version__
 from ..enrich.language import detect_language
-from ..enrich.links import link_article
+from ..enrich.links import link_article, parse_ref_id
 from ..errors import CablebaseError
-from ..parse.feed import (
-    FeedEntry, FeedLimits, FeedParseError, discover_feeds, extract_html, looks_like_html, parse_feed,
-)
-from ..store.channels import ArticleData, ChannelStore, ImageRow, LinkRow
+from ..parse.feed import FeedEntry, FeedLimits, FeedParseError, discover_feeds, extract_html, looks_like_html, parse_feed
+from ..store.channels import ArticleData, ChannelStore, LinkRow
 from . import http
+from .prepare import (
+    PrepareCrashed, PreparedFeed, PrepareOptions, canonical_url, content_hash, entry_hash, entry_key, get_pool,
+    prepare_entries, prepare_entry, prepare_feed,
+)
 from .net import NetPolicy, Resolver, UnsafeURL
 
 USER_AGENT = f"cablebase/{__version__} (feed reader for the cablebase cable archive; polite polling)"
@@ -89,6 +96,12 @@ class PollSettings:
     fulltext_per_feed: int = 20
     """Article pages fetched per feed per pass at most."""
     language_sample_chars: int = 600
+    prepare_workers: int | None = None
+    """Processes that parse feeds and prepare their entries (HTML → text, links, language) while
+    the poller goes on fetching and writing. None: one per CPU, at most 8 (none on one CPU);
+    0: everything on the poller's own thread."""
+    prepare_timeout_s: float = 300.0
+    """A feed whose preparation takes longer fails (its worker is killed; the pass goes on)."""
     commit_every_s: float = 0.5
     """A pass writes in one transaction committed this often (0: a transaction per write)."""
     limits: FeedLimits = FeedLimits()
@@ -261,60 +274,6 @@ class Fetcher:
 
 # --------------------------------------------------------------------------- entries → articles
 
-_TRACKING = re.compile(r"^(?:utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ref|source|feature|cmpid|at_medium|at_campaign)$",
-                       re.I)
-
-
-def canonical_url(url: str | None) -> str | None:
-    """Lower-case scheme and host, no default port, no fragment, no tracking parameters."""
-    if not url:
-        return None
-    try:
-        p = urlsplit(url.strip())
-        host = (p.hostname or "").lower()
-        port = p.port
-    except ValueError:
-        return None
-    if not host:
-        return None
-    scheme = p.scheme.lower()
-    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
-        host = f"{host}:{port}"
-    q = [(k, v) for k, v in parse_qsl(p.query, keep_blank_values=True) if not _TRACKING.match(k)]
-    path = p.path or "/"
-    return urlunsplit((scheme, host, path, urlencode(q), ""))
-
-
-def _h(*parts: str | None) -> str:
-    m = hashlib.sha1()
-    for p in parts:
-        m.update((p or "").encode("utf-8", "surrogatepass"))
-        m.update(b"\x1f")
-    return m.hexdigest()
-
-
-def entry_key(e: FeedEntry) -> str:
-    """Per-feed identity of an entry: its id, else its link, else a hash of its content."""
-    if e.id:
-        return "id:" + e.id
-    if e.link:
-        return "link:" + (canonical_url(e.link) or e.link)
-    return "hash:" + _h(e.title, e.summary, e.content)
-
-
-def entry_hash(e: FeedEntry) -> str:
-    """Changes when the entry as published changes (an edit)."""
-    return _h(e.title, e.link, e.summary, e.content, e.updated)
-
-
-def content_hash(title: str | None, text: str | None) -> str | None:
-    t = " ".join((text or "").split())  # = re.sub(r"\s+", " ", text).strip() (same whitespace), faster
-    ti = " ".join((title or "").split())
-    if not t and not ti:
-        return None
-    return _h(ti.lower(), t)
-
-
 @dataclass
 class FeedResult:
     feed_id: int
@@ -389,6 +348,15 @@ class Poller:
         self.now = now
         self.rng = rng
         self._fetcher = fetcher
+        self._opts = PrepareOptions(settings.limits, settings.language_sample_chars)
+        self._pool = None
+
+    def _prepare_workers(self) -> int:
+        n = self.settings.prepare_workers
+        if n is None:
+            cpus = os.cpu_count() or 1
+            n = 0 if cpus < 2 else min(cpus, 8)
+        return max(0, n)
 
     # -- batched commits --------------------------------------------------------------
     def _tick(self, *, end: bool = False) -> None:
@@ -441,6 +409,9 @@ class Poller:
         if not feeds:
             return report
         fetcher = self._fetcher or Fetcher(self.settings, now=self.now)
+        n_prep = self._prepare_workers()
+        if n_prep and self.parse_cable is None:  # a custom parser may not cross a process boundary
+            self._pool = get_pool(n_prep)
         queue: asyncio.Queue = asyncio.Queue()
         for f in feeds:
             queue.put_nowait(f)
@@ -536,87 +507,69 @@ class Poller:
             res.error = f"HTTP {got.status}"
             self.store.feed_failed(fid, error=res.error, status=got.status, next_fetch=self._next_error(feed))
             return res
-        ctype = got.headers.get("content-type")
+        known = self.store.entry_state(fid)
         try:
-            parsed = parse_feed(got.body, url=got.url, content_type=ctype, limits=self.settings.limits)
-        except FeedParseError as e:
-            msg = f"not a feed: {e.reason}"
-            if looks_like_html(got.body, ctype):
-                found = discover_feeds(got.body, got.url, self.settings.limits)
-                msg = "an HTML page, not a feed" + (f" (it names feeds: {', '.join(found[:3])})" if found else "")
-            res.error = msg
-            self.store.feed_failed(fid, error=msg, status=got.status, next_fetch=self._next_error(feed))
-            return res
-        if not parsed.entries and looks_like_html(got.body, ctype):
-            found = discover_feeds(got.body, got.url, self.settings.limits)
-            res.error = "an HTML page, not a feed" + (f" (it names feeds: {', '.join(found[:3])})" if found else "")
+            prepared = await self._prepare(got, known)
+        except PrepareCrashed as e:
+            res.error = str(e)
             self.store.feed_failed(fid, error=res.error, status=got.status, next_fetch=self._next_error(feed))
             return res
-        note = self.ingest(feed, parsed, res, base_url=got.url)
+        if prepared.error is not None:
+            res.error = prepared.error
+            self.store.feed_failed(fid, error=res.error, status=got.status, next_fetch=self._next_error(feed))
+            return res
+        note = self._store_prepared(fid, prepared, known, res)
         if self.settings.fulltext:
             note = await self._fulltext(feed, res, fetcher) or note
         self.store.feed_fetched(fid, status=got.status, next_fetch=self._next_ok(feed),
                                 etag=got.headers.get("etag"), last_modified=got.headers.get("last-modified"),
-                                title=parsed.title, site_url=parsed.link, new_url=got.permanent_url)
-        self.store.feed_note(fid, note)
+                                title=prepared.title, site_url=prepared.link, new_url=got.permanent_url,
+                                page_error=note)
         res.outcome = "ok"
         return res
 
-    # -- ingest (CPU; runs on the loop thread, which owns the SQLite connection) ------
-    def prepare(self, e: FeedEntry, key: str, ehash: str, base_url: str | None) -> tuple[ArticleData, str | None]:
-        lim = self.settings.limits
-        html = e.content or e.summary or ""
-        info = extract_html(html, e.link or base_url, limits=lim)
-        text = info.text
-        images: list[ImageRow] = []
-        seen: set[str] = set()
-        for im in (*e.images, *info.images):
-            if im.url not in seen and len(images) < lim.max_images:
-                seen.add(im.url)
-                images.append(ImageRow(im.url, im.kind, im.mime, im.width, im.height, im.title))
-        lr = link_article(text, info.links, location=e.link or base_url, add_cable=self.add_cable,
-                          parse=self.parse_cable)
-        links = [LinkRow(l.ref_id, l.kind, l.offset, l.snippet[:400], l.via) for l in lr.links]
-        data = ArticleData(
-            entry_key=key, entry_hash=ehash, url=e.link, canonical_url=canonical_url(e.link), title=e.title,
-            author=e.author, published=e.published or e.updated, updated=e.updated,
-            summary=e.summary if e.content else None, content=html, text=text,
-            language=self._language(e.title, text, lr.links),
-            content_hash=content_hash(e.title, text), images=images, links=links,
-        )
-        return data, lr.error
+    # -- preparing (CPU: a worker process, or this thread) and storing (this thread) ---
+    async def _prepare(self, got: Fetched, known: dict) -> PreparedFeed:
+        args = (got.body, got.url, got.headers.get("content-type"), {k: v[1] for k, v in known.items()}, self._opts,
+                self.parse_cable)
+        pool = self._pool
+        if pool is not None and pool.ready:
+            return await pool.run(self.settings.prepare_timeout_s, *args)
+        return prepare_feed(*args)  # no pool, or it is still starting
 
-    def _language(self, title: str | None, text: str, links) -> str | None:
-        """The article's own language: a republished cable (usually English) is left out."""
-        cut = min((l.offset for l in links if l.kind == "embeds" and l.offset >= 0), default=None)
-        own = text[:cut] if cut is not None else text
-        sample = f"{title or ''}\n{own}"
-        lang = detect_language(sample, sample_chars=self.settings.language_sample_chars)
-        return lang or detect_language(text, sample_chars=self.settings.language_sample_chars)
+    def prepare(self, e: FeedEntry, key: str, ehash: str, base_url: str | None) -> tuple[ArticleData, str | None]:
+        """One entry ready to store (embedded cables go to ``add_cable``); returns (data, problem)."""
+        p = prepare_entry(e, key, ehash, base_url, self._opts, parse=self.parse_cable, add_cable=self.add_cable)
+        return p.data, p.error
 
     def ingest(self, feed: dict, parsed, res: FeedResult, base_url: str | None = None) -> str | None:
         """Store a parsed feed's new and changed entries; returns a note on the last entry problem."""
-        fid = feed["id"]
-        known = self.store.entry_state(fid)
+        known = self.store.entry_state(feed["id"])
+        prepared = prepare_entries(parsed, {k: v[1] for k, v in known.items()}, base_url, self._opts,
+                                   parse=self.parse_cable)
+        return self._store_prepared(feed["id"], prepared, known, res)
+
+    def _store_prepared(self, fid: int, prepared: PreparedFeed, known: dict, res: FeedResult) -> str | None:
+        """Hand embedded cables to ``add_cable``, store the entries; a note on the last entry problem."""
+        res.same += prepared.same
         items: list[ArticleData] = []
         note = None
-        batch_keys: set[str] = set()
-        for e in parsed.entries:
-            try:
-                key, eh = entry_key(e), entry_hash(e)
-                if key in batch_keys:
-                    continue  # the same entry twice in one document: keep the first
-                batch_keys.add(key)
-                hit = known.get(key)
-                if hit is not None and hit[1] == eh:
-                    res.same += 1
-                    continue
-                data, err = self.prepare(e, key, eh, base_url)
-                if err:
-                    note = err
-                items.append(data)
-            except Exception as ex:  # one bad entry never loses the others
-                note = f"entry {getattr(e, 'link', None) or getattr(e, 'id', None)}: {type(ex).__name__}: {ex}"[:500]
+        for it in prepared.items:
+            if isinstance(it, str):
+                note = it
+                continue
+            err = it.error
+            if it.embedded and self.add_cable is not None:
+                raw = it.data.text.encode("utf-8", "surrogatepass")
+                for c in it.embedded:
+                    try:
+                        self.add_cable(c, raw)
+                    except Exception as e:
+                        ref = parse_ref_id(c.ref_id) if getattr(c, "ref_id", None) else None
+                        err = f"embedded cable {ref} not stored: {type(e).__name__}: {e}"[:500]
+            if err:
+                note = err
+            items.append(it.data)
         if not items:
             return note
         outcomes = self.store.store_entries(fid, items, known)

@@ -187,11 +187,15 @@ def _iso_now(now: float) -> str:
     return datetime.fromtimestamp(now, timezone.utc).isoformat()
 
 
-def _sort_key(published: str | None, now: float) -> str:
-    now_iso = _iso_now(now)
-    if published and published <= _iso_now(now + 86400):
+def _sort_key(published: str | None, now: float, _iso: tuple[str, str] | None = None) -> str:
+    """The article's date for sorting: its publication date, unless missing or over a day ahead."""
+    now_iso, limit = _iso or (_iso_now(now), _iso_now(now + 86400))
+    if published and published <= limit:
         return published
     return now_iso
+
+
+_KEEP: Any = object()
 
 
 class ChannelStore:
@@ -404,13 +408,17 @@ class ChannelStore:
 
     def feed_fetched(self, feed_id: int, *, status: int, next_fetch: float, etag: str | None = None,
                      last_modified: str | None = None, title: str | None = None, site_url: str | None = None,
-                     new_url: str | None = None, not_modified: bool = False) -> None:
-        """Record a successful fetch (200 or 304): clears the error state."""
+                     new_url: str | None = None, not_modified: bool = False, page_error: str | None = _KEEP) -> None:
+        """Record a successful fetch (200 or 304): clears the error state (and sets ``last_page_error``
+        when ``page_error`` is given, as ``feed_note`` does)."""
         now = self.now()
         with self.tx():
             sets = ["last_fetch=?", "last_success=?", "last_status=?", "error_count=0", "last_error=NULL",
                     "next_fetch=?"]
             args: list[Any] = [now, now, status, next_fetch]
+            if page_error is not _KEEP:
+                sets.append("last_page_error=?")
+                args.append(page_error[:2000] if page_error else None)
             if not not_modified:
                 sets += ["etag=?", "last_modified=?"]
                 args += [etag, last_modified]
@@ -478,9 +486,90 @@ class ChannelStore:
         now = self.now()
         out: list[tuple[int, str]] = []
         with self.tx():
-            for it in items:
-                out.append(self._store_one(feed_id, it, known, now))
+            self._store_batch(feed_id, items, known, now, out)
         return out
+
+    _IN_CHUNK = 500
+
+    def _min_ids(self, column: str, values: set[str]) -> dict[str, int]:
+        """value → smallest article id with that ``canonical_url`` / ``content_hash``."""
+        out: dict[str, int] = {}
+        vals = list(values)
+        for i in range(0, len(vals), self._IN_CHUNK):
+            chunk = vals[i:i + self._IN_CHUNK]
+            out.update(self.db.execute(
+                f"SELECT {column}, MIN(id) FROM articles WHERE {column} IN ({','.join('?' * len(chunk))})"
+                f" GROUP BY {column}", chunk))
+        return out
+
+    def _store_batch(self, feed_id: int, items: list[ArticleData], known, now: float,
+                     out: list[tuple[int, str]]) -> None:
+        """``_store_one`` for each item, with the common case (a new article) done in bulk.
+
+        Same outcome, same ids and rows as one ``_store_one`` after the other: merge candidates
+        are looked up for the whole batch first (the earliest article with the same canonical
+        URL, else the same content hash; an article added earlier in the batch counts), new
+        articles take the ids SQLite would give them (max + 1, …) and go in with executemany.
+        Anything else (a known entry, a merge) flushes the bulk rows and goes through
+        ``_store_one``, and so does everything after it (the lookups may have changed).
+        """
+        fresh = [it for it in items if it.entry_key not in known]
+        canon = self._min_ids("canonical_url", {it.canonical_url for it in fresh if it.canonical_url})
+        chash = self._min_ids("content_hash", {it.content_hash for it in fresh if it.content_hash})
+        next_id = (self.db.execute("SELECT MAX(id) FROM articles").fetchone()[0] or 0) + 1
+        iso = (_iso_now(now), _iso_now(now + 86400))
+        pending: list[tuple[int, ArticleData]] = []
+        p_canon: dict[str, int] = {}
+        p_hash: dict[str, int] = {}
+        one_by_one = next_id + len(items) >= 2**63 - 1  # SQLite then picks ids at random: let it
+        for it in items:
+            if not one_by_one and it.entry_key not in known:
+                aid = None
+                if it.canonical_url:
+                    aid = canon.get(it.canonical_url) or p_canon.get(it.canonical_url)
+                if aid is None and it.content_hash:
+                    aid = chash.get(it.content_hash) or p_hash.get(it.content_hash)
+                if aid is None:
+                    aid = next_id
+                    next_id += 1
+                    pending.append((aid, it))
+                    if it.canonical_url:
+                        p_canon.setdefault(it.canonical_url, aid)
+                    if it.content_hash:
+                        p_hash.setdefault(it.content_hash, aid)
+                    known[it.entry_key] = (aid, it.entry_hash)
+                    out.append((aid, "new"))
+                    continue
+            self._insert_new(feed_id, pending, now, iso)
+            pending = []
+            one_by_one = True
+            out.append(self._store_one(feed_id, it, known, now))
+        self._insert_new(feed_id, pending, now, iso)
+
+    def _insert_new(self, feed_id: int, rows: list[tuple[int, ArticleData]], now: float,
+                    iso: tuple[str, str]) -> None:
+        if not rows:
+            return
+        db = self.db
+        db.executemany(
+            """INSERT INTO articles(id, url, canonical_url, title, author, published, updated, summary, content, text,
+                   language, content_hash, first_seen, last_changed, sort_key)
+               VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+            [(aid, it.url, it.canonical_url, it.title, it.author, it.published, it.updated, it.summary, it.content,
+              it.text, it.language, it.content_hash, now, now, _sort_key(it.published, now, iso)) for aid, it in rows])
+        db.executemany("INSERT INTO feed_entries(feed_id, entry_key, article_id, entry_hash, first_seen) VALUES(?,?,?,?,?)",
+                       [(feed_id, it.entry_key, aid, it.entry_hash, now) for aid, it in rows])
+        images = [(aid, i.url, i.kind, i.mime, i.width, i.height, i.title, now) for aid, it in rows for i in it.images]
+        if images:
+            db.executemany(
+                "INSERT OR IGNORE INTO images(article_id, url, kind, mime, width, height, title, first_seen)"
+                " VALUES(?,?,?,?,?,?,?,?)", images)
+        links = [(aid, l.ref_id, l.kind, l.offset, l.snippet, l.via) for aid, it in rows for l in (it.links or ())]
+        if links:
+            # rows a deleted article with a reused id may have left (the one-by-one path deletes them too)
+            db.execute("DELETE FROM article_cables WHERE article_id BETWEEN ? AND ?", (rows[0][0], rows[-1][0]))
+            db.executemany('INSERT OR REPLACE INTO article_cables(article_id, ref_id, kind, "offset", snippet, via)'
+                           " VALUES(?,?,?,?,?,?)", links)
 
     def _store_one(self, feed_id: int, it: ArticleData, known, now: float) -> tuple[int, str]:
         db = self.db
