@@ -362,6 +362,13 @@ class EntityExtractor:
         def prepared_surface(s: _Span) -> str:
             return preps[s.para][s.start : s.end]
 
+        # 0. names right after a person's title that the model missed ("Deputy Director
+        #    General Miyake"): unknown capitalised words, not places, offices or titles
+        for pi, t in preps.items():
+            for a, b in self._titled_names(t):
+                if not any(x.para == pi and x.start < b and a < x.end for x in spans):
+                    spans.append(_Span(pi, a, b, "PER", False))
+
         # 1. clean spans: trim punctuation and titles (for PER), drop junk
         clean: list[_Span] = []
         for s in spans:
@@ -417,6 +424,8 @@ class EntityExtractor:
                 votes[f][s.label] += 1
                 if _titled(preps[s.para], s.start) and _name_like(prepared_surface(s)):
                     titled.add(f)
+                elif _speaks(preps[s.para], s.end) and _name_like(prepared_surface(s)) and not prepared_surface(s).isupper():
+                    votes[f]["PER"] += 2  # "Ecevit said": a person, more often than not
         # decisive evidence of a person: a title before the name somewhere in the cable
         # ("Colonel Mojica"), or the name ends a full name read as a person ("Jimenez" after
         # "Trinidad Jimenez")
@@ -485,6 +494,33 @@ class EntityExtractor:
             m.name = best[m.key]
         res.mentions = mentions
         return res
+
+    def _titled_names(self, text: str) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        table = getattr(self.truecaser, "table", {})
+        lex = getattr(self.truecaser, "lexicon", frozenset())
+        for m in _TITLE_THEN_WORDS.finditer(text):
+            if m.group(1).lower().rstrip(".") not in PERSON_TITLES:
+                continue
+            start = m.start(2)
+            end = start
+            for w in re.finditer(r"[A-Z][a-z'\-]+", m.group(2)):
+                lw = w.group(0).lower()
+                known = table.get(lw)
+                if (
+                    lw in titles()
+                    or lw in _ORG_WORDS
+                    or lw in not_entities()
+                    or lw in _country_folded()
+                    or (known is not None and known.islower())
+                    or (known is not None and lw in lex)
+                    or (known is None and lw in lex)
+                ):
+                    break
+                end = start + w.end()
+            if end > start:
+                out.append((start, end))
+        return out
 
     def _propagate(self, spans: list[_Span], preps: dict[int, str], acr_type: dict[str, tuple[str, str]]) -> list[_Span]:
         known: dict[str, str] = {}
@@ -596,6 +632,23 @@ def _name_like(txt: str) -> bool:
     words = fold(txt).split()
     return 0 < len(words) <= 4 and not any(w in _ORG_WORDS for w in words)
 _PREV_WORD = re.compile(r"([A-Za-z][A-Za-z/\-]*)\.?\s*$")
+
+
+_TITLE_THEN_WORDS = re.compile(r"\b([A-Za-z][A-Za-z/]*\.?) ((?:[A-Z][a-z'\-]+ ?){1,3})")
+
+_SPEECH = frozenset(
+    "said says told stated noted added asked explained replied responded commented claimed argued "
+    "emphasized emphasised stressed indicated urged agreed expressed warned complained confirmed suggested "
+    "insisted underscored highlighted opined remarked recalled acknowledged admitted assured believes thinks "
+    "reiterated recounted lamented observed conceded predicted".split()
+)
+_NEXT_WORD = re.compile(r"^\s*(?:,[^,]{0,40},\s*)?([A-Za-z]+)")
+
+
+def _speaks(text: str, end: int) -> bool:
+    """A verb of saying follows (``Ecevit said``, ``Nimeiri, however, told``)."""
+    m = _NEXT_WORD.match(text[end : end + 60])
+    return bool(m and m.group(1).lower() in _SPEECH)
 
 
 def _titled(text: str, start: int) -> bool:
