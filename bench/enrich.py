@@ -27,9 +27,9 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 CABLEGATE = CORPUS / "cablegate-2010" / "cable"
 sys.path.insert(0, str(ROOT / "src"))
 
-from cablebase.enrich.entities import MODEL, EntityExtractor  # noqa: E402
-from cablebase.enrich.truecase import Truecaser  # noqa: E402
-from cablebase.parse import parse  # noqa: E402
+from cablebase.enrich.entities import MODEL, EntityExtractor
+from cablebase.enrich.truecase import Truecaser
+from cablebase.parse import parse
 
 FULL = 251_287
 

@@ -29,13 +29,19 @@ GOLD = ROOT / "tests" / "gold" / "cablegate.jsonl"
 
 sys.path.insert(0, str(ROOT / "src"))
 
-from cablebase.enrich.entities import MODEL, EntityExtractor, load_nlp  # noqa: E402
-from cablebase.enrich.nereval import Mention, Score, locate, mark_unnamed, read_gold_jsonl, read_historylab  # noqa: E402
-from cablebase.enrich.tags import demonyms  # noqa: E402
-from cablebase.enrich.truecase import Truecaser  # noqa: E402
-from cablebase.parse import parse  # noqa: E402
-from cablebase.record import Cable, Paragraph  # noqa: E402
-
+from cablebase.enrich.entities import MODEL, EntityExtractor, load_nlp
+from cablebase.enrich.nereval import (
+    Mention,
+    Score,
+    locate,
+    mark_unnamed,
+    read_gold_jsonl,
+    read_historylab,
+)
+from cablebase.enrich.tags import demonyms
+from cablebase.enrich.truecase import Truecaser
+from cablebase.parse import parse
+from cablebase.record import Cable, Paragraph
 
 EXACT: dict[str, Score] = {}
 """The same predictions scored by exact span match (printed with ``--exact``)."""
@@ -145,7 +151,7 @@ def eval_ours(ex: EntityExtractor) -> Score | None:
     cache: dict[str, Cable] = {}
     sc = Score()
     ex_sc = EXACT["cablegate-2010 hand-labelled"] = Score()
-    cables, golds = [], []
+    golds = []
     for it in items:
         c = cache.get(it["ref_id"]) or load_cable(it["ref_id"])
         cache[it["ref_id"]] = c

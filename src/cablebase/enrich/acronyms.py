@@ -62,7 +62,7 @@ def curated() -> dict[str, tuple[str, str]]:
     return out
 
 
-_CONNECT = frozenset("of the and for on in de del la las los y e et du des da do dos für und to at".split())
+_CONNECT = frozenset(["of", "the", "and", "for", "on", "in", "de", "del", "la", "las", "los", "y", "e", "et", "du", "des", "da", "do", "dos", "für", "und", "to", "at"])
 _ACR = r"[A-Z][A-Za-z0-9&/\-]{1,11}"
 _BEFORE_RE = re.compile(r"\((" + _ACR + r")\)")
 _AFTER_RE = re.compile(r"(?<![\w/])(" + _ACR + r")\s+\(([^()]{4,120})\)")

@@ -98,7 +98,7 @@ def fold(s: str) -> str:
     return " ".join(s.split())
 
 
-_REDACTED = re.compile(r"X{4,}", re.I)
+_REDACTED = re.compile(r"X{4,}", re.IGNORECASE)
 _LEAD_TRAIL = " \t\n\"'“”‘’()[],.;:-–—"
 
 
@@ -249,10 +249,10 @@ def lexicon(model: str = MODEL) -> frozenset[str]:
     """Lower-case English words: the WordNet word index shipped in the spaCy model package
     (its lemmatizer's ``lemma_index`` table). Empty when the model has none."""
     try:
+        from pathlib import Path
+
         import spacy.util
         from spacy.lookups import Lookups
-
-        from pathlib import Path
 
         where = model_path(model)
         base = Path(where) if where.startswith(("/", ".")) or Path(where).is_dir() else Path(spacy.util.get_package_path(where))
@@ -264,7 +264,7 @@ def lexicon(model: str = MODEL) -> frozenset[str]:
             return frozenset()
         idx = lk.get_table("lemma_index")
         words: set[str] = set()
-        for k in idx.keys():
+        for k in idx:
             words.update(w for w in idx[k] if w.isalpha() and w.islower())
         from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -405,7 +405,7 @@ class EntityExtractor:
         # the signer's name, wherever it stands, is a person
         if cable.signer and len(cable.signer) >= 3 and not _REDACTED.search(cable.signer):
             sig = cable.signer.strip()
-            pat = re.compile(r"(?<![\w])" + re.escape(sig) + r"(?![\w])", re.I)
+            pat = re.compile(r"(?<![\w])" + re.escape(sig) + r"(?![\w])", re.IGNORECASE)
             for pi, t in preps.items():
                 for m in pat.finditer(t):
                     clean = [x for x in clean if not (x.para == pi and x.start < m.end() and m.start() < x.end)]
@@ -613,17 +613,10 @@ class EntityExtractor:
 
 
 PERSON_TITLES = frozenset(
-    "mr mrs ms dr sir dame lord lady gen general lt lieutenant col colonel maj major capt captain adm admiral "
-    "cmdr commander sgt sergeant sen senator congressman congresswoman gov governor amb ambassador minister "
-    "president premier chancellor secretary undersecretary spokesman spokeswoman judge magistrate prosecutor "
-    "mayor king queen prince princess sheikh shaykh emir amir sultan ayatollah imam cardinal bishop rabbi mullah "
-    "chairman chairwoman director dcm fm pm secgen syg a/s u/s das pdas dfm vp charge cda".split()
+    ["mr", "mrs", "ms", "dr", "sir", "dame", "lord", "lady", "gen", "general", "lt", "lieutenant", "col", "colonel", "maj", "major", "capt", "captain", "adm", "admiral", "cmdr", "commander", "sgt", "sergeant", "sen", "senator", "congressman", "congresswoman", "gov", "governor", "amb", "ambassador", "minister", "president", "premier", "chancellor", "secretary", "undersecretary", "spokesman", "spokeswoman", "judge", "magistrate", "prosecutor", "mayor", "king", "queen", "prince", "princess", "sheikh", "shaykh", "emir", "amir", "sultan", "ayatollah", "imam", "cardinal", "bishop", "rabbi", "mullah", "chairman", "chairwoman", "director", "dcm", "fm", "pm", "secgen", "syg", "a/s", "u/s", "das", "pdas", "dfm", "vp", "charge", "cda"]
 )
 _ORG_WORDS = frozenset(
-    "department ministry office agency bureau party council committee commission court congress parliament "
-    "assembly senate police army navy force forces bank company corporation group union association "
-    "secretariat institute university service services administration embassy consulate mission government "
-    "front movement organization organisation program programme initiative center centre".split()
+    ["department", "ministry", "office", "agency", "bureau", "party", "council", "committee", "commission", "court", "congress", "parliament", "assembly", "senate", "police", "army", "navy", "force", "forces", "bank", "company", "corporation", "group", "union", "association", "secretariat", "institute", "university", "service", "services", "administration", "embassy", "consulate", "mission", "government", "front", "movement", "organization", "organisation", "program", "programme", "initiative", "center", "centre"]
 )
 
 
@@ -637,10 +630,7 @@ _PREV_WORD = re.compile(r"([A-Za-z][A-Za-z/\-]*)\.?\s*$")
 _TITLE_THEN_WORDS = re.compile(r"\b([A-Za-z][A-Za-z/]*\.?) ((?:[A-Z][a-z'\-]+ ?){1,3})")
 
 _SPEECH = frozenset(
-    "said says told stated noted added asked explained replied responded commented claimed argued "
-    "emphasized emphasised stressed indicated urged agreed expressed warned complained confirmed suggested "
-    "insisted underscored highlighted opined remarked recalled acknowledged admitted assured believes thinks "
-    "reiterated recounted lamented observed conceded predicted".split()
+    ["said", "says", "told", "stated", "noted", "added", "asked", "explained", "replied", "responded", "commented", "claimed", "argued", "emphasized", "emphasised", "stressed", "indicated", "urged", "agreed", "expressed", "warned", "complained", "confirmed", "suggested", "insisted", "underscored", "highlighted", "opined", "remarked", "recalled", "acknowledged", "admitted", "assured", "believes", "thinks", "reiterated", "recounted", "lamented", "observed", "conceded", "predicted"]
 )
 _NEXT_WORD = re.compile(r"^\s*(?:,[^,]{0,40},\s*)?([A-Za-z]+)")
 
@@ -660,8 +650,7 @@ def _titled(text: str, start: int) -> bool:
 _NOT_NAME_RE = re.compile(r"^(?:[RDI]-[A-Z]{2}|(?i:refs?|reftel|para)\b.*|\(?[A-Z]\)?)$")
 
 _JUNK_WORDS = frozenset(
-    "sipdis emboff emboffs poloff econoff post embassy mission consulate ministry government department "
-    "reftel septel ref refs tags subject summary comment end note classified decl reason".split()
+    ["sipdis", "emboff", "emboffs", "poloff", "econoff", "post", "embassy", "mission", "consulate", "ministry", "government", "department", "reftel", "septel", "ref", "refs", "tags", "subject", "summary", "comment", "end", "note", "classified", "decl", "reason"]
 )
 
 
@@ -706,12 +695,10 @@ def _junk(txt: str, label: str, truecaser: Any = None, fixed: bool = False, case
     words = f.split()
     if label == "PER" and all(w in titles() for w in words):
         return True
-    if txt.lower().startswith(("e.o.", "eo 12958")):
-        return True
-    return False
+    return txt.lower().startswith(("e.o.", "eo 12958"))
 
 
-_TAIL_CONNECTOR = re.compile(r"(?:\s+(?:of|for|and|the|de|del|la|on|in|to))+\s*$", re.I)
+_TAIL_CONNECTOR = re.compile(r"(?:\s+(?:of|for|and|the|de|del|la|on|in|to))+\s*$", re.IGNORECASE)
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+")
 _PAGE_BREAK_RE = re.compile(r"\b[A-Z][A-Z ]{1,30} 0{2,}\d{1,7} {1,3}\d{3}(?:\.\d)? OF \d{3}\b")
 _DASHES_RE = re.compile(r"^\s*-{4,}[\s-]*$")
@@ -759,20 +746,20 @@ def paragraphs_of(cable: Cable) -> list[tuple[int, int | None, str]]:
 
 
 __all__ = [
-    "CableEntities",
-    "EntityExtractor",
-    "FoundMention",
     "LABELS",
     "MODEL",
     "MODELS",
-    "default_model",
-    "model_path",
     "SUBJECT",
     "TYPES",
+    "CableEntities",
+    "EntityExtractor",
+    "FoundMention",
+    "default_model",
     "display_name",
     "entity_key",
     "fold",
     "load_nlp",
+    "model_path",
     "paragraphs_of",
     "ruler_patterns",
     "strip_titles",

@@ -36,8 +36,7 @@ from pathlib import Path
 TYPES = ("PER", "ORG", "PLACE")
 
 PRONOUNS = frozenset(
-    """I ME MY MINE WE US OUR OURS HE HIM HIS SHE HER HERS IT ITS THEY THEM THEIR THEIRS YOU YOUR
-    YOURS WHO WHOM WHOSE WHICH THAT THIS THESE THOSE ITSELF HIMSELF HERSELF THEMSELVES OURSELVES""".split()
+    ["I", "ME", "MY", "MINE", "WE", "US", "OUR", "OURS", "HE", "HIM", "HIS", "SHE", "HER", "HERS", "IT", "ITS", "THEY", "THEM", "THEIR", "THEIRS", "YOU", "YOUR", "YOURS", "WHO", "WHOM", "WHOSE", "WHICH", "THAT", "THIS", "THESE", "THOSE", "ITSELF", "HIMSELF", "HERSELF", "THEMSELVES", "OURSELVES"]
 )
 
 
@@ -82,7 +81,7 @@ def map_hl_type(t: str | None) -> str:
 
 def read_historylab(path: Path) -> GoldDoc:
     raw = path.read_text(encoding="utf-8-sig", errors="replace").replace("\r\n", "\n")
-    m = re.search(r"^\s*@@@+\s*$", raw, re.M)
+    m = re.search(r"^\s*@@@+\s*$", raw, re.MULTILINE)
     if not m:
         raise ValueError(f"{path}: no @@@ separator")
     head, body = raw[: m.start()], raw[m.end() :]
@@ -263,11 +262,11 @@ class Score:
 
 
 __all__ = [
+    "TYPES",
     "Counts",
     "GoldDoc",
     "Mention",
     "Score",
-    "TYPES",
     "locate",
     "map_hl_type",
     "mark_unnamed",

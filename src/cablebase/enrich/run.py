@@ -376,8 +376,8 @@ def _run_dask(
         nworkers = max(1, len(client.scheduler_info().get("workers", {})))
         try:
             client.run(_init_worker)
-        except Exception:  # noqa: BLE001 - only a speed setting
-            pass
+        except Exception as e:  # noqa: BLE001 - only a speed setting
+            print(f"cablebase enrich: could not limit BLAS threads on the Dask workers: {e}", file=sys.stderr)
         tc_future = client.scatter(tc_json, broadcast=True)
         window = nworkers * 4
         it = iter(chunks)

@@ -71,7 +71,7 @@ class Truecaser:
 
     # -- learning ------------------------------------------------------------------------
     @classmethod
-    def learn(cls, texts: Iterable[str], *, min_count: int = 2) -> "Truecaser":
+    def learn(cls, texts: Iterable[str], *, min_count: int = 2) -> Truecaser:
         tc = cls(min_count=min_count)
         tc.update(texts)
         return tc
@@ -87,10 +87,8 @@ class Truecaser:
                     if len(w) == 1 and w not in ("a", "A", "I"):
                         continue
                     before = line[max(0, m.start() - 4) : m.start()]
-                    if m.start() == 0 or _SENT_END.search(before):
-                        # sentence-initial: only a lower-case or inner-capital form tells anything
-                        if _form(w) in (TITLE,):
-                            continue
+                    if (m.start() == 0 or _SENT_END.search(before)) and _form(w) == TITLE:
+                        continue  # sentence-initial: only a lower-case or inner-capital form tells anything
                     counts[w.lower()][w] += 1
         self._merge(counts)
 
@@ -102,7 +100,7 @@ class Truecaser:
             by_form: Counter[int] = Counter()
             for w, n in forms.items():
                 by_form[_form(w)] += n
-            best_kind, best_n = by_form.most_common(1)[0]
+            best_kind = by_form.most_common(1)[0][0]
             # A word written lower case a fair share of the time is a common word.
             if best_kind != LOWER and by_form[LOWER] >= 0.4 * total:
                 best_kind = LOWER
@@ -154,9 +152,7 @@ class Truecaser:
         for m in WORD_RE.finditer(text):
             gap = text[pos : m.start()]
             out.append(gap)
-            if pos == 0 and not gap.strip():
-                initial = True
-            elif _SENT_END.search(text[max(0, m.start() - 4) : m.start()]) or "\n\n" in gap:
+            if pos == 0 and not gap.strip() or _SENT_END.search(text[max(0, m.start() - 4) : m.start()]) or "\n\n" in gap:
                 initial = True
             if _BROKEN.search(text, max(0, m.start() - 4), m.start()) and self.table.get(m.group(0).lower()) is None:
                 # the rest of a word hyphenated across a line ("CURIO- SITY"): lower case
@@ -191,7 +187,7 @@ class Truecaser:
         return json.dumps(self.table, separators=(",", ":"), sort_keys=True)
 
     @classmethod
-    def from_json(cls, s: str) -> "Truecaser":
+    def from_json(cls, s: str) -> Truecaser:
         return cls(json.loads(s))
 
     def __len__(self) -> int:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..enrich.entities import fold
@@ -115,7 +115,7 @@ TYPES = ("PER", "ORG", "PLACE")
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class EntityStore:
@@ -129,7 +129,7 @@ class EntityStore:
                 conn.execute(stmt)
 
     @classmethod
-    def open(cls, path: str) -> "EntityStore":
+    def open(cls, path: str) -> EntityStore:
         conn = sqlite3.connect(path, isolation_level=None, timeout=10)
         conn.execute("PRAGMA journal_mode = WAL")
         return cls(conn)
@@ -535,7 +535,7 @@ class EntityStore:
 
     def counts(self) -> dict[str, int]:
         db = self.db
-        q = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+        q = lambda sql: db.execute(sql).fetchone()[0]
         return {
             "documents": q("SELECT count(*) FROM enriched"),
             "entities": q("SELECT count(*) FROM entities WHERE merged_into IS NULL"),
@@ -563,4 +563,4 @@ def _strip(text: str) -> str:
     return strip_titles(text)
 
 
-__all__ = ["EntityStore", "SCHEMA", "entity_ref_ids"]
+__all__ = ["SCHEMA", "EntityStore", "entity_ref_ids"]
