@@ -466,3 +466,21 @@ def test_search_same_answers_with_or_without_the_engines_facets(archive, monkeyp
             if k[2] != "relevance":
                 assert first[k][2] == second[k][2], k
     assert first[("the", SearchFilters(), "relevance")][0] >= 5
+
+
+def test_broken_index_leaves_pages_up(archive, tmp_path):
+    """A search index that cannot be opened: pages still work, search says what to do."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    d = tmp_path / "noindex"
+    shutil.copytree(archive[0], d)
+    shutil.rmtree(d / "index")
+    (d / "index").mkdir()
+    (d / "index" / "meta.json").write_text("{ this is not an index")
+    with TestClient(create_app(Settings.load(d), WebSettings()), raise_server_exceptions=False) as c:
+        assert c.get("/cable/07MEXICO983").status_code == 200
+        assert c.get("/").status_code == 200
+        r = c.get("/search?q=cuba")
+        assert r.status_code == 503 and "Traceback" not in r.text

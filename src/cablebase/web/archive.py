@@ -9,6 +9,7 @@ the threads and keyed on the archive's version, so an ingest or a poll shows at 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -21,6 +22,7 @@ from ..store.browse import Browse, CitedBy, FacetRow
 from .settings import WebSettings
 
 T = TypeVar("T")
+log = logging.getLogger("cablebase.web")
 
 VERSION_TTL_S = 0.5
 """How long a version check is trusted before SQLite is asked again."""
@@ -108,9 +110,12 @@ class WebArchive:
     def warm(self) -> None:
         """Open this thread's handles and build the caches the first requests would build."""
         self.browse
-        self.store.index.index
         self.facet_table()
         self.cited_by("")
+        try:
+            self.store.index.index
+        except (StoreError, OSError, ValueError) as e:  # an index to rebuild: all but search still works
+            log.warning("search index unavailable: %s", e)
 
     # -- versions and caches ---------------------------------------------------------------------
     def version(self) -> tuple[int, int]:
