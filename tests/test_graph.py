@@ -295,3 +295,19 @@ def test_english_articles_get_entities_too():
         "doc": "article:1", "kind": "article", "mentions": 1, "month": "2011-03", "paragraphs": [1]
     }
     assert es.ref_ids_for_entity("Garcia Luna") == []  # articles are not cables
+
+
+def test_similar_lists_exact_and_reduced(archive):
+    """tf-idf cosine for small archives, the LSA space for large ones: same shape of answer."""
+    from cablebase.enrich.similar import update_similar
+
+    es = EntityStore(archive.db)
+    for lsa_above in (10**9, 2):
+        n = update_similar(archive.db, es, None, lsa_above=lsa_above)
+        assert n == len(CABLES)
+        for ref in CABLES:
+            sims = es.similar(ref)
+            assert ref not in [s["ref_id"] for s in sims]
+            assert all(0 < s["score"] <= 1.0001 for s in sims)
+            assert [s["score"] for s in sims] == sorted((s["score"] for s in sims), reverse=True)
+        assert es.similar("06MADRID2657")[0]["ref_id"].startswith("06MADRID")
