@@ -81,6 +81,11 @@ def sanitize_html(html: str | None, base_url: str | None = None) -> Markup:
             attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel=LINK_REL, strip_comments=True,
             url_relative=rel,
         )
+    except TypeError:  # an nh3 older than 0.3 (no url_relative): relative links pass through
+        out = nh3.clean(
+            strip_controls(html), tags=ALLOWED_TAGS, clean_content_tags=CONTENT_DROPPED,
+            attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel=LINK_REL, strip_comments=True,
+        )
     except Exception:  # noqa: BLE001 - a base URL nh3 refuses: drop relative links instead
         out = nh3.clean(
             strip_controls(html), tags=ALLOWED_TAGS, clean_content_tags=CONTENT_DROPPED,
