@@ -355,6 +355,9 @@ _TAGS_RE = re.compile(r"^TAGS\b\s*:?", re.I)
 _SUBJ_RE = re.compile(r"^SUBJ(?:ECT)?\s*:\s*", re.I)
 _REF_RE = re.compile(r"^REFS?(?:TEL)?\s*:\s*", re.I)
 _CLBY_RE = re.compile(r"^CLASSIFIED\s+BY\b\s*:?\s*", re.I)
+# Preamble fields: (cheap prefix test on the upper-cased line, pattern of the label, name).
+_PREAMBLE_FIELDS = (("TAGS", _TAGS_RE, "TAGS"), ("SUBJ", _SUBJ_RE, "SUBJECT"), ("REF", _REF_RE, "REF"),
+                    ("CLASSIFIED", _CLBY_RE, "CLBY"))
 
 
 def _clean_body_lines(lines: list[str]) -> tuple[list[str], bool]:
@@ -583,10 +586,8 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
     # Preamble fields.
     n = len(body_lines)
     i = 0
-    tags_lines: list[str] = []
-    subject_lines: list[str] = []
-    ref_lines: list[str] = []
-    clby_lines: list[str] = []
+    fields: dict[str, list[str]] = {name: [] for _, _, name in _PREAMBLE_FIELDS}
+    tags_lines, subject_lines, ref_lines, clby_lines = (fields[k] for k in ("TAGS", "SUBJECT", "REF", "CLBY"))
     first_para_idx = None
     cur = None
     while i < n:
@@ -617,34 +618,14 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
             cur = "EO"
             i += 1
             continue
-        if up.startswith("TAGS") and _TAGS_RE.match(up):
-            tags_lines.append(_TAGS_RE.sub("", s))
-            cur = "TAGS"
-            i += 1
-            continue
-        if up.startswith("SUBJ") and _SUBJ_RE.match(up):
-            subject_lines.append(_SUBJ_RE.sub("", s))
-            cur = "SUBJECT"
-            i += 1
-            continue
-        if up.startswith("REF") and _REF_RE.match(up):
-            ref_lines.append(_REF_RE.sub("", s))
-            cur = "REF"
-            i += 1
-            continue
-        if up.startswith("CLASSIFIED") and _CLBY_RE.match(up):
-            clby_lines.append(_CLBY_RE.sub("", s))
-            cur = "CLBY"
-            i += 1
-            continue
-        if cur == "TAGS":
-            tags_lines.append(s)
-        elif cur == "SUBJECT":
-            subject_lines.append(s)
-        elif cur == "REF":
-            ref_lines.append(s)
-        elif cur == "CLBY":
-            clby_lines.append(s)
+        for prefix, rx, name in _PREAMBLE_FIELDS:
+            if up.startswith(prefix) and rx.match(up):
+                fields[name].append(rx.sub("", s))
+                cur = name
+                break
+        else:
+            if cur in fields:
+                fields[cur].append(s)
         i += 1
     if first_para_idx is None:
         # No numbered paragraphs: the text after the preamble is one unnumbered block.
