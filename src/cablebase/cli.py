@@ -33,7 +33,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, cli_feeds
+from . import __version__, cli_enrich, cli_feeds, cli_web
 from .config import DB_ENV, INDEX_COMMIT_EVERY, MAX_INPUT_BYTES, Settings
 from .errors import CablebaseError
 from .parse import FORMATS
@@ -469,9 +469,11 @@ def check_cmd(
         raise typer.Exit(1)
 
 
-# The feeds side adds its own top-level commands (``poll``) after the archive's.
-if hasattr(cli_feeds, "register"):
-    cli_feeds.register(app)
+# The other stages add their own top-level commands after the archive's:
+# ``poll`` (feeds), ``enrich`` and ``entity`` (enrichment), ``serve`` and ``export`` (web).
+cli_feeds.register(app)
+cli_enrich.register(app)
+cli_web.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover
