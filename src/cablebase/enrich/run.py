@@ -1,8 +1,8 @@
 """The enrichment stage: ``cablebase enrich``.
 
 ``enrich(db)`` reads the archive's current records and, for every cable that is new or whose
-record changed since it was last enriched (a sha256 of the record JSON is kept per cable in
-``enriched``), finds its entities, types its tags, expands its acronyms and stores its REF
+record changed since it was last enriched (a sha256 of the record JSON, the model name and
+``ENRICH_VERSION`` is kept per cable in ``enriched``), finds its entities, types its tags, expands its acronyms and stores its REF
 edges (:class:`cablebase.store.entities.EntityStore`). Then person variants are merged
 across cables and the ten most similar cables of each changed cable are recomputed
 (tf-idf, :mod:`cablebase.enrich.similar`). English articles of the feeds' ``articles``
@@ -47,6 +47,8 @@ INLINE_BELOW = 24
 TRUECASER_SAMPLE = 20_000
 """Mixed-case cables the truecaser learns from (more changes little)."""
 TRUECASER_KEY = "truecaser"
+ENRICH_VERSION = "1"
+"""Bumped when what the stage finds changes: every document is enriched again."""
 
 
 @dataclass(slots=True)
@@ -161,8 +163,10 @@ def _month(created: str | None) -> str | None:
     return None
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _sha(text: str, salt: str = "") -> str:
+    """The hash kept per document: of its record, the model and the stage's version (a new
+    model or stage version means enriching everything again)."""
+    return hashlib.sha256((salt + "\x00" + text).encode("utf-8")).hexdigest()
 
 
 def _table_exists(db: sqlite3.Connection, name: str) -> bool:
@@ -229,6 +233,7 @@ def enrich(
     es.set_meta("model", model)
 
     # what to do: (doc, kind, hash, month)
+    salt = f"{model}\x00{ENRICH_VERSION}"
     known = es.hashes()
     todo: list[tuple[str, str, str, str | None]] = []
     present: set[str] = set()
@@ -237,7 +242,7 @@ def enrich(
             "SELECT r.ref_id, r.record, c.created FROM cable_records r JOIN cables c ON c.ref_id = r.ref_id"
         ):
             present.add(ref)
-            h = _sha(rec)
+            h = _sha(rec, salt)
             if force or known.get(ref) != h:
                 todo.append((ref, "cable", h, _month(created)))
             else:
@@ -250,7 +255,7 @@ def enrich(
                 continue
             doc = f"article:{aid}"
             present.add(doc)
-            h = _sha((title or "") + "\x00" + text)
+            h = _sha((title or "") + "\x00" + text, salt)
             if force or known.get(doc) != h:
                 todo.append((doc, "article", h, _month(published)))
             else:
