@@ -43,7 +43,7 @@ _PARA_MARK = re.compile(
 )
 _HEADING = re.compile(r"(?<!-)-{2,}+[ \t]*+\n?\s*+((?:[^\-¶\n]|(?<=\w)-(?=\w)){2,80}?)\s*+-{2,}")
 _DANGLING_DASHES = re.compile(r"(?<=[^\s\-])[ \t]*+-{4,}+[ \t]*+(?=\n|$)")
-_PAGE_BREAK = re.compile(r"(?<!\s)\s*+\b[A-Z][A-Z .']{1,30}?\s++\d{8}\s++\d{3}\s++OF\s++\d{3}\b\s*+")
+_PAGE_BREAK = re.compile(r"(?<!\s)\s*+\b[A-Z][A-Z .']{1,30}?\s++\d{8}\s++\d{3}(?:\.\d{1,2})?\s++OF\s++\d{3}\b\s*+")
 _SIPDIS = re.compile(r"(?<!\s)\s*+\bSIPDIS\b\s*+")
 _BLOCK_TAGS = re.compile(r"<\s*(?:br|/p|/div|/h\d|/li|/blockquote|/pre|/tr)\b[^>]*>", re.I)
 

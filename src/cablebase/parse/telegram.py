@@ -50,10 +50,10 @@ _RUN_ON = re.compile(
     r"((?: SECTION \d+ OF \d+)? [A-Z][A-Z ]{0,40}? \d{1,8})\s*$"
 )
 _TRAILING_CAVEATS = re.compile(r"(?:\s+(?:SIPDIS|NOFORN|EXDIS|NODIS|LIMDIS|SENSITIVE|EFTO))+\s*$")
-PAGE_BREAK_RE = re.compile(r"^\s*[A-Z][A-Z .']*?\s+0*\d{4,8}\s+\d{3}\s+OF\s+\d{3}\s*$", re.I)
+PAGE_BREAK_RE = re.compile(r"^\s*[A-Z][A-Z .']{0,40}?\s+0*\d{4,8}\s+\d{3}(?:\.\d{1,2})?\s+OF\s+\d{3}\s*$", re.I)
 PAGE_LINE_RE = re.compile(r"^\s*PAGE\s+\d{2}\s+[A-Z]", re.I)
 SIPDIS_LINE_RE = re.compile(r"^\s*SIPDIS\s*$", re.I)
-DASH_LINE_RE = re.compile(r"^\s*-{3,}\s*$")
+DASH_LINE_RE = re.compile(r"^\s*-{3,}[\s-]*$")
 PARA_RE = re.compile(
     r"^\s*(?P<pil>¶\s*)?(?P<num>\d{1,3})\s*\.(?!\d)\s*"
     r"(?:\(\s*(?P<mark>(?:U|SBU|C|S|TS|FOUO|NF|REL|U/FOUO|SBU/NF|C/NF|S/NF|TS/NF|C/REL[A-Z ,/]*|S/REL[A-Z ,/]*|"
@@ -337,8 +337,10 @@ def _norm_marking(mark: str | None) -> str | None:
     return m or None
 
 
-def _classification_with_caveats(cls: str, caveat_text: str) -> str:
+def _classification_with_caveats(cls: str | None, caveat_text: str) -> str | None:
     """Normalise as WikiLeaks did: ``SECRET//NOFORN``, ``UNCLASSIFIED//FOR OFFICIAL USE ONLY``."""
+    if not cls:
+        return None
     up = caveat_text.upper()
     if cls == "UNCLASSIFIED":
         if re.search(r"\bSENSITIVE\b|FOR OFFICIAL USE ONLY|\bFOUO\b|\bSBU\b", up):
@@ -711,6 +713,22 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
     return c
 
 
+def _is_heading_line(s: str) -> bool:
+    """A section heading standing on its own: short, no closing punctuation, capitalised words."""
+    if len(s) > 60 or s[-1] in ".,;:\"')" or len(s.split()) > 8:
+        return False
+    letters = [ch for ch in s if ch.isalpha()]
+    if len(letters) < 3:
+        return False
+    return s.isupper() or all(w[:1].isupper() or not w[:1].isalpha() or len(w) <= 3 for w in s.split())
+
+
+def _next_starts_paragraph(lines: list[str], i: int, end: int) -> bool:
+    while i < end and not lines[i].strip():
+        i += 1
+    return i < end and bool(PARA_RE.match(lines[i])) and lines[i].lstrip()[:1] in "¶0123456789"
+
+
 def _paragraphs(c: Cable, lines: list[str]) -> None:
     paras: list[Paragraph] = []
     heading = None
@@ -763,11 +781,29 @@ def _paragraphs(c: Cable, lines: list[str]) -> None:
             cur_heading = heading
             i += 3
             continue
+        # Underlined heading (Text / ----) or a short heading line standing alone before a paragraph.
+        if s and first not in "-¶" and not first.isdigit() and len(s) <= 80 and (i == 0 or not lines[i - 1].strip()):
+            nxt = lines[i + 1] if i + 1 < end else ""
+            if nxt.lstrip().startswith("---") and DASH_LINE_RE.match(nxt):
+                flush()
+                heading = cur_heading = s
+                i += 2
+                continue
+            if not nxt.strip() and _is_heading_line(s) and _next_starts_paragraph(lines, i + 1, end):
+                flush()
+                heading = cur_heading = s
+                i += 1
+                continue
         m = PARA_RE.match(ln) if (first.isdigit() or first == "¶") else None
         if m:
             num = int(m.group("num"))
             pil = bool(m.group("pil"))
-            plausible = pil or num == expected or (m.group("mark") and num in (expected, expected + 1))
+            prev = lines[i - 1].rstrip() if i > 0 else ""
+            sentence_ended = not prev or prev[-1] in ".:;\"')!?"
+            # WikiLeaks put ¶ before any line starting with a number ("on September\n¶15."):
+            # out of sequence and mid-sentence, that is text, not a paragraph.
+            plausible = num == expected or (m.group("mark") and num in (expected, expected + 1)) \
+                or (pil and (sentence_ended or m.group("mark")))
             if plausible:
                 flush()
                 cur_num = num
