@@ -346,3 +346,16 @@ def test_real_sorting_is_by_date(real: SQLiteStore) -> None:
     hits = real.search("iran", sort="released-asc", limit=50)
     rel = [h.released for h in hits]
     assert rel == sorted(rel)
+
+
+def test_tag_counts_of_large_result_sets_come_from_a_sample(st: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cablebase.store import index
+
+    exact = st.search_results("")
+    assert exact.approximate == () and exact.to_dict()["approximate"] == []
+    monkeypatch.setattr(index, "TAG_EXACT_MAX", 1)
+    est = st.search_results("")
+    assert est.approximate == ("tag",)
+    assert est.total == exact.total and est.facets["origin"] == exact.facets["origin"]  # still exact
+    assert all(0 < n <= est.total for _, n in est.facets["tag"])
+    assert {t for t, _ in est.facets["tag"]} <= {t for t, _ in exact.facets["tag"]}

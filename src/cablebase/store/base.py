@@ -241,11 +241,15 @@ class SearchResults:
     offset: int = 0
     limit: int = 20
     took_ms: float = 0.0
+    approximate: tuple[str, ...] = ()
+    """Facets whose counts were estimated from a sample of the matches (``tag`` for large
+    result sets: see ``store.index.TAG_EXACT_MAX``); the others, and ``total``, are exact."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "total": self.total,
+            "approximate": list(self.approximate),
             "sort": self.sort,
             "offset": self.offset,
             "limit": self.limit,
