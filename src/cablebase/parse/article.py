@@ -29,9 +29,9 @@ _REF_BLOCK = re.compile(
 )
 # Where an aggregator's or blog's chrome resumes after the post.
 _CHROME = re.compile(
-    r"\n\s*(?:Viewing all articles|Browse latest|Latest Images|Leave a (?:comment|reply)|Share this:|"
-    r"Related posts|Posted in |Filed under|Tags:\s|Comments? \(\d+\)|« Previous|Next »)",
-    re.I,
+    r"^[ \t]*+(?:Viewing all articles|Browse latest|Latest Images|Leave a (?:comment|reply)|Share this:|"
+    r"Related posts|Posted in |Filed under|(?-i:Tags:)\s|Comments? \(\d+\)|« Previous|Next »)",
+    re.I | re.M,
 )
 _TYPO = str.maketrans({
     "\u2014": "-", "\u2013": "-", "\u2012": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-",

@@ -386,7 +386,7 @@ def _clean_body_lines(lines: list[str]) -> tuple[list[str], bool]:
     return kept, sipdis
 
 
-_SIPDIS_INLINE = re.compile(r"\s*\bSIPDIS\b", re.I)
+_SIPDIS_INLINE = re.compile(r"(?<!\s)\s*+\bSIPDIS\b", re.I)
 _RUN_TOGETHER = re.compile(r"(?<=\S)\s+(?=(?:TAGS|SUBJECT|SUBJ|REFS?|REFTEL|E\.O\.|Classified By|CLASSIFIED BY)\s*:)")
 
 
