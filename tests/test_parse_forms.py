@@ -107,3 +107,14 @@ def test_unknown_format_is_named():
 def test_no_cable_error_type():
     with pytest.raises(NoCableFound):
         parse(b"Hello world, nothing here.", location="a.txt")
+
+
+def test_article_with_a_whole_telegram_and_blog_chrome():
+    post = ("Reference ID: 07TESTVILLE9\nCreated: 2007-02-27 16:04\nReleased: 2011-05-25 20:30\n"
+            "Classification: UNCLASSIFIED\n\nUNCLAS TESTVILLE 000009\n\nTAGS: PREL XX\nSUBJECT: TEST\n\n"
+            "1. (U) Hello \u2014 \u201cworld\u201d.\n\nSMITH\n\nTags: cuba, mexico\nPosted in News\n")
+    [c] = parse(post.encode())
+    assert c.source.form == "article"
+    assert c.tags == ["PREL", "XX"] and c.subject == "TEST"  # the cable's TAGS line is not blog chrome
+    assert [(p.number, p.marking, p.text) for p in c.paragraphs] == [(1, "U", 'Hello - "world".')]
+    assert c.signer == "SMITH" and "Posted in" not in c.body
