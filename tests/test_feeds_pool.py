@@ -35,7 +35,7 @@ def _settings(**kw):
 def _ready_pool(n=2) -> prepare.PreparePool:
     pool = prepare.get_pool(n)
     deadline = time.monotonic() + 120
-    while not pool.ready:
+    while pool.live < n:
         assert time.monotonic() < deadline, "prepare pool did not start"
         time.sleep(0.05)
     return pool

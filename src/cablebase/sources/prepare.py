@@ -6,22 +6,27 @@ the poller's event loop goes on fetching and writing.
 parts (the poller also runs them in-process). Embedded cables found in an article are parsed
 here and handed back: the poller passes them to the archive's ``add_cable`` itself.
 
-:class:`PreparePool` is a process pool for it (forkserver where available: workers never
-inherit the poller's threads or open handles) that stays up between passes, restarts when a
-worker dies, and kills a job that runs past its time limit.
+:class:`PreparePool` runs it in worker processes that stay up between passes. They are forks
+of a fresh interpreter that loaded the parsers and the language model once
+(:mod:`cablebase.sources._worker`): they never run the poller's ``__main__`` nor inherit its
+threads or handles, and share the model's memory. A dead worker is replaced (its jobs retried
+once elsewhere) and one that runs past the time limit is killed. Where processes cannot be
+forked (Windows), preparation stays in-process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import collections
 import hashlib
-import multiprocessing
 import os
+import pickle
 import re
+import signal
+import socket
+import struct
 import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -32,6 +37,7 @@ from ..parse.feed import (
     FeedEntry, FeedLimits, FeedParseError, ParsedFeed, discover_feeds, extract_html, looks_like_html, parse_feed,
 )
 from ..store.channels import ArticleData, ImageRow, LinkRow
+from . import _worker as _w
 
 _TRACKING = re.compile(r"^(?:utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ref|source|feature|cmpid|at_medium|at_campaign)$",
                        re.I)
@@ -212,119 +218,277 @@ class PrepareCrashed(Exception):
     """The worker preparing a feed died or ran out of time (the feed is failed, the pass goes on)."""
 
 
-def _init_worker() -> None:
-    """Load what preparing needs once per worker (the forkserver usually has it already)."""
-    from ..enrich.language import preload
-
-    preload()
-    try:
-        from selectolax.lexbor import LexborHTMLParser  # noqa: F401
-
-        from .. import parse  # noqa: F401  (embedded cables)
-    except ImportError:  # pragma: no cover
-        pass
-
-
 def _warm() -> int:
     return os.getpid()
 
 
-def _context():
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        # the forkserver loads these once; its workers start as forks of it (language model shared)
-        ctx.set_forkserver_preload(["cablebase.parse", "cablebase.sources._preload"])
-        return ctx
-    return multiprocessing.get_context("spawn")
+def _can_fork() -> bool:
+    return hasattr(os, "fork") and hasattr(socket, "send_fds") and hasattr(socket, "AF_UNIX")
+
+
+class _Zygote:
+    """``python -m cablebase.sources._worker``: loads everything once, forks workers on request."""
+
+    def __init__(self, timeout: float):
+        import subprocess
+        import sys
+
+        import cablebase
+
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        env = dict(os.environ)
+        root = os.path.dirname(os.path.dirname(os.path.abspath(cablebase.__file__)))
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        try:
+            self.proc = subprocess.Popen([sys.executable, "-m", "cablebase.sources._worker", str(theirs.fileno())],
+                                         pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env,
+                                         close_fds=True)
+        finally:
+            theirs.close()
+        self.ctrl = ours
+        ours.settimeout(timeout)
+        if _w.recv_exact(ours, 1) != b"R":
+            raise OSError("worker zygote did not start")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def fork(self, timeout: float) -> "_Worker":
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            socket.send_fds(self.ctrl, [b"F"], [theirs.fileno()])
+        finally:
+            theirs.close()
+        (pid,) = struct.unpack("!q", _w.recv_exact(self.ctrl, 8))
+        w = _Worker(ours, pid)
+        try:
+            w.ping(timeout)
+        except Exception:
+            w.kill()
+            raise
+        return w
+
+    def close(self) -> None:
+        try:
+            self.ctrl.close()
+        except Exception:
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except Exception:
+            self.proc.kill()
+
+
+class _Worker:
+    """One worker process and the poller's end of its socket (non-blocking once started)."""
+
+    def __init__(self, sock: socket.socket, pid: int):
+        self.sock = sock
+        self.pid = pid
+        self.inflight: collections.deque = collections.deque()
+        """Futures of the jobs sent, in order (the worker answers in order)."""
+        self.dead = False
+        self.reader: asyncio.Task | None = None
+        self.lock: asyncio.Lock | None = None
+        self.loop = None
+
+    def ping(self, timeout: float) -> None:
+        self.sock.settimeout(timeout)
+        data = pickle.dumps((_warm, ()))
+        self.sock.sendall(_w.HEAD.pack(len(data)) + data)
+        (n,) = _w.HEAD.unpack(_w.recv_exact(self.sock, _w.HEAD.size))
+        ok, _pid = pickle.loads(_w.recv_exact(self.sock, n))
+        if not ok:
+            raise OSError(f"worker did not answer: {_pid}")
+        self.sock.setblocking(False)
+
+    def kill(self) -> None:
+        if not self.dead:
+            self.dead = True
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                self.sock.close()
+            except Exception:
+                pass
+        if self.reader is not None and not self.reader.done():
+            self.reader.cancel()
+        while self.inflight:
+            fut = self.inflight.popleft()
+            if not fut.done():
+                fut.set_exception(BrokenPipeError("worker process died"))
+
+    def _bind(self, loop) -> None:
+        """Per event loop state (a pass may run in a new loop)."""
+        if self.loop is not loop:
+            self.loop = loop
+            self.lock = asyncio.Lock()
+            self.reader = None
+
+    async def submit(self, fn, args) -> asyncio.Future:
+        loop = asyncio.get_running_loop()
+        self._bind(loop)
+        data = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
+        fut = loop.create_future()
+        async with self.lock:
+            if self.dead:
+                raise BrokenPipeError("worker process died")
+            self.inflight.append(fut)
+            try:
+                await loop.sock_sendall(self.sock, _w.HEAD.pack(len(data)) + data)
+            except BaseException:
+                self.kill()  # a frame may be half sent: the stream is lost
+                raise
+        if self.reader is None or self.reader.done():
+            self.reader = loop.create_task(self._read())
+        return fut
+
+    async def _read(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self.inflight:
+                (n,) = _w.HEAD.unpack(await self._exact(loop, _w.HEAD.size))
+                out = pickle.loads(await self._exact(loop, n))
+                fut = self.inflight.popleft()
+                if not fut.done():
+                    fut.set_result(out)
+        except asyncio.CancelledError:
+            if self.inflight:  # cancelled mid-stream: the frames can no longer be trusted
+                self.kill()
+            raise
+        except Exception:
+            self.kill()
+
+    async def _exact(self, loop, n: int) -> bytes:
+        buf = bytearray(n)
+        view = memoryview(buf)
+        got = 0
+        while got < n:
+            k = await loop.sock_recv_into(self.sock, view[got:])
+            if not k:
+                raise EOFError
+            got += k
+        return bytes(buf)
 
 
 class PreparePool:
-    """A process pool for ``prepare_feed`` that outlives a pass (see the module doc).
+    """Worker processes for ``prepare_feed`` that outlive a pass (see the module doc).
 
-    ``ready`` is False until the workers have started (the first start takes a second or two:
-    meanwhile the poller prepares in-process).
+    Jobs go to the worker with the fewest in flight as pickled frames over a socket pair, read
+    back by the event loop itself (no helper threads). ``ready`` is False until the workers have
+    started (the first start takes a second or two: meanwhile the poller prepares in-process).
     """
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, start_timeout: float = 300.0):
         self.workers = workers
-        self._exec: ProcessPoolExecutor | None = None
+        self.start_timeout = start_timeout
+        self._procs: list[_Worker] = []
+        self._zygote: _Zygote | None = None
         self._lock = threading.Lock()
-        self._starting: threading.Thread | None = None
-        self.ready = False
+        self._starting = False
         self.restarts = 0
 
+    @property
+    def ready(self) -> bool:
+        """Some worker is up."""
+        return any(not w.dead for w in self._procs)
+
+    @property
+    def live(self) -> int:
+        return sum(not w.dead for w in self._procs)
+
     def start(self) -> None:
-        """Start the workers in a background thread (returns at once)."""
+        """Start the missing workers in a background thread (returns at once)."""
         with self._lock:
-            if self._exec is not None or self._starting is not None:
+            if self._starting or len(self._procs) >= self.workers or not _can_fork():
                 return
-            t = self._starting = threading.Thread(target=self._start, name="cablebase-prepare-start", daemon=True)
-        t.start()
+            self._starting = True
+        threading.Thread(target=self._start, name="cablebase-prepare-start", daemon=True).start()
 
     def _start(self) -> None:
         try:
-            ex = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context(), initializer=_init_worker)
-            for f in [ex.submit(_warm) for _ in range(self.workers)]:
-                f.result(timeout=300)
-        except Exception:  # no pool (no processes allowed here?): the poller prepares in-process
+            while True:
+                with self._lock:
+                    missing = self.workers - len(self._procs)
+                if missing <= 0:
+                    return
+                fresh: list[_Worker] = []
+                try:
+                    if self._zygote is None or not self._zygote.alive():
+                        if self._zygote is not None:
+                            self._zygote.close()
+                        self._zygote = None
+                        self._zygote = _Zygote(self.start_timeout)
+                    for _ in range(missing):
+                        fresh.append(self._zygote.fork(self.start_timeout))
+                except Exception:  # no workers (processes not allowed here?): the poller prepares in-process
+                    for w in fresh:
+                        w.kill()
+                    return
+                with self._lock:
+                    self._procs = [w for w in self._procs if not w.dead] + fresh
+        finally:
             with self._lock:
-                self._starting = None
-            return
-        with self._lock:
-            self._exec = ex
-            self._starting = None
-            self.ready = True
+                self._starting = False
 
-    def _restart(self, broken: ProcessPoolExecutor) -> None:
+    def _pick(self) -> _Worker | None:
+        live = [w for w in self._procs if not w.dead]
+        if not live:
+            return None
+        return min(live, key=lambda w: len(w.inflight))
+
+    def _lost(self, w: _Worker) -> None:
+        """A worker died or was killed: drop it and start a replacement."""
+        w.kill()
         with self._lock:
-            if self._exec is not broken:
-                return
-            self._exec = None
-            self.ready = False
-            self.restarts += 1
-        _kill(broken)
+            if w in self._procs:
+                self._procs.remove(w)
+                self.restarts += 1
         self.start()
 
     async def run(self, timeout: float, *args, fn: Callable = prepare_feed):
         """``fn(*args)`` (``prepare_feed``) in a worker; PrepareCrashed when the worker dies (twice:
         a job caught in another's crash is retried once) or runs past ``timeout``."""
-        loop = asyncio.get_running_loop()
         for attempt in (0, 1):
-            ex = self._exec
-            if ex is None:  # restarting: the caller's thread does it
+            w = self._pick()
+            if w is None:  # none up (restarting): the caller's thread does it
                 return fn(*args)
             try:
-                fut = loop.run_in_executor(ex, fn, *args)
-                return await asyncio.wait_for(fut, timeout)
-            except BrokenProcessPool:
-                self._restart(ex)
+                fut = await w.submit(fn, args)
+                ok, out = await asyncio.wait_for(asyncio.shield(fut), timeout)
+            except TimeoutError:
+                self._lost(w)
+                raise PrepareCrashed(f"entry preparation took longer than {timeout:g} s") from None
+            except (BrokenPipeError, EOFError, ConnectionError, OSError):
+                self._lost(w)
                 if attempt:
                     raise PrepareCrashed("entry preparation failed: its worker process died") from None
-                while self._starting is not None and not self.ready:
-                    await asyncio.sleep(0.05)
-            except TimeoutError:
-                self._restart(ex)
-                raise PrepareCrashed(f"entry preparation took longer than {timeout:g} s") from None
+                continue
+            if not ok:
+                raise PrepareCrashed(f"entry preparation failed: {out}")
+            return out
         raise PrepareCrashed("entry preparation failed")  # pragma: no cover
+
+    def detach(self) -> None:
+        """End of a pass (its event loop is going): stop reading; a worker mid-answer is restarted."""
+        for w in list(self._procs):
+            if w.reader is not None and not w.reader.done():
+                w.reader.cancel()
+            w.reader = None
+            w.loop = None
+            if w.inflight:
+                self._lost(w)
 
     def shutdown(self) -> None:
         with self._lock:
-            ex, self._exec = self._exec, None
-            self.ready = False
-        if ex is not None:
-            ex.shutdown(wait=False, cancel_futures=True)
-
-
-def _kill(ex: ProcessPoolExecutor) -> None:
-    for p in list(getattr(ex, "_processes", {}).values()):
-        try:
-            p.kill()
-        except Exception:
-            pass
-    try:
-        ex.shutdown(wait=False, cancel_futures=True)
-    except Exception:
-        pass
+            procs, self._procs = self._procs, []
+            zygote, self._zygote = self._zygote, None
+        for w in procs:
+            w.kill()
+        if zygote is not None:
+            zygote.close()
 
 
 _POOLS: dict[int, PreparePool] = {}
