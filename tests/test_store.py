@@ -12,6 +12,7 @@ import pytest
 from cablebase.config import Settings, resolve_db_dir
 from cablebase.errors import StoreError
 from cablebase.record import Cable, Paragraph, Reference, Source
+from cablebase.store.sqlite import SCHEMA_VERSION
 from cablebase.store import (
     BadQuery,
     IndexNotUpdated,
@@ -406,7 +407,7 @@ def test_an_archive_of_schema_v1_is_upgraded(settings: Settings) -> None:
     con.close()
     with open_store(settings) as st:
         assert st.get_raw("abc") == b"abc"
-        assert st.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert st.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         st.add_cable(*make_cable())
         assert st.check().ok
 

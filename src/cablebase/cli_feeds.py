@@ -12,6 +12,7 @@ import json
 import sys
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Iterator, Optional
@@ -52,7 +53,9 @@ def _open(db: Path | None) -> Iterator[_Ctx]:
             from .store import open_store
 
             st = open_store(Settings.load(db), create=True)
-            ctx = _Ctx(ChannelStore(st.db), getattr(st, "add_cable", None), st.close)
+            # an ingest may hold the search index: cables embedded in articles are stored anyway
+            # and indexed by it (or the next writer), not lost (``defer_index``)
+            ctx = _Ctx(ChannelStore(st.db), partial(st.add_cable, defer_index=True), st.close)
         except ImportError:  # the cable store is not there: channels on their own file
             from .config import resolve_db_dir
 

@@ -443,6 +443,16 @@ class SearchIndex:
         self._auto.start()
 
     @property
+    def writing(self) -> bool:
+        """This process holds the index's write lock."""
+        return self._writer is not None
+
+    @property
+    def uncommitted(self) -> bool:
+        """Documents were added or deleted since the last commit."""
+        return self._dirty
+
+    @property
     def autocommitting(self) -> bool:
         return self._auto is not None
 

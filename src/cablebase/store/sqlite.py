@@ -12,15 +12,27 @@ Tables::
            year, created, released, origin, classification, subject, partial, updated)
     cable_tags(ref_id -> cables, tag)
     cable_records (view)                       ref_id + the current record JSON
+    index_pending(seq, ref_id UNIQUE)          cables whose index document may not be
+                                               committed yet (written with the records)
 
 One input file may hold many cables (a CSV dump), so raw bytes live in ``raw_inputs`` keyed
 by hash and each cable's version points at them. Every write is one transaction; the
 tantivy index is updated after the commit and can always be rebuilt from these tables.
+
+The index is committed after SQLite (and, during ingest, only every so often), so a writer
+killed in between leaves records the index does not have. Each write therefore also lists
+its changed cables in ``index_pending``, in the same transaction; a row goes once the index
+commit holding that document is done. The next writer to take the index lock re-indexes
+whatever is still listed (``_drain_pending``), so a crash loses nothing and a rerun repairs
+it. A writer that finds the index locked by another process may store its records anyway
+(``add_cables(..., defer_index=True)``, used by the poller for cables embedded in articles):
+they stay listed until the lock holder (or the next writer) indexes them.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, UTC
@@ -47,7 +59,7 @@ from .base import (
 )
 from .index import IndexOutdated, SearchIndex, safe_year
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS raw_inputs (
@@ -93,6 +105,10 @@ CREATE TABLE IF NOT EXISTS cable_tags (
 CREATE INDEX IF NOT EXISTS cable_tags_tag ON cable_tags(tag);
 CREATE VIEW IF NOT EXISTS cable_records AS
     SELECT c.ref_id AS ref_id, s.record AS record FROM cables c JOIN sources s ON s.id = c.source_id;
+CREATE TABLE IF NOT EXISTS index_pending (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    ref_id  TEXT NOT NULL UNIQUE
+);
 """
 
 _CURRENT_SQL = """
@@ -170,6 +186,12 @@ class SQLiteStore:
             settings.index_path, heap_size=settings.index_heap_bytes, threads=settings.index_threads
         )
         self.index.entity_lookup = self._entity_refs
+        self._indexed: dict[str, tuple[int, int]] = {}
+        """ref_id → (its index_pending seq, index commits done when its document was added):
+        the row goes once a later commit is done."""
+        self._deferred: set[int] = set()
+        """index_pending seqs this store wrote while another process held the index."""
+        self._drained = False
 
     # -- lifecycle -----------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -193,16 +215,92 @@ class SQLiteStore:
         """Make everything added so far searchable (commit the index if it is behind)."""
         try:
             self.index.commit()
+            if self.index.writing:
+                self._clear_indexed()
+                if self._drain_pending():  # left by a crashed writer or one that found the index locked
+                    self.index.commit()
+                    self._clear_indexed()
         except (ValueError, OSError, RuntimeError) as e:
             raise IndexNotUpdated(f"search index commit failed ({e}); run `cablebase reindex`", []) from None
 
     def close(self) -> None:
         try:
+            if self.index.writing or self._deferred_waiting():
+                self.flush()
             self.index.close()
         except (ValueError, OSError, RuntimeError) as e:
             raise IndexNotUpdated(f"search index commit failed on close ({e}); run `cablebase reindex`", []) from None
         finally:
             self.db.close()
+
+    # -- the index_pending list ------------------------------------------------------------
+    def _deferred_waiting(self) -> bool:
+        """Cables this store left unindexed are still listed: wait (``busy_timeout_ms`` at most)
+        for the index lock so as to index them; False when another writer did or still holds it."""
+        if not self._deferred:
+            return False
+        deadline = time.monotonic() + self.settings.busy_timeout_ms / 1000
+        while True:
+            try:
+                seqs = list(self._deferred)
+                left = {r[0] for ch in _chunks(seqs) for r in self.db.execute(
+                    f"SELECT seq FROM index_pending WHERE seq IN ({','.join('?' * len(ch))})", ch)}
+            except sqlite3.Error:
+                return False
+            self._deferred &= left
+            if not self._deferred:
+                return False
+            try:
+                self.index.open_writer()
+                return True
+            except Busy:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.05)
+            except StoreError:
+                return False
+
+    def _clear_indexed(self, *, in_tx: bool = False) -> None:
+        """Delete the index_pending rows of documents that a finished index commit holds
+        (in the caller's transaction with ``in_tx``, else in one of its own)."""
+        if not self._indexed:
+            return
+        commits = self.index.commits
+        clean = not self.index.uncommitted  # then every document added so far is committed
+        done = [(ref, seq) for ref, (seq, c) in self._indexed.items() if clean or commits > c]
+        if not done:
+            return
+        if in_tx:
+            self.db.executemany("DELETE FROM index_pending WHERE ref_id = ? AND seq = ?", done)
+        else:
+            try:
+                with self._tx():
+                    self.db.executemany("DELETE FROM index_pending WHERE ref_id = ? AND seq = ?", done)
+            except sqlite3.Error:
+                return  # kept: re-indexed by the next writer, which is harmless
+        for ref, _ in done:
+            del self._indexed[ref]
+
+    def _drain_pending(self) -> int:
+        """Index the listed cables no write of this store put there (under the index lock)."""
+        mine = {seq for seq, _ in self._indexed.values()}
+        rows = [(seq, ref) for seq, ref in self.db.execute("SELECT seq, ref_id FROM index_pending") if seq not in mine]
+        self._drained = True
+        if not rows:
+            return 0
+        seq_of = {ref: seq for seq, ref in rows}
+        cables = []
+        for ch in _chunks(list(seq_of)):
+            for ref, rec in self.db.execute(
+                f"SELECT ref_id, record FROM cable_records WHERE ref_id IN ({','.join('?' * len(ch))})", ch
+            ):
+                cables.append(Cable.from_dict(orjson.loads(rec)))
+        self.index.upsert(cables)
+        commits = self.index.commits
+        for ref, seq in seq_of.items():
+            self._indexed[ref] = (seq, commits)
+        self._deferred -= set(seq_of.values())
+        return len(rows)
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -211,10 +309,10 @@ class SQLiteStore:
         self.close()
 
     # -- writing -------------------------------------------------------------------------
-    def add_cable(self, cable: Cable, raw: bytes | RawBlob) -> Added:
-        return self.add_cables([(cable, raw)])[0]
+    def add_cable(self, cable: Cable, raw: bytes | RawBlob, *, defer_index: bool = False) -> Added:
+        return self.add_cables([(cable, raw)], defer_index=defer_index)[0]
 
-    def add_cables(self, items: Iterable[tuple[Cable, bytes | RawBlob]]) -> list[Added]:
+    def add_cables(self, items: Iterable[tuple[Cable, bytes | RawBlob]], *, defer_index: bool = False) -> list[Added]:
         """Store cables with their raw input bytes in one transaction, then index them.
 
         ``raw`` is the input's bytes, or a ``RawBlob`` packed from them (by a parser
@@ -223,30 +321,57 @@ class SQLiteStore:
         Raises ``StoreError`` before writing if a cable has no ref_id; on a database error
         nothing of the batch is stored. Raises ``IndexNotUpdated`` if the records were
         committed but the index update failed.
+
+        If another process holds the search index, raises ``Busy`` before writing anything;
+        with ``defer_index`` stores the records anyway and leaves them listed in
+        ``index_pending`` for that process (or the next writer) to index.
         """
         prepared = self._prepare(items)
         if not prepared:
             return []
+        deferred = False
         try:
             self.index.open_writer()  # take the index lock first: if another process holds it, write nothing
         except IndexOutdated:
             self.reindex()  # an index of an older cablebase: rebuilt from the records, then written to
-        if self.settings.index_commit_every > 0:
-            self.index.start_autocommit()  # gathered commits, yet searchable within about a second
+        except Busy:
+            if not defer_index:
+                raise
+            deferred = True
+        if not deferred:
+            if not self._drained:
+                try:
+                    self._drain_pending()  # what a killed writer stored but never indexed
+                except (ValueError, OSError, RuntimeError) as e:
+                    raise IndexNotUpdated(f"search index could not be repaired ({e}); run `cablebase reindex`",
+                                          []) from None
+            if self.settings.index_commit_every > 0:
+                self.index.start_autocommit()  # gathered commits, yet searchable within about a second
         try:
             with self._tx():
+                if not deferred:
+                    self._clear_indexed(in_tx=True)  # rows of documents committed since the last write
                 results, changed = self._write(prepared)
+                seqs = self._list_pending(changed)
         except sqlite3.OperationalError as e:
             if "locked" in str(e) or "busy" in str(e):
                 raise Busy(f"{self.settings.sqlite_path} is being written by another process ({e}); try again later") from None
             raise StoreError(f"cannot store {_describe(prepared)}: {e}") from None
         except sqlite3.Error as e:
             raise StoreError(f"cannot store {_describe(prepared)}: {e}") from None
+        if deferred:
+            self._deferred.update(seqs.values())
+            return results
         if changed:
             try:
                 self.index.upsert(changed)
+                commits = self.index.commits
+                for ref, seq in seqs.items():
+                    self._indexed[ref] = (seq, commits)
                 self.index.maybe_commit(self.settings.index_commit_every)
             except (ValueError, OSError, RuntimeError) as e:
+                commits = self.index.commits
+                self._indexed = {r: v for r, v in self._indexed.items() if commits > v[1]}  # rolled back: stay listed
                 try:
                     self.index.rollback()
                 except Exception:  # noqa: BLE001 - already reporting the first failure
@@ -256,6 +381,14 @@ class SQLiteStore:
                     results,
                 ) from None
         return results
+
+    def _list_pending(self, changed: list[Cable]) -> dict[str, int]:
+        """List the changed cables in index_pending (in the write's transaction): ref_id → seq."""
+        out: dict[str, int] = {}
+        for c in changed:
+            cur = self.db.execute("INSERT OR REPLACE INTO index_pending (ref_id) VALUES (?)", (c.ref_id,))
+            out[c.ref_id] = cur.lastrowid  # type: ignore[index,assignment]
+        return out
 
     def _prepare(self, items: Iterable[tuple[Cable, bytes | RawBlob]]) -> list[_Item]:
         out: list[_Item] = []
@@ -457,13 +590,20 @@ class SQLiteStore:
         answering from the old index until the new one is committed at the end.
         """
         total = self.count()
+        listed = list(self.db.execute("SELECT ref_id, seq FROM index_pending"))
         auto = self.index.autocommitting
         self.index.stop_autocommit()  # nothing half-rebuilt may become visible
         try:
-            return self._reindex(total, progress)
+            n = self._reindex(total, progress)
         finally:
             if auto:
                 self.index.start_autocommit()
+        try:
+            with self._tx():  # what was listed before the rebuild is in it now
+                self.db.executemany("DELETE FROM index_pending WHERE ref_id = ? AND seq = ?", listed)
+        except sqlite3.Error:
+            pass
+        return n
 
     def _reindex(self, total: int, progress: ProgressCallback | None) -> int:
         self.index.reset()

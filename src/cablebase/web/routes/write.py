@@ -15,6 +15,7 @@ import asyncio
 import hmac
 import threading
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -105,7 +106,9 @@ async def poll_now(request: Request) -> Response:
     def work(channels, st):
         from ...sources.feeds import Poller
 
-        poller = Poller(channels, _poll_settings(), add_cable=st.add_cable)
+        # an ingest may hold the search index: cables embedded in articles are stored anyway and
+        # indexed by it (or the next writer), not lost
+        poller = Poller(channels, _poll_settings(), add_cable=partial(st.add_cable, defer_index=True))
         return asyncio.run(poller.run_once(all_feeds=body.all, feed_ids=body.feed_ids))
 
     try:
