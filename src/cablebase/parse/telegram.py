@@ -390,6 +390,12 @@ _SIPDIS_INLINE = re.compile(r"(?<!\s)\s*+\bSIPDIS\b", re.I)
 _RUN_TOGETHER = re.compile(r"(?<=\S)\s+(?=(?:TAGS|SUBJECT|SUBJ|REFS?|REFTEL|E\.O\.|Classified By|CLASSIFIED BY)\s*:)")
 
 
+def _may_run_together(ln: str) -> bool:
+    """Cheap test before the run-together patterns: does a preamble label occur in the line at all?"""
+    return ("SIPDIS" in ln or "TAGS" in ln or "SUBJ" in ln or "REF" in ln or "E.O." in ln
+            or "lassified By" in ln or "LASSIFIED BY" in ln)
+
+
 def _split_run_together(lines: list[str]) -> list[str]:
     """Split preamble lines that a copy ran together (``E.O. 12958: DECL: … TAGS: BR PREL``)."""
     out: list[str] = []
@@ -397,7 +403,7 @@ def _split_run_together(lines: list[str]) -> list[str]:
         if PARA_RE.match(ln) and idx > 0:
             out.extend(lines[idx:])
             return out
-        if idx < 60 and _RUN_TOGETHER.search(ln):
+        if idx < 60 and _may_run_together(ln) and _RUN_TOGETHER.search(ln):
             out.extend(_RUN_TOGETHER.split(ln))
         else:
             out.append(ln)
@@ -509,7 +515,7 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
     h = _Header()
     for i in range(min(len(lines), 160)):
         ln = lines[i]
-        if len(ln) > 60 and _RUN_TOGETHER_HEAD.search(ln):
+        if len(ln) > 60 and _may_run_together(ln) and _RUN_TOGETHER_HEAD.search(ln):
             lines[i] = "\n".join(_RUN_TOGETHER_HEAD.split(ln))
     if any("\n" in ln for ln in lines[:160]):
         lines = "\n".join(lines).split("\n")
