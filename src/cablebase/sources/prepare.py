@@ -189,6 +189,9 @@ def prepare_entries(parsed: ParsedFeed, known: dict[str, Any], base_url: str | N
             out.items.append(prepare_entry(e, key, eh, base_url, opts, parse=parse, add_cable=add_cable))
         except Exception as ex:  # one bad entry never loses the others
             out.items.append(f"entry {getattr(e, 'link', None) or getattr(e, 'id', None)}: {type(ex).__name__}: {ex}"[:500])
+    if parsed.entries_cut:  # said on the feed (its note), not silent
+        out.items.append(f"the feed has {parsed.entries_cut} entries; only the first {opts.limits.max_entries}"
+                         " are read (limit max_entries)")
     return out
 
 
