@@ -33,10 +33,11 @@ makes a regex or a nested loop go quadratic.
 and every one that hangs costs the 10 s watchdog, so the rate figure is taken without them
 and the long inputs are left to ``--hang-probe`` and a run with them.
 
-Measured 2026-11-27 (2-core machine shared with other work, load ≈ 5), ``--engine both
---no-huge --seconds 300``: 1,170,680 inputs in 1,510 s (775/s; 409–1,189/s by form and
-engine), 0 crashes, 0 hangs; 2 kinds of bad record and 2 wrapped internal errors, all in
-``tests/regressions/``. With the 100 KB lines and ``--hang-probe``: the hangs listed there.
+Measured 2026-11-27 on the 2-core machine (shared with other work, load 4-6), parser of
+e194c14/d4bd40e, ``--engine both --no-huge --seconds 280``: 1,325,530 inputs in 1,409 s
+(940/s; 487-1,412/s by form and engine), 0 crashes, 0 hangs, 0 bad records, 0 wrapped
+errors; slowest input 35 ms of CPU. Earlier runs on older parsers found the inputs now in
+``tests/regressions/`` (all fixed since).
 
 Crashes and hangs are written to ``--out`` (default ``/tmp/cablebase-fuzz``), one file per
 signature (exception type + innermost cablebase frame); ``--minimise FILE --form F`` shrinks
