@@ -325,6 +325,47 @@ def test_fulltext_fetched_when_feed_gives_summary(srv, store, settings):
     assert srv.requests[-1][1]["user-agent"].startswith("cablebase")
 
 
+def test_fulltext_backlog_goes_on_through_304s_then_is_skipped(srv, store, settings):
+    page = "<html><body><article>" + "<p>The full story text, long enough to be the main content. </p>" * 15
+    for i in range(5):
+        srv.route(f"/s{i}", page + f"<p>story {i}</p></article></body></html>", content_type="text/html")
+    its = [{"title": f"S{i}", "link": srv.url(f"/s{i}"), "guid": f"s{i}", "description": "teaser"} for i in range(5)]
+    url = srv.route("/f.xml", rss("F", its), etag='"v1"')
+    store.add_feed(url, "C")
+    s = replace(settings, fulltext=True, fulltext_per_feed=2)
+    assert poll(store, s).pages == 2
+    assert feed_of(store, url)["fulltext_clear_below"] is None  # more pages to fetch
+    r = poll(store, s, all_feeds=True)
+    assert (r.not_modified, r.pages) == (1, 2)
+    assert poll(store, s, all_feeds=True).pages == 1
+    assert poll(store, s, all_feeds=True).pages == 0  # the look-up finds nothing: remembered
+    assert feed_of(store, url)["fulltext_clear_below"] == s.fulltext_min_chars
+    hits = dict(srv.hits)
+    assert poll(store, s, all_feeds=True).not_modified == 1
+    assert {k: v for k, v in srv.hits.items() if k.startswith("/s")} == {k: v for k, v in hits.items() if k.startswith("/s")}
+    # a higher threshold is not covered by what was checked
+    assert poll(store, replace(s, fulltext_min_chars=10_000), all_feeds=True).pages == 0
+    assert feed_of(store, url)["fulltext_clear_below"] == 10_000
+    # new entries make the feed checked again
+    srv.route("/s5", page + "<p>story 5</p></article></body></html>", content_type="text/html")
+    its.append({"title": "S5", "link": srv.url("/s5"), "guid": "s5", "description": "teaser 5"})
+    srv.route("/f.xml", rss("F", its), etag='"v2"')
+    r = poll(store, s, all_feeds=True)
+    assert (r.new, r.pages) == (1, 1)
+
+
+def test_old_channel_file_gains_the_new_column(tmp_path):
+    db = sqlite3.connect(tmp_path / "old.sqlite", isolation_level=None)
+    db.execute("CREATE TABLE feeds(id INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE, added_url TEXT, title TEXT,"
+               " site_url TEXT, status TEXT NOT NULL DEFAULT 'active', status_reason TEXT, etag TEXT,"
+               " last_modified TEXT, interval_s INTEGER, added REAL NOT NULL, last_fetch REAL, last_success REAL,"
+               " last_status INTEGER, last_error TEXT, last_error_at REAL, last_page_error TEXT,"
+               " error_count INTEGER NOT NULL DEFAULT 0, next_fetch REAL)")
+    db.execute("INSERT INTO feeds(url, added) VALUES('http://127.0.0.1/f.xml', 0)")
+    store = ChannelStore(db)
+    assert store.list_feeds()[0]["fulltext_clear_below"] is None
+
+
 def test_fulltext_failure_recorded_not_fatal(srv, store, settings):
     url = srv.route("/f.xml", rss("F", [{"title": "S", "link": srv.url("/nope"), "guid": "s", "description": "teaser"}]))
     store.add_feed(url, "C")

@@ -490,9 +490,14 @@ class Poller:
                                     new_url=got.permanent_url)
             res.outcome = "not-modified"
             if self.settings.fulltext:
-                note = await self._fulltext(feed, res, fetcher)
+                clear = feed.get("fulltext_clear_below")
+                if clear is not None and clear >= self.settings.fulltext_min_chars:
+                    return res  # nothing changed since no article of this feed lacked its page
+                note, clear = await self._fulltext(feed, res, fetcher)
                 if note:
                     self.store.feed_note(fid, note)
+                if clear is not None:
+                    self.store.fulltext_clear(fid, clear)
             return res
         if got.status == 410:
             res.outcome, res.error = "gone", "HTTP 410 Gone: feed disabled"
@@ -521,12 +526,14 @@ class Poller:
             self.store.feed_failed(fid, error=res.error, status=got.status, next_fetch=self._next_error(feed))
             return res
         note = self._store_prepared(fid, prepared, known, res)
+        clear = None
         if self.settings.fulltext:
-            note = await self._fulltext(feed, res, fetcher) or note
+            page_note, clear = await self._fulltext(feed, res, fetcher)
+            note = page_note or note
         self.store.feed_fetched(fid, status=got.status, next_fetch=self._next_ok(feed),
                                 etag=got.headers.get("etag"), last_modified=got.headers.get("last-modified"),
                                 title=prepared.title, site_url=prepared.link, new_url=got.permanent_url,
-                                page_error=note)
+                                page_error=note, **({"fulltext_clear_below": clear} if clear is not None else {}))
         res.outcome = "ok"
         return res
 
@@ -582,13 +589,16 @@ class Poller:
                 res.embedded += sum(1 for l in data.links if l.kind == "embeds")
         return note
 
-    async def _fulltext(self, feed: dict, res: FeedResult, fetcher: Fetcher) -> str | None:
-        """Fetch the pages of the feed's summary-only articles (``fulltext_per_feed`` per pass)."""
+    async def _fulltext(self, feed: dict, res: FeedResult, fetcher: Fetcher) -> tuple[str | None, int | None]:
+        """Fetch the pages of the feed's summary-only articles (``fulltext_per_feed`` per pass).
+
+        Returns (note on the last page problem, ``fulltext_min_chars`` when no article lacked its
+        page: the feed's ``fulltext_clear_below``, which lets the next 304 skip the look-up)."""
         note = None
         todo = self.store.articles_needing_fulltext(feed["id"], self.settings.fulltext_min_chars,
                                                     self.settings.fulltext_per_feed)
         if not todo:
-            return None
+            return None, self.settings.fulltext_min_chars
         prior = self.store.article_cables(r["id"] for r in todo)
 
         async def one(aid: int, data: dict):
@@ -629,7 +639,7 @@ class Poller:
                 self.store.set_fulltext(aid, page_content=None, text=None, error=note)
 
         await asyncio.gather(*(one(d["id"], d) for d in todo))
-        return note
+        return note, None
 
 
 def extract_main(body: bytes, url: str | None) -> str:

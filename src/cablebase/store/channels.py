@@ -58,7 +58,8 @@ CREATE TABLE IF NOT EXISTS feeds(
     last_error_at REAL,
     last_page_error TEXT,
     error_count INTEGER NOT NULL DEFAULT 0,
-    next_fetch REAL
+    next_fetch REAL,
+    fulltext_clear_below INTEGER
 );
 CREATE INDEX IF NOT EXISTS feeds_due ON feeds(status, next_fetch);
 CREATE TABLE IF NOT EXISTS channel_feeds(
@@ -210,8 +211,14 @@ class ChannelStore:
                 for stmt in SCHEMA.split(";"):
                     if stmt.strip():
                         self.db.execute(stmt)
+                cols = {r[1] for r in self.db.execute("PRAGMA table_info(feeds)")}
+                for col, decl in self._ADDED_COLUMNS:
+                    if col not in cols:  # a file from before the column
+                        self.db.execute(f"ALTER TABLE feeds ADD COLUMN {col} {decl}")
         except sqlite3.DatabaseError as e:
             raise StoreError(f"cannot create channel tables: {e}") from None
+
+    _ADDED_COLUMNS = (("fulltext_clear_below", "INTEGER"),)
 
     PAGE_SIZE = 16384
     """Page size of a file ``open`` creates: an article row (content and text, 5-10 KB) then fits in
@@ -414,7 +421,8 @@ class ChannelStore:
 
     def feed_fetched(self, feed_id: int, *, status: int, next_fetch: float, etag: str | None = None,
                      last_modified: str | None = None, title: str | None = None, site_url: str | None = None,
-                     new_url: str | None = None, not_modified: bool = False, page_error: str | None = _KEEP) -> None:
+                     new_url: str | None = None, not_modified: bool = False, page_error: str | None = _KEEP,
+                     fulltext_clear_below: int | None = _KEEP) -> None:
         """Record a successful fetch (200 or 304): clears the error state (and sets ``last_page_error``
         when ``page_error`` is given, as ``feed_note`` does)."""
         now = self.now()
@@ -425,6 +433,9 @@ class ChannelStore:
             if page_error is not _KEEP:
                 sets.append("last_page_error=?")
                 args.append(page_error[:2000] if page_error else None)
+            if fulltext_clear_below is not _KEEP:
+                sets.append("fulltext_clear_below=?")
+                args.append(fulltext_clear_below)
             if not not_modified:
                 sets += ["etag=?", "last_modified=?"]
                 args += [etag, last_modified]
@@ -493,6 +504,9 @@ class ChannelStore:
         out: list[tuple[int, str]] = []
         with self.tx():
             self._store_batch(feed_id, items, known, now, out)
+            if items:  # new or changed articles may lack their page
+                self.db.execute("UPDATE feeds SET fulltext_clear_below=NULL WHERE id=? AND fulltext_clear_below"
+                                " IS NOT NULL", (feed_id,))
         return out
 
     _IN_CHUNK = 500
@@ -716,6 +730,12 @@ class ChannelStore:
             """SELECT a.id, a.url, a.title, a.published, a.language, ac.kind, ac."offset", ac.snippet
                FROM article_cables ac JOIN articles a ON a.id=ac.article_id WHERE ac.ref_id=?
                ORDER BY a.sort_key DESC, a.id DESC""", (ref_id,))
+
+    def fulltext_clear(self, feed_id: int, below: int | None) -> None:
+        """Record that none of a feed's articles with text shorter than ``below`` lacks its page
+        (None: not known). ``store_entries`` forgets it when the feed brings articles."""
+        with self.tx():
+            self.db.execute("UPDATE feeds SET fulltext_clear_below=? WHERE id=?", (below, feed_id))
 
     def articles_needing_fulltext(self, feed_id: int, min_chars: int, limit: int) -> list[dict[str, Any]]:
         """A feed's articles whose text is only a summary and whose page was not fetched yet."""
