@@ -91,6 +91,44 @@ def serve(sock: socket.socket, n_feeds: int, n_entries: int, ready) -> None:
     asyncio.run(main())
 
 
+def run_trivial(port: int, n: int, conns: int) -> tuple[float, float, dict]:
+    """The server's ceiling: a bare keep-alive client (``conns`` connections) that reads each body
+    and does nothing with it; a full pass, then an all-304 pass with the ETags it got."""
+    etags: dict[int, bytes] = {}
+
+    async def one_pass(conditional: bool) -> int:
+        todo = list(range(n))
+        got = 0
+
+        async def conn():
+            nonlocal got
+            rd, wr = await asyncio.open_connection("127.0.0.1", port)
+            while todo:
+                i = todo.pop()
+                inm = b"If-None-Match: " + etags[i] + b"\r\n" if conditional else b""
+                wr.write(b"GET /f%d.xml HTTP/1.1\r\nHost: 127.0.0.1\r\n" % i + inm + b"\r\n")
+                head = await rd.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    k, _, v = line.partition(b":")
+                    if k.lower() == b"content-length":
+                        length = int(v)
+                    elif k.lower() == b"etag":
+                        etags[i] = v.strip()
+                got += len(await rd.readexactly(length)) if length else 0
+            wr.close()
+
+        await asyncio.gather(*(conn() for _ in range(conns)))
+        return got
+
+    t0 = time.perf_counter()
+    size = asyncio.run(one_pass(False))
+    t1 = time.perf_counter()
+    asyncio.run(one_pass(True))
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1, {"MiB": round(size / 2**20)}
+
+
 def run_cablebase(port: int, n: int, tmp: Path, workers: int, per_host: int) -> tuple[float, float, dict]:
     from cablebase.sources.feeds import PollSettings, poll
     from cablebase.sources.net import NetPolicy
@@ -137,6 +175,8 @@ def main() -> None:
     ap.add_argument("--per-host", type=int, default=4, help="cablebase per-host limit (default: its default, 4)")
     ap.add_argument("--reader-workers", type=int, default=16)
     ap.add_argument("--no-reader", action="store_true")
+    ap.add_argument("--server-check", action="store_true",
+                    help="also time a bare client (4 keep-alive connections) per run: the server's ceiling")
     a = ap.parse_args()
 
     sock = socket.socket()
@@ -156,6 +196,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as d:
             tmp = Path(d)
             for run in range(a.runs):
+                if a.server_check:
+                    full, nm, info = run_trivial(port, a.feeds, a.per_host)
+                    res.setdefault("bare client", []).append((full, nm))
+                    print(f"run {run + 1} bare client: full {full:6.2f} s   all-304 {nm:5.2f} s   {info}", flush=True)
                 full, nm, info = run_cablebase(port, a.feeds, tmp, a.workers, a.per_host)
                 res["cablebase"].append((full, nm))
                 print(f"run {run + 1} cablebase: full {full:6.2f} s   all-304 {nm:5.2f} s   {info}", flush=True)
