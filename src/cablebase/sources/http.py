@@ -407,6 +407,8 @@ class Client:
             try:
                 ev = h.next_event()
             except h11.RemoteProtocolError as e:
+                if "buffer too long" in str(e):  # h11's max_incomplete_event_size
+                    raise ProtocolError(f"response head over {self.max_head_bytes} bytes") from None
                 raise ProtocolError(f"malformed response: {e}") from None
             if ev is h11.NEED_DATA:
                 try:
