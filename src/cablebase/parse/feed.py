@@ -17,6 +17,7 @@ link's offset in that text), for the link finder and "Latest Images".
 from __future__ import annotations
 
 import calendar
+import codecs
 import re
 import time
 import warnings
@@ -312,6 +313,50 @@ def _parse_slow(data: bytes, url: str | None, limits: FeedLimits, headers: dict 
     return out
 
 
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]{1,40})", re.I)
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+def _byte_fallback(e: UnicodeDecodeError) -> tuple[str, int]:
+    bad = e.object[e.start:e.end]
+    return "".join(chr(b) if b in _CP1252_UNDEFINED else bytes((b,)).decode("cp1252") for b in bad), e.end
+
+
+codecs.register_error("cablebase-cp1252", _byte_fallback)
+
+
+def _utf8_repaired(data: bytes, content_type: str | None) -> bytes:
+    """A document that says it is UTF-8 (XML declaration or HTTP charset) but is not — a
+    latin-1 / cp1252 feed with the wrong label, or stray bytes in a UTF-8 one — with each bad
+    byte read as cp1252 instead of becoming U+FFFD (``Relações``, not ``Rela��es``). Nothing
+    is done when no encoding is named (feedparser then guesses, CJK encodings included)."""
+    if data.isascii() or data.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf", b"\x00\x00\xfe\xff")):
+        return data
+    declared = []
+    m = _XML_ENCODING.match(data)
+    if m:
+        declared.append(m.group(1).decode("ascii"))
+    m = _CHARSET.search(content_type or "")
+    if m:
+        declared.append(m.group(1))
+    says_utf8 = False
+    for name in declared:
+        try:
+            if codecs.lookup(name).name != "utf-8":
+                return data  # another encoding is named: the parsers use it
+            says_utf8 = True
+        except LookupError:
+            continue
+    if not says_utf8:
+        return data
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "cablebase-cp1252").encode("utf-8")
+
+
 _ENTRY_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s>/]")
 """Where an RSS item or Atom entry starts (``<item>``, ``<rss:item …>``, ``<entry>``)."""
 
@@ -346,6 +391,7 @@ def parse_feed(
     if not data.strip():
         raise FeedParseError("empty body", url)
     data, total = _cut_entries(data, limits.max_entries)
+    data = _utf8_repaired(data, content_type)
     parsed = None
     if b"thumbnail" not in data:
         parsed = _parse_fast(data, url, limits)
