@@ -100,6 +100,9 @@ class PollSettings:
     """Processes that parse feeds and prepare their entries (HTML → text, links, language) while
     the poller goes on fetching and writing. None: one per CPU, at most 8 (none on one CPU);
     0: everything on the poller's own thread."""
+    prepare_backlog: int = 2
+    """Feeds handed to one worker at a time; when every worker has that many, the poller
+    prepares the next feed itself."""
     prepare_timeout_s: float = 300.0
     """A feed whose preparation takes longer fails (its worker is killed; the pass goes on)."""
     commit_every_s: float = 0.5
@@ -542,9 +545,11 @@ class Poller:
         args = (got.body, got.url, got.headers.get("content-type"), {k: v[1] for k, v in known.items()}, self._opts,
                 self.parse_cable)
         pool = self._pool
-        if pool is not None and pool.ready:
+        if pool is not None and pool.has_room(self.settings.prepare_backlog):
             return await pool.run(self.settings.prepare_timeout_s, *args)
-        return prepare_feed(*args)  # no pool, or it is still starting
+        # no pool, still starting, or its workers have their hands full: this thread does it
+        # (on a machine with no idle CPU this is also the cheaper way: no hand-over)
+        return prepare_feed(*args)
 
     def prepare(self, e: FeedEntry, key: str, ehash: str, base_url: str | None) -> tuple[ArticleData, str | None]:
         """One entry ready to store (embedded cables go to ``add_cable``); returns (data, problem)."""

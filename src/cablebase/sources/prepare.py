@@ -436,6 +436,10 @@ class PreparePool:
             with self._lock:
                 self._starting = False
 
+    def has_room(self, backlog: int) -> bool:
+        """Some live worker has fewer than ``backlog`` feeds in hand."""
+        return any(not w.dead and len(w.inflight) < backlog for w in self._procs)
+
     def _pick(self) -> _Worker | None:
         live = [w for w in self._procs if not w.dead]
         if not live:
