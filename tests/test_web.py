@@ -423,6 +423,13 @@ def test_entities_when_enriched(archive, tmp_path):
         j = c.get(link[0] + ".json").json()
         assert j["name"] == "Genaro Garcia Luna" and j["documents_list"][0]["url"] == "/cable/07MEXICO983"
         assert c.get("/api/entities").json()["entities"]
+        # an Atom feed per entity: the cables (and articles) mentioning it
+        import feedparser
+
+        f = feedparser.parse(c.get(link[0] + ".atom").content)
+        assert not f.bozo, f.bozo_exception
+        assert f.feed.title == "Entity: Genaro Garcia Luna"
+        assert [e.id for e in f.entries] == ["urn:cablebase:cable:07MEXICO983"]
     # a plain archive has no entity section and no entity pages
     assert "id=\"entities\"" not in client_get(archive[0], "/cable/07MEXICO983")
 

@@ -175,5 +175,34 @@ def channel_feed(request: Request, ch: dict[str, Any]) -> Response:
     return _respond(fg, latest)
 
 
+def entity_feed(request: Request, data: dict[str, Any]) -> Response:
+    """New cables and articles mentioning one entity (``/entity/<id>.atom``)."""
+    a = arch(request)
+    base = _base(request)
+    name = _t(data.get("name"))
+    fg = _feed(request, feed_id=f"urn:cablebase:entity:{int(data['id'])}", title=f"Entity: {name}",
+               html_path=views.entity_url(data["id"]),
+               subtitle=f"Cables and articles mentioning {name} ({_t(data.get('type_label'))})")
+    docs = data.get("documents_list") or []
+    refs = [d["doc"] for d in docs if d.get("kind") == "cable"][: a.web.feed_entries]
+    latest = _cable_entries(request, fg, refs)
+    articles = [d for d in docs if str(d.get("doc", "")).startswith("article:")][: a.web.feed_entries]
+    st = a.browse.channels
+    for d in reversed(articles):
+        aid = int(str(d["doc"]).split(":", 1)[1])
+        art = st.get_article(aid) if st is not None else None
+        if not art:
+            continue
+        updated = iso(art.get("last_changed")) or iso(art.get("first_seen")) or EPOCH
+        latest = max(latest, updated)
+        e = fg.add_entry()
+        e.id(f"urn:cablebase:article:{aid}")
+        e.title(_t(plain(art.get("title")) or "(untitled)"))
+        e.link(href=base + views.article_url(aid), rel="alternate", type="text/html")
+        e.updated(updated)
+        e.author({"name": _t(plain(art.get("author"))) or "unknown"})
+    return _respond(fg, latest)
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -402,10 +402,14 @@ async def article_page(request: Request, name: str) -> Response:
 # -- entities (when the archive has been enriched) ------------------------------------------------
 @router.get("/entity/{name}")
 async def entity_page(request: Request, name: str) -> Response:
-    base, suffix = split_suffix(name, ".json")
+    base, suffix = split_suffix(name, ".json", ".atom")
     if not base.isdigit():
         raise not_found(f"{base[:40]!r} is not an entity number.")
     data = views.entity(arch(request), int(base))
     if data is None:
         raise not_found(f"There is no entity {base} (or the archive has not been enriched: `cablebase enrich`).")
+    if suffix == ".atom":
+        from .feeds import entity_feed
+
+        return entity_feed(request, data)
     return _out(data, "entity.html", suffix == ".json")
