@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-REF_ID_RE = re.compile(r"^(\d{2,4})([A-Z][A-Z-]*?[A-Z])(\d+)$")
+REF_ID_RE = re.compile(r"^(\d{2,4})([A-Z][A-Z-]*?[A-Z])(\d{1,9})$")
 
 # Posts written as one word in a reference ID but as several in FM lines and origin names.
 MULTIWORD = {
@@ -173,13 +173,13 @@ def split_ref_id(ref_id: str) -> tuple[int, str, int] | None:
     m = REF_ID_RE.match(ref_id.upper())
     if not m:
         return None
-    y = int(m.group(1)) % 100
-    return (1900 + y if y >= 66 else 2000 + y, m.group(2), int(m.group(3)))
+    return (full_year(int(m.group(1)) % 100), m.group(2), int(m.group(3)))
 
 
 def full_year(yy: int) -> int:
-    """Two-digit year of a cable to four digits (Cablegate spans 1966–2010)."""
-    return 1900 + yy if yy >= 50 else 2000 + yy
+    """Two-digit year of a cable to four digits: 66–99 → 1966–1999, 00–65 → 2000–2065
+    (Cablegate spans 1966–2010; the one pivot serves DTG lines and reference IDs alike)."""
+    return 1900 + yy if yy >= 66 else 2000 + yy
 
 
 _FM_POST_SPECIAL = {

@@ -40,7 +40,8 @@ _CLS_NAMES = {
     "SECRET": "SECRET", "SSECRET": "SECRET", "ECRET": "SECRET", "TOPSECRET": "TOP SECRET",
 }
 _REST_SQ = re.compile(
-    r"^(?P<cav>(?://?[A-Z]+)*)(?:EFTO|NOFORN|SENSITIVE|SBU|EXDIS|NODIS|LIMDIS)*"
+    r"^(?P<cav>(?://?(?:NOFORN|NF|SBU|FOUO|ORCON|PROPIN|EXDIS|NODIS|LIMDIS|SENSITIVE|EFTO|REL[A-Z]*))*)"
+    r"(?:EFTO|NOFORN|SENSITIVE|SBU|EXDIS|NODIS|LIMDIS)*"
     r"(?:SECTION(?P<sec>\d+)(?:OF|0F|GF)(?P<secs>\d+))?"
     r"(?P<post>[A-Z]*?[A-Z])(?P<serial>\d{1,8})$"
 )
@@ -597,6 +598,8 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
     fields: dict[str, list[str]] = {name: [] for _, _, name in _PREAMBLE_FIELDS}
     tags_lines, subject_lines, ref_lines, clby_lines = (fields[k] for k in ("TAGS", "SUBJECT", "REF", "CLBY"))
     first_para_idx = None
+    first_text_idx = None  # the first line of text after the preamble fields
+    seen_field = False
     cur = None
     while i < n:
         ln = body_lines[i]
@@ -624,20 +627,24 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
             dm = _DECL_RE.search(m.group(2))
             c.decl = (dm.group(1).strip() if dm else m.group(2).strip()) or None
             cur = "EO"
+            seen_field = True
             i += 1
             continue
         for prefix, rx, name in _PREAMBLE_FIELDS:
             if up.startswith(prefix) and rx.match(up):
                 fields[name].append(rx.sub("", s))
                 cur = name
+                seen_field = True
                 break
         else:
             if cur in fields:
                 fields[cur].append(s)
+            elif seen_field and first_text_idx is None:
+                first_text_idx = i
         i += 1
     if first_para_idx is None:
         # No numbered paragraphs: the text after the preamble is one unnumbered block.
-        first_para_idx = i if i < n else n
+        first_para_idx = first_text_idx if first_text_idx is not None else n
     # A dashed heading right before the first paragraph belongs to it ("----- / Summary / -----").
     b = first_para_idx
     while b > 0 and not body_lines[b - 1].strip():
