@@ -201,7 +201,7 @@ def test_index_failure_after_commit_is_reported_detected_and_repaired(
 ) -> None:
     store.add_cable(*make_cable("09ONE1"))
 
-    def broken(cables: object) -> int:
+    def broken(cables: object, **_: object) -> int:
         raise ValueError("disk full")
 
     monkeypatch.setattr(store.index, "upsert", broken)

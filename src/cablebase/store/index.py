@@ -268,6 +268,12 @@ def _char_offsets(text: str, byte_ranges: Iterable[tuple[int, int]]) -> tuple[tu
 _FLAT = str.maketrans("\n\r\t\f\v", "     ")
 
 
+def _flat(text: str) -> str:
+    if "\n" in text or "\r" in text or "\t" in text or "\f" in text or "\v" in text:
+        return text.translate(_FLAT)
+    return text
+
+
 def _first(d: dict, key: str) -> Any:
     v = d.get(key)
     return v[0] if v else None
@@ -373,13 +379,19 @@ class SearchIndex:
             _ = self.writer
 
     # -- writing -------------------------------------------------------------------------
-    def upsert(self, cables: Iterable[Cable]) -> int:
-        """Replace the documents of these cables (not visible until ``commit``)."""
+    def upsert(self, cables: Iterable[Cable], *, new: Iterable[str] = ()) -> int:
+        """Replace the documents of these cables (not visible until ``commit``).
+
+        ``new``: ref_ids known not to be in the index (cables stored for the first time):
+        no delete is queued for them (each queued delete costs a term lookup in every
+        segment at the next commit)."""
+        fresh = set(new)
         docs = [(c.ref_id, to_document(c)) for c in cables]  # outside the lock: the slow part
         with self._lock:
             w = self.writer
             for ref, doc in docs:
-                w.delete_documents_by_term("ref_id", ref)
+                if ref not in fresh:
+                    w.delete_documents_by_term("ref_id", ref)
                 w.add_document(doc)
             if docs:
                 self._dirty = True
@@ -689,11 +701,11 @@ class SearchIndex:
                 start = len(body.encode("utf-8")[: pars[pidx][2]].decode("utf-8", "ignore"))
             frag = " ".join(body[start : start + SNIPPET_CHARS * 2].split())[:SNIPPET_CHARS]
             highlights = ()
-        frag = frag.translate(_FLAT)  # one char for one: offsets stay right
+        frag = _flat(frag)  # one char for one: offsets stay right
         number = marking = anchor = None
         if pidx is not None:
             number, marking = pars[pidx][0], pars[pidx][1]
-            anchor = paragraph_anchors(p[0] for p in pars)[pidx]
+            anchor = paragraph_anchors(p[0] for p in pars[: pidx + 1])[pidx]
         return Hit(
             ref_id=str(_first(d, "ref_id")),
             subject=_first(d, "subject"),

@@ -364,7 +364,9 @@ class SQLiteStore:
             return results
         if changed:
             try:
-                self.index.upsert(changed)
+                # A cable new to the records cannot be in the index (it never runs ahead of
+                # them): no delete to queue for it.
+                self.index.upsert(changed, new=[a.ref_id for a in results if a.outcome is Outcome.NEW])
                 commits = self.index.commits
                 for ref, seq in seqs.items():
                     self._indexed[ref] = (seq, commits)
@@ -613,11 +615,11 @@ class SQLiteStore:
             for cable in self.iter_cables():
                 batch.append(cable)
                 if len(batch) >= 1000:
-                    n += self.index.upsert(batch)
+                    n += self.index.upsert(batch, new=[c.ref_id for c in batch if c.ref_id])  # after reset: all new
                     batch.clear()
                     if progress:
                         progress(n, total)
-            n += self.index.upsert(batch)
+            n += self.index.upsert(batch, new=[c.ref_id for c in batch if c.ref_id])
             self.index.commit()
         except (ValueError, OSError, RuntimeError) as e:
             self.index.rollback()
