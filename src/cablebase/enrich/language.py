@@ -5,7 +5,7 @@ Speed: py3langid walks its byte automaton in a Python loop (~0.25 µs a byte). T
 is an Aho–Corasick one whose deepest state is ``D`` bytes deep (6 for the shipped model), so
 the state after byte ``i`` depends on bytes ``i-D+1 … i`` alone: :class:`_FastWalk` computes
 every position's state at once with ``D`` vectorised steps (numpy), then scores exactly as
-py3langid does (same features in the same order, py3langid's own scoring). It checks itself against
+py3langid does (same features in the same order, same float32 arithmetic). It checks itself against
 py3langid when loaded and stands aside on any difference or on a model layout it does not know.
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import Counter
 
 _LETTERS = re.compile(r"[^\W\d_]")
 _DEL_ASCII_LETTERS = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -70,6 +69,7 @@ class _FastWalk:
             raise ValueError("unknown model layout")
         self.depth = self._depth(self.nm.reshape(-1, 256), row_np)
         self.floor = float(np.finfo(np.float32).min)  # py3langid's RAW_FLOOR
+        self.table = np.ascontiguousarray(ident.nb_ptc, dtype=np.float32)  # 20 MB for the 48 languages
 
     def _depth(self, table, row) -> int:
         """Deepest state of the automaton: breadth-first from the start state."""
@@ -101,7 +101,11 @@ class _FastWalk:
         feats = feats[feats >= 0]
         if not len(feats):
             return ident.classify(data)[0]
-        scores = ident._sparse_score(Counter(feats.tolist()), ident.nb_ptc)  # py3langid's own scoring
+        # py3langid's scoring (log1p(count) · feature row, features in order of first appearance,
+        # float32), on a float32 copy of its float16 table: the same numbers, a faster gather
+        uniq, first, counts = np.unique(feats, return_index=True, return_counts=True)
+        order = np.argsort(first)
+        scores = np.log1p(counts[order].astype(np.float32)) @ self.table[uniq[order]] + ident.nb_pc
         for i, j in ident._alias_pairs:
             scores[i] = max(scores[i], scores[j])
             scores[j] = self.floor
