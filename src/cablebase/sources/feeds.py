@@ -204,7 +204,7 @@ class Fetcher:
         redirected = False
         current = url
         try:
-            async with asyncio.timeout(s.request_timeout):
+            async with asyncio.timeout(s.request_timeout) as deadline:
                 for _hop in range(s.max_redirects + 1):
                     key = _host_key(current)
                     hold = self._host_hold.get(key)
@@ -215,7 +215,12 @@ class Fetcher:
                         await self.resolver.check(current)
                     except UnsafeURL as e:
                         raise FetchError(current, str(e)) from None
+                    # waiting for a turn on a busy host (per_host) is not this request's time: the clock stops
+                    loop = asyncio.get_running_loop()
+                    left = deadline.when() - loop.time()
+                    deadline.reschedule(None)
                     async with self._sem(key):
+                        deadline.reschedule(loop.time() + left)
                         r = await self.client.get(current, headers)
                         try:
                             code = r.status
@@ -346,6 +351,8 @@ class Poller:
         self._add_cable_ext = add_cable
         self.add_cable = self._add_cable if add_cable is not None else None
         self._tx_started = 0.0
+        self._tx_ended = float("-inf")
+        self._changes = -1
         self._batching = False
         self.parse_cable = parse_cable
         self.now = now
@@ -363,17 +370,34 @@ class Poller:
 
     # -- batched commits --------------------------------------------------------------
     def _tick(self, *, end: bool = False) -> None:
-        """Commit the pass's open transaction when it is old enough (or at the end); reopen it."""
+        """Commit the pass's open transaction when it is old enough (or at the end). The next one
+        begins only after a pause of a quarter of ``commit_every_s``, and only if the pass wrote
+        meanwhile: other writers (an ingest, ``feed add``) get the lock in between instead of
+        waiting out their busy timeout on a pass that would hold it from start to end."""
         if not self._batching:
             return
         db = self.store.db
-        if db.in_transaction and (end or time.monotonic() - self._tx_started >= self.settings.commit_every_s):
+        now = time.monotonic()
+        if db.in_transaction:
+            if not end and now - self._tx_started < self.settings.commit_every_s:
+                return
             db.execute("COMMIT")
+            self._tx_ended = now
+            self._changes = db.total_changes
         if end:
             self._batching = False
-        elif not db.in_transaction:
+        elif now - self._tx_ended >= self.settings.commit_every_s / 4 and db.total_changes != self._changes:
             db.execute("BEGIN IMMEDIATE")
-            self._tx_started = time.monotonic()
+            self._tx_started = now
+
+    async def _ticker(self) -> None:
+        """Commits on time even while every worker waits on the network (the lock is not held idle)."""
+        while True:
+            await asyncio.sleep(max(0.02, self.settings.commit_every_s / 4))
+            try:
+                self._tick()
+            except Exception:  # e.g. the lock is busy: the writes go one transaction each meanwhile
+                pass
 
     def _add_cable(self, cable, raw: bytes):
         """The archive's add_cable runs its own transaction: close ours around it."""
@@ -440,13 +464,17 @@ class Poller:
                 except Exception:
                     pass
 
+        ticker = None
         if self.settings.commit_every_s > 0 and not self.store.db.in_transaction:
             self._batching = True
             self._tick()
+            ticker = asyncio.create_task(self._ticker())
         try:
             n = max(1, min(self.settings.workers, len(feeds)))
             await asyncio.gather(*(worker() for _ in range(n)))
         finally:
+            if ticker is not None:
+                ticker.cancel()
             if self._pool is not None:
                 self._pool.detach()
             self._tick(end=True)
