@@ -456,6 +456,33 @@ class Harness:
         return snap
 
     # -- one trial ---------------------------------------------------------------------
+    def _moment(self, rng: random.Random, victim: str, db: Path, ing: Proc, pol: Proc) -> tuple[str, float]:
+        """Wait for the moment to kill; returns (how it was chosen, seconds since the start).
+
+        A quarter of the kills come at a moment drawn from the victim's clean running time
+        (start-up and parsing included); the others once a random share of what is left to
+        store is stored, plus up to 0.3 s (so they land between and inside writes)."""
+        watched = ing if victim == "ingest" else pol if victim == "poll" else rng.choice((ing, pol))
+        total = self.corpus_cables if watched is ing else len(self.expected.articles) if self.expected else 0
+        now = _stored(db, self.cables)
+        done = now[1] if watched is ing else now[2]
+        if rng.random() < 0.25 or done >= total:
+            span = max(self.durations["ingest"] if victim == "ingest" else self.durations["poll"]
+                       if victim == "poll" else max(self.durations.values()), 0.5)
+            delay = rng.uniform(0.05, 1.0) * span
+            time.sleep(max(0.0, delay - (time.monotonic() - ing.started)))
+            return "time", time.monotonic() - ing.started
+        target = done + max(1, round(rng.uniform(0.02, 0.98) * (total - done)))
+        jitter = rng.uniform(0.0, 0.3)
+        deadline = time.monotonic() + self.timeout
+        while watched.alive() and time.monotonic() < deadline:
+            got = _stored(db, self.cables)
+            if (got[1] if watched is ing else got[2]) >= target:
+                break
+            time.sleep(0.01)
+        time.sleep(jitter)
+        return f"{watched.name}≥{target}", time.monotonic() - ing.started
+
     def trial(self, seed: int) -> TrialResult:
         expected = self.reference()
         rng = random.Random(seed)
@@ -470,15 +497,11 @@ class Harness:
         try:
             for k in range(rng.randint(1, self.max_rounds)):
                 victim = rng.choice(VICTIMS)
-                # a moment within the victim's clean running time (the first round has the most to do)
-                span = max(self.durations["ingest"] if victim == "ingest" else self.durations["poll"]
-                           if victim == "poll" else max(self.durations.values()), 0.5)
-                delay = rng.uniform(0.05, 1.0) * span
                 tag = f"r{k}"
                 # every feed each round (the kill may cut a first fetch or a refetch); due ones at the end
                 ing, pol = self._ingest(db, d, tag), self._poll(db, d, tag, all_feeds=k > 0)
-                time.sleep(max(0.0, delay - (time.monotonic() - ing.started)))
-                rnd = {"victim": victim, "delay": round(delay, 2), "ingest": False, "poll": False}
+                mode, delay = self._moment(rng, victim, db, ing, pol)
+                rnd = {"victim": victim, "mode": mode, "delay": round(delay, 2), "ingest": False, "poll": False}
                 for p in (ing, pol):
                     if victim in (p.name, "both"):
                         rnd[p.name] = p.kill()
