@@ -191,8 +191,10 @@ class Fetcher:
         return s
 
     async def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-                  accept: str = FEED_ACCEPT, max_bytes: int | None = None) -> Fetched:
-        """GET ``url``; returns 2xx/304/4xx/5xx as ``Fetched`` and raises FetchError for the rest."""
+                  accept: str = FEED_ACCEPT, max_bytes: int | None = None,
+                  limit_name: str = "max_body_bytes") -> Fetched:
+        """GET ``url``; returns 2xx/304/4xx/5xx as ``Fetched`` and raises FetchError for the rest.
+        Error messages name the setting of each limit (``limit_name``: the one ``max_bytes`` is)."""
         s = self.settings
         max_bytes = s.max_body_bytes if max_bytes is None else max_bytes
         headers = {"Accept": accept}
@@ -250,7 +252,7 @@ class Fetcher:
                                                current if (redirected and permanent) else None)
                             clen = hdrs.get("content-length")
                             if clen and clen.isdigit() and int(clen) > max_bytes and "content-encoding" not in hdrs:
-                                raise FetchError(current, f"body of {int(clen)} bytes is over the {max_bytes}-byte limit",
+                                raise FetchError(current, f"body of {int(clen)} bytes is over the {max_bytes}-byte limit ({limit_name})",
                                                  status=code)
                             chunks = []
                             size = 0
@@ -261,17 +263,17 @@ class Fetcher:
                                         raise http.BodyTooLarge()
                                     chunks.append(chunk)
                             except http.BodyTooLarge:
-                                raise FetchError(current, f"body over the {max_bytes}-byte limit (cut while reading)",
+                                raise FetchError(current, f"body over the {max_bytes}-byte limit ({limit_name}; cut while reading)",
                                                  status=code) from None
                             return Fetched(current, code, b"".join(chunks), hdrs,
                                            current if (redirected and permanent) else None)
                         finally:
                             r.close()
-                raise FetchError(current, f"more than {s.max_redirects} redirects")
+                raise FetchError(current, f"more than {s.max_redirects} redirects (max_redirects)")
         except FetchError:
             raise
         except TimeoutError:
-            raise FetchError(current, f"took longer than {s.request_timeout:g} s") from None
+            raise FetchError(current, f"took longer than {s.request_timeout:g} s (request_timeout)") from None
         except (http.ConnectTimeout, http.ReadTimeout) as e:
             raise FetchError(current, f"timed out ({type(e).__name__}: {e})"[:500]) from None
         except http.HTTPError as e:
@@ -637,7 +639,8 @@ class Poller:
         async def one(aid: int, data: dict):
             nonlocal note
             try:
-                got = await fetcher.get(data["url"], accept=PAGE_ACCEPT, max_bytes=self.settings.max_page_bytes)
+                got = await fetcher.get(data["url"], accept=PAGE_ACCEPT, max_bytes=self.settings.max_page_bytes,
+                                        limit_name="max_page_bytes")
                 if got.status >= 300 or not got.body:
                     raise FetchError(data["url"], f"HTTP {got.status}", status=got.status)
                 ctype = (got.headers.get("content-type") or "").lower()

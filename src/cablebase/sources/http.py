@@ -340,7 +340,7 @@ class Client:
                 reader, writer = await asyncio.open_connection(
                     u.host, u.port, ssl=ctx, server_hostname=u.host if ctx else None, limit=CHUNK)
         except TimeoutError:
-            raise ConnectTimeout(f"no connection to {u.host}:{u.port} within {self.connect_timeout:g} s") from None
+            raise ConnectTimeout(f"no connection to {u.host}:{u.port} within {self.connect_timeout:g} s (connect_timeout)") from None
         except ssl.SSLError as e:
             raise ConnectError(f"TLS failed with {u.host}: {e}") from None
         except OSError as e:
@@ -354,7 +354,7 @@ class Client:
                 return await conn.reader.read(CHUNK)
         except TimeoutError:
             conn.close()
-            raise ReadTimeout(f"nothing read for {timeout:g} s") from None
+            raise ReadTimeout(f"nothing read for {timeout:g} s (read_timeout)") from None
         except OSError as e:
             conn.close()
             raise HTTPError(f"connection lost: {e.strerror or e}") from None
@@ -408,7 +408,7 @@ class Client:
                 ev = h.next_event()
             except h11.RemoteProtocolError as e:
                 if "buffer too long" in str(e):  # h11's max_incomplete_event_size
-                    raise ProtocolError(f"response head over {self.max_head_bytes} bytes") from None
+                    raise ProtocolError(f"response head over {self.max_head_bytes} bytes (max_head_bytes)") from None
                 raise ProtocolError(f"malformed response: {e}") from None
             if ev is h11.NEED_DATA:
                 try:
@@ -423,14 +423,14 @@ class Client:
                     raise _Stale()
                 got += len(chunk)
                 if got > self.max_head_bytes + CHUNK:
-                    raise ProtocolError(f"response head over {self.max_head_bytes} bytes")
+                    raise ProtocolError(f"response head over {self.max_head_bytes} bytes (max_head_bytes)")
                 h.receive_data(chunk)
                 continue
             if type(ev) is h11.InformationalResponse:
                 continue
             if type(ev) is h11.Response:
                 if got - len(h.trailing_data[0]) > self.max_head_bytes:
-                    raise ProtocolError(f"response head over {self.max_head_bytes} bytes")
+                    raise ProtocolError(f"response head over {self.max_head_bytes} bytes (max_head_bytes)")
                 headers: dict[str, str] = {}
                 for k, v in ev.headers:
                     name = k.decode("latin-1")
