@@ -118,3 +118,16 @@ def test_a_deferring_writer_indexes_its_cables_itself_when_the_lock_comes_free(t
     poller.close()  # ... so the poller, closing, takes the free lock and indexes its cable itself
     with open_store(s) as st:
         assert st.check().ok and st.count() == 2
+
+
+def test_a_long_running_writer_indexes_what_others_listed_as_it_goes(tmp_path: Path, monkeypatch) -> None:
+    import cablebase.store.sqlite as sqlite_store
+
+    monkeypatch.setattr(sqlite_store, "DRAIN_EVERY_S", 0.0)  # default: every 5 s
+    s = Settings(db_dir=tmp_path / "db", index_heap_bytes=50_000_000)
+    with open_store(s) as ingest, open_store(s) as poller:
+        ingest.add_cable(*_cable("09HELD1"))
+        poller.add_cable(*_cable("09EMBED2"), defer_index=True)
+        ingest.add_cable(*_cable("09HELD3"))  # its next write picks the listed cable up
+        assert [h.ref_id for h in ingest.search("09EMBED2")] == ["09EMBED2"]
+        assert ingest.check().ok

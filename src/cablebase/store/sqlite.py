@@ -117,6 +117,9 @@ FROM cables c JOIN sources s ON s.id = c.source_id WHERE c.ref_id IN ({})
 """
 
 _CHUNK = 500  # host parameters per IN (...) list
+DRAIN_EVERY_S = 5.0
+"""While a store holds the index (a long ingest), it indexes what other writers listed in
+``index_pending`` this often (and when it opens the index, flushes and closes)."""
 
 
 def _now() -> str:
@@ -191,7 +194,8 @@ class SQLiteStore:
         the row goes once a later commit is done."""
         self._deferred: set[int] = set()
         """index_pending seqs this store wrote while another process held the index."""
-        self._drained = False
+        self._drained = 0.0
+        """When this store last indexed what others listed (0: not yet)."""
 
     # -- lifecycle -----------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -285,7 +289,7 @@ class SQLiteStore:
         """Index the listed cables no write of this store put there (under the index lock)."""
         mine = {seq for seq, _ in self._indexed.values()}
         rows = [(seq, ref) for seq, ref in self.db.execute("SELECT seq, ref_id FROM index_pending") if seq not in mine]
-        self._drained = True
+        self._drained = time.monotonic()
         if not rows:
             return 0
         seq_of = {ref: seq for seq, ref in rows}
@@ -339,9 +343,9 @@ class SQLiteStore:
                 raise
             deferred = True
         if not deferred:
-            if not self._drained:
+            if not self._drained or time.monotonic() - self._drained >= DRAIN_EVERY_S:
                 try:
-                    self._drain_pending()  # what a killed writer stored but never indexed
+                    self._drain_pending()  # what a killed writer, or one that found the index locked, listed
                 except (ValueError, OSError, RuntimeError) as e:
                     raise IndexNotUpdated(f"search index could not be repaired ({e}); run `cablebase reindex`",
                                           []) from None
