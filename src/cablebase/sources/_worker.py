@@ -64,10 +64,6 @@ def serve(sock: socket.socket) -> None:
 def main(ctrl_fd: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the poller's to handle
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped as they exit
-    try:  # CPU-bound batch work: do not preempt the poller each time it hands over a feed
-        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
-    except (AttributeError, OSError):
-        pass
     ctrl = socket.socket(fileno=ctrl_fd)
     from . import _preload  # noqa: F401  (parsers, HTML parser, language model)
 

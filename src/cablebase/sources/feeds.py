@@ -100,7 +100,7 @@ class PollSettings:
     """Processes that parse feeds and prepare their entries (HTML → text, links, language) while
     the poller goes on fetching and writing. None: one per CPU, at most 8 (none on one CPU);
     0: everything on the poller's own thread."""
-    prepare_backlog: int = 2
+    prepare_backlog: int = 4
     """Feeds handed to one worker at a time; when every worker has that many, the poller
     prepares the next feed itself."""
     prepare_timeout_s: float = 300.0

@@ -283,7 +283,12 @@ class _Zygote:
 
 
 class _Worker:
-    """One worker process and the poller's end of its socket (non-blocking once started)."""
+    """One worker process and the poller's end of its socket (non-blocking once started).
+
+    Answers are read by a reader callback on the event loop (``pump`` runs it on demand, so
+    that a finished job is seen as finished before the next one is handed out)."""
+
+    _CHUNK = 256 * 1024
 
     def __init__(self, sock: socket.socket, pid: int):
         self.sock = sock
@@ -291,9 +296,10 @@ class _Worker:
         self.inflight: collections.deque = collections.deque()
         """Futures of the jobs sent, in order (the worker answers in order)."""
         self.dead = False
-        self.reader: asyncio.Task | None = None
         self.lock: asyncio.Lock | None = None
         self.loop = None
+        self._buf = bytearray()
+        self._chunk = bytearray(self._CHUNK)
 
     def ping(self, timeout: float) -> None:
         self.sock.settimeout(timeout)
@@ -308,6 +314,7 @@ class _Worker:
     def kill(self) -> None:
         if not self.dead:
             self.dead = True
+            self.unbind()
             try:
                 os.kill(self.pid, signal.SIGKILL)
             except OSError:
@@ -316,8 +323,6 @@ class _Worker:
                 self.sock.close()
             except Exception:
                 pass
-        if self.reader is not None and not self.reader.done():
-            self.reader.cancel()
         while self.inflight:
             fut = self.inflight.popleft()
             if not fut.done():
@@ -326,9 +331,57 @@ class _Worker:
     def _bind(self, loop) -> None:
         """Per event loop state (a pass may run in a new loop)."""
         if self.loop is not loop:
+            self.unbind()
             self.loop = loop
             self.lock = asyncio.Lock()
-            self.reader = None
+            loop.add_reader(self.sock.fileno(), self.pump)
+
+    def unbind(self) -> None:
+        if self.loop is not None:
+            try:
+                self.loop.remove_reader(self.sock.fileno())
+            except Exception:  # loop closed, socket closed
+                pass
+            self.loop = None
+
+    def pump(self) -> None:
+        """Read what the worker has sent and settle the jobs whose answers are complete."""
+        if self.dead:
+            return
+        view = memoryview(self._chunk)
+        try:
+            while True:
+                k = self.sock.recv_into(view)
+                if not k:
+                    raise EOFError
+                self._buf += view[:k]
+                if k < len(view):
+                    break
+        except (BlockingIOError, InterruptedError):
+            pass
+        except (EOFError, OSError):
+            self.kill()
+            return
+        buf = self._buf
+        pos = 0
+        size = _w.HEAD.size
+        while len(buf) - pos >= size:
+            (n,) = _w.HEAD.unpack_from(buf, pos)
+            if len(buf) - pos - size < n:
+                break
+            try:
+                out = pickle.loads(memoryview(buf)[pos + size:pos + size + n])
+            except Exception as e:
+                out = (False, f"unreadable answer: {type(e).__name__}: {e}"[:500])
+            pos += size + n
+            if not self.inflight:  # an answer nobody asked for: the stream is not to be trusted
+                self.kill()
+                return
+            fut = self.inflight.popleft()
+            if not fut.done():
+                fut.set_result(out)
+        if pos:
+            del buf[:pos]
 
     async def submit(self, fn, args) -> asyncio.Future:
         loop = asyncio.get_running_loop()
@@ -344,36 +397,7 @@ class _Worker:
             except BaseException:
                 self.kill()  # a frame may be half sent: the stream is lost
                 raise
-        if self.reader is None or self.reader.done():
-            self.reader = loop.create_task(self._read())
         return fut
-
-    async def _read(self) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            while self.inflight:
-                (n,) = _w.HEAD.unpack(await self._exact(loop, _w.HEAD.size))
-                out = pickle.loads(await self._exact(loop, n))
-                fut = self.inflight.popleft()
-                if not fut.done():
-                    fut.set_result(out)
-        except asyncio.CancelledError:
-            if self.inflight:  # cancelled mid-stream: the frames can no longer be trusted
-                self.kill()
-            raise
-        except Exception:
-            self.kill()
-
-    async def _exact(self, loop, n: int) -> bytes:
-        buf = bytearray(n)
-        view = memoryview(buf)
-        got = 0
-        while got < n:
-            k = await loop.sock_recv_into(self.sock, view[got:])
-            if not k:
-                raise EOFError
-            got += k
-        return bytes(buf)
 
 
 class PreparePool:
@@ -437,8 +461,14 @@ class PreparePool:
                 self._starting = False
 
     def has_room(self, backlog: int) -> bool:
-        """Some live worker has fewer than ``backlog`` feeds in hand."""
-        return any(not w.dead and len(w.inflight) < backlog for w in self._procs)
+        """Some live worker has fewer than ``backlog`` feeds in hand (answers already sent count
+        as done: they are read first)."""
+        room = False
+        for w in self._procs:
+            if not w.dead and len(w.inflight) >= backlog:
+                w.pump()
+            room = room or (not w.dead and len(w.inflight) < backlog)
+        return room
 
     def _pick(self) -> _Worker | None:
         live = [w for w in self._procs if not w.dead]
@@ -481,11 +511,8 @@ class PreparePool:
     def detach(self) -> None:
         """End of a pass (its event loop is going): stop reading; a worker mid-answer is restarted."""
         for w in list(self._procs):
-            if w.reader is not None and not w.reader.done():
-                w.reader.cancel()
-            w.reader = None
-            w.loop = None
-            if w.inflight:
+            w.unbind()
+            if w.inflight or w._buf:
                 self._lost(w)
 
     def shutdown(self) -> None:
