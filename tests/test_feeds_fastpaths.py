@@ -80,6 +80,11 @@ def test_language_fast_walk_is_py3langid():
     texts += list(language._SELF_TEST)
     for t in texts:
         assert language._fast.classify(t) == ident.classify(t)[0], t
+    texts += ["", None, "a\x00b" * 40, "x" * 50]
+    batched = []
+    for i in range(0, len(texts), 20):
+        batched += language.detect_languages(texts[i:i + 20])
+    assert batched == [language.detect_language(t) for t in texts]
     assert language.detect_language("The ambassador met the minister to talk about the border and trade.") == "en"
     assert language.detect_language("Der Botschafter traf gestern den Außenminister zu langen Gesprächen.") == "de"
 

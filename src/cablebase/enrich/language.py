@@ -106,10 +106,52 @@ class _FastWalk:
         uniq, first, counts = np.unique(feats, return_index=True, return_counts=True)
         order = np.argsort(first)
         scores = np.log1p(counts[order].astype(np.float32)) @ self.table[uniq[order]] + ident.nb_pc
+        return self._label(scores)
+
+    def _label(self, scores) -> str:
+        ident = self.ident
         for i, j in ident._alias_pairs:
             scores[i] = max(scores[i], scores[j])
             scores[j] = self.floor
         return ident.nb_classes[int(scores.argmax())]
+
+    def classify_many(self, texts: list[str]) -> list[str]:
+        """``classify`` of each text, with one walk over all of them (less numpy overhead).
+
+        The samples are walked as one byte string joined by NUL: NUL takes every state of the
+        automaton back to the start and emits no feature, so each sample is walked as if alone.
+        """
+        np = self.np
+        ident = self.ident
+        if len(texts) < 2:
+            return [self.classify(t) for t in texts]
+        datas = [ident._encode(t) for t in texts]
+        b = np.frombuffer(b"\0".join(datas), np.uint8)
+        m = len(b)
+        st = np.zeros(m, np.int64)
+        nm, rowbase = self.nm, self.rowbase
+        for k in range(min(self.depth, m) - 1, -1, -1):
+            st[k:] = nm[rowbase[st[k:]] + b[: m - k]]
+        lens = np.fromiter((len(d) + 1 for d in datas), dtype=np.int64, count=len(datas))
+        seg = np.repeat(np.arange(len(datas), dtype=np.int64), lens)[:m]
+        feats = self.out[st]
+        keep = feats >= 0
+        feats, seg = feats[keep], seg[keep]
+        nf = len(self.out) + 1
+        uniq, first, counts = np.unique(seg * nf + feats, return_index=True, return_counts=True)
+        useg = uniq // nf
+        order = np.lexsort((first, useg))  # by sample, then by first appearance (as classify does)
+        useg, ufeat, counts = useg[order], (uniq % nf)[order], counts[order]
+        bounds = np.searchsorted(useg, np.arange(len(datas) + 1))
+        logc = np.log1p(counts.astype(np.float32))
+        out = []
+        for i, d in enumerate(datas):
+            a, z = bounds[i], bounds[i + 1]
+            if a == z:
+                out.append(ident.classify(d)[0])
+                continue
+            out.append(self._label(logc[a:z] @ self.table[ufeat[a:z]] + ident.nb_pc))
+        return out
 
 
 def _load():
@@ -145,6 +187,33 @@ def _identifier():
 def preload() -> None:
     """Load the model now (it takes ~0.6 s) rather than on the first article."""
     _identifier()
+
+
+def detect_languages(texts: list[str | None], *, sample_chars: int = SAMPLE_CHARS) -> list[str | None]:
+    """``detect_language`` of each text (the same answers, computed together: faster)."""
+    out: list[str | None] = [None] * len(texts)
+    todo: list[int] = []
+    samples: list[str] = []
+    for i, text in enumerate(texts):
+        if not text:
+            continue
+        sample = text[:sample_chars]
+        if _letters(sample[:400]) < MIN_CHARS:
+            continue
+        todo.append(i)
+        samples.append(sample)
+    if not todo:
+        return out
+    ident = _identifier()
+    if not ident:
+        return out
+    try:
+        labels = _fast.classify_many(samples) if _fast is not None else [ident.classify(x)[0] for x in samples]
+    except Exception:  # one at a time: a sample that fails is the only one without a language
+        return [detect_language(t, sample_chars=sample_chars) for t in texts]
+    for i, lab in zip(todo, labels):
+        out[i] = lab
+    return out
 
 
 def detect_language(text: str | None, *, sample_chars: int = SAMPLE_CHARS) -> str | None:

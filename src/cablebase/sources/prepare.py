@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ..enrich.language import detect_language
+from ..enrich.language import detect_language, detect_languages
 from ..enrich.links import link_article
 from ..parse.feed import (
     FeedEntry, FeedLimits, FeedParseError, ParsedFeed, discover_feeds, extract_html, looks_like_html, parse_feed,
@@ -148,8 +148,10 @@ def _language(title: str | None, text: str, links, sample_chars: int) -> str | N
 
 
 def prepare_entry(e: FeedEntry, key: str, ehash: str, base_url: str | None, opts: PrepareOptions,
-                  *, parse: Callable | None = None, add_cable: Callable | None = None) -> PreparedEntry:
-    """One entry → its article row, images, cable links and language."""
+                  *, parse: Callable | None = None, add_cable: Callable | None = None,
+                  language: bool = True) -> PreparedEntry:
+    """One entry → its article row, images, cable links and language (``language=False``: the
+    caller sets ``data.language``, see ``_set_languages``)."""
     lim = opts.limits
     html = e.content or e.summary or ""
     info = extract_html(html, e.link or base_url, limits=lim)
@@ -166,7 +168,7 @@ def prepare_entry(e: FeedEntry, key: str, ehash: str, base_url: str | None, opts
         entry_key=key, entry_hash=ehash, url=e.link, canonical_url=canonical_url(e.link), title=e.title,
         author=e.author, published=e.published or e.updated, updated=e.updated,
         summary=e.summary if e.content else None, content=html, text=text,
-        language=_language(e.title, text, lr.links, opts.language_sample_chars),
+        language=_language(e.title, text, lr.links, opts.language_sample_chars) if language else None,
         content_hash=content_hash(e.title, text), images=images, links=links,
     )
     return PreparedEntry(data, lr.error, [] if add_cable is not None else lr.embedded)
@@ -186,13 +188,33 @@ def prepare_entries(parsed: ParsedFeed, known: dict[str, Any], base_url: str | N
             if key in known and known[key] == eh:
                 out.same += 1
                 continue
-            out.items.append(prepare_entry(e, key, eh, base_url, opts, parse=parse, add_cable=add_cable))
+            out.items.append(prepare_entry(e, key, eh, base_url, opts, parse=parse, add_cable=add_cable,
+                                           language=False))
         except Exception as ex:  # one bad entry never loses the others
             out.items.append(f"entry {getattr(e, 'link', None) or getattr(e, 'id', None)}: {type(ex).__name__}: {ex}"[:500])
+    _set_languages([it.data for it in out.items if not isinstance(it, str)], opts.language_sample_chars)
     if parsed.entries_cut:  # said on the feed (its note), not silent
         out.items.append(f"the feed has {parsed.entries_cut} entries; only the first {opts.limits.max_entries}"
                          " are read (limit max_entries)")
     return out
+
+
+def _set_languages(items: list[ArticleData], sample_chars: int) -> None:
+    """``_language`` for each article, the detections done together (same answers, less CPU)."""
+    if not items:
+        return
+    samples = []
+    for d in items:
+        cut = min((l.offset for l in d.links or () if l.kind == "embeds" and l.offset is not None and l.offset >= 0),
+                  default=None)
+        samples.append(f"{d.title or ''}\n{d.text[:cut] if cut is not None else d.text}")
+    langs = detect_languages(samples, sample_chars=sample_chars)
+    again = [i for i, lang in enumerate(langs) if lang is None]
+    if again:
+        for i, lang in zip(again, detect_languages([items[i].text for i in again], sample_chars=sample_chars)):
+            langs[i] = lang
+    for d, lang in zip(items, langs):
+        d.language = lang
 
 
 def not_a_feed(body: bytes, url: str | None, ctype: str | None, limits: FeedLimits, reason: str | None) -> str:
