@@ -17,6 +17,7 @@ link's offset in that text), for the link finder and "Latest Images".
 from __future__ import annotations
 
 import calendar
+import functools
 import codecs
 import re
 import time
@@ -168,6 +169,12 @@ def _iso_norm(s) -> str | None:
     """Normalise a date string fastfeedparser gave (ISO 8601 already) to UTC ISO."""
     if not s or not isinstance(s, str):
         return None
+    return _iso_norm_str(s)
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso_norm_str(s: str) -> str | None:
+    """(cached: a feed's dates repeat — published and updated, the same hour across entries)"""
     try:
         d = datetime.fromisoformat(s.replace("Z", "+00:00"))
     except ValueError:
@@ -221,33 +228,13 @@ def _entry(e, base: str | None, limits: FeedLimits, fast: bool) -> FeedEntry:
         published = _iso_from_struct(g("published_parsed")) if g("published_parsed") else None
         updated = _iso_from_struct(g("updated_parsed")) if g("updated_parsed") else None
     images: list[FeedImage] = []
-    seen: set[str] = set()
-
-    def add(url, kind, mime=None, w=None, h=None, title=None, medium=None, check=True):
-        u = _url(url, ebase, limits)
-        if not u or u in seen or len(images) >= limits.max_images:
-            return
-        if check and not _image_kind_ok(mime if isinstance(mime, str) else None, u,
-                                        medium if isinstance(medium, str) else None):
-            return
-        seen.add(u)
-        images.append(FeedImage(u, kind, _clip(mime, 100), _int(w), _int(h), _clean_title(title, 300)))
-
     encl = g("enclosures") or []
     if not fast and not encl:
         encl = [l for l in (g("links") or []) if isinstance(l, dict) and l.get("rel") == "enclosure"]
-    for en in encl if isinstance(encl, list) else []:
-        if isinstance(en, dict):
-            add(en.get("url") or en.get("href"), "enclosure", en.get("type"))
-    for mc in g("media_content") or []:
-        if isinstance(mc, dict):
-            add(mc.get("url"), "media:content", mc.get("type"), mc.get("width"), mc.get("height"),
-                mc.get("title"), mc.get("medium"))
-            if mc.get("thumbnail_url"):
-                add(mc.get("thumbnail_url"), "media:thumbnail", check=False)
-    for th in g("media_thumbnail") or []:
-        if isinstance(th, dict):
-            add(th.get("url"), "media:thumbnail", None, th.get("width"), th.get("height"), check=False)
+    media = g("media_content") or []
+    thumbs = g("media_thumbnail") or []
+    if encl or media or thumbs:
+        _entry_images(images, encl, media, thumbs, ebase, limits)
     cats = []
     for t in (g("tags") or [])[: limits.max_categories]:
         if isinstance(t, dict):
@@ -267,6 +254,34 @@ def _entry(e, base: str | None, limits: FeedLimits, fast: bool) -> FeedEntry:
         categories=cats,
         images=images,
     )
+
+
+def _entry_images(images: list[FeedImage], encl, media, thumbs, ebase: str | None, limits: FeedLimits) -> None:
+    """An entry's enclosures, media:content and media:thumbnail images (in that order), deduplicated."""
+    seen: set[str] = set()
+
+    def add(url, kind, mime=None, w=None, h=None, title=None, medium=None, check=True):
+        u = _url(url, ebase, limits)
+        if not u or u in seen or len(images) >= limits.max_images:
+            return
+        if check and not _image_kind_ok(mime if isinstance(mime, str) else None, u,
+                                        medium if isinstance(medium, str) else None):
+            return
+        seen.add(u)
+        images.append(FeedImage(u, kind, _clip(mime, 100), _int(w), _int(h), _clean_title(title, 300)))
+
+    for en in encl if isinstance(encl, list) else []:
+        if isinstance(en, dict):
+            add(en.get("url") or en.get("href"), "enclosure", en.get("type"))
+    for mc in media:
+        if isinstance(mc, dict):
+            add(mc.get("url"), "media:content", mc.get("type"), mc.get("width"), mc.get("height"),
+                mc.get("title"), mc.get("medium"))
+            if mc.get("thumbnail_url"):
+                add(mc.get("thumbnail_url"), "media:thumbnail", check=False)
+    for th in thumbs:
+        if isinstance(th, dict):
+            add(th.get("url"), "media:thumbnail", None, th.get("width"), th.get("height"), check=False)
 
 
 def _feed_meta(f, out: ParsedFeed, base: str | None, limits: FeedLimits) -> None:
