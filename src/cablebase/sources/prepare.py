@@ -36,7 +36,7 @@ from ..enrich.links import link_article
 from ..parse.feed import (
     FeedEntry, FeedLimits, FeedParseError, ParsedFeed, discover_feeds, extract_html, looks_like_html, parse_feed,
 )
-from ..store.channels import ArticleData, ImageRow, LinkRow
+from ..store.channels import ArticleData, ImageRow, LinkRow, _reduce_slots
 from . import _worker as _w
 
 _TRACKING = re.compile(r"^(?:utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ref|source|feature|cmpid|at_medium|at_campaign)$",
@@ -136,6 +136,9 @@ class PreparedFeed:
     """New or changed entries in document order: a PreparedEntry, or a str saying why one failed."""
     same: int = 0
     """Entries already stored unchanged."""
+
+
+PreparedEntry.__reduce__ = PreparedFeed.__reduce__ = _reduce_slots  # type: ignore[method-assign]
 
 
 def _language(title: str | None, text: str, links, sample_chars: int) -> str | None:

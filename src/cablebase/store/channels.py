@@ -184,6 +184,15 @@ class ArticleData:
     """None: leave links as they are; a list: replace the article's links with it."""
 
 
+def _reduce_slots(self):
+    """Pickle a slotted dataclass as its constructor's arguments (fields in order): smaller and
+    ~30% faster both ways than the default, which matters for the prepare workers' answers."""
+    return (type(self), tuple([getattr(self, f) for f in self.__slots__]))
+
+
+ImageRow.__reduce__ = LinkRow.__reduce__ = ArticleData.__reduce__ = _reduce_slots  # type: ignore[method-assign]
+
+
 def _iso_now(now: float) -> str:
     return datetime.fromtimestamp(now, timezone.utc).isoformat()
 
