@@ -156,6 +156,8 @@ class Resolver:
         self.policy = policy
         self._cache: dict[tuple[str, int], list[str]] = {}
         self._cache_size = cache_size
+        self._passed: set[tuple[str, int]] = set()
+        """(host, port) already found safe in this resolver's lifetime (a pass): not checked again."""
 
     async def _resolve(self, host: str, port: int) -> list[str]:
         key = (host, port)
@@ -176,17 +178,22 @@ class Resolver:
     async def check(self, url: str) -> None:
         """Raise UnsafeURL unless ``url`` may be fetched. Resolves the host (before connecting)."""
         _scheme, host, port = split_checked(url, self.policy)
-        if self.policy.host_allowed(host):
+        key = (host, port)
+        if key in self._passed:
             return
-        ip = _literal_ip(host)
-        if ip is not None:
-            check_addresses(url, host, [str(ip)], self.policy)
-            return
-        try:
-            addrs = await self._resolve(host, port)
-        except UnsafeURL as e:
-            raise UnsafeURL(url, e.reason) from None
-        check_addresses(url, host, addrs, self.policy)
+        if not self.policy.host_allowed(host):
+            ip = _literal_ip(host)
+            if ip is not None:
+                check_addresses(url, host, [str(ip)], self.policy)
+            else:
+                try:
+                    addrs = await self._resolve(host, port)
+                except UnsafeURL as e:
+                    raise UnsafeURL(url, e.reason) from None
+                check_addresses(url, host, addrs, self.policy)
+        if len(self._passed) >= self._cache_size:
+            self._passed.clear()
+        self._passed.add(key)
 
 
 async def check_url(url: str, policy: NetPolicy | None = None) -> None:
