@@ -7,7 +7,6 @@ networks exempt from the private-address refusal; empty by default).
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from contextlib import contextmanager
@@ -318,7 +317,7 @@ def poll_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Poll the due feeds once (or forever with --watch) and link new articles to cables."""
-    from .sources.feeds import Poller
+    from .sources.feeds import Poller, run_async
 
     settings = _settings(workers, per_host, False if no_fulltext else None)
     with _open(db) as c:
@@ -337,9 +336,9 @@ def poll_command(
 
         try:
             if watch:
-                asyncio.run(poller.watch(on_report=show))
+                run_async(poller.watch(on_report=show))
             else:
-                show(asyncio.run(poller.run_once(all_feeds=all_)))
+                show(run_async(poller.run_once(all_feeds=all_)))
         except KeyboardInterrupt:
             typer.echo("stopped", err=True)
 
