@@ -6,8 +6,14 @@ first full pass on a fresh database, then an all-304 pass; cablebase and reader 
 3 runs each; medians and the ratios are printed.
 
     python bench/poll.py [--feeds 1000] [--entries 20] [--runs 3] [--reader-workers 16] [--no-reader]
+                         [--server-check] [--baseline-src DIR]
 
-reader (``pip install reader sgmllib3k``) is a benchmark-only dependency.
+``--baseline-src DIR`` adds, in each run, the cablebase whose sources are in ``DIR/src`` (a
+``git worktree`` of an older commit, say), in a subprocess against the same server: a before /
+after table from one run. ``--server-check`` adds a bare client (the server's ceiling).
+
+reader (``pip install reader sgmllib3k``) is a benchmark-only dependency. The machine's other load
+moves every figure (cablebase uses several processes, reader one): compare within a run only.
 """
 
 from __future__ import annotations
@@ -166,6 +172,23 @@ def run_reader(port: int, n: int, tmp: Path, workers: int) -> tuple[float, float
     return t1 - t0, t2 - t1, info
 
 
+def run_baseline(src: str, port: int, n: int, tmp: Path, workers: int, per_host: int) -> tuple[float, float, dict]:
+    """``run_cablebase`` with the cablebase in ``src/src`` (a subprocess: its own imports; its language
+    model is loaded before the clock starts, as it is for the in-process runs after the first)."""
+    import json
+    import subprocess
+
+    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); sys.path.insert(1, sys.argv[2]); import poll; "
+            "from pathlib import Path; from cablebase.enrich.language import detect_language; "
+            "detect_language('The ambassador met the minister to talk about the border and trade agreement.'); "
+            "print(json.dumps(poll.run_cablebase(int(sys.argv[3]), int(sys.argv[4]), Path(sys.argv[5]), "
+            "int(sys.argv[6]), int(sys.argv[7]))))")
+    out = subprocess.run([sys.executable, "-c", code, str(Path(src) / "src"), str(Path(__file__).parent), str(port),
+                          str(n), str(tmp), str(workers), str(per_host)], capture_output=True, text=True, check=True)
+    full, nm, info = json.loads(out.stdout.strip().splitlines()[-1])
+    return full, nm, info
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--feeds", type=int, default=1000)
@@ -175,6 +198,8 @@ def main() -> None:
     ap.add_argument("--per-host", type=int, default=4, help="cablebase per-host limit (default: its default, 4)")
     ap.add_argument("--reader-workers", type=int, default=16)
     ap.add_argument("--no-reader", action="store_true")
+    ap.add_argument("--baseline-src", metavar="DIR",
+                    help="also run the cablebase whose sources are in DIR/src (e.g. a git worktree of an older commit)")
     ap.add_argument("--server-check", action="store_true",
                     help="also time a bare client (4 keep-alive connections) per run: the server's ceiling")
     a = ap.parse_args()
@@ -200,6 +225,10 @@ def main() -> None:
                     full, nm, info = run_trivial(port, a.feeds, a.per_host)
                     res.setdefault("bare client", []).append((full, nm))
                     print(f"run {run + 1} bare client: full {full:6.2f} s   all-304 {nm:5.2f} s   {info}", flush=True)
+                if a.baseline_src:
+                    full, nm, info = run_baseline(a.baseline_src, port, a.feeds, tmp, a.workers, a.per_host)
+                    res.setdefault("baseline", []).append((full, nm))
+                    print(f"run {run + 1} baseline:  full {full:6.2f} s   all-304 {nm:5.2f} s   {info}", flush=True)
                 full, nm, info = run_cablebase(port, a.feeds, tmp, a.workers, a.per_host)
                 res["cablebase"].append((full, nm))
                 print(f"run {run + 1} cablebase: full {full:6.2f} s   all-304 {nm:5.2f} s   {info}", flush=True)
@@ -218,6 +247,9 @@ def main() -> None:
         rf, rn = med["reader"]
         cf, cn = med["cablebase"]
         print(f"  ratio (reader / cablebase): full {rf / cf:.1f}x   all-304 {rn / cn:.1f}x")
+        if "baseline" in med:
+            bf, bn = med["baseline"]
+            print(f"  ratio (reader / baseline):  full {rf / bf:.1f}x   all-304 {rn / bn:.1f}x")
 
 
 if __name__ == "__main__":
