@@ -161,3 +161,11 @@ def test_entry_hash_is_the_part_by_part_sha1():
                 max_size=30).map("".join))
 def test_shape_guards_are_the_regexes(t):
     assert links._shapes(t) == (bool(links._HAS_ID.search(t)), bool(links._HAS_SPACED.search(t)))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(WS + ["ab", "é", "\n", "  ", " x "]), max_size=30).map("".join))
+def test_one_space_is_split_join(s):
+    from cablebase.sources.prepare import _one_space
+
+    assert _one_space(s) == " ".join(s.split())
