@@ -135,3 +135,29 @@ def test_batched_writes_equal_one_by_one():
                 ("articles", "feed_entries", "article_versions", "images", "article_cables")}
         results.append((outs, dump))
     assert results[0] == results[1]
+
+
+def test_workers_that_cannot_start_leave_preparation_in_process(monkeypatch, srv):
+    calls = []
+
+    class NoZygote:
+        def __init__(self, timeout):
+            calls.append(timeout)
+            raise OSError("no processes here")
+
+    monkeypatch.setattr(prepare, "_Zygote", NoZygote)
+    pool = prepare.PreparePool(2)
+    pool.start()
+    deadline = time.monotonic() + 10
+    while pool._starting and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not pool.ready and pool._failed_at is not None and len(calls) == 1
+    pool.start()  # within RETRY_AFTER_S: not tried again
+    time.sleep(0.05)
+    assert len(calls) == 1
+    monkeypatch.setattr(prepare, "_POOLS", {2: pool})
+    srv.route("/f.xml", rss("F", [{"title": "t", "link": "http://127.0.0.1/a", "guid": "g", "description": LONG}]))
+    store = _store()
+    store.add_feed(srv.url("/f.xml"), "C")
+    r = poll(store, _settings(prepare_workers=2))
+    assert (r.ok, r.new, r.errors) == (1, 1, 0)

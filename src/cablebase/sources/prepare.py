@@ -27,6 +27,7 @@ import signal
 import socket
 import struct
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -452,7 +453,12 @@ class PreparePool:
         self._zygote: _Zygote | None = None
         self._lock = threading.Lock()
         self._starting = False
+        self._failed_at: float | None = None
         self.restarts = 0
+
+    RETRY_AFTER_S = 300.0
+    """After workers failed to start (say the package cannot be imported by a fresh
+    interpreter), the poller prepares in-process and tries again only after this long."""
 
     @property
     def ready(self) -> bool:
@@ -467,6 +473,8 @@ class PreparePool:
         """Start the missing workers in a background thread (returns at once)."""
         with self._lock:
             if self._starting or len(self._procs) >= self.workers or not _can_fork():
+                return
+            if self._failed_at is not None and time.monotonic() - self._failed_at < self.RETRY_AFTER_S:
                 return
             self._starting = True
         threading.Thread(target=self._start, name="cablebase-prepare-start", daemon=True).start()
@@ -490,6 +498,7 @@ class PreparePool:
                 except Exception:  # no workers (processes not allowed here?): the poller prepares in-process
                     for w in fresh:
                         w.kill()
+                    self._failed_at = time.monotonic()
                     return
                 with self._lock:
                     self._procs = [w for w in self._procs if not w.dead] + fresh
