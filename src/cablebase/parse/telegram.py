@@ -366,13 +366,13 @@ _PREAMBLE_FIELDS = (("TAGS", _TAGS_RE, "TAGS"), ("SUBJ", _SUBJ_RE, "SUBJECT"), (
 def _clean_body_lines(lines: list[str]) -> tuple[list[str], bool]:
     """Drop SIPDIS and page-break debris; strip trailing blanks. Per-line work only where needed."""
     text = "\n".join(lines)
-    out = [ln.rstrip() for ln in lines]
     sipdis = "IPDIS" in text or "ipdis" in text
     pages = " OF 0" in text or " of 0" in text or "PAGE " in text or "page " in text
     if not (sipdis or pages):
-        return out, False
+        return [ln.rstrip() for ln in lines], False
     kept = []
-    for ln in out:
+    for ln in lines:
+        ln = ln.rstrip()
         if sipdis and ("IPDIS" in ln or "ipdis" in ln):
             if SIPDIS_LINE_RE.match(ln):
                 continue
@@ -752,9 +752,11 @@ def _paragraphs(c: Cable, lines: list[str]) -> None:
     n = len(lines)
     i = 0
 
+    strs = [x.strip() for x in lines]
+
     def flush():
         nonlocal cur, cur_num, cur_mark
-        txt = "\n".join([x.strip() for x in cur]).strip()
+        txt = "\n".join(cur).strip()  # ``cur`` holds stripped lines
         if txt or cur_num is not None:
             paras.append(Paragraph(number=cur_num, marking=cur_mark, heading=cur_heading, text=txt))
         cur = []
@@ -762,7 +764,7 @@ def _paragraphs(c: Cable, lines: list[str]) -> None:
 
     # Trailing signer and debris.
     end = n
-    while end > 0 and (not lines[end - 1].strip() or ENDMARK_RE.match(lines[end - 1])):
+    while end > 0 and (not strs[end - 1] or ENDMARK_RE.match(lines[end - 1])):
         end -= 1
     tail_idx = end - 1
     signer = None
@@ -784,25 +786,25 @@ def _paragraphs(c: Cable, lines: list[str]) -> None:
 
     while i < end:
         ln = lines[i]
-        s = ln.strip()
+        s = strs[i]
         first = s[:1]
         # Dashed heading: ---- / Text / ----
-        if first == "-" and DASH_LINE_RE.match(ln) and i + 2 < end + 1 and i + 1 < end and lines[i + 1].strip() \
-                and i + 2 < len(lines) and DASH_LINE_RE.match(lines[i + 2]):
+        if first == "-" and DASH_LINE_RE.match(ln) and i + 2 < end + 1 and i + 1 < end and strs[i + 1] \
+                and i + 2 < n and DASH_LINE_RE.match(lines[i + 2]):
             flush()
-            heading = lines[i + 1].strip()
+            heading = strs[i + 1]
             cur_heading = heading
             i += 3
             continue
         # Underlined heading (Text / ----) or a short heading line standing alone before a paragraph.
-        if s and first not in "-¶" and not first.isdigit() and len(s) <= 80 and (i == 0 or not lines[i - 1].strip()):
-            nxt = lines[i + 1] if i + 1 < end else ""
-            if nxt.lstrip().startswith("---") and DASH_LINE_RE.match(nxt):
+        if s and first not in "-¶" and not first.isdigit() and len(s) <= 80 and (i == 0 or not strs[i - 1]):
+            nxt = strs[i + 1] if i + 1 < end else ""
+            if nxt.startswith("---") and DASH_LINE_RE.match(nxt):
                 flush()
                 heading = cur_heading = s
                 i += 2
                 continue
-            if not nxt.strip() and _is_heading_line(s) and _next_starts_paragraph(lines, i + 1, end):
+            if not nxt and _is_heading_line(s) and _next_starts_paragraph(lines, i + 1, end):
                 flush()
                 heading = cur_heading = s
                 i += 1
@@ -823,8 +825,8 @@ def _paragraphs(c: Cable, lines: list[str]) -> None:
                 cur_mark = _norm_marking(m.group("mark"))
                 cur_heading = heading
                 expected = num + 1
-                rest = ln[m.end():]
-                if rest.strip():
+                rest = ln[m.end():].strip()
+                if rest:
                     cur.append(rest)
                 i += 1
                 continue
@@ -838,7 +840,7 @@ def _paragraphs(c: Cable, lines: list[str]) -> None:
             continue
         if cur_num is None and cur_heading is None:
             cur_heading = heading
-        cur.append(ln)
+        cur.append(s)
         i += 1
     flush()
     c.paragraphs = paras
