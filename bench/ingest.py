@@ -106,7 +106,7 @@ def main() -> None:
             blobs = {id(i.data): RawBlob.pack(i.data) for i in inputs}
         items = [(c, blobs[id(raw)]) for c, raw in items]
         packed = sum(len(b.data) for b in blobs.values()) / 1e6
-        row("pack raw bytes (sha256 + zlib)", n, t_pack.wall, f"{mb:.0f} MB -> {packed:.0f} MB", t_pack.cpu)
+        row("pack raw bytes (sha256 + zstd)", n, t_pack.wall, f"{mb:.0f} MB -> {packed:.0f} MB", t_pack.cpu)
         s = Settings(db_dir=tmp / "stages", batch_size=a.batch_size)
         st = open_store(s)
         with Timer() as t_store:

@@ -2,7 +2,7 @@
 
 Tables::
 
-    raw_inputs(sha256 PK, size, codec, data)   the bytes of each input, once (zlib-packed
+    raw_inputs(sha256 PK, size, codec, data)   the bytes of each input, once (zstd-packed
                                                when that helps; ``get_raw`` gives them verbatim)
     sources(id PK, ref_id, sha256 -> raw_inputs, form, location, added,
             complete, paragraphs, body_len,    Cable.fullness() of this version
