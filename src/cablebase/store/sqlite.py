@@ -60,6 +60,10 @@ from .base import (
 from .index import IndexOutdated, SearchIndex, safe_year
 
 SCHEMA_VERSION = 3
+SQLITE_CACHE_KIB = 65_536
+"""Page cache of each connection (SQLite's default is 2 MiB): the unique keys of a
+251,287-cable archive (sha256, ref ids) are bigger than that, and every insert then reads
+index pages back from disk."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS raw_inputs (
@@ -182,6 +186,7 @@ class SQLiteStore:
                 raise StoreError(f"{path}: cannot switch to WAL mode (got {mode})")
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
             self._migrate()
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{path}: cannot open archive: {e}") from None
