@@ -149,6 +149,27 @@ def test_a_second_source_of_a_cable_is_a_version(db: Path, tmp_path: Path) -> No
     assert len(shown["record"]["paragraphs"]) == 2  # the fuller copy stays current
 
 
+def test_show_fills_missing_metadata_from_another_version(db: Path, tmp_path: Path) -> None:
+    """The current (fullest) version has no release date; a shorter blog copy has one:
+    ``show`` gives it, saying which version it comes from, and leaves the record as parsed."""
+    blog = tmp_path / "blog.html"
+    blog.write_text(
+        "<html><body><h1>Turkey and Iran</h1><p>Reference ID: 09ANKARA1561 Created: 2009-10-20 16:41 "
+        "Released: 2011-08-30 01:44 Classification: CONFIDENTIAL Origin: Embassy Ankara</p>"
+        "<p>\u00b61. (C) Turkey talks with Iran about the nuclear file.</p></body></html>"
+    )
+    result = run("ingest", "--db", str(db), str(blog))
+    assert result.exit_code == 0, result.stderr
+    shown = json_lines(run("show", "--db", str(db), "--json", "09ANKARA1561").stdout)[0]
+    current, other = shown["sources"]
+    assert current["current"] and current["form"] == "telegram" and other["form"] == "article"
+    assert shown["record"]["released"] is None  # the fuller version's record, as parsed
+    assert shown["from_other_versions"]["released"] == {"value": "2011-08-30 01:44", "source_id": other["id"]}
+    assert "created" not in shown["from_other_versions"]  # the current version has its own
+    pretty = run("show", "--db", str(db), "09ANKARA1561").stdout
+    assert f"2011-08-30 01:44  (from version {other['id']})" in pretty
+
+
 # -- show ------------------------------------------------------------------------------------
 def test_show_pretty(db: Path) -> None:
     result = run("show", "--db", str(db), "09paris2001")

@@ -270,23 +270,54 @@ def show_cmd(
             error_line(f"{ref_id}: no such cable in {st.settings.db_dir}")
             raise typer.Exit(1)
         sources = st.get_sources(cable.ref_id or ref_id)
+    filled = from_other_versions(cable, sources)
     if as_json:
-        _json_line({"record": cable.to_dict(), "sources": [s.to_dict() for s in sources]})
+        _json_line({"record": cable.to_dict(), "from_other_versions": filled,
+                    "sources": [s.to_dict() for s in sources]})
         return
-    out.print(render_cable(cable, sources))
+    out.print(render_cable(cable, sources, filled))
 
 
-def render_cable(c: Cable, sources: list[StoredSource]) -> Group:
+FILLABLE = ("created", "released", "classification", "origin", "subject")
+"""Metadata a shown version may lack (a blog copy without its release date, a partial
+extract without its date) that another stored version of the same cable has."""
+
+
+def from_other_versions(cable: Cable, sources: list[StoredSource]) -> dict[str, dict[str, object]]:
+    """``{field: {"value", "source_id"}}`` for each of ``FILLABLE`` the current record lacks and
+    another version holds (the first such version, current first then by id). The record itself
+    is left as parsed: what is filled in is shown as coming from that version."""
+    filled: dict[str, dict[str, object]] = {}
+    missing = [k for k in FILLABLE if not getattr(cable, k)]
+    for s in sources:
+        if s.current:
+            continue
+        for k in missing:
+            v = getattr(s.record, k)
+            if k not in filled and v:
+                filled[k] = {"value": v, "source_id": s.id}
+    return filled
+
+
+def render_cable(c: Cable, sources: list[StoredSource], filled: dict[str, dict[str, object]] | None = None) -> Group:
+    filled = filled or {}
+
+    def value(k: str) -> str | None:
+        v = getattr(c, k)
+        if v or k not in filled:
+            return v
+        return f"{filled[k]['value']}  (from version {filled[k]['source_id']})"
+
     meta = Table.grid(padding=(0, 2))
     meta.add_column(style="bold cyan", no_wrap=True)
     meta.add_column()
     rows: list[tuple[str, str | None]] = [
         ("Reference ID", c.ref_id),
-        ("Subject", c.subject),
-        ("Created", c.created),
-        ("Released", c.released),
-        ("Classification", c.classification),
-        ("Origin", c.origin),
+        ("Subject", value("subject")),
+        ("Created", value("created")),
+        ("Released", value("released")),
+        ("Classification", value("classification")),
+        ("Origin", value("origin")),
         ("Precedence", c.precedence),
         ("DTG", c.dtg),
         ("To", ", ".join(c.to)),
@@ -321,9 +352,11 @@ def render_cable(c: Cable, sources: list[StoredSource]) -> Group:
     elif c.body:
         parts.append(Text(c.body))
     if sources:
-        t = Table("", "form", "location", "size", "added", "sha256", title="Sources", title_justify="left", box=None)
+        t = Table("", "version", "form", "location", "size", "added", "sha256", title="Sources", title_justify="left",
+                  box=None)
         for s in sources:
-            t.add_row("*" if s.current else "", s.form or "", escape(s.location or ""), f"{s.size:,}", s.added, s.sha256[:12])
+            t.add_row("*" if s.current else "", str(s.id), s.form or "", escape(s.location or ""), f"{s.size:,}", s.added,
+                      s.sha256[:12])
         parts.append(t)
     return Group(*parts)  # type: ignore[arg-type]
 
