@@ -35,9 +35,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from ..enrich.language import detect_language, detect_languages
 from ..enrich.links import link_article
 from ..parse.feed import (
-    FeedEntry, FeedLimits, FeedParseError, ParsedFeed, discover_feeds, extract_html, looks_like_html, parse_feed,
+    FeedEntry, FeedImage, FeedLimits, FeedParseError, ParsedFeed, discover_feeds, extract_html, looks_like_html,
+    parse_feed,
 )
-from ..store.channels import ArticleData, ImageRow, LinkRow, _reduce_slots
+from ..store.channels import ArticleData, LinkRow, _reduce_slots
 from . import _worker as _w
 
 _TRACKING = re.compile(r"^(?:utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ref|source|feature|cmpid|at_medium|at_campaign)$",
@@ -172,12 +173,12 @@ def prepare_entry(e: FeedEntry, key: str, ehash: str, base_url: str | None, opts
     html = e.content or e.summary or ""
     info = extract_html(html, e.link or base_url, limits=lim)
     text = info.text
-    images: list[ImageRow] = []
+    images: list[FeedImage] = []
     seen: set[str] = set()
     for im in (*e.images, *info.images):
         if im.url not in seen and len(images) < lim.max_images:
             seen.add(im.url)
-            images.append(ImageRow(im.url, im.kind, im.mime, im.width, im.height, im.title))
+            images.append(im)
     lr = link_article(text, info.links, location=e.link or base_url, add_cable=add_cable, parse=parse)
     links = [LinkRow(l.ref_id, l.kind, l.offset, l.snippet[:400], l.via) for l in lr.links]
     data = ArticleData(

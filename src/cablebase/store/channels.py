@@ -30,6 +30,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator
 
 from ..errors import StoreError
+from ..parse.feed import FeedImage
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS channels(
@@ -144,16 +145,6 @@ FEED_STATUSES = ("active", "disabled", "gone")
 
 
 @dataclass(slots=True)
-class ImageRow:
-    url: str
-    kind: str
-    mime: str | None = None
-    width: int | None = None
-    height: int | None = None
-    title: str | None = None
-
-
-@dataclass(slots=True)
 class LinkRow:
     ref_id: str
     kind: str
@@ -179,7 +170,7 @@ class ArticleData:
     text: str = ""
     language: str | None = None
     content_hash: str | None = None
-    images: list[ImageRow] = field(default_factory=list)
+    images: list[FeedImage] = field(default_factory=list)
     links: list[LinkRow] | None = None
     """None: leave links as they are; a list: replace the article's links with it."""
 
@@ -190,7 +181,7 @@ def _reduce_slots(self):
     return (type(self), tuple([getattr(self, f) for f in self.__slots__]))
 
 
-ImageRow.__reduce__ = LinkRow.__reduce__ = ArticleData.__reduce__ = _reduce_slots  # type: ignore[method-assign]
+LinkRow.__reduce__ = ArticleData.__reduce__ = _reduce_slots  # type: ignore[method-assign]
 
 
 def _iso_now(now: float) -> str:
@@ -667,7 +658,7 @@ class ChannelStore:
             self._set_links(aid, it.links)
         return "updated"
 
-    def _add_images(self, aid: int, images: list[ImageRow], now: float) -> None:
+    def _add_images(self, aid: int, images: list[FeedImage], now: float) -> None:
         if images:
             self.db.executemany(
                 "INSERT OR IGNORE INTO images(article_id, url, kind, mime, width, height, title, first_seen)"
@@ -686,7 +677,7 @@ class ChannelStore:
         with self.tx():
             self._set_links(article_id, links)
 
-    def add_images(self, article_id: int, images: list[ImageRow]) -> None:
+    def add_images(self, article_id: int, images: list[FeedImage]) -> None:
         with self.tx():
             self._add_images(article_id, images, self.now())
 
