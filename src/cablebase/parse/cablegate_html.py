@@ -45,8 +45,10 @@ def parse(text: str) -> list[Cable]:
     end = text.rfind("</pre>")
     if end < start:
         raise ParseError("page has a metadata table but no <pre> cable text (truncated page?)")
-    opened = len(_PRE_OPEN.findall(text, start))
     closed = text.count("</pre>", start)
+    opened = text.count("<pre>", start) + text.count("<pre ", start)  # the site's spelling: cheap
+    if opened != closed:
+        opened = len(_PRE_OPEN.findall(text, start))  # any spelling, before calling it truncated
     if opened != closed:
         raise ParseError(f"truncated page: {opened} <pre> blocks opened, {closed} closed")
     tree = HTMLParser(text[start: end + 6])

@@ -842,6 +842,19 @@ def _paragraphs(c: Cable, lines: list[str]) -> None:
             cur_heading = heading
         cur.append(s)
         i += 1
+        if s:
+            # The lines after a text line that can only continue it (not blank, not starting
+            # with a dash, ¶ or digit, and not a heading, which needs a blank line before it):
+            # taken at once rather than one by one through the tests above.
+            j = i
+            while j < end:
+                t = strs[j]
+                if not t or t[0] in "-¶" or t[0].isdigit():
+                    break
+                j += 1
+            if j > i:
+                cur.extend(strs[i:j])
+                i = j
     flush()
     c.paragraphs = paras
 
