@@ -41,7 +41,7 @@ from .pipeline import Failure, IngestReport, ingest, parse_inputs
 from .record import Cable
 from .sources.files import iter_inputs
 from .store import BadQuery, SearchFilters, SQLiteStore, open_store
-from .store.base import Outcome, StoredSource
+from .store.base import Outcome, StoredSource, from_other_versions
 
 app = typer.Typer(
     name="cablebase",
@@ -270,33 +270,13 @@ def show_cmd(
             error_line(f"{ref_id}: no such cable in {st.settings.db_dir}")
             raise typer.Exit(1)
         sources = st.get_sources(cable.ref_id or ref_id)
-    filled = from_other_versions(cable, sources)
+    record = cable.to_dict()
+    filled = from_other_versions(record, ((s.id, s.record.to_dict()) for s in sources if not s.current))
     if as_json:
-        _json_line({"record": cable.to_dict(), "from_other_versions": filled,
+        _json_line({"record": record, "from_other_versions": filled,
                     "sources": [s.to_dict() for s in sources]})
         return
     out.print(render_cable(cable, sources, filled))
-
-
-FILLABLE = ("created", "released", "classification", "origin", "subject")
-"""Metadata a shown version may lack (a blog copy without its release date, a partial
-extract without its date) that another stored version of the same cable has."""
-
-
-def from_other_versions(cable: Cable, sources: list[StoredSource]) -> dict[str, dict[str, object]]:
-    """``{field: {"value", "source_id"}}`` for each of ``FILLABLE`` the current record lacks and
-    another version holds (the first such version, current first then by id). The record itself
-    is left as parsed: what is filled in is shown as coming from that version."""
-    filled: dict[str, dict[str, object]] = {}
-    missing = [k for k in FILLABLE if not getattr(cable, k)]
-    for s in sources:
-        if s.current:
-            continue
-        for k in missing:
-            v = getattr(s.record, k)
-            if k not in filled and v:
-                filled[k] = {"value": v, "source_id": s.id}
-    return filled
 
 
 def render_cable(c: Cable, sources: list[StoredSource], filled: dict[str, dict[str, object]] | None = None) -> Group:

@@ -20,6 +20,7 @@ from .base import (
     Stats,
     Store,
     StoredSource,
+    from_other_versions,
 )
 from .index import IndexOutdated, SearchIndex
 from .sqlite import IndexNotUpdated, SQLiteStore
@@ -47,5 +48,6 @@ __all__ = [
     "Stats",
     "Store",
     "StoredSource",
+    "from_other_versions",
     "open_store",
 ]

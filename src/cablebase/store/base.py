@@ -114,6 +114,31 @@ class Added:
     outcome: Outcome
 
 
+FILLABLE = ("created", "released", "classification", "origin", "subject")
+"""Metadata the shown (fullest) version of a cable may lack — a blog copy without its release
+date, a partial extract without its date — that another stored version has."""
+
+
+def from_other_versions(
+    current: dict[str, Any], others: Iterable[tuple[int, dict[str, Any] | None]]
+) -> dict[str, dict[str, Any]]:
+    """``{field: {"value", "source_id"}}`` for each of ``FILLABLE`` that the ``current`` record
+    lacks, from the first of ``others`` (``(source id, record dict)``, read lazily and only while
+    something is missing) that has it. The records are left as parsed: callers show what is
+    filled in as coming from that version."""
+    missing = [k for k in FILLABLE if not current.get(k)]
+    filled: dict[str, dict[str, Any]] = {}
+    if not missing:
+        return filled
+    for sid, other in others:
+        for k in missing:
+            if k not in filled and other and other.get(k):
+                filled[k] = {"value": other[k], "source_id": sid}
+        if len(filled) == len(missing):
+            break
+    return filled
+
+
 @dataclass(frozen=True, slots=True)
 class StoredSource:
     """One stored version of a cable (raw bytes are fetched separately: ``get_raw``)."""

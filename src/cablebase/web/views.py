@@ -11,6 +11,7 @@ import difflib
 from typing import Any
 from urllib.parse import quote
 
+from ..store.base import from_other_versions
 from ..store.browse import BROWSE_KINDS, CableRow
 from ..store.index import cable_body
 from ..record import Cable
@@ -141,14 +142,8 @@ def cable(arch: WebArchive, ref_id: str) -> dict[str, Any] | None:
                 "language": a.get("language"), "kind": a.get("kind"), "snippet": a.get("snippet"),
             })
     sources = b.sources(ref)
-    filled = {}
-    missing = [k for k in ("created", "released", "classification", "origin", "subject") if not rec.get(k)]
-    if missing and len(sources) > 1:  # a field the shown version lacks, from another version
-        for s in sources[1:]:
-            other = b.source_record(ref, s["id"]) or {}
-            for k in missing:
-                if k not in filled and other.get(k):
-                    filled[k] = {"value": other[k], "source_id": s["id"]}
+    # a field the shown version lacks, from another version
+    filled = from_other_versions(rec, ((s["id"], b.source_record(ref, s["id"])) for s in sources[1:]))
     for s in sources:
         s["raw_url"] = f"{cable_url(ref)}/source/{s['id']}/raw"
         s["location_url"] = safe_url(s.get("location"))
