@@ -514,11 +514,14 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
             text = text[:-1]
     lines = text.split("\n")
     h = _Header()
-    for i in range(min(len(lines), 160)):
-        ln = lines[i]
-        if len(ln) > 60 and _may_run_together(ln) and _RUN_TOGETHER_HEAD.search(ln):
+    split = False
+    for i, ln in enumerate(lines[:160]):
+        # (the labels the pattern looks for, tested inline first: most lines have none)
+        if len(ln) > 60 and ("SIPDIS" in ln or "E.O. " in ln or "TAGS:" in ln or "SUBJECT:" in ln
+                             or "lassified By:" in ln or "LASSIFIED BY:" in ln) and _RUN_TOGETHER_HEAD.search(ln):
             lines[i] = "\n".join(_RUN_TOGETHER_HEAD.split(ln))
-    if any("\n" in ln for ln in lines[:160]):
+            split = True
+    if split:
         lines = "\n".join(lines).split("\n")
     k, cls_info = _find_cls_line(lines)
     if k >= 0 and not cls_info[1]:
