@@ -19,3 +19,13 @@ def corpus() -> Path:
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+@pytest.fixture()
+def srv():
+    """A real feed server on 127.0.0.1 for the test (``tests/feedserver.py``)."""
+    from feedserver import FeedServer
+
+    s = FeedServer()
+    yield s
+    s.close()

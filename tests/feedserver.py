@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Callable
 
 
+LONG = "<p>" + "The ambassador met the minister and they talked at length about many things. " * 10 + "</p>"
+"""An entry body long enough to count as full text (no article page is fetched for it)."""
+
 @dataclass
 class Route:
     body: bytes = b""

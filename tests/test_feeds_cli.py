@@ -9,16 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cablebase.cli import app
-from feedserver import FeedServer, rss
+from feedserver import LONG, rss
 
-LONG = "<p>" + "The ambassador met the minister and they talked at length about many things. " * 10 + "</p>"
-
-
-@pytest.fixture()
-def srv():
-    s = FeedServer()
-    yield s
-    s.close()
 
 
 @pytest.fixture()

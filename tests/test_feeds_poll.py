@@ -11,14 +11,7 @@ import pytest
 from cablebase.sources.feeds import PollSettings, poll
 from cablebase.sources.net import NetPolicy
 from cablebase.store.channels import ChannelStore
-from feedserver import FeedServer, rss
-
-
-@pytest.fixture()
-def srv():
-    s = FeedServer()
-    yield s
-    s.close()
+from feedserver import LONG, rss
 
 
 @pytest.fixture()
@@ -32,7 +25,6 @@ def settings():
                         fulltext=False)
 
 
-LONG = "<p>" + "The ambassador met the minister and they talked at length about many things. " * 10 + "</p>"
 
 
 def items(n, prefix="e", body=LONG):

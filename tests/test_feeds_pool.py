@@ -15,16 +15,8 @@ from cablebase.sources import prepare
 from cablebase.sources.feeds import PollSettings, poll
 from cablebase.sources.net import NetPolicy
 from cablebase.store.channels import ArticleData, ChannelStore, LinkRow
-from feedserver import FeedServer, rss
+from feedserver import LONG, rss
 
-LONG = "<p>" + "The ambassador met the minister and they talked at length about many things. " * 10 + "</p>"
-
-
-@pytest.fixture()
-def srv():
-    s = FeedServer()
-    yield s
-    s.close()
 
 
 def _settings(**kw):

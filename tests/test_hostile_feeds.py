@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from html import unescape
 
 import pytest
-from feedserver import FeedServer, rss
+from feedserver import FeedServer, LONG, rss
 
 from cablebase.sources import http as http_mod
 from cablebase.sources.feeds import PollSettings, poll
@@ -32,7 +32,6 @@ SETTINGS = PollSettings(
     net=NetPolicy(allow=("127.0.0.1",)), connect_timeout=3.0, read_timeout=3.0, request_timeout=5.0,
     max_body_bytes=2 * MiB, fulltext=False, prepare_workers=0, backoff_base_s=60.0,
 )
-LONG = "<p>" + "The ambassador met the minister and they talked at length about many things. " * 10 + "</p>"
 
 
 def good_feed(name: str, n: int = 3) -> str:

@@ -16,7 +16,7 @@ from cablebase.record import Cable
 from cablebase.sources.feeds import PollSettings, poll
 from cablebase.sources.net import NetPolicy
 from cablebase.store.channels import ChannelStore
-from feedserver import FeedServer, rss
+from feedserver import rss
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 if not CORPUS.exists():
@@ -26,13 +26,6 @@ ARTICLES = CORPUS / "cablegate-2010" / "articles" / "2010"
 CABLE2MONTH = CORPUS / "cablemap-fixtures" / "cablemap.core" / "cablemap" / "core" / "cable2month.csv.gz"
 
 SETTINGS = PollSettings(net=NetPolicy(allow=("127.0.0.1",)), request_timeout=20, fulltext_per_feed=50)
-
-
-@pytest.fixture()
-def srv():
-    s = FeedServer()
-    yield s
-    s.close()
 
 
 def _store():

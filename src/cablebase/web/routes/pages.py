@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from ...store.base import SearchFilters
+from ...store.base import SearchFilters, paragraph_anchors
 from ...store.browse import BROWSE_KINDS
 from ...store.index import BadQuery
 from .. import views
@@ -78,30 +78,11 @@ async def cable_page(request: Request, name: str) -> Response:
     return HTMLResponse(body)
 
 
-def _anchors(numbers: list[int | None]) -> list[str]:
-    """Paragraph ids (``par7``, ``text3``, ``par7-12``): the store's, so search hits can link them."""
-    try:
-        from ...store.base import paragraph_anchors
-    except ImportError:
-        paragraph_anchors = None
-    if paragraph_anchors is not None:
-        return list(paragraph_anchors(numbers))
-    seen: set[str] = set()
-    out = []
-    for i, num in enumerate(numbers):
-        a = f"par{num}" if num is not None else f"text{i + 1}"
-        if a in seen:
-            a = f"{a}-{i + 1}"
-        seen.add(a)
-        out.append(a)
-    return out
-
-
 def _groups(rec: dict[str, Any]) -> list[dict[str, Any]]:
     """Paragraphs grouped under their section headings, with comment spans marked."""
     groups: list[dict[str, Any]] = []
     comments = span_patterns(rec.get("comments") or [])
-    anchors = _anchors([p.get("number") for p in rec.get("paragraphs") or []])
+    anchors = paragraph_anchors([p.get("number") for p in rec.get("paragraphs") or []])  # the ids search hits link
     seen_anchor: set[str] = set()
     for i, p in enumerate(rec.get("paragraphs") or []):
         heading = p.get("heading")
