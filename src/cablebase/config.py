@@ -8,16 +8,24 @@ platform's user data directory (``platformdirs.user_data_dir("cablebase")``).
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import platformdirs
 
+from .parse.official import OfficialIds
+
 APP_NAME = "cablebase"
 DB_ENV = "CABLEBASE_DB"
 """Environment variable naming the archive directory (same meaning as ``--db``)."""
 MAX_INPUT_BYTES_ENV = "CABLEBASE_MAX_INPUT_BYTES"
+OFFICIAL_IDS_ENV = "CABLEBASE_OFFICIAL_IDS"
+"""Path of the official list of Cablegate reference IDs (cablemap's ``cable2month.csv.gz``,
+``REFID,month``): malformed official IDs get their clean aliases from it, and partial extracts
+their IDs. Unset: the list is looked for at ``OFFICIAL_IDS_DEFAULT``; absent: not used."""
+OFFICIAL_IDS_DEFAULT = "../shared/corpus/cablemap-fixtures/cablemap.core/cablemap/core/cable2month.csv.gz"
 
 SQLITE_NAME = "cablebase.sqlite"
 INDEX_NAME = "index"
@@ -37,6 +45,28 @@ INDEX_THREADS = 1
 busy parsing, and each extra thread splits the heap into smaller, more frequent segments."""
 BUSY_TIMEOUT_MS = 10_000
 """How long SQLite waits on a lock held by another process before failing."""
+
+
+def official_ids_path() -> Path | None:
+    """Where the official ID list is (``$CABLEBASE_OFFICIAL_IDS``, else the default), if it exists.
+    ``CABLEBASE_OFFICIAL_IDS=`` (empty) turns the list off."""
+    env = os.environ.get(OFFICIAL_IDS_ENV)
+    if env is not None:
+        p = Path(env).expanduser() if env else None
+    else:
+        p = Path(OFFICIAL_IDS_DEFAULT)
+    return p if p is not None and p.is_file() else None
+
+
+@functools.cache
+def _load_official(path: str) -> OfficialIds:
+    return OfficialIds.from_bytes(Path(path).read_bytes())
+
+
+def official_ids() -> OfficialIds | None:
+    """The official ID list named by ``official_ids_path()``, read once per process."""
+    p = official_ids_path()
+    return _load_official(str(p.resolve())) if p else None
 
 
 def default_db_dir() -> Path:

@@ -43,6 +43,16 @@ class Source:
 
 
 @dataclass(slots=True)
+class Disagreement:
+    field: str
+    """Record field the two readings differ on (``ref_id``, ``classification``, ``created`` …)."""
+    metadata: str | None
+    """What the source's metadata says (kept as the record's value)."""
+    text: str | None
+    """What the cable's own text says."""
+
+
+@dataclass(slots=True)
 class Cable:
     ref_id: str | None = None
     origin: str | None = None
@@ -68,6 +78,15 @@ class Cable:
     header: str | None = None
     """The routing header as it stood (``VZCZC…``, DTG, FM/TO/INFO), when the source had one."""
     source: Source | None = None
+    aliases: list[str] = field(default_factory=list)
+    """Other names of this cable: the clean form of a malformed official ID
+    (``09EFTOLONDON2187`` → ``09LONDON2187``), the CFPF form of a 1973–79 telegram
+    (``74ATHENS2959`` → ``1974ATHENS02959``), the official ID of a cable read under a clean one."""
+    inferred: list[str] = field(default_factory=list)
+    """Fields not read from this copy but inferred (``ref_id`` of a partial extract from the
+    official list of IDs, when exactly one official ID fits its post and serial)."""
+    disagreements: list[Disagreement] = field(default_factory=list)
+    """Where the source's metadata and the cable's text disagree (the metadata is kept)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -77,6 +96,7 @@ class Cable:
         d = dict(d)
         d["paragraphs"] = [Paragraph(**p) for p in d.get("paragraphs") or []]
         d["references"] = [Reference(**r) for r in d.get("references") or []]
+        d["disagreements"] = [Disagreement(**x) for x in d.get("disagreements") or []]
         src = d.get("source")
         d["source"] = Source(**src) if src else None
         known = set(cls.__dataclass_fields__)

@@ -16,7 +16,8 @@ import hashlib
 
 from ..errors import NoCableFound, ParseError
 from ..record import Cable, Source
-from . import article, cablegate_html, csvdump, telegram
+from . import article, cablegate_html, csvdump, refid, telegram
+from .official import OfficialIds
 from .decode import decode
 
 FORMATS = {
@@ -44,11 +45,13 @@ def parse(
     *,
     location: str | None = None,
     fmt: str | None = None,
+    official: OfficialIds | None = None,
 ) -> list[Cable]:
     """Parse one input (a file's bytes, a page, a post) into cable records.
 
     Raises ``ParseError`` (naming ``location``) when the input cannot be read or holds no
     cable. Every record gets a ``source`` with the form, location and sha256 of ``data``.
+    ``official``: the official list of reference IDs (aliases; IDs of partial extracts).
     """
     if isinstance(data, bytes):
         sha = hashlib.sha256(data).hexdigest()
@@ -79,7 +82,24 @@ def parse(
         raise NoCableFound(f"no cable found (read as {form})", location)
     for c in cables:
         c.source = Source(form=form, location=location, sha256=sha)
+        name_cable(c, official)
     return cables
 
 
-__all__ = ["FORMATS", "detect", "parse", "decode", "ParseError", "NoCableFound"]
+def name_cable(c: Cable, official: OfficialIds | None = None) -> None:
+    """Give ``c`` its other names (clean alias, CFPF form) and, with the official list, the
+    official ID of a clean one and the ID of a partial extract whose text names post and serial."""
+    if official is not None:
+        post_serial = None
+        if not c.ref_id and c.body:
+            ci = telegram.classification_line(c.body.split("\n", 1)[0])
+            if ci and ci[1] and ci[2]:
+                post_serial = (ci[1], ci[2])
+        official.apply(c, post_serial)
+    if c.ref_id:
+        for n in refid.names(c.ref_id)[1:]:
+            if n not in c.aliases:
+                c.aliases.append(n)
+
+
+__all__ = ["FORMATS", "NoCableFound", "OfficialIds", "ParseError", "decode", "detect", "name_cable", "parse"]

@@ -208,3 +208,77 @@ def post_from_fm(fm: str) -> str | None:
     if m:
         return m.group(1).replace(" ", "")
     return None
+
+
+# --- Every name of a cable -------------------------------------------------------------------
+
+CFPF_RE = re.compile(r"^(19[4-9]\d|20[0-2]\d)([A-Z][A-Z-]*?[A-Z])(\d{1,7})(?:_[A-Za-z0-9]{1,4})?$")
+"""A Central Foreign Policy Files / PlusD ID: ``1974ATHENS02959`` (PlusD adds ``_b``, ``_a``)."""
+CFPF_YEARS = range(1973, 1980)
+"""Years of the declassified Central Foreign Policy Files (NARA AAD, WikiLeaks PlusD)."""
+
+_MALFORMED = re.compile(
+    r"^(?P<yy>\d{2})(?P=yy)?"                                   # 7575LIBREVILLE1895: year doubled
+    r"(?:EFTO|NOFORN|SBU|SENSITIVE|"                             # 09EFTOLONDON2187: a caveat in the ID
+    r"[SECTIONK]{4,8}\d{1,2}(?:OF|O|F|0F)\d{1,2})?"              # 09SECTION01OF03SANJOSE525 (and misspellings)
+    r"(?P<post>[A-Z]+?)0*(?P<serial>[1-9]\d{0,6})"
+    r"(?:Z[A-Z]{1,3}\d+)?$"                                      # 06MADRID002583ZFR2585: a stray suffix
+)
+
+
+def short_form(ref_id: str) -> str | None:
+    """The cablegate form of a CFPF ID: ``1974ATHENS02959`` → ``74ATHENS2959`` (None if not one)."""
+    m = CFPF_RE.match(ref_id.strip().upper() if not ref_id.endswith(("_a", "_b", "_c", "_d", "_e")) else ref_id.strip())
+    if not m:
+        return None
+    return canonical(int(m.group(1)), m.group(2), m.group(3))
+
+
+def cfpf_form(ref_id: str) -> str | None:
+    """The CFPF form of a 1973–79 cable's ID: ``74ATHENS2959`` → ``1974ATHENS02959``,
+    ``75STATE46226`` → ``1975STATE046226`` (serials padded to 5 digits, 6 for STATE)."""
+    sp = split_ref_id(ref_id)
+    if not sp or sp[0] not in CFPF_YEARS:
+        return None
+    year, post, serial = sp
+    width = 6 if post == "STATE" else 5
+    return f"{year}{post}{serial:0{width}d}"
+
+
+def clean_alias(ref_id: str, known_posts: frozenset[str] | set[str] | None = None) -> str | None:
+    """The clean ID a journalist would type for one of WikiLeaks' malformed IDs, else None.
+
+    ``09EFTOLONDON2187`` → ``09LONDON2187``; ``09SECTION01OF03SANJOSE525`` → ``09SANJOSE525``;
+    ``7575LIBREVILLE1895`` → ``75LIBREVILLE1895``. With ``known_posts`` (the posts of the
+    official list), a post cut at its start (``07SECTION02OF03EIJING483``) is completed when
+    exactly one known post ends with it, and an alias whose post is unknown is not given.
+    """
+    s = ref_id.strip().upper()
+    m = _MALFORMED.match(s)
+    if not m:
+        return None
+    post = m.group("post")
+    if known_posts is not None and post not in known_posts:
+        fits = [p for p in known_posts if p.endswith(post) and len(p) - len(post) <= 2]
+        if len(fits) != 1:
+            return None
+        post = fits[0]
+    alias = f"{m.group('yy')}{post}{int(m.group('serial'))}"
+    return alias if alias != s else None
+
+
+def names(ref_id: str) -> list[str]:
+    """Every name of a cable, its own first: the ID, its clean alias, its CFPF or cablegate form."""
+    s = ref_id.strip()
+    out = [s]
+    short = short_form(s)
+    if short:
+        out.append(short)
+    alias = clean_alias(short or s)
+    if alias:
+        out.append(alias)
+    for n in list(out):
+        cf = cfpf_form(n)
+        if cf:
+            out.append(cf)
+    return list(dict.fromkeys(out))
