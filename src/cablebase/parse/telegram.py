@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from ..record import Cable, Paragraph, Reference
+from ..record import Cable, Disagreement, Paragraph, Reference
 from . import refid
 
 MONTHS = {m: i for i, m in enumerate(
@@ -665,12 +665,13 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
     c.subject = " ".join(" ".join(subject_lines).split()) or None
     c.classified_by = " ".join(" ".join(clby_lines).split()) or None
 
-    # Identity.
-    created = meta.get("created") or h.created or weekday_created
-    if not created and news.get("DATE"):
+    # Identity: the metadata wins; where the text says otherwise, the disagreement is kept.
+    text_created = h.created or weekday_created
+    if not text_created and news.get("DATE"):
         dm = re.match(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})", news["DATE"])
         if dm:
-            created = "%s-%s-%s %s:%s" % dm.groups()
+            text_created = "%s-%s-%s %s:%s" % dm.groups()
+    created = meta.get("created") or text_created
     c.created = created
     c.dtg = h.dtg
     c.precedence = h.precedence
@@ -678,23 +679,22 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
     post = serial = None
     if cls_info and cls_info[1] and cls_info[2]:
         post, serial = cls_info[1], cls_info[2]
-    ref = meta.get("ref_id") or news.get("ORIGIN")
-    if not ref and post and year:
-        ref = refid.canonical(year, post, serial)
-    if not ref and post and not year and partial and c.decl:
-        pass  # no date in the text: the ref id's year cannot be known; nothing invented
-    c.ref_id = ref
+    text_ref = news.get("ORIGIN")
+    if not text_ref and post and (text_created or created):
+        text_ref = refid.canonical(int((text_created or created)[:4]), post, serial)
+    c.ref_id = meta.get("ref_id") or text_ref
     if c.ref_id and not year:
         sp = refid.split_ref_id(c.ref_id)
         if sp:
             year = sp[0]
-    cls = meta.get("classification") or news.get("CLASSIFICATION")
-    if not cls and cls_info:
-        cls = _classification_with_caveats(cls_info[0], caveat_text)
-    c.classification = cls
-    origin = meta.get("origin") or news.get("SOURCE")
-    if not origin and h.fm:
-        origin = refid.origin_from_fm(h.fm)
+    text_cls = news.get("CLASSIFICATION")
+    if not text_cls and cls_info:
+        text_cls = _classification_with_caveats(cls_info[0], caveat_text)
+    c.classification = meta.get("classification") or text_cls
+    text_origin = news.get("SOURCE")
+    if not text_origin and h.fm:
+        text_origin = refid.origin_from_fm(h.fm)
+    origin = meta.get("origin") or text_origin
     if not origin:
         sp = refid.split_ref_id(c.ref_id) if c.ref_id else None
         if sp:
@@ -702,6 +702,8 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
         elif post:
             origin = refid.origin_for_post(post)
     c.origin = origin
+    if meta:
+        _disagreements(c, meta, text_ref, text_cls, text_created, text_origin)
     c.released = meta.get("released")
     c.to = _split_routing(h.to)
     c.info = _split_routing(h.info)
@@ -727,6 +729,23 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
     c.comments = _find_blocks(full, low, "comment")
 
     return c
+
+
+def _disagreements(c: Cable, meta: dict, ref: str | None, cls: str | None, created: str | None,
+                   origin: str | None) -> None:
+    """Note where the metadata given and the text's own reading differ (the metadata is kept)."""
+    m = meta.get("ref_id")
+    if m and ref and ref != m and ref not in refid.names(m) and m not in refid.names(ref):
+        c.disagreements.append(Disagreement("ref_id", m, ref))
+    m = meta.get("classification")
+    if m and cls and cls != m.upper():
+        c.disagreements.append(Disagreement("classification", m, cls))
+    m = meta.get("created")
+    if m and created and m[:10] != created[:10]:
+        c.disagreements.append(Disagreement("created", m, created))
+    m = meta.get("origin")
+    if m and origin and origin != m:
+        c.disagreements.append(Disagreement("origin", m, origin))
 
 
 def _is_heading_line(s: str) -> bool:
