@@ -18,6 +18,7 @@ from datetime import datetime
 
 from ..record import Cable, Disagreement, Paragraph, Reference
 from . import refid
+from .reflow import is_flattened, reflow
 
 MONTHS = {m: i for i, m in enumerate(
     ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)}
@@ -99,7 +100,7 @@ def classification_line(line: str) -> tuple[str, str, str | None, str | None] | 
         return None
     u = s.upper()
     if "CLAS" not in u and "ECRET" not in u and "E C R E T" not in u and "ONFIDENTIAL" not in u \
-            and "N F I D E N" not in u:
+            and "N F I D E N" not in u and "L A S" not in u and "E C R E" not in u:
         return None
     trail = ""
     t = _TRAILING_CAVEATS.search(s)
@@ -501,6 +502,9 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
     """Parse one cable's text (header optional). ``meta`` overrides what the text says."""
     meta = dict(meta or {})
     c = Cable()
+    flat = is_flattened(text)
+    if flat:
+        text = reflow(text)
     row = _TSV_ROW.search(text) if "\t" in text else None
     if row:
         # A row of a tab-separated dump pasted into the page (fields, then the header and body
@@ -727,7 +731,10 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
                 break
     c.summary = sums[0] if sums else None
     c.comments = _find_blocks(full, low, "comment")
-
+    if flat:
+        # A flattened copy lost the line breaks inside paragraphs: one line each.
+        for p in c.paragraphs:
+            p.text = " ".join(p.text.split())
     return c
 
 
