@@ -212,16 +212,25 @@ def _space_hints(text: str) -> str:
     length as frequent as line breaks are (a line every ~70 characters), the commonest and
     shorter ones were line breaks and longer ones blank lines; runs of one length, rare, stand for blank lines
     (``NEW DELHI 006999  SIPDIS  E.O. 12958``)."""
+    if text.count("\n") * 2000 > len(text):
+        return text  # the copy kept line breaks of its own (paragraphs): runs are just spacing
     runs: dict[int, int] = {}
     for r in _RUNS.findall(text):
         runs[len(r)] = runs.get(len(r), 0) + 1
     if not runs:
         return text
     common = max(runs, key=runs.__getitem__)
-    if len(runs) > 1 or runs[common] * 300 >= len(text):
-        # Two kinds of run (line break, blank line), or one as frequent as line breaks.
-        return _RUNS.sub(lambda m: "\n" if len(m.group()) <= common else "\n\n", text)
-    return _RUNS.sub("\n\n", text)
+    as_lines = len(runs) > 1 or runs[common] * 300 >= len(text)
+
+    def sub(m: re.Match) -> str:
+        a, b = m.start(), m.end()
+        if text[a - 1: a] == "." and text[a - 2: a - 1].isdigit() and text[b: b + 1] == "(":
+            return " "  # inside a paragraph mark: ``1.  (C)``
+        if as_lines and len(m.group()) <= common:
+            return "\n"
+        return "\n\n"
+
+    return _RUNS.sub(sub, text)
 
 
 def reflow(text: str) -> str:
