@@ -16,7 +16,7 @@ import hashlib
 
 from ..errors import NoCableFound, ParseError
 from ..record import Cable, Source
-from . import article, cablegate_html, csvdump, refid, telegram
+from . import article, cablegate_html, csvdump, historylab, refid, telegram
 from .official import OfficialIds
 from .decode import decode
 
@@ -25,7 +25,10 @@ FORMATS = {
     "telegram": telegram.parse,
     "csv": csvdump.parse,
     "article": article.parse,
+    "historylab": historylab.parse,
 }
+LOCATED = frozenset(("historylab",))
+"""Forms whose parser also reads the input's location (a file named by the cable's ID)."""
 
 
 def detect(text: str) -> str:
@@ -35,6 +38,8 @@ def detect(text: str) -> str:
         return "cablegate-html"
     if csvdump.looks_like(head):
         return "csv"
+    if historylab.looks_like(text):
+        return "historylab"
     if article.looks_like(text):
         return "article"
     return "telegram"
@@ -71,7 +76,7 @@ def parse(
     except KeyError:
         raise ParseError(f"unknown format {form!r} (known: {', '.join(FORMATS)})", location) from None
     try:
-        cables = fn(text)
+        cables = fn(text, location) if form in LOCATED else fn(text)
     except ParseError as e:
         if e.source is None:
             raise type(e)(e.reason, location) from None

@@ -127,8 +127,17 @@ def _underlined(body: str) -> str:
     return "".join(out)
 
 
+_GLUED = re.compile(
+    r"Z\s+[A-Z]{3}\s+\d{2}FM\s|[A-Z\d](?:TO\s+R[UH][A-Z]{2,5}/|TO\s+SECSTATE\b|INFO\s+R[UH][A-Z]{2,5}/|INFO\s+AMEMBASSY\b)"
+    r"|(?:PRIORITY|IMMEDIATE|ROUTINE|[A-Z]{2,}\s\d{3,4})(?:S E C R E T|C O N F I D|UNCLAS|CONFIDENTIAL|SECRET)\b"
+)
+
+
 def is_flattened(text: str) -> bool:
-    """Does ``text`` look like a cable whose line breaks were removed (a line over ``FLAT_LINE``)?"""
+    """Does ``text`` look like a cable whose line breaks were removed (a line over ``FLAT_LINE``),
+    or whose routing header was run together (``…DEC 09FM AMEMBASSY BERLINTO RUEHC/…``)?"""
+    if _GLUED.search(text, 0, 3000):
+        return True
     if len(text) < FLAT_LINE:
         return False
     start = 0

@@ -31,7 +31,7 @@ PRECEDENCE = {"Z": "FLASH", "O": "IMMEDIATE", "P": "PRIORITY", "R": "ROUTINE"}
 # Classification words after spaces are removed and upper-cased (damage tolerated:
 # doubled first letter, a lost first letter, a stray letter before).
 _CLS_SQ = re.compile(
-    r"^(?:[A-Z]?)(?P<cls>U?UNCLAS(?:SIFIED)?|C?CONFIDENTIAL|ONFIDENTIAL|S?SECRET|ECRET|TOPSECRET)"
+    r"^(?:[A-Z]?)(?P<cls>U?UNCLAS(?:SIFIED)?|C?CONFIDENTIAL|ONFIDENTIAL|S?SECRET|ECRET|TOPSECRET|LIMITEDOFFICIALUSE(?:ONLY)?)"
     r"(?P<rest>.*)$"
 )
 _CLS_NAMES = {
@@ -39,6 +39,7 @@ _CLS_NAMES = {
     "UUNCLASSIFIED": "UNCLASSIFIED",
     "CONFIDENTIAL": "CONFIDENTIAL", "CCONFIDENTIAL": "CONFIDENTIAL", "ONFIDENTIAL": "CONFIDENTIAL",
     "SECRET": "SECRET", "SSECRET": "SECRET", "ECRET": "SECRET", "TOPSECRET": "TOP SECRET",
+    "LIMITEDOFFICIALUSE": "LIMITED OFFICIAL USE", "LIMITEDOFFICIALUSEONLY": "LIMITED OFFICIAL USE",
 }
 _REST_SQ = re.compile(
     r"^(?P<cav>(?://?(?:NOFORN|NF|SBU|FOUO|ORCON|PROPIN|EXDIS|NODIS|LIMDIS|SENSITIVE|EFTO|REL[A-Z]*))*)"
@@ -73,7 +74,8 @@ COMMENT_END_RE = re.compile(r"\bEND\s+(?:EMBASSY\s+)?COMMENT\b\.?", re.I)
 REF_ID_TEXT_RE = re.compile(
     r"\b(?:(?P<yy>\d{2})\s*)?(?P<post>[A-Z][A-Z]+(?:\s[A-Z]+){0,3})\s+0*(?P<serial>\d{1,7})\b"
 )
-ENDMARK_RE = re.compile(r"^\s*(NNNN|BT|#\d+|END CABLE TEXT|ENDS?)\s*$", re.I)
+ENDMARK_RE = re.compile(
+    r"^\s*(NNNN?|BT|#\d+|END CABLE TEXT|ENDS?|UNCLASSIFIED|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE(?: ONLY)?)\s*$", re.I)
 SIGNER_RE = re.compile(r"^[A-Za-z][A-Za-z.'\- ]{1,40}$")
 META_RE = re.compile(r"^(ID|ORIGIN|DATE|SOURCE|CLASSIFICATION|MISC|DESTINATION):\s*(.*)$")
 WEEKDAY_DATE_RE = re.compile(
@@ -100,7 +102,7 @@ def classification_line(line: str) -> tuple[str, str, str | None, str | None] | 
         return None
     u = s.upper()
     if "CLAS" not in u and "ECRET" not in u and "E C R E T" not in u and "ONFIDENTIAL" not in u \
-            and "N F I D E N" not in u and "L A S" not in u and "E C R E" not in u:
+            and "N F I D E N" not in u and "L A S" not in u and "E C R E" not in u and "OFFICIAL USE" not in u:
         return None
     trail = ""
     t = _TRAILING_CAVEATS.search(s)
