@@ -5,7 +5,13 @@ removed), parse it with the telegram parser, and compare with the page's metadat
 (Reference ID, Classification, Origin, Created date) and its TAG links. Prints per-field
 accuracy (all cables, full cables, partial extracts) and every miss with ref id and reason.
 
-    python bench/fidelity.py [--corpus ../shared/corpus] [--misses]
+    python bench/fidelity.py [--corpus ../shared/corpus] [--misses] [--set 2010|2011|flattened|partial|historylab]
+
+``--set flattened``: every cable of the 2010 pages and the 2011 snapshot, flattened five ways
+(``bench/flatten.py``), parsed as a user would (``cablebase.parse.parse``, form detected) and
+compared field by field with the clean parse of the same text; ``--set partial``: every partial
+extract of both sets given its ID from its body text alone through the official ID list;
+``--set historylab``: History Lab's 218 annotated CFPF cables parsed with their IDs.
 """
 
 from __future__ import annotations
@@ -16,7 +22,12 @@ import re
 import sys
 from pathlib import Path
 
+from cablebase.config import official_ids
+from cablebase.parse import parse, refid
 from cablebase.parse.telegram import parse_text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from flatten import FLATTENINGS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
@@ -108,6 +119,8 @@ def compare(truth: dict, c) -> dict[str, str | None]:
                 continue
             # The site linked only the first line of a wrapped TAGS field: ours may go on.
             ok = have[: len(want)] == want and (len(have) == len(want) or _wrapped(c, want))
+        elif f == "ref_id":
+            ok = want == have or want in c.aliases  # WikiLeaks' malformed IDs answer as aliases
         else:
             ok = want == have
         out[f] = None if ok else f"want {want!r} got {have!r}"
@@ -132,10 +145,11 @@ def run(corpus: Path, which: str = "2010") -> tuple[list, list]:
     if not pages:
         sys.exit(f"no pages under {corpus}")
     rows = []
+    official = official_ids()
     for _name, page in pages:
         truth, text = oracle(page)
         try:
-            c = parse_text(text)
+            c = parse(text, official=official)[0]
             res = compare(truth, c)
         except Exception as e:  # reported as a miss on every field
             res = {f: f"exception {type(e).__name__}: {e}" for f in FIELDS}
@@ -156,13 +170,91 @@ def table(rows) -> list[tuple]:
     return out
 
 
+FLAT_FIELDS = ("ref_id", "classification", "created", "tags", "subject", "paragraphs")
+
+
+def _view(c) -> dict:
+    return {"ref_id": c.ref_id, "classification": c.classification, "created": c.created, "tags": c.tags,
+            "subject": c.subject, "paragraphs": len(c.paragraphs)}
+
+
+def run_flattened(corpus: Path) -> None:
+    """Each flattening against the clean parse of the same text, per field, both sets."""
+    import time
+
+    for which in ("2010", "2011"):
+        pages = list(_pages_2011(corpus)) if which == "2011" else [
+            (str(p), p.read_text(encoding="utf-8", errors="replace"))
+            for p in sorted((corpus / "cablegate-2010" / "cable").rglob("*.html"))]
+        texts = [oracle(page)[1] for _n, page in pages]
+        print(f"\ncablegate-{which}: {len(texts)} cables, each flattened {len(FLATTENINGS)} ways; "
+              "the same fields as the clean parse of the same text:\n")
+        print(f"{'flattening':<22}" + "".join(f"{f:>15}" for f in FLAT_FIELDS) + f"{'cables/s':>10}")
+        clean = [_view(parse_text(t)) for t in texts]
+        for name, fn in FLATTENINGS.items():
+            flat = [fn(t) for t in texts]
+            ok = dict.fromkeys(FLAT_FIELDS, 0)
+            t0 = time.perf_counter()
+            got = []
+            for t in flat:
+                try:
+                    got.append(_view(parse(t)[0]))
+                except Exception as e:  # noqa: BLE001 - a miss on every field
+                    got.append({f: f"error {e}" for f in FLAT_FIELDS})
+            rate = len(flat) / (time.perf_counter() - t0)
+            for g, c in zip(got, clean):
+                for f in FLAT_FIELDS:
+                    ok[f] += g[f] == c[f]
+            print(f"{name:<22}" + "".join(f"{100 * ok[f] / len(flat):14.2f}%" for f in FLAT_FIELDS) + f"{rate:10.0f}")
+
+
+def run_partial(corpus: Path) -> None:
+    """Partial extracts: their page's ID from the body text alone, through the official list."""
+    official = official_ids()
+    if official is None:
+        sys.exit("the official ID list is needed (CABLEBASE_OFFICIAL_IDS)")
+    for which in ("2010", "2011"):
+        pages = list(_pages_2011(corpus)) if which == "2011" else [
+            (str(p), p.read_text(encoding="utf-8", errors="replace"))
+            for p in sorted((corpus / "cablegate-2010" / "cable").rglob("*.html"))]
+        n = right = wrong = 0
+        for _name, page in pages:
+            truth, text = oracle(page)
+            if not truth["partial"]:
+                continue
+            n += 1
+            c = parse(text, official=official)[0]
+            if c.ref_id == truth["ref_id"] or truth["ref_id"] in c.aliases:
+                right += 1
+            elif c.ref_id:
+                wrong += 1
+        print(f"cablegate-{which}: {n} partial extracts: {right} ({100 * right / max(n, 1):.2f}%) given their page's ID, "
+              f"{wrong} a wrong one, {n - right - wrong} none")
+
+
+def run_historylab(corpus: Path) -> None:
+    files = sorted((corpus / "historylab-ner-gold").rglob("gt/**/*.txt"))
+    ok = paras = 0
+    for f in files:
+        c = parse(f.read_bytes(), location=str(f))[0]
+        ok += f.stem in refid.names(c.ref_id or "")
+        paras += bool(c.paragraphs)
+    print(f"historylab: {len(files)} files: {ok} ({100 * ok / max(len(files), 1):.2f}%) with their ID, "
+          f"{paras} with paragraphs")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--misses", action="store_true", help="list every miss")
-    ap.add_argument("--set", dest="which", choices=("2010", "2011"), default="2010",
-                    help="2010: the 1,295 cablegate-2010 pages (the oracle set); 2011: the 6,712 pages of the 2011 mirror")
+    ap.add_argument("--set", dest="which", choices=("2010", "2011", "flattened", "partial", "historylab"),
+                    default="2010",
+                    help="2010: the 1,295 cablegate-2010 pages (the oracle set); 2011: the 6,712 pages of the 2011 "
+                         "mirror; flattened/partial/historylab: see the module's docstring")
     a = ap.parse_args()
+    if a.which in ("flattened", "partial", "historylab"):
+        {"flattened": run_flattened, "partial": run_partial, "historylab": run_historylab}[a.which](a.corpus)
+        return
     pages, rows = run(a.corpus, a.which)
     print(f"cablegate-{a.which}: {len(rows)} pages ({sum(1 for t, _ in rows if t['partial'])} partial extracts)\n")
     print(f"{'field':<16}{'all':>20}{'full cables':>20}{'partial':>20}")

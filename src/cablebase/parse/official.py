@@ -15,19 +15,24 @@ Pure: the caller reads the file (``OfficialIds.from_bytes``) and passes the obje
 from __future__ import annotations
 
 import gzip
+import re
 from collections.abc import Iterable
 
 from ..record import Cable
 from . import refid
 
+_DECL_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)\b")
+
 
 class OfficialIds:
     """The official IDs, indexed by (post, serial) and by clean alias."""
 
-    __slots__ = ("ids", "posts", "_by_post_serial", "_alias_of", "_official_of")
+    __slots__ = ("ids", "posts", "months", "_by_post_serial", "_alias_of", "_official_of")
 
-    def __init__(self, ids: Iterable[str]):
+    def __init__(self, ids: Iterable[str], months: dict[str, int] | None = None):
         self.ids: frozenset[str] = frozenset(i.strip() for i in ids if i.strip())
+        self.months: dict[str, int] = months or {}
+        """Month of creation of each ID, when the list gives it (cable2month's second column)."""
         by: dict[tuple[str, int], list[str]] = {}
         odd: list[str] = []
         for i in self.ids:
@@ -58,7 +63,14 @@ class OfficialIds:
         if data[:2] == b"\x1f\x8b":
             data = gzip.decompress(data)
         text = data.decode("ascii", "replace")
-        return cls(line.split(",", 1)[0] for line in text.splitlines() if line and line[0].isdigit())
+        ids, months = [], {}
+        for line in text.splitlines():
+            if line and line[0].isdigit():
+                ref, _, month = line.partition(",")
+                ids.append(ref)
+                if month.strip().isdigit():
+                    months[ref] = int(month)
+        return cls(ids, months)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -78,11 +90,31 @@ class OfficialIds:
         """Official IDs with this post and serial (any year)."""
         return sorted(self._by_post_serial.get((post.upper().replace(" ", ""), int(serial)), ()))
 
+    def fitting(self, post: str, serial: int | str, decl: str | None = None) -> list[str]:
+        """Official IDs with this post and serial; when several, those whose year and month of
+        creation agree with the declassification date the text gives (``DECL: 02/13/2014``:
+        cables were marked for declassification 10 years on, to the day, by default)."""
+        fits = self.candidates(post, serial)
+        if len(fits) <= 1 or not decl:
+            return fits
+        m = _DECL_DATE.search(decl)
+        if not m:
+            return fits
+        month, year = int(m.group(1)), int(m.group(3))
+        for offset in (10, 25, 20, 15, 5):
+            same_year = [f for f in fits if (refid.split_ref_id(f) or (0,))[0] == year - offset]
+            same_month = [f for f in same_year if self.months.get(f) == month]
+            if len(same_month) == 1:
+                return same_month
+            if len(same_year) == 1 and (not self.months or self.months.get(same_year[0]) == month):
+                return same_year
+        return fits
+
     def apply(self, cable: Cable, post_serial: tuple[str, str] | None = None) -> None:
         """Give ``cable`` what the list knows: its aliases, and its ID when it has none and
-        exactly one official ID fits the post and serial its text names."""
+        exactly one official ID fits the post and serial its text names (and its DECL date)."""
         if not cable.ref_id and post_serial and post_serial[0] and post_serial[1]:
-            fits = self.candidates(*post_serial)
+            fits = self.fitting(post_serial[0], post_serial[1], cable.decl)
             if len(fits) == 1:
                 cable.ref_id = fits[0]
                 if "ref_id" not in cable.inferred:
