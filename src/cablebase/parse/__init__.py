@@ -16,7 +16,7 @@ import hashlib
 
 from ..errors import NoCableFound, ParseError
 from ..record import Cable, Source
-from . import article, cablegate_html, csvdump, historylab, refid, telegram
+from . import article, cablegate_html, csvdump, historylab, jsondump, refid, telegram
 from .official import OfficialIds
 from .decode import decode
 
@@ -26,6 +26,7 @@ FORMATS = {
     "csv": csvdump.parse,
     "article": article.parse,
     "historylab": historylab.parse,
+    "json": jsondump.parse,
 }
 LOCATED = frozenset(("historylab",))
 """Forms whose parser also reads the input's location (a file named by the cable's ID)."""
@@ -34,6 +35,8 @@ LOCATED = frozenset(("historylab",))
 def detect(text: str) -> str:
     """Name the input form of ``text`` (one of ``FORMATS``)."""
     head = text[:4096]
+    if jsondump.looks_like(head):
+        return "json"
     if "<table class='cable'>" in text or ("Reference ID</th>" in text and "<pre" in text):
         return "cablegate-html"
     if csvdump.looks_like(head):

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from ..config import MAX_INPUT_BYTES
 
-INPUT_SUFFIXES: frozenset[str] = frozenset({".html", ".htm", ".txt", ".csv", ".xml", ".eml", ".text"})
+INPUT_SUFFIXES: frozenset[str] = frozenset({".html", ".htm", ".txt", ".csv", ".xml", ".eml", ".text", ".json",
+                                            ".jsonl", ".ndjson", ".pdf"})
 """File name endings picked up when walking a directory (a file named explicitly is always read)."""
 ARCHIVE_SUFFIXES: tuple[str, ...] = (".tar", ".tar.xz", ".txz", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2")
 """Tar archives whose members are read as inputs (members filtered by ``INPUT_SUFFIXES``)."""
