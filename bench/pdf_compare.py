@@ -7,7 +7,7 @@ the telegram parser can do with its text, which is what fidelity means here:
 - ``¶ split``: lines holding a lone ``¶`` (the paragraph mark torn from its number)
 - ``2sp``: runs of two spaces kept (after a full stop, in indented continuations)
 - ``bad``: U+FFFD or control characters (garbled text)
-- ``breaks``: blank lines inserted inside a sentence at a page break
+- ``breaks``: gaps of three or more blank lines (a page break left inside a paragraph)
 - ``paras``: numbered paragraphs the telegram parser finds, all PDFs together
 - ``ref ok``: cables whose reference ID read from the text equals the file name
 
@@ -50,7 +50,7 @@ def _pdfium_plain(data: bytes) -> str:
 def _pdfminer(data: bytes) -> str:
     from pdfminer.high_level import extract_text
 
-    return extract_text(io.BytesIO(data)).replace("\f", "")
+    return extract_text(io.BytesIO(data)).replace("\f", "")  # form feeds out, its blank lines kept
 
 
 def _pypdf(data: bytes) -> str:
@@ -67,15 +67,10 @@ LIBS = [
 ]
 
 
-def _page_break_blanks(text: str) -> int:
-    """Blank lines between a line that ends mid-sentence and a line that goes on in lower case
-    or mid-clause: the mark of a page break turned into a paragraph break."""
-    n = 0
-    for m in re.finditer(r"[A-Za-z,]\s*\n(?:[ \t]*\n)+[ \t]*[A-Za-z(\"]", text):
-        before = text[max(0, m.start() - 80): m.start() + 1].split("\n")[-1]
-        if before.rstrip().endswith((",", "THE", "OF", "AND", "A", "TO", "IN")):
-            n += 1
-    return n
+def _page_break_gaps(text: str) -> int:
+    """Runs of three or more blank lines: a page break turned into a gap inside a paragraph
+    (typed text has at most one or two blank lines in a row)."""
+    return len(re.findall(r"\n[ \t]*\n[ \t]*\n[ \t]*\n", text))
 
 
 def measure(files: list[Path], fn, repeat: int) -> dict:
@@ -97,7 +92,7 @@ def measure(files: list[Path], fn, repeat: int) -> dict:
         r["split"] += sum(1 for ln in lines if ln.strip() == "¶")
         r["2sp"] += text.count(".  ")
         r["bad"] += len(re.findall(r"[\ufffd\x00-\x08\x0b\x0e-\x1f]", text))
-        r["breaks"] += _page_break_blanks(text)
+        r["breaks"] += _page_break_gaps(text)
         c = parse_text(text)
         r["paras"] += sum(1 for x in c.paragraphs if x.number is not None)
         r["ref"] += c.ref_id == p.stem

@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cablebase.errors import NoCableFound, ParseError
 from cablebase.parse import plusd
@@ -196,8 +198,9 @@ def test_plusd_saved_text_with_labels_on_their_own_lines_and_chrome():
     assert "Tweet" not in c.body
 
 
-def test_plusd_html_page_block_after_the_text():
-    rows = "".join(f"<tr><td>{ln.split(': ', 1)[0]}:</td><td>{ln.split(': ', 1)[1]}</td></tr>" for ln in META)
+@pytest.mark.parametrize("colon", [":", ""])
+def test_plusd_html_page_block_after_the_text(colon):
+    rows = "".join(f"<tr><th>{ln.split(': ', 1)[0]}{colon}</th>\n<td>{ln.split(': ', 1)[1]}</td></tr>" for ln in META)
     page = ("<!DOCTYPE html><html><head><title>Cable: 1975ATHENS01234_b</title><script>var x = 'TAGS: XX';</script>"
             "</head><body><div class='nav'><a href='/'>WikiLeaks</a></div><h3>PlusD</h3>"
             "<pre>" + "\n".join(TELEGRAM).replace("&", "&amp;") + "</pre>"
@@ -258,6 +261,31 @@ def test_looks_like_only_plusd(fixtures):
 def test_plusd_empty_input():
     with pytest.raises(ParseError):
         plusd.parse("  \n ")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(META + TELEGRAM + ["", "\f", "<pre>", "</td>", "Date:", "TAGS:", "1/2",
+                                                   "PAGE 02 ATHENS 01234 01 OF 02 041030Z"]), max_size=40),
+       st.text(max_size=200))
+def test_plusd_never_raises_anything_but_parse_error(lines, noise):
+    for text in ("\n".join(lines), "\n".join(lines) + noise, noise):
+        try:
+            plusd.parse(text, location="x/75ATHENS1234.pdf")
+        except ParseError:
+            pass
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_pdf_text_on_damaged_bytes_raises_only_parse_error(data):
+    good = bytearray(make_pdf(_pdf_pages()))
+    for _ in range(data.draw(st.integers(1, 8))):
+        i = data.draw(st.integers(0, len(good) - 1))
+        good[i] = data.draw(st.integers(0, 255))
+    try:
+        pdf_text(bytes(good))
+    except ParseError:
+        pass
 
 
 # --- The corpus: 14 PlusD PDFs -----------------------------------------------------------------
@@ -325,3 +353,23 @@ def test_corpus_pdf_text_matches_its_lines(corpus_pdfs):
     i = lines.index('SUBJECT:  SULTAN BIN ZAYID: "MUST THE U.S. BE TOUGHER')
     assert lines[i + 1] == '          THAN THE ISRAELIS ON PALESTINE?"' and lines[i + 2] == ""
     assert any(ln.startswith("¶1.  (U) CLASSIFIED BY") for ln in lines)
+
+
+def test_running_furniture_goes_the_telegram_stays():
+    """Three pages with a running header and "Page N of 3" footer; the telegram's own dashed heading
+    at the top of two pages, a URL it quotes, and a heading that is also a word of the site's menu."""
+    head, foot = "PlusD - Cable 09PARIS1234_a", "Page {} of 3"
+    pages = [
+        [head, "", "UNCLASSIFIED PARIS 001234", "", "SUBJECT: FURNITURE", "", "1. (U) ONE,", "",
+         foot.format(1)],
+        [head, "-------", "NEWS", "-------", "", "2. (U) SEE", "HTTP://WWW.EXAMPLE.ORG/REPORT", "FOR IT.", "",
+         foot.format(2)],
+        [head, "-------", "CLOSING", "-------", "", "3. (U) THREE.", "", "RIVKIN", "", foot.format(3)],
+    ]
+    text = "Canonical ID: 09PARIS1234_a\nOriginal Classification: UNCLASSIFIED\nCharacter Count: 99\n\n" \
+        + "\n\f\n".join("\n".join(p) for p in pages)
+    [c] = plusd.parse(text)
+    assert c.ref_id == "09PARIS1234" and c.classification == "UNCLASSIFIED"
+    assert [(p.number, p.heading) for p in c.paragraphs] == [(1, None), (2, "NEWS"), (3, "CLOSING")]
+    assert "HTTP://WWW.EXAMPLE.ORG/REPORT" in c.paragraphs[1].text
+    assert "PlusD" not in c.body and "Page " not in c.body and c.signer == "RIVKIN"

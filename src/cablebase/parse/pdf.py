@@ -103,7 +103,7 @@ def _chars(tp, raw, page_no: int) -> list[tuple[str, float, float]]:
     out = []
     for k in range(n):
         u = get_unicode(tp, k)
-        if u in (_CR, _LF, _NONCHAR, 0) or 0xD800 <= u <= 0xDFFF:
+        if u in (_CR, _LF, _NONCHAR, 0) or 0xD800 <= u <= 0xDFFF or u > 0x10FFFF:
             continue
         if u == _SOFT_HYPHEN_MARK:  # PDFium's mark for a hyphen that ends a line
             u = 0x2D

@@ -54,8 +54,8 @@ _TITLE_RE = re.compile(r"^\s*(?:Cable:\s*)?((?:19|20)?\d{2}[A-Z][A-Z-]*?[A-Z]\d{
                        r"(UNCLASSIFIED|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|TOP SECRET)\b[^\n]*$")
 _PAGE_NO = re.compile(r"^\s*(?:-\s*\d{1,3}\s*-|(?:Page\s+)?\d{1,3}\s*(?:/|of)\s*\d{1,3}|Page\s+\d{1,3}|\d{1,3})\s*$", re.I)
 _URL_LINE = re.compile(r"^\s*(?:\S*\s+)?(?:https?://|www\.)\S+(?:\s+\d{1,3}\s*(?:/|of)\s*\d{1,3})?\s*$", re.I)
-_PRINT_HEAD = re.compile(r"^\s*\d{1,2}/\d{1,2}/\d{2,4},?\s+(?:\d{1,2}:\d{2}(?:\s*[AP]M)?\s+)?.*(?:PlusD|WikiLeaks|Cable)",
-                         re.I)
+"""A line that is a URL (and a page number): a print's footer when it names WikiLeaks or has the number."""
+_PRINT_HEAD = re.compile(r"^\s*\d{1,2}/\d{1,2}/\d{2,4},?\s+(?:\d{1,2}:\d{2}(?:\s*[AP]M)?\s+)?.*(?:PlusD|WikiLeaks|Cable:)")
 _CHROME = frozenset(x.lower() for x in (
     "Show Headers", "Hide Headers", "Print", "Tweet", "Share", "Donate", "Submit", "Search", "Shop", "Leaks",
     "News", "About", "Partners", "Contact", "WikiLeaks", "Support WikiLeaks", "Raw content", "Metadata",
@@ -142,8 +142,8 @@ def _clean_lines(text: str) -> list[str]:
     n = len(lines)
     for i, ln in enumerate(lines):
         s = ln.strip()
-        if s and (_PAGE_NO.match(s) and _alone(lines, i) or _URL_LINE.match(s) or _PRINT_HEAD.match(s)
-                  or s.lower().rstrip(" |»›") in _CHROME and _alone(lines, i, 0)):
+        if s and (_PAGE_NO.match(s) and _alone(lines, i) or _PRINT_HEAD.match(s) or _URL_LINE.match(s) and (
+                re.search(r"wikileaks|plusd", s, re.I) or re.search(r"\d\s*(?:/|of)\s*\d{1,3}\s*$", s))):
             continue
         if _NARA_DEBRIS.match(ln) and any(_NARA_PAGE.match(lines[j]) for j in range(max(0, i - 3), min(n, i + 4))):
             continue
@@ -151,10 +151,8 @@ def _clean_lines(text: str) -> list[str]:
     return out
 
 
-def _alone(lines: list[str], i: int, width: int = 1) -> bool:
-    """Is line i set apart (blank or edge on both sides)? A page number is; a "3." in a list is not."""
-    if width == 0:
-        return True
+def _alone(lines: list[str], i: int) -> bool:
+    """Is line i set apart (a blank line or the edge on one side)? A page number is."""
     before = not lines[i - 1].strip() if i > 0 else True
     after = not lines[i + 1].strip() if i + 1 < len(lines) else True
     return before or after
@@ -172,7 +170,7 @@ def _drop_running(pages: list[list[str]]) -> None:
         idx = [i for i, ln in enumerate(p) if ln.strip()]
         for i in set(idx[:3] + idx[-3:]):
             edges[_norm(p[i])] += 1
-    running = {k for k, v in edges.items() if v >= 2 and len(k) > 1}
+    running = {k for k, v in edges.items() if v >= 2 and len(k) > 1 and re.search(r"[A-Za-z#]", k)}
     if not running:
         return
     for p in pages:
@@ -206,7 +204,7 @@ def _find_block(lines: list[str]) -> tuple[dict[str, str], int, int]:
     while i < n:
         s = lines[i].strip()
         m = _LABEL_RE.match(s) if s else None
-        if m and (m.group(2) == ":" or m.group(1).lower() in _DISTINCT or cur is not None):
+        if m and (m.group(2) == ":" or m.group(1).lower() in _DISTINCT or cur is not None or i == start):
             if m.group(1).lower() in fields:  # a label again: the telegram's own (TAGS:, SUBJECT:)
                 break
             cur = m.group(1).lower()
@@ -279,11 +277,15 @@ def _telegram_part(lines: list[str], start: int, end: int) -> list[str]:
     before = [ln for ln in lines[:start] if not _TITLE_RE.match(ln)]
     after = [ln for ln in lines[end:] if not _TITLE_RE.match(ln)]
     kept = before + after if end <= start else after if _telegramish(after) or not _telegramish(before) else before
-    while kept and not kept[0].strip():
+    while kept and (not kept[0].strip() or _is_chrome(kept[0])):  # the site's navigation around it
         kept.pop(0)
-    while kept and not kept[-1].strip():
+    while kept and (not kept[-1].strip() or _is_chrome(kept[-1])):
         kept.pop()
     return kept
+
+
+def _is_chrome(line: str) -> bool:
+    return line.strip().rstrip(" |»›").lower() in _CHROME
 
 
 def _telegramish(lines: list[str]) -> bool:
