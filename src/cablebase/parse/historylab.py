@@ -19,6 +19,7 @@ from . import refid
 from .telegram import parse_text
 
 _MARK = re.compile(r"\[\[\s*((?:(?!\[\[|\]\]).)*?)\s*\|\|\s*\d*\s*\]\]", re.S)
+_LEFTOVER = re.compile(r"\[\[\s*|\s*\|\|\s*\d*\s*\]\]|\s*\]\]")
 _SEPARATOR = re.compile(r"^[ \t]*@{3,}[ \t\r]*$", re.M)
 _CURRENT_CLS = re.compile(r"Current\s+Classification\s*\*{3}\s*([A-Z][A-Z ]+?)\s*(?:\*|$)", re.M)
 _FOOTER = re.compile(r"^\s*(?:NMAFVVZCZ.*|\*{3}.*|Current\s+Classification\s*\*{3}.*)$", re.M)
@@ -42,7 +43,7 @@ def strip_marks(text: str) -> str:
         if new == text:
             break
         text = new
-    return text
+    return _LEFTOVER.sub("", text)  # an annotator's unclosed bracket
 
 
 def id_from_location(location: str | None) -> str | None:

@@ -50,7 +50,7 @@ _HEAD_BREAKS = re.compile(
     r"WHITE\s?HOUSE|SECDEF|CIA|DIA|NSC|JOINT|USCINC|CDR|DEPT))"
     r"|(?:(?<=\s)|(?<=[A-Z\d]))(?=INFO\s+(?:R[UH][A-Z]{2,5}/|[A-Z]{2,6}-\d{2}\b|AMEMBASSY|AMCONSUL|USMISSION|SECSTATE|"
     r"CIA|DIA|NSC|SECDEF|JOINT|WHITE\s?HOUSE|USCINC|CINC))"
-    r"|\s+(?=R[UH][A-Z]{2,5}/)|(?<=[A-Z\d])(?=R[UH][A-Z]{2,5}/[A-Z])"
+    r"|(?<!TO)(?<!INFO)\s+(?=R[UH][A-Z]{2,5}/)|(?<=[A-Z\d])(?=R[UH][A-Z]{2,5}/[A-Z])"
     r"|(?<=[A-Z\d])(?=(?:AMEMBASSY|AMCONSUL|AMCONGEN|USMISSION|SECSTATE|USCINC|CINC)[A-Z]*\s)"
     r"|\s+(?=BT\b)|(?<=\s)(?=XMT\s)"
     r"|\s*(?=(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4},)"
@@ -246,7 +246,10 @@ def reflow(text: str) -> str:
     """Line breaks put back before every telegram convention found in ``text``."""
     if not text.isascii():
         text = text.translate(_TYPO)
-    text = _drop_page_debris(_space_hints(text.replace("\r", "").replace("\t", " ")))
+    text = text.replace("\r", "").replace("\t", " ")
+    hinted = _space_hints(text)
+    one_line = hinted is not text
+    text = _drop_page_debris(hinted)
     b = _banner(text, 0)
     if b:
         head, body = text[: b.start()], text[b.end():]
@@ -259,7 +262,7 @@ def reflow(text: str) -> str:
     if head.strip():
         head = _DTG.sub(lambda m: "\n" + m.group("dtg") + "\n", head)
         head = _HEAD_BREAKS.sub("\n", head)
-    if not is_flattened(body):
+    if not one_line and max(map(len, body.split("\n"))) <= 100:
         # Only the routing header was run together: the body keeps its own lines.
         out = head.rstrip() + "\n" + (banner + "\n" if banner else "") + body.lstrip(" ")
         return out
