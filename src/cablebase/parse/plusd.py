@@ -63,7 +63,7 @@ _CHROME = frozenset(x.lower() for x in (
     "Kissinger Cables", "Carter Cables", "Advanced search", "Tip", "Toggle navigation", "Menu",
 ))
 _NARA_DEBRIS = re.compile(r"^\s{5,}(?:UNCLASSIFIED|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)(?:\s+[A-Z]{2,4}\d{3,5})?\s*$")
-_NARA_PAGE = re.compile(r"^\s*PAGE\s+\d{2}\s+[A-Z][A-Z ]{1,40}?\s+\d{3,6}\s+(?:\d{2}\s+OF\s+\d{2}\s+)?(\d{2})(\d{2})(\d{2})Z")
+_NARA_PAGE = re.compile(r"(?m)^\s*PAGE\s+\d{2}\s+[A-Z][A-Z ]{1,40}?\s+\d{3,6}\s+(?:\d{2}\s+OF\s+\d{2}\s+)?(\d{2})(\d{2})(\d{2})Z")
 _DECL_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b")
 _TELEGRAM_START = re.compile(r"^\s*(?:VZCZC|ZNY|ZNR|FM\s|E\.\s?O\.|TAGS:|SUBJECT:|SUBJ:|¶|This record is a partial)",
                              re.I)
@@ -132,6 +132,10 @@ def html_to_text(page: str) -> str:
 
 def _clean_lines(text: str) -> list[str]:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\t", "    ")
+    page_line = _NARA_PAGE.search(text)
+    if page_line:  # a NARA print: the classification centred at each page's foot goes (not the first)
+        text = text[: page_line.start()] + "\n".join(
+            "" if _NARA_DEBRIS.match(ln) else ln for ln in text[page_line.start():].split("\n"))
     pages = [p.split("\n") for p in text.split("\f")]
     if len(pages) > 1:
         _drop_running(pages)
@@ -139,13 +143,10 @@ def _clean_lines(text: str) -> list[str]:
     for p in pages:
         lines.extend(ln.rstrip() for ln in p)
     out = []
-    n = len(lines)
     for i, ln in enumerate(lines):
         s = ln.strip()
         if s and (_PAGE_NO.match(s) and _alone(lines, i) or _PRINT_HEAD.match(s) or _URL_LINE.match(s) and (
                 re.search(r"wikileaks|plusd", s, re.I) or re.search(r"\d\s*(?:/|of)\s*\d{1,3}\s*$", s))):
-            continue
-        if _NARA_DEBRIS.match(ln) and any(_NARA_PAGE.match(lines[j]) for j in range(max(0, i - 3), min(n, i + 4))):
             continue
         out.append(ln)
     return out
@@ -285,7 +286,8 @@ def _telegram_part(lines: list[str], start: int, end: int) -> list[str]:
 
 
 def _is_chrome(line: str) -> bool:
-    return line.strip().rstrip(" |»›").lower() in _CHROME
+    s = line.strip()
+    return s.rstrip(" |»›").lower() in _CHROME or not any(ch.isalnum() for ch in s)
 
 
 def _telegramish(lines: list[str]) -> bool:
