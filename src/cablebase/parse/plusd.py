@@ -84,6 +84,8 @@ def looks_like(text: str) -> bool:
 
 
 def parse(text: str, location: str | None = None) -> list[Cable]:
+    """The cable of a PlusD text (PDF text, page HTML or saved page); [] when it names none.
+    ``location`` (a path or URL): its file name gives the reference ID if the text has none."""
     if not text or not text.strip():
         raise ParseError("empty PlusD text")
     if _HTML_HINT.search(text[:4096]):
