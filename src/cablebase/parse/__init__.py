@@ -16,9 +16,10 @@ import hashlib
 
 from ..errors import NoCableFound, ParseError
 from ..record import Cable, Source
-from . import article, cablegate_html, csvdump, historylab, jsondump, refid, telegram
+from . import article, cablegate_html, csvdump, historylab, jsondump, plusd, refid, telegram
 from .official import OfficialIds
 from .decode import decode
+from .pdf import pdf_text
 
 FORMATS = {
     "cablegate-html": cablegate_html.parse,
@@ -27,8 +28,9 @@ FORMATS = {
     "article": article.parse,
     "historylab": historylab.parse,
     "json": jsondump.parse,
+    "plusd": plusd.parse,
 }
-LOCATED = frozenset(("historylab",))
+LOCATED = frozenset(("historylab", "plusd"))
 """Forms whose parser also reads the input's location (a file named by the cable's ID)."""
 
 
@@ -41,6 +43,8 @@ def detect(text: str) -> str:
         return "cablegate-html"
     if csvdump.looks_like(head):
         return "csv"
+    if plusd.looks_like(text):
+        return "plusd"
     if historylab.looks_like(text):
         return "historylab"
     if article.looks_like(text):
@@ -63,7 +67,14 @@ def parse(
     """
     if isinstance(data, bytes):
         sha = hashlib.sha256(data).hexdigest()
-        text = decode(data, location)
+        if data[:5] == b"%PDF-":  # WikiLeaks PlusD's PDF export: its text, laid out as printed
+            try:
+                text = pdf_text(data)
+            except ParseError as e:
+                raise type(e)(e.reason, location) from None
+            fmt = fmt or "plusd"
+        else:
+            text = decode(data, location)
     else:
         try:
             sha = hashlib.sha256(data.encode("utf-8")).hexdigest()
