@@ -270,7 +270,7 @@ def test_directory_walk_skips_hidden_and_foreign_files(db: Path, tmp_path: Path)
     (d / "sub").mkdir(parents=True)
     (d / "sub" / "a.txt").write_text(telegram(1561))
     (d / ".hidden.txt").write_text("not a cable")
-    (d / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (d / "notes.docx").write_bytes(b"PK\x03\x04")
     result = ingest(db, d)
     assert result.exit_code == 0, result.stderr
     assert stored(db)[0] == {ref(1561)}
