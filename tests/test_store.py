@@ -164,12 +164,14 @@ def test_tags_table_follows_the_current_record(store: SQLiteStore) -> None:
     assert tags == ["IR", "KNNP"]
 
 
-def test_cable_without_ref_id_is_refused_and_nothing_is_written(store: SQLiteStore) -> None:
+def test_cable_without_ref_id_is_stored_under_a_provisional_key(store: SQLiteStore) -> None:
     good, raw = make_cable()
-    bad, _ = make_cable(ref_id=None)  # type: ignore[arg-type]
-    with pytest.raises(StoreError, match="no reference ID"):
-        store.add_cables([(good, raw), (bad, raw)])
-    assert count(store, "sources") == 0 and count(store, "raw_inputs") == 0
+    bad, braw = make_cable(ref_id=None, body="A text no other cable has.")  # type: ignore[arg-type]
+    added = store.add_cables([(good, raw), (bad, braw)])
+    assert added[0].ref_id == "09ANKARA1561" and added[1].ref_id.startswith("UNREF-")
+    assert count(store, "sources") == 2 and count(store, "raw_inputs") == 2
+    assert store.get_cable(added[1].ref_id).body == "A text no other cable has."
+    assert store.check().ok
 
 
 def test_raw_bytes_must_match_the_hash_the_parser_recorded(store: SQLiteStore) -> None:

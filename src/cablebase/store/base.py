@@ -111,6 +111,8 @@ class Outcome(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class Added:
     ref_id: str
+    """Where the cable was stored: its ref_id, or for one without, a provisional key (``UNREF-…``)
+    or the cable with its text (``store.names``)."""
     outcome: Outcome
 
 
@@ -386,7 +388,11 @@ class Store(Protocol):
         ...
 
     def get_cable(self, ref_id: str) -> Cable | None:
-        """The current (fullest) record of a cable, or None."""
+        """The current (fullest) record of a cable (by any of its names), or None."""
+        ...
+
+    def resolve(self, name: str) -> list[str]:
+        """The stored cables a name stands for (several: the name is ambiguous)."""
         ...
 
     def get_sources(self, ref_id: str) -> list[StoredSource]:

@@ -12,7 +12,7 @@ never write the archive through it. Queries that the ``Store`` interface does no
   search facets in memory;
 - ``cited_by`` — the cables whose REF lines name a cable (a reverse map built from the
   records' ``references``);
-- ``existing`` — which of some ref_ids the archive holds;
+- ``existing`` / ``canonical`` — which of some ref_ids (or other names) the archive holds;
 - ``similar_refs`` — ref_ids near an unknown one (same post and year, nearest serial);
 - read-only channel, article and image queries (``ReadOnlyChannels``).
 
@@ -33,6 +33,7 @@ import orjson
 
 from ..errors import StoreError
 from ..parse.refid import split_ref_id
+from . import names
 from .channels import ChannelStore
 
 BROWSE_KINDS = ("created", "released", "origin", "tag", "classification")
@@ -236,12 +237,17 @@ class Browse:
 
     # -- records --------------------------------------------------------------------------
     def resolve(self, ref_id: str) -> str | None:
-        """The stored spelling of a ref_id (case-insensitive), or None."""
-        ref = (ref_id or "").strip()
-        for cand in dict.fromkeys((ref, ref.upper())):
-            if self.db.execute("SELECT 1 FROM cables WHERE ref_id = ?", (cand,)).fetchone():
-                return cand
-        return None
+        """The stored ref_id of the one cable a name stands for (any of its names,
+        case-insensitive: ``store.names``), or None (no such cable, or several)."""
+        return names.resolve_one(self.db, ref_id)
+
+    def candidates(self, name: str) -> list[str]:
+        """Every stored cable ``name`` stands for (several: the name is ambiguous)."""
+        return names.resolve(self.db, name)
+
+    def all_names(self, ref_id: str) -> list[str]:
+        """Every name of the stored cable ``ref_id``, its own first."""
+        return names.names_for(self.db, ref_id)
 
     def record_json(self, ref_id: str) -> bytes | None:
         """The current record of a cable as stored (JSON, ``Cable.to_dict()`` shape)."""
@@ -286,12 +292,18 @@ class Browse:
         return row[0] if row else None
 
     def existing(self, ref_ids: Iterable[str]) -> set[str]:
+        """Those of ``ref_ids`` the archive holds as its key or under another name (``canonical``)."""
+        return set(self.canonical(ref_ids))
+
+    def canonical(self, ref_ids: Iterable[str]) -> dict[str, str]:
+        """name → stored ref_id, for each of ``ref_ids`` that names exactly one stored cable."""
         refs = [r for r in dict.fromkeys(ref_ids) if r]
-        out: set[str] = set()
+        out: dict[str, str] = {}
         for i in range(0, len(refs), _CHUNK):
             ch = refs[i : i + _CHUNK]
-            out.update(r[0] for r in self.db.execute(
+            out.update((r[0], r[0]) for r in self.db.execute(
                 f"SELECT ref_id FROM cables WHERE ref_id IN ({','.join('?' * len(ch))})", ch))
+        out.update(names.canonical_many(self.db, [r for r in refs if r not in out]))
         return out
 
     def rows_for(self, ref_ids: list[str]) -> dict[str, CableRow]:

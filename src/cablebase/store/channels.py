@@ -724,12 +724,13 @@ class ChannelStore:
                 out[r.pop("article_id")].append(r)
         return out
 
-    def articles_citing(self, ref_id: str) -> list[dict[str, Any]]:
-        """Articles linked to a cable, newest first, with the link's kind."""
+    def articles_citing(self, ref_id: str, names: Iterable[str] = ()) -> list[dict[str, Any]]:
+        """Articles linked to a cable (by its ref_id or any of ``names``), newest first, with the link's kind."""
+        refs = list(dict.fromkeys([ref_id, *names]))[:100]
         return self._rows(
-            """SELECT a.id, a.url, a.title, a.published, a.language, ac.kind, ac."offset", ac.snippet
-               FROM article_cables ac JOIN articles a ON a.id=ac.article_id WHERE ac.ref_id=?
-               ORDER BY a.sort_key DESC, a.id DESC""", (ref_id,))
+            f"""SELECT a.id, a.url, a.title, a.published, a.language, ac.kind, ac."offset", ac.snippet
+               FROM article_cables ac JOIN articles a ON a.id=ac.article_id WHERE ac.ref_id IN ({','.join('?' * len(refs))})
+               ORDER BY a.sort_key DESC, a.id DESC""", refs)
 
     def fulltext_clear(self, feed_id: int, below: int | None) -> None:
         """Record that none of a feed's articles with text shorter than ``below`` lacks its page

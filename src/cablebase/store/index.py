@@ -8,7 +8,8 @@ One document per cable (its current record). Fields:
 - keywords matched whole and case-insensitively: ``origin``, ``classification``, ``tags``
   (``SearchFilters``), ``level`` (``SECRET//NOFORN`` → ``secret``, ``noforn``), ``marking``
   (every paragraph portion mark, whole and by part);
-- ``ref_id`` (raw, fast: the key), ``year``, ``created_n``/``released_n`` (``YYYYMMDDHHMM``
+- ``ref_id`` (raw, fast: the key), ``names`` (every name of the cable, upper-cased:
+  ``store.names.names_of``; what ``ref:`` matches), ``year``, ``created_n``/``released_n`` (``YYYYMMDDHHMM``
   integers, fast: ranges and sorting);
 - facets: ``origin_h``, ``class_h``, ``tags_h`` (fast integer columns: a stable 62-bit hash
   of the value as written) and ``year``; the facet counts of a result set are tantivy
@@ -50,6 +51,7 @@ from ..config import INDEX_HEAP_BYTES, INDEX_THREADS
 from ..errors import StoreError
 from ..record import Cable
 from .base import FACETS, SORT_ALIASES, SORTS, BadQuery, Busy, Hit, SearchFilters, SearchResults, paragraph_anchors
+from .names import names_of
 from .query import Compiled, Compiler, EntityLookup, date_number, level_tokens, marking_tokens
 
 KEYWORD = "cb_keyword"
@@ -57,10 +59,10 @@ KEYWORD = "cb_keyword"
 TEXT = "cb_text"
 """Tokenizer for full text: words, lower-cased, accents folded, absurdly long tokens dropped."""
 
-INDEX_SCHEMA_VERSION = 4
+INDEX_SCHEMA_VERSION = 5
 """Bumped whenever the fields change: v3 added facet columns, dates, levels, markings and
-paragraph offsets; v4 made the facet columns integers and added ``shard``. An index of
-another version is rebuilt from the records."""
+paragraph offsets; v4 made the facet columns integers and added ``shard``; v5 ``names``. An
+index of another version is rebuilt from the records."""
 VERSION_FILE = "cablebase-index.json"
 
 SEARCH_FIELDS = ["subject", "body", "ref_id"]
@@ -89,6 +91,7 @@ class IndexOutdated(StoreError):
 def _schema() -> tantivy.Schema:
     sb = SchemaBuilder()
     sb.add_text_field("ref_id", stored=True, fast=True, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("names", tokenizer_name="raw", index_option="basic")
     sb.add_integer_field("kind", fast=True)  # 1 on every cable document: what the facet pass counts
     sb.add_text_field("origin", stored=True, tokenizer_name=KEYWORD, index_option="basic")
     sb.add_text_field("origin_f", tokenizer_name="raw", index_option="basic")
@@ -154,8 +157,6 @@ def paragraph_offsets(body: str, texts: Iterable[str]) -> list[int]:
 
     The record's paragraph texts are the body's lines joined, so the first words are looked
     for in order, whitespace-insensitively when the plain prefix is not there."""
-    import re
-
     out: list[int] = []
     pos = 0
     ascii_body = body.isascii()
@@ -195,6 +196,8 @@ def to_document(cable: Cable) -> Document:
         raise ValueError("a cable without ref_id cannot be indexed")
     d = Document()
     d.add_text("ref_id", cable.ref_id)
+    for n in names_of(cable.ref_id, cable.aliases):
+        d.add_text("names", n)
     d.add_integer("kind", 1)
     d.add_integer("shard", shard_of(cable.ref_id))
     if cable.origin:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 from .base import BadQuery
+from .names import names_of
 
 MAX_QUERY_CHARS = 4000
 MAX_DEPTH = 40
@@ -64,7 +65,7 @@ _field("to", "text", (("to", 1.0),), "addressees on the TO line: to:secstate")
 _field("info", "text", (("info", 1.0),), "addressees on the INFO line")
 _field("tag tags", "tag", help="a TAGS entry: tag:PREL, tag:K* ")
 _field("class classification level", "level", help="classification level or caveat: class:secret, class:noforn")
-_field("ref id", "ref", help="reference ID: ref:09PARIS1234, ref:09PARIS*")
+_field("ref id", "ref", help="reference ID or other name of a cable: ref:09PARIS1234, ref:09PARIS*")
 _field("marking mark", "marking", help="a paragraph portion mark: marking:S/NF, marking:C")
 _field("from", "from", help="created on or after: from:2009, from:2009-03, from:2009-03-17")
 _field("until", "until", help="created on or before (the whole period): until:2009-06")
@@ -607,7 +608,7 @@ class Compiler:
         if n.field is None:
             q = self.text(n, DEFAULT_TEXT)
             if isinstance(n, Word) and not n.prefix and _REF_LIKE.fullmatch(n.text):
-                ref = self.t.Query.boost_query(self.t.Query.term_query(self.schema, "ref_id", n.text.upper()), 4.0)
+                ref = self.t.Query.boost_query(self.t.Query.term_query(self.schema, "names", n.text.upper()), 4.0)
                 q = ref if q is None else self.t.Query.boolean_query([(self.t.Occur.Should, q), (self.t.Occur.Should, ref)])
             return q
         spec = FIELDS[n.field]
@@ -677,8 +678,8 @@ class Compiler:
         if n.prefix:
             if len(v) < MIN_PREFIX:
                 raise self.fail(f"prefix '{v}*' is too short: give at least {MIN_PREFIX} characters", n)
-            return T.Query.regex_query(self.schema, "ref_id", regex_escape(v) + ".*")
-        return T.Query.term_query(self.schema, "ref_id", v)
+            return T.Query.regex_query(self.schema, "names", regex_escape(v) + ".*")
+        return T.Query.term_set_query(self.schema, "names", names_of(v))  # any name: 1974ATHENS02959_b → 74ATHENS2959
 
     def _marking(self, n: Word | Phrase) -> object:
         c = canonical_marking(n.text)

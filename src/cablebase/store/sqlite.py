@@ -11,7 +11,9 @@ Tables::
     cables(ref_id PK, source_id -> sources,    the current (fullest) version
            year, created, released, origin, classification, subject, partial, updated)
     cable_tags(ref_id -> cables, tag)
-    cable_records (view)                       ref_id + the current record JSON
+    cable_records (view)                       ref_id + the current record JSON (the key as its
+                                               ref_id where the record has none)
+    cable_names(name, ref_id)                  every name of every cable (``store.names``)
     index_pending(seq, ref_id UNIQUE)          cables whose index document may not be
                                                committed yet (written with the records)
 
@@ -34,8 +36,6 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import datetime, UTC
 from typing import Any
 
 import orjson
@@ -57,9 +57,10 @@ from .base import (
     StoredSource,
     unpack_raw,
 )
-from .index import IndexOutdated, SearchIndex, safe_year
+from . import names, write
+from .index import IndexOutdated, SearchIndex
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SQLITE_CACHE_KIB = 65_536
 """Page cache of each connection (SQLite's default is 2 MiB): the unique keys of a
 251,287-cable archive (sha256, ref ids) are bigger than that, and every insert then reads
@@ -108,31 +109,16 @@ CREATE TABLE IF NOT EXISTS cable_tags (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS cable_tags_tag ON cable_tags(tag);
 CREATE VIEW IF NOT EXISTS cable_records AS
-    SELECT c.ref_id AS ref_id, s.record AS record FROM cables c JOIN sources s ON s.id = c.source_id;
+    SELECT c.ref_id AS ref_id, RECORD_SQL AS record FROM cables c JOIN sources s ON s.id = c.source_id;
 CREATE TABLE IF NOT EXISTS index_pending (
     seq     INTEGER PRIMARY KEY AUTOINCREMENT,
     ref_id  TEXT NOT NULL UNIQUE
 );
-"""
+""".replace("RECORD_SQL", names.RECORD_SQL) + names.SCHEMA
 
-_CURRENT_SQL = """
-SELECT c.ref_id, c.source_id, s.complete, s.paragraphs, s.body_len
-FROM cables c JOIN sources s ON s.id = c.source_id WHERE c.ref_id IN ({})
-"""
-
-_CHUNK = 500  # host parameters per IN (...) list
 DRAIN_EVERY_S = 5.0
 """While a store holds the index (a long ingest), it indexes what other writers listed in
 ``index_pending`` this often (and when it opens the index, flushes and closes)."""
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _chunks(seq: list[Any], n: int = _CHUNK) -> Iterator[list[Any]]:
-    for i in range(0, len(seq), n):
-        yield seq[i : i + n]
 
 
 class IndexNotUpdated(StoreError):
@@ -145,18 +131,6 @@ class IndexNotUpdated(StoreError):
     def __init__(self, message: str, results: list[Added]):
         super().__init__(message)
         self.results = results
-
-
-@dataclass(slots=True)
-class _Item:
-    cable: Cable
-    blob: RawBlob
-    fullness: tuple[int, int, int]
-    record: str
-
-    @property
-    def sha(self) -> str:
-        return self.blob.sha256
 
 
 class SQLiteStore:
@@ -212,9 +186,12 @@ class SQLiteStore:
         with self._tx():
             if version == 1:  # v2: raw inputs may be stored compressed
                 self.db.execute("ALTER TABLE raw_inputs ADD COLUMN codec TEXT")
+            self.db.execute("DROP VIEW IF EXISTS cable_records")  # v4: the key stands in for a missing ref_id
             for stmt in SCHEMA.split(";"):
                 if stmt.strip():
                     self.db.execute(stmt)
+            if version:
+                names.rebuild(self.db)  # v4: every name of every stored cable
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _tx(self) -> _Transaction:
@@ -252,7 +229,7 @@ class SQLiteStore:
         while True:
             try:
                 seqs = list(self._deferred)
-                left = {r[0] for ch in _chunks(seqs) for r in self.db.execute(
+                left = {r[0] for ch in write.chunks(seqs) for r in self.db.execute(
                     f"SELECT seq FROM index_pending WHERE seq IN ({','.join('?' * len(ch))})", ch)}
             except sqlite3.Error:
                 return False
@@ -299,11 +276,12 @@ class SQLiteStore:
             return 0
         seq_of = {ref: seq for seq, ref in rows}
         cables = []
-        for ch in _chunks(list(seq_of)):
+        for ch in write.chunks(list(seq_of)):
             for ref, rec in self.db.execute(
                 f"SELECT ref_id, record FROM cable_records WHERE ref_id IN ({','.join('?' * len(ch))})", ch
             ):
                 cables.append(Cable.from_dict(orjson.loads(rec)))
+        self.index.delete(set(seq_of) - {c.ref_id for c in cables})  # merged away: no longer a cable
         self.index.upsert(cables)
         commits = self.index.commits
         for ref, seq in seq_of.items():
@@ -327,7 +305,8 @@ class SQLiteStore:
         ``raw`` is the input's bytes, or a ``RawBlob`` packed from them (by a parser
         process, say); the same bytes object / blob for several cables is stored once.
 
-        Raises ``StoreError`` before writing if a cable has no ref_id; on a database error
+        A cable without a ref_id is stored under a provisional key, or as a version of the
+        cable with its text (``store.names``); ``Added.ref_id`` says where. On a database error
         nothing of the batch is stored. Raises ``IndexNotUpdated`` if the records were
         committed but the index update failed.
 
@@ -360,19 +339,20 @@ class SQLiteStore:
             with self._tx():
                 if not deferred:
                     self._clear_indexed(in_tx=True)  # rows of documents committed since the last write
-                results, changed = self._write(prepared)
-                seqs = self._list_pending(changed)
+                results, changed, removed = self._write(prepared)
+                seqs = self._list_pending([c.ref_id for c in changed] + removed)
         except sqlite3.OperationalError as e:
             if "locked" in str(e) or "busy" in str(e):
                 raise Busy(f"{self.settings.sqlite_path} is being written by another process ({e}); try again later") from None
-            raise StoreError(f"cannot store {_describe(prepared)}: {e}") from None
+            raise StoreError(f"cannot store {write.describe(prepared)}: {e}") from None
         except sqlite3.Error as e:
-            raise StoreError(f"cannot store {_describe(prepared)}: {e}") from None
+            raise StoreError(f"cannot store {write.describe(prepared)}: {e}") from None
         if deferred:
             self._deferred.update(seqs.values())
             return results
-        if changed:
+        if changed or removed:
             try:
+                self.index.delete(removed)  # provisional cables merged into the one with their text
                 # A cable new to the records cannot be in the index (it never runs ahead of
                 # them): no delete to queue for it.
                 self.index.upsert(changed, new=[a.ref_id for a in results if a.outcome is Outcome.NEW])
@@ -388,121 +368,32 @@ class SQLiteStore:
                 except Exception:  # noqa: BLE001 - already reporting the first failure
                     pass
                 raise IndexNotUpdated(
-                    f"stored {_describe(prepared)} but the search index was not updated ({e}); run `cablebase reindex`",
+                    f"stored {write.describe(prepared)} but the search index was not updated ({e}); run `cablebase reindex`",
                     results,
                 ) from None
         return results
 
-    def _list_pending(self, changed: list[Cable]) -> dict[str, int]:
-        """List the changed cables in index_pending (in the write's transaction): ref_id → seq."""
+    def _list_pending(self, refs: list[str]) -> dict[str, int]:
+        """List the changed (or removed) cables in index_pending (in the write's transaction): ref_id → seq."""
         out: dict[str, int] = {}
-        for c in changed:
-            cur = self.db.execute("INSERT OR REPLACE INTO index_pending (ref_id) VALUES (?)", (c.ref_id,))
-            out[c.ref_id] = cur.lastrowid  # type: ignore[index,assignment]
+        for ref in refs:
+            cur = self.db.execute("INSERT OR REPLACE INTO index_pending (ref_id) VALUES (?)", (ref,))
+            out[ref] = cur.lastrowid  # type: ignore[assignment]
         return out
 
-    def _prepare(self, items: Iterable[tuple[Cable, bytes | RawBlob]]) -> list[_Item]:
-        out: list[_Item] = []
-        blobs: dict[int, RawBlob] = {}
-        for cable, raw in items:
-            if not cable.ref_id:
-                loc = cable.source.location if cable.source else None
-                raise StoreError(f"{loc or 'input'}: cable has no reference ID; not stored")
-            if isinstance(raw, RawBlob):
-                blob = raw
-            elif isinstance(raw, (bytes, bytearray, memoryview)):
-                blob = blobs.get(id(raw))  # type: ignore[assignment]
-                if blob is None:
-                    blob = blobs[id(raw)] = RawBlob.pack(raw)
-            else:
-                raise TypeError(f"raw must be bytes or RawBlob, not {type(raw).__name__}")
-            if cable.source is not None and cable.source.sha256 and cable.source.sha256 != blob.sha256:
-                raise StoreError(f"{cable.ref_id}: the raw bytes given are not those the cable was parsed from")
-            record = orjson.dumps(cable).decode("utf-8")  # dataclasses natively: == to_dict(), 4x faster
-            out.append(_Item(cable, blob, cable.fullness(), record))
-        return out
+    def _prepare(self, items: Iterable[tuple[Cable, bytes | RawBlob]]) -> list[write.Item]:
+        return write.prepare(items)
 
-    def _write(self, items: list[_Item]) -> tuple[list[Added], list[Cable]]:
-        db = self.db
-        shas = list({it.sha for it in items})
-        known_raw: set[str] = set()
-        known_src: set[tuple[str, str]] = set()
-        for ch in _chunks(shas):
-            marks = ",".join("?" * len(ch))
-            known_raw.update(r[0] for r in db.execute(f"SELECT sha256 FROM raw_inputs WHERE sha256 IN ({marks})", ch))
-            known_src.update(db.execute(f"SELECT sha256, ref_id FROM sources WHERE sha256 IN ({marks})", ch))
-        new_raw: dict[str, RawBlob] = {}
-        for it in items:
-            if it.sha not in known_raw and it.sha not in new_raw:
-                new_raw[it.sha] = it.blob
-        if new_raw:
-            db.executemany(
-                "INSERT INTO raw_inputs (sha256, size, codec, data) VALUES (?, ?, ?, ?)",
-                ((b.sha256, b.size, b.codec, b.data) for b in new_raw.values()),
-            )
-        refs = list({it.cable.ref_id for it in items})
-        current: dict[str, tuple[int, tuple[int, int, int]]] = {}
-        for ch in _chunks(refs):
-            for ref, sid, a, b, c in db.execute(_CURRENT_SQL.format(",".join("?" * len(ch))), ch):
-                current[ref] = (sid, (a, b, c))
-        in_db = set(current)
-        now = _now()
-        results: list[Added] = []
-        changed: dict[str, tuple[int, Cable, bool]] = {}
-        for it in items:
-            ref = it.cable.ref_id
-            assert ref is not None
-            key = (it.sha, ref)
-            if key in known_src:
-                results.append(Added(ref, Outcome.UNCHANGED))
-                continue
-            known_src.add(key)
-            src = it.cable.source
-            cur = db.execute(
-                "INSERT INTO sources (ref_id, sha256, form, location, added, complete, paragraphs, body_len, record)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (ref, it.sha, src.form if src else None, src.location if src else None, now, *it.fullness, it.record),
-            )
-            sid = cur.lastrowid
-            assert sid is not None
-            old = current.get(ref)
-            if old is None:
-                outcome = Outcome.NEW
-            elif it.fullness > old[1]:
-                outcome = Outcome.UPDATED
-            else:
-                results.append(Added(ref, Outcome.VERSION))
-                continue
-            existed = ref in in_db
-            current[ref] = (sid, it.fullness)
-            changed[ref] = (sid, it.cable, existed)
-            results.append(Added(ref, outcome))
-        for ref, (sid, c, existed) in changed.items():
-            row = (sid, safe_year(c), c.created, c.released, c.origin, c.classification, c.subject, int(c.partial), now, ref)
-            if existed:
-                db.execute(
-                    "UPDATE cables SET source_id=?, year=?, created=?, released=?, origin=?, classification=?,"
-                    " subject=?, partial=?, updated=? WHERE ref_id=?",
-                    row,
-                )
-                db.execute("DELETE FROM cable_tags WHERE ref_id = ?", (ref,))
-            else:
-                db.execute(
-                    "INSERT INTO cables (source_id, year, created, released, origin, classification, subject,"
-                    " partial, updated, ref_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    row,
-                )
-            tags = list(dict.fromkeys(t for t in c.tags if t))
-            if tags:
-                db.executemany("INSERT INTO cable_tags (ref_id, tag) VALUES (?, ?)", ((ref, t) for t in tags))
-        return results, [c for _, c, _ in changed.values()]
+    def _write(self, items: list[write.Item]) -> tuple[list[Added], list[Cable], list[str]]:
+        return write.write(self.db, items)
 
     # -- reading -------------------------------------------------------------------------
     def _resolve(self, ref_id: str) -> str | None:
-        for cand in dict.fromkeys((ref_id.strip(), ref_id.strip().upper())):
-            if self.db.execute("SELECT 1 FROM cables WHERE ref_id = ?", (cand,)).fetchone():
-                return cand
-        return None
+        return names.resolve_one(self.db, ref_id)
+
+    def resolve(self, name: str) -> list[str]:
+        """The stored cables ``name`` stands for (any name of a cable: ``store.names``); several: ambiguous."""
+        return names.resolve(self.db, name)
 
     def get_cable(self, ref_id: str) -> Cable | None:
         ref = self._resolve(ref_id)
@@ -598,8 +489,14 @@ class SQLiteStore:
         """Rebuild the search index from the records.
 
         Runs under the index's write lock (``Busy`` if an ingest holds it); searches keep
-        answering from the old index until the new one is committed at the end.
+        answering from the old index until the new one is committed at the end. The names
+        of the cables (``cable_names``) are rebuilt from the records first.
         """
+        try:
+            with self._tx():
+                names.rebuild(self.db)
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot rebuild the names of the cables: {e}") from None
         total = self.count()
         listed = list(self.db.execute("SELECT ref_id, seq FROM index_pending"))
         auto = self.index.autocommitting
@@ -643,6 +540,7 @@ class SQLiteStore:
             r[0] for r in self.db.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check") if r[0] != "ok"
         ]
         problems += [f"foreign key violation in {r[0]} (rowid {r[1]}) -> {r[2]}" for r in self.db.execute("PRAGMA foreign_key_check")]
+        problems += names.problems(self.db)
         stored = self.ref_ids()
         try:
             in_index = self.index.ref_ids()
@@ -661,13 +559,6 @@ class SQLiteStore:
             stored=len(stored),
             indexed=len(in_index),
         )
-
-
-def _describe(items: list[_Item]) -> str:
-    refs = list(dict.fromkeys(it.cable.ref_id for it in items))
-    if len(refs) == 1:
-        return f"cable {refs[0]}"
-    return f"{len(refs)} cables ({refs[0]} … {refs[-1]})"
 
 
 class _Transaction:
