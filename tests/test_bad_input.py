@@ -331,10 +331,10 @@ def test_a_crashing_parser_fails_only_that_input(
     poison.write_text(telegram(1777))
     real = pipeline.parse
 
-    def flaky(data, *, location=None, fmt=None):  # type: ignore[no-untyped-def]
+    def flaky(data, *, location=None, fmt=None, official=None):  # type: ignore[no-untyped-def]
         if location and location.endswith("poison.txt"):
             raise RuntimeError("boom\nwith a second line")
-        return real(data, location=location, fmt=fmt)
+        return real(data, location=location, fmt=fmt, official=official)
 
     monkeypatch.setattr(pipeline, "parse", flaky)
     result = ingest(db, good[0], poison, good[1])
@@ -343,23 +343,27 @@ def test_a_crashing_parser_fails_only_that_input(
     assert_good_stored(db)
 
 
-def test_input_with_a_cable_lacking_its_ref_id_stores_nothing_from_it(
+def test_input_with_a_cable_lacking_its_ref_id_keeps_it_under_a_provisional_key(
     db: Path, good: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     two = tmp_path / "two.txt"
     two.write_text(telegram(1777))
     real = pipeline.parse
 
-    def half(data, *, location=None, fmt=None):  # type: ignore[no-untyped-def]
-        cables = real(data, location=location, fmt=fmt)
+    def half(data, *, location=None, fmt=None, official=None):  # type: ignore[no-untyped-def]
+        cables = real(data, location=location, fmt=fmt, official=official)
         if location and location.endswith("two.txt"):
             return cables + [Cable(ref_id=None, body="orphan", source=cables[0].source)]
         return cables
 
     monkeypatch.setattr(pipeline, "parse", half)
     result = ingest(db, good[0], two, good[1])
-    assert_one_failure(result, two, "no reference ID")
-    assert_good_stored(db)
+    assert result.exit_code == 0, result.stderr
+    assert error_lines(result) == []
+    assert "1 without a reference ID, stored as UNREF-" in " ".join(result.stderr.split())
+    refs, _ = stored(db)
+    assert {"09ANKARA1561", "09ASTANA95", "09ANKARA1777"} < refs
+    assert [r for r in refs if r.startswith("UNREF-")] and len(refs) == 4
 
 
 def test_store_failure_names_the_cable_and_spares_the_batch(db: Path, good: list[Path], tmp_path: Path) -> None:

@@ -15,10 +15,9 @@ from typing import Annotated, Optional
 
 import orjson
 import typer
-from rich.console import Console, Group
+from rich.console import Console
 from rich.markup import escape
 from rich.padding import Padding
-from rich.panel import Panel
 from rich.progress import (
     BarColumn,
     Progress,
@@ -29,19 +28,19 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
 from . import __version__, cli_enrich, cli_feeds, cli_web
+from .cli_show import render_cable, show_json
 from .config import DB_ENV, INDEX_COMMIT_EVERY, MAX_INPUT_BYTES, Settings
 from .errors import CablebaseError
 from .parse import FORMATS
 from .pipeline import Failure, IngestReport, ingest, parse_inputs
-from .record import Cable
 from .sources.files import iter_inputs
 from .store import BadQuery, SearchFilters, SQLiteStore, open_store
-from .store.base import Outcome, StoredSource, from_other_versions
+from .store.base import Outcome
+from .store.names import is_provisional
 
 app = typer.Typer(
     name="cablebase",
@@ -253,92 +252,36 @@ def _print_ingest_summary(r: IngestReport) -> None:
         f" in {r.elapsed:.1f} s ({r.rate:,.0f} cables/s)",
         soft_wrap=True,
     )
+    if r.unreferenced:
+        keys = ", ".join(r.provisional[:3]) + (" …" if len(r.provisional) > 3 else "")
+        known = r.unreferenced - len(r.provisional)
+        err.print(f"{r.unreferenced} without a reference ID, stored as {keys or 'versions of known cables'}"
+                  + (f" ({known} as versions of the known cables with their text)" if known and keys else ""),
+                  soft_wrap=True)
     if r.index_stale:
         err.print("[yellow]search index is behind the records: run `cablebase reindex`[/]")
 
 
 @app.command("show")
 def show_cmd(
-    ref_id: Annotated[str, typer.Argument(help="Reference ID, e.g. 09ANKARA1561.")],
+    ref_id: Annotated[str, typer.Argument(help="Reference ID or any other name of the cable (09LONDON2187,"
+                                               " 1974ATHENS02959, UNREF-…), e.g. 09ANKARA1561.")],
     as_json: JsonOpt = False,
     db: DbOpt = None,
 ) -> None:
     """Show one cable: metadata, paragraphs, and the sources it was found in."""
     with _store(db) as st:
-        cable = st.get_cable(ref_id)
-        if cable is None:
-            error_line(f"{ref_id}: no such cable in {st.settings.db_dir}")
+        refs = st.resolve(ref_id)
+        if len(refs) != 1:
+            many = f" (a name of {len(refs)} cables: {', '.join(refs)})" if refs else ""
+            error_line(f"{ref_id}: no such cable in {st.settings.db_dir}{many}")
             raise typer.Exit(1)
-        sources = st.get_sources(cable.ref_id or ref_id)
-    record = cable.to_dict()
-    filled = from_other_versions(record, ((s.id, s.record.to_dict()) for s in sources if not s.current))
+        cable, sources = st.get_cable(refs[0]), st.get_sources(refs[0])
+    data = show_json(cable, sources)  # type: ignore[arg-type]
     if as_json:
-        _json_line({"record": record, "from_other_versions": filled,
-                    "sources": [s.to_dict() for s in sources]})
+        _json_line(data)
         return
-    out.print(render_cable(cable, sources, filled))
-
-
-def render_cable(c: Cable, sources: list[StoredSource], filled: dict[str, dict[str, object]] | None = None) -> Group:
-    filled = filled or {}
-
-    def value(k: str) -> str | None:
-        v = getattr(c, k)
-        if v or k not in filled:
-            return v
-        return f"{filled[k]['value']}  (from version {filled[k]['source_id']})"
-
-    meta = Table.grid(padding=(0, 2))
-    meta.add_column(style="bold cyan", no_wrap=True)
-    meta.add_column()
-    rows: list[tuple[str, str | None]] = [
-        ("Reference ID", c.ref_id),
-        ("Subject", value("subject")),
-        ("Created", value("created")),
-        ("Released", value("released")),
-        ("Classification", value("classification")),
-        ("Origin", value("origin")),
-        ("Precedence", c.precedence),
-        ("DTG", c.dtg),
-        ("To", ", ".join(c.to)),
-        ("Info", ", ".join(c.info)),
-        ("Tags", " ".join(c.tags)),
-        ("References", "; ".join(r.ref_id or r.raw for r in c.references)),
-        ("Classified by", c.classified_by),
-        ("Declassify", c.decl),
-        ("Signed", c.signer),
-        ("Partial", "yes: a partial extract" if c.partial else None),
-    ]
-    for k, v in rows:
-        if v:
-            meta.add_row(k, escape(v))
-    parts: list[object] = [Panel(meta, title=escape(c.ref_id or "cable"), title_align="left")]
-    if c.summary:
-        parts.append(Panel(escape(c.summary), title="Summary", title_align="left", border_style="dim"))
-    if c.paragraphs:
-        heading = None
-        for p in c.paragraphs:
-            if p.heading and p.heading != heading:
-                heading = p.heading
-                parts.append(Rule(escape(heading), align="left", style="dim"))
-            line = Text()
-            if p.number is not None:
-                line.append(f"¶{p.number}. ", style="bold")
-            if p.marking:
-                line.append(f"({p.marking}) ", style="bold magenta")
-            line.append(p.text)
-            parts.append(line)
-            parts.append(Text())
-    elif c.body:
-        parts.append(Text(c.body))
-    if sources:
-        t = Table("", "version", "form", "location", "size", "added", "sha256", title="Sources", title_justify="left",
-                  box=None)
-        for s in sources:
-            t.add_row("*" if s.current else "", str(s.id), s.form or "", escape(s.location or ""), f"{s.size:,}", s.added,
-                      s.sha256[:12])
-        parts.append(t)
-    return Group(*parts)  # type: ignore[arg-type]
+    out.print(render_cable(cable, sources, data["from_other_versions"]))  # type: ignore[arg-type]
 
 
 @app.command("search")
@@ -383,7 +326,7 @@ def search_cmd(
     err.print(f"{res.total:,} match{'es' if res.total != 1 else ''} ({res.took_ms:.1f} ms)"
               + (f"; showing {offset + 1}–{offset + len(res.hits)}" if res.total > len(res.hits) else ""))
     for i, h in enumerate(res.hits, offset + 1):
-        where = h.ref_id + (f"#{h.anchor}" if h.anchor else "")
+        where = h.ref_id + (f"#{h.anchor}" if h.anchor else "") + (" (no reference ID read)" if is_provisional(h.ref_id) else "")
         title = Text(f"{i:>2}. ", style="dim") + Text(where, style="bold cyan") + Text("  ") + Text(h.subject or "", style="bold")
         par = f"¶{h.paragraph}" if h.paragraph is not None else ("paragraph" if h.anchor else "")
         if par and h.marking:

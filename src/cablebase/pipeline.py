@@ -12,6 +12,7 @@ process (SQLite and tantivy each want a single writer). ``workers=0`` parses in-
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import sys
@@ -24,12 +25,13 @@ from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
 
-from .config import Settings
+from .config import OFFICIAL_IDS_ENV, Settings, official_ids
 from .errors import ParseError, StoreError
-from .parse import parse
+from .parse import OfficialIds, parse
 from .record import Cable
 from .sources.files import InputFailure, RawInput, expand_paths, is_archive, read_inputs
 from .store.base import Added, Busy, Outcome, RawBlob, Store
+from .store.names import is_provisional
 from .store.sqlite import IndexNotUpdated
 
 CHUNK = 8
@@ -65,6 +67,11 @@ class IngestReport:
     """Cables parsed."""
     outcomes: Counter[Outcome] = field(default_factory=Counter)
     failures: list[Failure] = field(default_factory=list)
+    unreferenced: int = 0
+    """Cables stored without a reference ID read (under a provisional key, or as a version of
+    the cable with the same text)."""
+    provisional: list[str] = field(default_factory=list)
+    """The provisional keys (``UNREF-…``) they were stored under (those not found as versions)."""
     index_stale: bool = False
     """Some records were stored but not indexed: ``reindex`` fixes it."""
     started: float = field(default_factory=time.perf_counter)
@@ -101,19 +108,26 @@ class Parsed:
 
 
 def parse_one(location: str, data: bytes, fmt: str | None = None) -> ParseResult:
-    """Parse one input; every problem becomes a ``Failure`` (never an exception)."""
+    """Parse one input; every problem becomes a ``Failure`` (never an exception).
+
+    A cable whose reference ID cannot be read is kept (``ref_id`` None): the store gives it a
+    provisional key. The official ID list (``config.official_ids``, read once per process)
+    gives aliases and the IDs of partial extracts."""
     try:
-        cables = parse(data, location=location, fmt=fmt)
+        cables = parse(data, location=location, fmt=fmt, official=_official(os.environ.get(OFFICIAL_IDS_ENV)))
     except ParseError as e:
         return Failure(location, e.reason)
     except RecursionError:
         return Failure(location, "parser failed: input nested too deeply")
     except Exception as e:  # noqa: BLE001 - a parser bug must not stop the batch
         return Failure(location, f"parser failed: {type(e).__name__}: {e}")
-    missing = sum(1 for c in cables if not c.ref_id)
-    if missing:
-        return Failure(location, f"{missing} of {len(cables)} cables found have no reference ID; nothing stored from this input")
     return cables
+
+
+@functools.cache
+def _official(setting: str | None) -> OfficialIds | None:
+    """``config.official_ids()``, looked up once per process and value of its setting."""
+    return official_ids()
 
 
 ChunkResult = list[tuple[ParseResult, RawBlob | None]]
@@ -302,18 +316,23 @@ def ingest(
     batch: list[tuple[Cable, bytes | RawBlob]] = []
     batch_locations: list[str] = []
 
-    def record(results: list[Added]) -> None:
+    def record(results: list[Added], cables: list[Cable]) -> None:
         report.outcomes.update(a.outcome for a in results)
+        for a, c in zip(results, cables):
+            if not c.ref_id:
+                report.unreferenced += 1
+                if is_provisional(a.ref_id) and a.ref_id not in report.provisional:
+                    report.provisional.append(a.ref_id)
 
     def flush() -> None:
         if not batch:
             return
         try:
-            record(store.add_cables(batch))
+            record(store.add_cables(batch), [c for c, _ in batch])
         except Busy:
             raise  # another writer holds the archive: retrying cable by cable would not help
         except IndexNotUpdated as e:
-            record(e.results)
+            record(e.results, [c for c, _ in batch])
             if not report.index_stale:
                 report.index_stale = True
                 fail(Failure(str(settings.index_path), str(e)))
@@ -322,12 +341,12 @@ def ingest(
             # cable so the rest gets in and the failing one is named.
             for (cable, raw), loc in zip(batch, batch_locations, strict=True):
                 try:
-                    record([store.add_cable(cable, raw)])
+                    record([store.add_cable(cable, raw)], [cable])
                 except IndexNotUpdated as e:
-                    record(e.results)
+                    record(e.results, [cable])
                     report.index_stale = True
                 except StoreError as e:
-                    fail(Failure(loc, f"{cable.ref_id}: not stored: {e}"))
+                    fail(Failure(loc, f"{cable.ref_id or 'cable without reference ID'}: not stored: {e}"))
         batch.clear()
         batch_locations.clear()
 
