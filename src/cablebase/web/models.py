@@ -92,8 +92,10 @@ class SourceInfo(_Open):
 
 
 class CableOut(_Open):
-    ref_id: str
+    ref_id: str = Field(description="The key the cable is stored under: its reference ID, or UNREF-… when none was read")
     url: str
+    provisional: bool = Field(False, description="No reference ID was read: ref_id is a provisional key")
+    names: list[str] = Field([], description="The cable's other names (clean alias, CFPF form, official ID)")
     record: Record
     updated: Optional[str] = None
     references: list[RefLink]

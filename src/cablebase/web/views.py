@@ -14,6 +14,7 @@ from urllib.parse import quote
 from ..store.base import from_other_versions
 from ..store.browse import BROWSE_KINDS, CableRow
 from ..store.index import cable_body
+from ..store.names import is_provisional
 from ..record import Cable
 from .archive import WebArchive
 from .render import day, plain, safe_url, sanitize_html, slug
@@ -90,7 +91,7 @@ def channels_list(arch: WebArchive) -> list[dict[str, Any]]:
     return out
 
 
-def _article_brief(a: dict[str, Any], existing: set[str]) -> dict[str, Any]:
+def _article_brief(a: dict[str, Any], existing: dict[str, str]) -> dict[str, Any]:
     return {
         "id": a["id"],
         "url": article_url(a["id"]),
@@ -101,7 +102,7 @@ def _article_brief(a: dict[str, Any], existing: set[str]) -> dict[str, Any]:
         "language": a.get("language"),
         "cables": [
             {"ref_id": c["ref_id"], "kind": c["kind"], "in_archive": c["ref_id"] in existing,
-             "url": cable_url(c["ref_id"])}
+             "url": cable_url(existing.get(c["ref_id"], c["ref_id"]))}
             for c in a.get("cables", [])
         ],
     }
@@ -110,7 +111,7 @@ def _article_brief(a: dict[str, Any], existing: set[str]) -> dict[str, Any]:
 def home(arch: WebArchive) -> dict[str, Any]:
     b = arch.browse
     arts = b.channels.latest_articles(10)
-    existing = b.existing(c["ref_id"] for a in arts for c in a["cables"])
+    existing = b.canonical(c["ref_id"] for a in arts for c in a["cables"])
     return {
         "counts": counts(arch),
         "latest_cables": [row_dict(r) for r in arch.memo("latest", lambda: b.latest_cables(15))],
@@ -130,12 +131,13 @@ def cable(arch: WebArchive, ref_id: str) -> dict[str, Any] | None:
     if rec is None or meta is None:
         return None
     refs = rec.get("references") or []
-    existing = b.existing([r.get("ref_id") for r in refs if r.get("ref_id")])
-    cited_by = arch.cited_by(ref)
+    existing = b.canonical([r.get("ref_id") for r in refs if r.get("ref_id")])
+    names = b.all_names(ref)  # cited and linked under any of them
+    cited_by = sorted({c for n in names for c in arch.cited_by(n)} - {ref})
     cited_rows = b.rows_for(cited_by) if cited_by else {}
     articles = []
     if b.channels.present:
-        for a in b.channels.articles_citing(ref):
+        for a in {x["id"]: x for x in b.channels.articles_citing(ref, names)}.values():
             articles.append({
                 "id": a["id"], "url": article_url(a["id"]), "original_url": safe_url(a.get("url")),
                 "title": plain(a.get("title")) or "(untitled)", "published": a.get("published"),
@@ -148,9 +150,13 @@ def cable(arch: WebArchive, ref_id: str) -> dict[str, Any] | None:
         s["raw_url"] = f"{cable_url(ref)}/source/{s['id']}/raw"
         s["location_url"] = safe_url(s.get("location"))
     ents, similar = _enrichment(arch, ref)
+    if rec.get("ref_id") is None and not is_provisional(ref):
+        rec["ref_id"] = ref  # the shown version was read without its ID (merged by its text)
     return {
         "ref_id": ref,
         "url": cable_url(ref),
+        "provisional": is_provisional(ref),
+        "names": [n for n in names[1:] if n != ref.upper() and not is_provisional(n)],
         "entities": ents,
         "similar": similar,
         "record": rec,
@@ -158,7 +164,7 @@ def cable(arch: WebArchive, ref_id: str) -> dict[str, Any] | None:
         "updated": meta.get("updated"),
         "references": [
             {**r, "in_archive": bool(r.get("ref_id")) and r.get("ref_id") in existing,
-             "url": cable_url(r["ref_id"]) if r.get("ref_id") in existing else None}
+             "url": cable_url(existing[r["ref_id"]]) if r.get("ref_id") in existing else None}
             for r in refs
         ],
         "cited_by": [
@@ -254,7 +260,7 @@ def _f(rec: dict[str, Any], filled: dict[str, Any], key: str) -> str | None:
 def suggestions(arch: WebArchive, ref_id: str) -> list[dict[str, Any]]:
     """Cables near an unknown ref_id: the same post and year, then full-text matches."""
     b = arch.browse
-    refs = b.similar_refs(ref_id, 8)
+    refs = list(dict.fromkeys(b.candidates(ref_id) + b.similar_refs(ref_id, 8)))  # the cables it names, if several
     try:
         from ..store.base import SearchFilters
 
@@ -393,7 +399,7 @@ def channel(arch: WebArchive, ch: dict[str, Any], *, mode: str, page: int | None
         lo = (page_no - 1) * per_page
         offset, limit = total - hi, max(0, hi - lo)
     arts = st.channel_slice(ch["id"], offset, limit) if limit else []
-    existing = arch.browse.existing(c["ref_id"] for a in arts for c in a["cables"])
+    existing = arch.browse.canonical(c["ref_id"] for a in arts for c in a["cables"])
     url = channel_url(ch)
     items = []
     for i, a in enumerate(arts):
@@ -442,8 +448,8 @@ def article(arch: WebArchive, article_id: int) -> dict[str, Any] | None:
     else:
         html = a.get("content") or a.get("summary") or ""
     links = st.article_cables([article_id]).get(article_id, [])
-    existing = arch.browse.existing(l["ref_id"] for l in links)
-    rows = arch.browse.rows_for([l["ref_id"] for l in links if l["ref_id"] in existing])
+    existing = arch.browse.canonical(l["ref_id"] for l in links)  # the name linked → the cable stored
+    rows = arch.browse.rows_for(list(set(existing.values())))
     feeds = []
     for f in st.article_feeds(article_id):
         chans = []
@@ -461,8 +467,8 @@ def article(arch: WebArchive, article_id: int) -> dict[str, Any] | None:
         "content_html": str(sanitize_html(html, original)),
         "cables": [
             {"ref_id": l["ref_id"], "kind": l["kind"], "in_archive": l["ref_id"] in existing,
-             "url": cable_url(l["ref_id"]), "snippet": l.get("snippet"),
-             "subject": rows[l["ref_id"]].subject if l["ref_id"] in rows else None}
+             "url": cable_url(existing.get(l["ref_id"], l["ref_id"])), "snippet": l.get("snippet"),
+             "subject": rows[existing[l["ref_id"]]].subject if l["ref_id"] in existing else None}
             for l in links
         ],
         "images": [

@@ -63,7 +63,9 @@ async def cable_page(request: Request, name: str) -> Response:
         return JSON.from_bytes(hit) if suffix == ".json" else HTMLResponse(hit)
     data = views.cable(a, ref)
     if data is None:
-        raise not_found(f"There is no cable {ref[:80]} in this archive.", suggestions=views.suggestions(a, ref),
+        many = a.browse.candidates(ref)  # a name several cables have: say so, never pick one
+        raise not_found(f"{ref[:80]} is a name of {len(many)} cables: {', '.join(many[:10])}." if len(many) > 1 else
+                        f"There is no cable {ref[:80]} in this archive.", suggestions=views.suggestions(a, ref),
                         search_query=ref[:80])
     if suffix == ".html":
         return RedirectResponse(data["url"], status_code=301)
