@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from ..parse.refid import CFPF_YEARS, clean_alias
 from .posts import MULTIWORD, POSTS, is_post
 
 KIND_CITES = "cites"
@@ -51,9 +52,14 @@ class CableLink:
 
 _SP = r"[ \t\u00a0]"
 _URL_RE = re.compile(
-    r"(?:/cable/(\d{4})/(\d{2})/|/plusd/cables/)(\d{2}[A-Za-z]{3,40}\d{1,7})(?:_[A-Za-z0-9]{1,4})?(?:\.html?)?(?![\w])"
+    r"(?:/cable/(\d{4})/(\d{2})/|/plusd/cables/)(\d{2}(?:\d{2})?[A-Za-z][A-Za-z0-9]{2,60}?\d{1,7})"
+    r"(?:_[A-Za-z0-9]{1,4})?(?:\.html?)?(?![\w])"
 )
 _ID_RE = re.compile(r"(?<![A-Za-z0-9/_\-])(\d{2})([A-Z]{3,40})(\d{1,7})(?![A-Za-z0-9])")
+_ODD_ID_RE = re.compile(r"(?<![A-Za-z0-9/_\-])(\d{4}[A-Z]{3,40}\d{1,7}|\d{2}[A-Z][A-Z0-9]{2,60}[A-Z]\d{1,7})"
+                        r"(?:_[A-Za-z0-9]{1,4})?(?![A-Za-z0-9])")
+"""Other names of cables in text: CFPF IDs (``1974ATHENS02959``, ``_b``) and WikiLeaks'
+malformed IDs (``7575LIBREVILLE1895``, ``09SECTION01OF03SANJOSE525``)."""
 _SPACED_RE = re.compile(
     rf"(?<![A-Za-z0-9.,/\-])(?:(\d{{2}}){_SP}{{1,3}})?((?:[A-Z]{{2,}}{_SP}){{0,4}}[A-Z]{{3,}}){_SP}{{1,3}}(\d{{1,8}})"
     r"(?![A-Za-z0-9]|[.,:/]\d)"
@@ -106,6 +112,17 @@ def parse_ref_id(s: str) -> str | None:
     return canonical(m.group(1), m.group(2).upper(), m.group(3))
 
 
+def other_name_ref(name: str) -> str | None:
+    """The reference ID a CFPF ID (1973–79: ``1974ATHENS02959_b`` → ``74ATHENS2959``) or one of
+    WikiLeaks' malformed IDs (``7575LIBREVILLE1895`` → ``75LIBREVILLE1895``) stands for, or None."""
+    s = name.upper()
+    m = re.fullmatch(r"(\d{4})([A-Z]{3,40})0*(\d{1,7})(?:_[A-Z0-9]{1,4})?", s)
+    if m and int(m.group(1)) in CFPF_YEARS:
+        return canonical(m.group(1)[2:], m.group(2), m.group(3))
+    clean = clean_alias(s)
+    return parse_ref_id(clean) if clean else None
+
+
 def _snippet(text: str, start: int, end: int) -> str:
     a = max(0, start - SNIPPET_CHARS)
     b = min(len(text), end + SNIPPET_CHARS)
@@ -141,10 +158,10 @@ class _Found:
 def _url_ref(m: re.Match) -> str | None:
     ref = parse_ref_id(m.group(3))
     if ref is None:
-        # Real IDs with damaged posts exist (``06SECTION01OF02HARARE628``): trust a link's path.
-        raw = m.group(3).upper()
-        return raw if m.group(1) and m.group(1)[2:] == raw[:2] else None
-    if m.group(1) and m.group(1)[2:] != ref[:2]:
+        # PlusD's 1974ATHENS02959_b, a malformed ID (``06SECTION01OF02HARARE628``): the cable's
+        # clean name, else (a damaged post) the ID as the link's path has it.
+        ref = other_name_ref(m.group(3)) or (m.group(3).upper() if m.group(1) else None)
+    if ref and m.group(1) and m.group(1)[2:] != ref[:2]:
         return None  # /cable/2009/… must hold a 09… ID
     return ref
 
@@ -197,6 +214,10 @@ def find_cables(text: str = "", links: Iterable = (), *, year_hint: str | None =
     # 4. Canonical IDs.
     for m in (_ID_RE.finditer(text) if has_id else ()):
         ref = canonical(m.group(1), m.group(2), m.group(3))
+        if ref:
+            found.add(ref, KIND_CITES, m.start(), _snippet(text, m.start(), m.end()), "id")
+    for m in (_ODD_ID_RE.finditer(text) if has_id else ()):
+        ref = other_name_ref(m.group(1))
         if ref:
             found.add(ref, KIND_CITES, m.start(), _snippet(text, m.start(), m.end()), "id")
     # 5. Spaced forms.
