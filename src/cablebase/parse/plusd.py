@@ -64,7 +64,6 @@ _CHROME = frozenset(x.lower() for x in (
 ))
 _NARA_DEBRIS = re.compile(r"^\s{5,}(?:UNCLASSIFIED|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)(?:\s+[A-Z]{2,4}\d{3,5})?\s*$")
 _NARA_PAGE = re.compile(r"(?m)^\s*PAGE\s+\d{2}\s+[A-Z][A-Z ]{1,40}?\s+\d{3,6}\s+(?:\d{2}\s+OF\s+\d{2}\s+)?(\d{2})(\d{2})(\d{2})Z")
-_DECL_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b")
 _TELEGRAM_START = re.compile(r"^\s*(?:VZCZC|ZNY|ZNR|FM\s|E\.\s?O\.|TAGS:|SUBJECT:|SUBJ:|¶|This record is a partial)",
                              re.I)
 _HTML_HINT = re.compile(r"<(?:!doctype|html|body|div|table|pre|p|br|td|dt)\b", re.I)
@@ -350,11 +349,6 @@ def _finish(c: Cable, meta: dict, extra: dict, tele: list[str], location: str | 
         if stem and (refid.split_ref_id(stem)):
             c.ref_id = stem
             c.inferred.append("ref_id")
-    if not c.created:
-        guess = _created_from_page_lines(tele, c.ref_id, c.decl)
-        if guess:
-            c.created = guess
-            c.inferred.append("created")
     if not c.paragraphs and not c.subject and not c.classification and c.header is None:
         _header_only(c)
     if not c.paragraphs and not c.body.strip():
@@ -384,28 +378,3 @@ def _header_only(c: Cable) -> None:
 
 
 _PRECEDENCE = frozenset(("IMMEDIATE", "PRIORITY", "ROUTINE", "FLASH", "NIACT"))
-
-
-def _created_from_page_lines(tele: list[str], ref: str | None, decl: str | None) -> str | None:
-    """The date of a NARA print whose only date-time group is the page line's day and time
-    (``PAGE 01  HANOI  00686  01 OF 07  050821Z``): the year from the reference ID, the month the
-    first with that day on or after the declassification date's day and month (a cable's DECL
-    date is its drafting date some years on)."""
-    sp = refid.split_ref_id(ref) if ref else None
-    if not sp or not decl:
-        return None
-    dm = _DECL_DATE.search(decl)
-    page = next((m for m in map(_NARA_PAGE.match, tele[:200]) if m), None)
-    if not dm or not page:
-        return None
-    year = sp[0]
-    day, hh, mi = int(page.group(1)), int(page.group(2)), int(page.group(3))
-    mo, dd = int(dm.group(1)), int(dm.group(2))
-    if not (1 <= mo <= 12 and 1 <= day <= 31 and hh < 24 and mi < 60):
-        return None
-    first = mo if day >= dd else mo + 1
-    for m in range(first, min(first + 3, 13)):
-        d = parse_date(f"{year:04d}-{m:02d}-{day:02d} {hh:02d}:{mi:02d}")
-        if d:
-            return d
-    return None

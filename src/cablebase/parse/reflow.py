@@ -66,7 +66,7 @@ _PAGE_DEBRIS = re.compile(r"[A-Z][A-Z .']{1,40}?\s+\d{8}\s+\d{3}(?:\.\d{1,2})?\s
 _PAGE_HEAD = re.compile(r"PAGE\s+\d{2}\s+[A-Z][A-Z ]{1,30}?\s+\d{4,6}\s+\d{6}Z")
 _SIPDIS = re.compile(r"\s*SIPDIS\b")
 _CAVEAT_WORDS = re.compile(r"\s*\b(NOFORN|EXDIS|NODIS|LIMDIS|STADIS|SENSITIVE|EFTO)\b\s*(?=[A-Z])")
-_DASHES = re.compile(r"-{3,}")
+_DASHES = re.compile(r"-{3,}(?: +-+)*")
 # A subject's continuation taken for a paragraph: a short upper-case chunk right before a label.
 _SUBJECT_TAIL = re.compile(r"^(SUBJE?C?T?\s*:[^\n]*)\n\n+([^a-z\n:]{2,80})\n\n+(?=REF|Classified|CLASSIFIED|¶|\d{1,2}\.|-{3})",
                            re.M)
@@ -116,10 +116,12 @@ def _underlined(body: str) -> str:
         while k > 0 and body[k - 1] in " \n":
             k -= 1
         j = k
-        while j > 0 and k - j < 70 and body[j - 1] not in '.:;"\n!?¶' and body[j - 1] != "-":
+        while j > 0 and k - j < 70 and body[j - 1] not in '.;"\n!?¶-' and (body[j - 1] != ":" or body[j] not in " \n"):
             j -= 1
         words = body[j:k].split()
-        if 1 <= len(words) <= 8 and words[0][:1].isupper() and j >= last:
+        after = body[m.end(): m.end() + 8].lstrip(" \n")
+        # a heading over a numbered paragraph (``A.`` subparagraphs under one stay inside it)
+        if 1 <= len(words) <= 8 and words[0][:1].isupper() and j >= last and after[:1] in "¶0123456789":
             out.append(body[last:j].rstrip(" "))
             out.append("\n\n" + " ".join(words) + "\n--------\n\n")
             last = m.end()
