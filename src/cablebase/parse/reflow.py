@@ -42,9 +42,10 @@ _BANNER_STOP = frozenset(("OF", "THE", "AND", "FOR", "TO", "IN", "ON", "AT", "BY
                           "SECTION", "REF", "REFTEL", "TEL", "NO", "PAGE", "USC", "CFR", "EO", "DECL", "TAGS"))
 
 # Routing header parts, when the header was run together with spaces or with nothing at all.
-_DTG = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=ZZH)|(?<=ZZH\s))(?P<dtg>(?:[ZOPR]\s?){1,2}\s*\d{6}Z\s+[A-Z]{3}\s+(?:\d{4}|\d{2}))(?=\s|FM\b|FM\s|$)")
+_DTG = re.compile(r"(?P<dtg>(?:[ZOPR]\s?){1,2}\s*\d{6}Z\s+[A-Z]{3}\s+(?:\d{4}|\d{2}))(?=\s|FM\b|FM\s|$)")
 _HEAD_BREAKS = re.compile(
     r"\s*(?=\bVZCZC|\bZNR\s|\bZNY\s|\bDE\s+R[UH][A-Z]{2,5}\b|\bACTION\s+[A-Z]{2,6}-\d{2}\b|\bPAGE\s+\d{2}\s)"
+    r"|(?<=[A-Z\d])(?=DE\s+R[UH][A-Z]{2,5}\s+#\d|ZNY\s+[A-Z]{5}\b|ZNR\s+[A-Z]{5}\b)"
     r"|(?<=\d)\s*(?=FM\s+[A-Z])|(?<=[A-Z\d])\s*(?=FM\s+(?:AMEMBASSY|AMCONSUL|AMCONGEN|SECSTATE|USMISSION|USDEL|USINT|AIT|REO)\b)"
     r"|(?:(?<=\s)|(?<=[A-Z\d]))(?=TO\s+(?:R[UH][A-Z]{2,5}/|SECSTATE|AMEMBASSY|AMCONSUL|AMCONGEN|USMISSION|USDEL|"
     r"WHITE\s?HOUSE|SECDEF|CIA|DIA|NSC|JOINT|USCINC|CDR|DEPT))"
@@ -58,9 +59,12 @@ _HEAD_BREAKS = re.compile(
 )
 # Preamble labels.
 _LABELS = re.compile(
-    r"[ECTSRc](?<![A-Za-z][ECTSRc])(?:\.\s?O\.\s?\d{4,5}|O\s1\d{4}|AGS\s*:|AGS\s+[A-Z]{4}\b|UBJE?C?T?\s*:|EFS?\s*:|"
+    r"[ECTSRc](?<![A-Za-z][ECTSRc])(?:\.\s?O\.\s?\d{4,5}|O\s1\d{4}|AGS\s*:|AGS\s+[A-Z]{2,6},?\s+[A-Z]{2,6}\b|UBJE?C?T?\s*:|EFS?\s*:|"
     r"EFTELS?\s*:|EFERENCES?\s*:|lassified\s+By\s*:|LASSIFIED\s+BY\b)"
 )
+# The same labels in a copy written in lower case (``tags: prel, parm``), colon required.
+_LABELS_ANY_CASE = re.compile(r"(?i)\b(?:e\.\s?o\.\s?\d{4,5}|tags\s*:|subj(?:ect)?\s*:|refs?\s*:|reftels?\s*:|"
+                              r"classified\s+by\s*:)")
 _PAGE_OF = re.compile(r" OF \d{3}\b")
 _PAGE_DEBRIS = re.compile(r"[A-Z][A-Z .']{1,40}?\s+\d{8}\s+\d{3}(?:\.\d{1,2})?\s*$")
 _PAGE_HEAD = re.compile(r"PAGE\s+\d{2}\s+[A-Z][A-Z ]{1,30}?\s+\d{4,6}\s+\d{6}Z")
@@ -68,8 +72,10 @@ _SIPDIS = re.compile(r"\s*SIPDIS\b")
 _CAVEAT_WORDS = re.compile(r"\s*\b(NOFORN|EXDIS|NODIS|LIMDIS|STADIS|SENSITIVE|EFTO)\b\s*(?=[A-Z])")
 _DASHES = re.compile(r"-{3,}(?: +-+)*")
 # A subject's continuation taken for a paragraph: a short upper-case chunk right before a label.
-_SUBJECT_TAIL = re.compile(r"^(SUBJE?C?T?\s*:[^\n]*)\n\n+([^a-z\n:]{2,80})\n\n+(?=REF|Classified|CLASSIFIED|¶|\d{1,2}\.|-{3})",
-                           re.M)
+_SUBJECT_TAIL = re.compile(r"^(SUBJE?C?T?\s*:[^\n]*)\n\n+(?!SUMMARY|BEGIN|COMMENT|REF|CLASSIFIED)([^a-z\n]{2,120})\n\n+"
+                           r"(?=REF|Classified|CLASSIFIED|¶|\d{1,2}\.|-{3})", re.M)
+# A TAGS field wrapped onto an indented line that the copy's spacing made a block of its own.
+_TAGS_TAIL = re.compile(r"^(TAGS\b[^\n]*)\n\n+((?:[A-Z][A-Z0-9]{1,11}[,.]?[ ]*){1,30})\n\n+(?=SUBJ|Subj)", re.M)
 _HEADING = re.compile(r"(?<!-)-{3,}+[ \n-]*+((?:[^\-¶\n]|(?<=\w)-(?=\w)){2,80}?)[ \n]*+-{3,}+[ -]*+")
 _PARA = re.compile(
     r"[¶\d](?:(?<=¶)\s*(?P<pnum>\d{1,3})|(?<=\d)(?<![^\s]\d)(?P<num>\d{0,2}))\s*\.(?!\d)\s*"
@@ -271,17 +277,22 @@ def reflow(text: str) -> str:
     # Body: SIPDIS and caveats, labels, headings, paragraphs, signer.
     if "SIPDIS" in body:
         body = _SIPDIS.sub("\n\nSIPDIS\n\n", body)
-    lab = _LABELS.search(body)
+    labels = _LABELS if "TAGS" in body or "SUBJ" in body else _LABELS_ANY_CASE
+    lab = labels.search(body)
     pre_end = lab.start() if lab else 0
     if pre_end:
         body = _CAVEAT_WORDS.sub(lambda m: "\n" + m.group(1) + "\n", body[:pre_end]) + body[pre_end:]
-    body = _LABELS.sub(lambda m: "\n\n" + m.group(0), body)
+    body = labels.sub(lambda m: "\n\n" + m.group(0), body)
     body = _SUBJECT_LINE.sub(lambda m: _cut_subject(m.group(1), m.group(2)) if len(m.group(2)) > 60 else m.group(0),
                              body, count=1)
+    body = _TAGS_TAIL.sub(lambda m: m.group(1) + " " + m.group(2) + "\n\n", body, count=1)
     body = _SUBJECT_TAIL.sub(lambda m: m.group(1) + "\n" + m.group(2) + "\n\n", body, count=1)
     body = _HEADING.sub(lambda m: "\n\n--------\n" + m.group(1).strip() + "\n--------\n\n", body)
     body = _underlined(body)
     subj = body.find("SUBJ")
+    if subj < 0:
+        sm = _LABELS_ANY_CASE.search(body)
+        subj = sm.start() if sm else 0
     starts = _paragraph_starts(body, max(subj, 0))
     if starts:
         parts = []
