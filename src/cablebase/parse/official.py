@@ -91,24 +91,22 @@ class OfficialIds:
         return sorted(self._by_post_serial.get((post.upper().replace(" ", ""), int(serial)), ()))
 
     def fitting(self, post: str, serial: int | str, decl: str | None = None) -> list[str]:
-        """Official IDs with this post and serial; when several, those whose year and month of
-        creation agree with the declassification date the text gives (``DECL: 02/13/2014``:
-        cables were marked for declassification 10 years on, to the day, by default)."""
+        """Official IDs with this post and serial; when several, the one the declassification
+        date points to (``DECL: 02/13/2014``: by default a cable was marked for declassification
+        10 years on, so the one of 2004), else the only one in the 30 years before that date."""
         fits = self.candidates(post, serial)
         if len(fits) <= 1 or not decl:
             return fits
         m = _DECL_DATE.search(decl)
         if not m:
             return fits
-        month, year = int(m.group(1)), int(m.group(3))
-        for offset in (10, 25, 20, 15, 5):
-            same_year = [f for f in fits if (refid.split_ref_id(f) or (0,))[0] == year - offset]
-            same_month = [f for f in same_year if self.months.get(f) == month]
-            if len(same_month) == 1:
-                return same_month
-            if len(same_year) == 1 and (not self.months or self.months.get(same_year[0]) == month):
-                return same_year
-        return fits
+        year = int(m.group(3))
+        years = {f: (refid.split_ref_id(f) or (0,))[0] for f in fits}
+        ten = [f for f in fits if years[f] == year - 10]
+        if ten:
+            return ten
+        before = [f for f in fits if year - 30 <= years[f] <= year]
+        return before if len(before) == 1 else fits
 
     def apply(self, cable: Cable, post_serial: tuple[str, str] | None = None) -> None:
         """Give ``cable`` what the list knows: its aliases, and its ID when it has none and

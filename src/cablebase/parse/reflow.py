@@ -23,11 +23,8 @@ import re
 FLAT_LINE = 320
 """A line this long (telegram lines are under 80 characters) means the copy was flattened."""
 
-_TYPO = str.maketrans({
-    "\u2014": "-", "\u2013": "-", "\u2012": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'", "\u00a0": " ",
-    "\u2009": " ", "\u202f": " ", "\u200b": "", "\t": " ",
-})
+_TYPO = str.maketrans({"\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": ""})
+"""Only spacing is normalised: the copy's own characters (curly quotes, dashes) are its text."""
 
 _CLS_WORD = (r"(?:TOP\s+SECRET|S\s?E\s?C\s?R\s?E\s?T|C\s?O\s?N\s?F\s?I\s?D\s?E\s?N\s?T\s?I\s?A\s?L|"
              r"U\s?N\s?C\s?L\s?A\s?S(?:\s?S\s?I\s?F\s?I\s?E\s?D)?|LIMITED\s+OFFICIAL\s+USE(?:\s+ONLY)?)")
@@ -66,16 +63,19 @@ _LABELS = re.compile(
 _LABELS_ANY_CASE = re.compile(r"(?i)\b(?:e\.\s?o\.\s?\d{4,5}|tags\s*:|subj(?:ect)?\s*:|refs?\s*:|reftels?\s*:|"
                               r"classified\s+by\s*:)")
 _PAGE_OF = re.compile(r" OF \d{3}\b")
-_PAGE_DEBRIS = re.compile(r"[A-Z][A-Z .']{1,40}?\s+\d{8}\s+\d{3}(?:\.\d{1,2})?\s*$")
+_PAGE_DEBRIS_TAIL = r"\s+\d{8}\s+\d{3}(?:\.\d{1,2})?\s*$"
+_PAGE_DEBRIS = re.compile(r"[A-Z][A-Z .']{1,40}?" + _PAGE_DEBRIS_TAIL)
 _PAGE_HEAD = re.compile(r"PAGE\s+\d{2}\s+[A-Z][A-Z ]{1,30}?\s+\d{4,6}\s+\d{6}Z")
 _SIPDIS = re.compile(r"\s*SIPDIS\b")
 _CAVEAT_WORDS = re.compile(r"\s*\b(NOFORN|EXDIS|NODIS|LIMDIS|STADIS|SENSITIVE|EFTO)\b\s*(?=[A-Z])")
 _DASHES = re.compile(r"-{3,}(?: +-+)*")
 # A subject's continuation taken for a paragraph: a short upper-case chunk right before a label.
-_SUBJECT_TAIL = re.compile(r"^(SUBJE?C?T?\s*:[^\n]*)\n\n+(?!SUMMARY|BEGIN|COMMENT|REF|CLASSIFIED)([^a-z\n]{2,120})\n\n+"
+_SUBJECT_TAIL = re.compile(r"^(SUBJE?C?T?\s*:[^\n]*(?:\n[ ]*[^\s][^\n]*)*)[ ]*\n[ ]*\n\s*"
+                           r"(?!SUMMARY|BEGIN|COMMENT|REF|CLASSIFIED)([^a-z\n]{2,120}?)[ ]*\n[ ]*\n\s*"
                            r"(?=REF|Classified|CLASSIFIED|¶|\d{1,2}\.|-{3})", re.M)
 # A TAGS field wrapped onto an indented line that the copy's spacing made a block of its own.
-_TAGS_TAIL = re.compile(r"^(TAGS\b[^\n]*)\n\n+((?:[A-Z][A-Z0-9]{1,11}[,.]?[ ]*){1,30})\n\n+(?=SUBJ|Subj)", re.M)
+_TAGS_TAIL = re.compile(r"^(TAGS\b[^\n]*)[ ]*\n[ ]*\n\s*((?:[A-Z][A-Z0-9]{1,11}[,.]?[ ]*){1,30})\n[ ]*\n\s*(?=SUBJ|Subj)",
+                        re.M)
 _HEADING = re.compile(r"(?<!-)-{3,}+[ \n-]*+((?:[^\-¶\n]|(?<=\w)-(?=\w)){2,80}?)[ \n]*+-{3,}+[ -]*+")
 _PARA = re.compile(
     r"[¶\d](?:(?<=¶)\s*(?P<pnum>\d{1,3})|(?<=\d)(?<![^\s]\d)(?P<num>\d{0,2}))\s*\.(?!\d)\s*"
@@ -88,12 +88,21 @@ _SUBJECT_LINE = re.compile(r"^(SUBJE?C?T?\s*:\s*)(.*)$", re.M)
 _UPPER_WORD = re.compile(r"[^a-z]*[A-Z][^a-z]*$")
 
 
-def _drop_page_debris(text: str) -> str:
-    """Take out page-break lines (``NEW DELHI 00006999 002 OF 003``, ``PAGE 02 ATHENS 02959 171944Z``)."""
+def _drop_page_debris(text: str, post: str | None = None) -> str:
+    """Take out page-break lines (``NEW DELHI 00006999 002 OF 003``, ``PAGE 02 ATHENS 02959 171944Z``).
+    ``post``: the banner's post, so that only it is taken for the line's start (the words before
+    it are the text's: ``… WITH THE EU POLITICAL DIRECTORS STOCKHOLM 00000418 001.2 OF 006``)."""
     if " OF " in text:
+        debris = _PAGE_DEBRIS
+        if post:
+            words = post.upper().split()
+            alt = re.escape(words[-1])
+            for w in reversed(words[:-1]):  # the post or its last words (``RPO DUBAI`` → ``DUBAI``)
+                alt = f"(?:{re.escape(w)}\\s+)?" + alt
+            debris = re.compile(alt + _PAGE_DEBRIS_TAIL)
         cuts = []
         for m in _PAGE_OF.finditer(text):
-            d = _PAGE_DEBRIS.search(text, max(0, m.start() - 64), m.start())
+            d = debris.search(text, max(0, m.start() - 64), m.start())
             if d:
                 cuts.append((d.start(), m.end()))
         if cuts:
@@ -257,7 +266,8 @@ def reflow(text: str) -> str:
     text = text.replace("\r", "").replace("\t", " ")
     hinted = _space_hints(text)
     one_line = hinted is not text
-    text = _drop_page_debris(hinted)
+    b = _banner(hinted, 0)
+    text = _drop_page_debris(hinted, b.group("post") if b else None)
     b = _banner(text, 0)
     if b:
         head, body = text[: b.start()], text[b.end():]
