@@ -19,11 +19,12 @@ if the copy had never been flattened. Pure text in, text out.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 FLAT_LINE = 320
 """A line this long (telegram lines are under 80 characters) means the copy was flattened."""
 
-_TYPO = str.maketrans({"\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": ""})
+_SPACES = (("\u00a0", " "), ("\u2009", " "), ("\u202f", " "), ("\u200b", ""))
 """Only spacing is normalised: the copy's own characters (curly quotes, dashes) are its text."""
 
 _CLS_WORD = (r"(?:TOP\s+SECRET|S\s?E\s?C\s?R\s?E\s?T|C\s?O\s?N\s?F\s?I\s?D\s?E\s?N\s?T\s?I\s?A\s?L|"
@@ -40,20 +41,58 @@ _BANNER_STOP = frozenset(("OF", "THE", "AND", "FOR", "TO", "IN", "ON", "AT", "BY
 
 # Routing header parts, when the header was run together with spaces or with nothing at all.
 _DTG = re.compile(r"(?P<dtg>(?:[ZOPR]\s?){1,2}\s*\d{6}Z\s+[A-Z]{3}\s+(?:\d{4}|\d{2}))(?=\s|FM\b|FM\s|$)")
-_HEAD_BREAKS = re.compile(
-    r"\s*(?=\bVZCZC|\bZNR\s|\bZNY\s|\bDE\s+R[UH][A-Z]{2,5}\b|\bACTION\s+[A-Z]{2,6}-\d{2}\b|\bPAGE\s+\d{2}\s)"
-    r"|(?<=[A-Z\d])(?=DE\s+R[UH][A-Z]{2,5}\s+#\d|ZNY\s+[A-Z]{5}\b|ZNR\s+[A-Z]{5}\b)"
-    r"|(?<=\d)\s*(?=FM\s+[A-Z])|(?<=[A-Z\d])\s*(?=FM\s+(?:AMEMBASSY|AMCONSUL|AMCONGEN|SECSTATE|USMISSION|USDEL|USINT|AIT|REO)\b)"
-    r"|(?:(?<=\s)|(?<=[A-Z\d]))(?=TO\s+(?:R[UH][A-Z]{2,5}/|SECSTATE|AMEMBASSY|AMCONSUL|AMCONGEN|USMISSION|USDEL|"
-    r"WHITE\s?HOUSE|SECDEF|CIA|DIA|NSC|JOINT|USCINC|CDR|DEPT))"
-    r"|(?:(?<=\s)|(?<=[A-Z\d]))(?=INFO\s+(?:R[UH][A-Z]{2,5}/|[A-Z]{2,6}-\d{2}\b|AMEMBASSY|AMCONSUL|USMISSION|SECSTATE|"
-    r"CIA|DIA|NSC|SECDEF|JOINT|WHITE\s?HOUSE|USCINC|CINC))"
-    r"|(?<!TO)(?<!INFO)\s+(?=R[UH][A-Z]{2,5}/)|(?<=[A-Z\d])(?=R[UH][A-Z]{2,5}/[A-Z])"
-    r"|(?<=[A-Z\d])(?=(?:AMEMBASSY|AMCONSUL|AMCONGEN|USMISSION|SECSTATE|USCINC|CINC)[A-Z]*\s)"
-    r"|\s+(?=BT\b)|(?<=\s)(?=XMT\s)"
-    r"|\s*(?=(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4},)"
-    r"|(?<=\d{4},\s\d{2}:\d{2})\s*|(?<=original cable is not available\.)\s*"
+_STATION = r"(?:AMEMBASSY|AMCONSUL|AMCONGEN|SECSTATE|USMISSION|USDEL|USINT|AIT|REO)\b"
+_ADDRESSEE = (r"(?:R[UH][A-Z]{2,5}/|SECSTATE|AMEMBASSY|AMCONSUL|AMCONGEN|USMISSION|USDEL|WHITE\s?HOUSE|SECDEF|CIA|DIA|"
+              r"NSC|JOINT|USCINC|CINC|CDR|DEPT)")
+# Routing header parts, each found by the token itself (a literal first: a fast scan); whether a
+# line break goes before it is decided from what surrounds it (``_head_break``).
+_HEAD_TOKENS = re.compile(
+    r"(?P<always>VZCZC|PAGE\s+\d{2}\s|ACTION\s+[A-Z]{2,6}-\d{2}\b"
+    r"|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4},(?:\s\d{2}:\d{2})?)"
+    r"|(?P<zn>ZN[YR]\s+[A-Z]{5}\b|ZN[YR]\s)"
+    r"|(?P<de>DE\s+R[UH][A-Z]{2,5}\b(?P<hash>\s+#\d)?)"
+    r"|(?P<fm>FM\s+(?P<station>" + _STATION + r")?)"
+    r"|(?P<to>(?:TO|INFO)\s+(?:" + _ADDRESSEE + r"|(?<=INFO\s)[A-Z]{2,6}-\d{2}\b))"
+    r"|(?P<route>R[UH][A-Z]{2,5}/(?P<routeto>[A-Z])?)"
+    r"|(?P<glue>(?:AMEMBASSY|AMCONSUL|AMCONGEN|USMISSION|SECSTATE|USCINC|CINC)[A-Z]*\s)"
+    r"|(?P<end>BT\b|XMT\s)"
+    r"|(?P<partial>original cable is not available\.)"
 )
+
+
+def _head_break(m: re.Match) -> str:
+    s = m.string
+    i = m.start()
+    prev = s[i - 1: i]
+    tok = m.group(0)
+    kind = m.lastgroup
+    if kind in ("always", "partial"):
+        return ("" if kind == "partial" else "\n") + tok + ("\n" if kind == "partial" or tok[-1:].isdigit() else "")
+    glued = prev.isupper() or prev.isdigit()
+    if kind == "zn":
+        ok = prev.isspace() or not prev or (glued and tok[-1] != " ")
+    elif kind == "de":
+        ok = prev.isspace() or not prev or (glued and m.group("hash") is not None)
+    elif kind == "fm":
+        j = i - 1
+        while j >= 0 and s[j] == " ":
+            j -= 1
+        ok = j >= 0 and s[j].isdigit() or (m.group("station") is not None and (glued or prev.isspace() or not prev))
+    elif kind == "to":
+        ok = prev.isspace() or glued or not prev
+    elif kind == "route":
+        if prev.isspace():
+            k = i - 1
+            while k >= 0 and s[k] == " ":
+                k -= 1
+            ok = not (s[max(0, k - 1): k + 1] == "TO" or s[max(0, k - 3): k + 1] == "INFO")
+        else:
+            ok = glued and m.group("routeto") is not None
+    elif kind == "glue":
+        ok = glued
+    else:  # BT, XMT
+        ok = prev.isspace()
+    return "\n" + tok if ok else tok
 # Preamble labels.
 _LABELS = re.compile(
     r"[ECTSRc](?<![A-Za-z][ECTSRc])(?:\.\s?O\.\s?\d{4,5}|O\s1\d{4}|AGS\s*:|AGS\s+[A-Z]{2,6},?\s+[A-Z]{2,6}\b|UBJE?C?T?\s*:|EFS?\s*:|"
@@ -63,10 +102,8 @@ _LABELS = re.compile(
 _LABELS_ANY_CASE = re.compile(r"(?i)\b(?:e\.\s?o\.\s?\d{4,5}|tags\s*:|subj(?:ect)?\s*:|refs?\s*:|reftels?\s*:|"
                               r"classified\s+by\s*:)")
 _PAGE_OF = re.compile(r" OF \d{3}\b")
-_PAGE_DEBRIS_TAIL = r"\s+\d{8}\s+\d{3}(?:\.\d{1,2})?\s*$"
-_PAGE_DEBRIS = re.compile(r"[A-Z][A-Z .']{1,40}?" + _PAGE_DEBRIS_TAIL)
 _PAGE_HEAD = re.compile(r"PAGE\s+\d{2}\s+[A-Z][A-Z ]{1,30}?\s+\d{4,6}\s+\d{6}Z")
-_SIPDIS = re.compile(r"\s*SIPDIS\b")
+_SIPDIS = re.compile(r"SIPDIS\b")
 _CAVEAT_WORDS = re.compile(r"\s*\b(NOFORN|EXDIS|NODIS|LIMDIS|STADIS|SENSITIVE|EFTO)\b\s*(?=[A-Z])")
 _DASHES = re.compile(r"-{3,}(?: +-+)*")
 # A subject's continuation taken for a paragraph: a short upper-case chunk right before a label.
@@ -76,35 +113,59 @@ _SUBJECT_TAIL = re.compile(r"^(SUBJE?C?T?\s*:[^\n]*(?:\n[ ]*[^\s][^\n]*)*)[ ]*\n
 # A TAGS field wrapped onto an indented line that the copy's spacing made a block of its own.
 _TAGS_TAIL = re.compile(r"^(TAGS\b[^\n]*)[ ]*\n[ ]*\n\s*((?:[A-Z][A-Z0-9]{1,11}[,.]?[ ]*){1,30})\n[ ]*\n\s*(?=SUBJ|Subj)",
                         re.M)
-_HEADING = re.compile(r"(?<!-)-{3,}+[ \n-]*+((?:[^\-¶\n]|(?<=\w)-(?=\w)){2,80}?)[ \n]*+-{3,}+[ -]*+")
+_HEADING = re.compile(r"---(?<!----)-*+[ \n-]*+((?:[^\-¶\n]|(?<=\w)-(?=\w)){2,80}?)[ \n]*+-{3,}+[ -]*+")
 _PARA = re.compile(
     r"[¶\d](?:(?<=¶)\s*(?P<pnum>\d{1,3})|(?<=\d)(?<![^\s]\d)(?P<num>\d{0,2}))\s*\.(?!\d)\s*"
     r"(?P<mark>\(\s*(?:U|SBU|C|S|TS|FOUO|NF|[CSU](?:\s*/\s*[A-Z]+)+|SBU\s*/\s*NF|[CSU]\s*-\s*ENTIRE\s+TEXT)\s*\))?"
 )
 _SENTENCE_END = frozenset('.:;"\')!?')
-_RUNS = re.compile(r" {2,}")
+_RUNS = re.compile(r"  +")  # (a literal prefix: several times faster than `` {2,}``)
+_MARK_GAP = re.compile(r"\.(?<=\d\.)  +(?=\()")
 _SIGNER = re.compile(r"(?<=[.!?\"')])\s+(?P<s>[A-Z][A-Z.'\-]+(?:\s[A-Z][A-Z.'\-]+){0,2})\s*(?:\s(?:BT|NNNN|#\d{3,5}))*\s*$")
 _SUBJECT_LINE = re.compile(r"^(SUBJE?C?T?\s*:\s*)(.*)$", re.M)
 _UPPER_WORD = re.compile(r"[^a-z]*[A-Z][^a-z]*$")
 
 
+def _debris_start(text: str, i: int, post_words: list[str]) -> int | None:
+    """Where a page-break line ending at ``i`` (just before `` OF 003``) begins: the post, a
+    serial of 8 digits, a page number (``NEW DELHI 00006999 002``); None when that is not it."""
+    w = text[max(0, i - 80): i]
+    base = i - len(w)
+    parts = w.rsplit(None, 2)
+    if len(parts) < 3:
+        return None
+    serial, page = parts[1], parts[2]
+    if not (len(serial) == 8 and serial.isdigit() and page[:3].isdigit() and len(page) in (3, 5, 6)):
+        return None
+    end = base + w.rfind(serial)
+    k = end
+    while k > 0 and text[k - 1] in " \n":
+        k -= 1
+    start = None
+    for word in reversed(post_words):  # the post or its last words (``RPO DUBAI`` → ``DUBAI``)
+        if text[max(0, k - len(word)): k].upper() != word or text[k - len(word) - 1: k - len(word)].isalpha():
+            break
+        start = k = k - len(word)
+        while k > 0 and text[k - 1] in " \n":
+            k -= 1
+    return start
+
+
 def _drop_page_debris(text: str, post: str | None = None) -> str:
     """Take out page-break lines (``NEW DELHI 00006999 002 OF 003``, ``PAGE 02 ATHENS 02959 171944Z``).
     ``post``: the banner's post, so that only it is taken for the line's start (the words before
-    it are the text's: ``… WITH THE EU POLITICAL DIRECTORS STOCKHOLM 00000418 001.2 OF 006``)."""
+    it are the text's: ``… WITH THE EU POLITICAL DIRECTORS STOCKHOLM 00000418 001.2 OF 006``);
+    without it, the one word before the serial."""
     if " OF " in text:
-        debris = _PAGE_DEBRIS
-        if post:
-            words = post.upper().split()
-            alt = re.escape(words[-1])
-            for w in reversed(words[:-1]):  # the post or its last words (``RPO DUBAI`` → ``DUBAI``)
-                alt = f"(?:{re.escape(w)}\\s+)?" + alt
-            debris = re.compile(alt + _PAGE_DEBRIS_TAIL)
         cuts = []
         for m in _PAGE_OF.finditer(text):
-            d = debris.search(text, max(0, m.start() - 64), m.start())
-            if d:
-                cuts.append((d.start(), m.end()))
+            words = post.upper().split() if post else None
+            if not words:
+                w = text[max(0, m.start() - 80): m.start()].rsplit(None, 3)
+                words = [w[0].upper()] if len(w) == 4 and w[0].isalpha() else []
+            a = _debris_start(text, m.start(), words) if words else None
+            if a is not None:
+                cuts.append((a, m.end()))
         if cuts:
             parts, last = [], 0
             for a, b in cuts:
@@ -144,29 +205,50 @@ def _underlined(body: str) -> str:
     return "".join(out)
 
 
-_GLUED = re.compile(
-    r"Z\s+[A-Z]{3}\s+\d{2}FM\s|[A-Z\d](?:TO\s+R[UH][A-Z]{2,5}/|TO\s+SECSTATE\b|INFO\s+R[UH][A-Z]{2,5}/|INFO\s+AMEMBASSY\b)"
-    r"|(?:PRIORITY|IMMEDIATE|ROUTINE|[A-Z]{2,}\s\d{3,4})(?:S E C R E T|C O N F I D|UNCLAS|CONFIDENTIAL|SECRET)\b"
+# Run-together routing headers, each test led by a literal (a fast scan): ``…DEC 09FM AMEMBASSY``,
+# ``…BERLINTO RUEHC/``, ``…6111INFO RUEHZL/``, ``…PRIORITYS E C R E T`` / ``…PRIORITYCONFIDENTIAL``.
+_GLUED = (
+    re.compile(r"FM\s+[A-Z]"),
+    re.compile(r"TO\s+(?:R[UH][A-Z]{2,5}/|SECSTATE\b)"),
+    re.compile(r"INFO\s+(?:R[UH][A-Z]{2,5}/|AMEMBASSY\b)"),
+    re.compile(r"S E C R E T|C O N F I D|UNCLAS|CONFIDENTIAL|SECRET"),
 )
+
+
+def _glued(text: str) -> bool:
+    head = text[:3000]
+    for m in _GLUED[0].finditer(head):
+        i = m.start()
+        if i >= 3 and head[i - 2: i].isdigit() and head[i - 3] == " ":
+            return True
+    for m in _GLUED[1].finditer(head):
+        if m.start() > 0 and (head[m.start() - 1].isupper() or head[m.start() - 1].isdigit()):
+            return True
+    for m in _GLUED[2].finditer(head):
+        if m.start() > 0 and (head[m.start() - 1].isupper() or head[m.start() - 1].isdigit()):
+            return True
+    for m in _GLUED[3].finditer(head):
+        before = head[max(0, m.start() - 9): m.start()]
+        if before.endswith(("PRIORITY", "IMMEDIATE", "ROUTINE")) or (
+                before[-1:].isdigit() and before[-4:].isdigit()) or before.endswith(("GRNC", "COLLECTIVE")):
+            return True
+    return False
 
 
 def is_flattened(text: str) -> bool:
     """Does ``text`` look like a cable whose line breaks were removed (a line over ``FLAT_LINE``),
     or whose routing header was run together (``…DEC 09FM AMEMBASSY BERLINTO RUEHC/…``)?"""
-    if _GLUED.search(text, 0, 3000):
-        return True
-    if len(text) < FLAT_LINE:
-        return False
-    start = 0
-    n = len(text)
-    while start < n:
-        end = text.find("\n", start)
-        if end < 0:
-            end = n
-        if end - start > FLAT_LINE:
-            return True
-        start = end + 1
-    return False
+    if len(text) >= FLAT_LINE:
+        start = 0
+        n = len(text)
+        while start < n:
+            end = text.find("\n", start)
+            if end < 0:
+                end = n
+            if end - start > FLAT_LINE:
+                return True
+            start = end + 1
+    return _glued(text)
 
 
 def _banner(text: str, start: int) -> re.Match | None:
@@ -186,24 +268,60 @@ def _banner(text: str, start: int) -> re.Match | None:
         pos = m.end()
 
 
+def _para_at(text: str, m: re.Match | None, expected: int, first: bool) -> int | None:
+    """The paragraph number ``m`` starts when it is one in sequence here, else None."""
+    if m is None:
+        return None
+    pil = m.group("pnum") is not None
+    num = int(m.group("pnum") if pil else text[m.start()] + m.group("num"))
+    marked = bool(m.group("mark")) or pil
+    j = m.start() - 1
+    while j >= 0 and text[j] in " \n":
+        j -= 1
+    ended = j < 0 or text[j] in _SENTENCE_END or text[j] == "-"
+    if num == expected and (ended or marked) or marked and ended and (num == expected + 1 or first):
+        return num
+    return None
+
+
 def _paragraph_starts(text: str, start: int) -> list[int]:
     """Where the numbered paragraphs begin, in sequence 1, 2, 3 … (a number out of sequence or
-    in mid-sentence is text: ``in 2. quarter``; a portion mark or ¶ makes a number surer)."""
-    out = []
+    in mid-sentence is text: ``in 2. quarter``; a portion mark or ¶ makes a number surer).
+    After the first, only the next two numbers are looked for (``str.find``: a fast scan)."""
+    out: list[int] = []
     expected = 1
-    for m in _PARA.finditer(text, start):
-        pil = m.group("pnum") is not None
-        num = int(m.group("pnum") if pil else text[m.start()] + m.group("num"))
-        marked = bool(m.group("mark")) or pil
-        i = m.start()
-        j = i - 1
-        while j >= 0 and text[j] in " \n":
-            j -= 1
-        ended = j < 0 or text[j] in _SENTENCE_END or text[j] == "-"
-        if num == expected and (ended or marked) or marked and ended and (num == expected + 1 or not out):
-            out.append(i)
-            expected = num + 1
-    return out
+    pos = start
+    for m in _PARA.finditer(text, start):  # the first: any number when marked (partial extracts)
+        num = _para_at(text, m, expected, True)
+        if num is not None:
+            out.append(m.start())
+            expected, pos = num + 1, m.end()
+            break
+    else:
+        return out
+    while True:
+        best = None
+        for key in (str(expected) + ".", str(expected + 1) + "."):
+            p = text.find(key, pos)
+            while p >= 0:
+                q = p - 1 if text[p - 1: p] == "¶" else p
+                while q > 0 and text[q - 1] == " " and text[q - 2: q - 1] == "¶":
+                    q -= 2
+                if text[p - 1: p] in (" ", "\n", "¶", "") and not text[p + len(key): p + len(key) + 1].isdigit() \
+                        and (p or not pos):
+                    m = _PARA.match(text, q)
+                    num = _para_at(text, m, expected, False) if m and m.end() > p else None
+                    if num is not None:
+                        if best is None or q < best[0]:
+                            best = (q, num, m.end())
+                        break
+                p = text.find(key, p + 1)
+                if best is not None and p > best[0]:
+                    break
+        if best is None:
+            return out
+        out.append(best[0])
+        expected, pos = best[1] + 1, best[2]
 
 
 def _cut_subject(line_prefix: str, subj: str) -> str:
@@ -240,46 +358,59 @@ def _space_hints(text: str) -> str:
     (``NEW DELHI 006999  SIPDIS  E.O. 12958``)."""
     if text.count("\n") * 2000 > len(text):
         return text  # the copy kept line breaks of its own (paragraphs): runs are just spacing
-    runs: dict[int, int] = {}
-    for r in _RUNS.findall(text):
-        runs[len(r)] = runs.get(len(r), 0) + 1
+    runs = Counter(map(len, _RUNS.findall(text)))
     if not runs:
         return text
     common = max(runs, key=runs.__getitem__)
-    as_lines = len(runs) > 1 or runs[common] * 300 >= len(text)
+    if "(" in text:
+        text = _MARK_GAP.sub(". ", text)  # inside a paragraph mark: ``1.  (C)``
+    if len(runs) > 1 or runs[common] * 300 >= len(text):
+        text = re.sub(" " * (common + 1) + "+", "\n\n", text)
+        return re.sub("  " + " ?" * (common - 2), "\n", text) if common >= 2 else text
+    return _RUNS.sub("\n\n", text)
 
-    def sub(m: re.Match) -> str:
-        a, b = m.start(), m.end()
-        if text[a - 1: a] == "." and text[a - 2: a - 1].isdigit() and text[b: b + 1] == "(":
-            return " "  # inside a paragraph mark: ``1.  (C)``
-        if as_lines and len(m.group()) <= common:
-            return "\n"
-        return "\n\n"
 
-    return _RUNS.sub(sub, text)
+_PREAMBLE = 4000
+"""Characters after the banner where the preamble's labels are looked for (E.O. … REF … Classified By)."""
+
+
+def _preamble(body: str) -> str:
+    """The preamble's labels on lines of their own, caveats before them, SUBJECT and TAGS whole."""
+    pre = body[:_PREAMBLE]
+    labels = _LABELS if "TAGS" in pre or "SUBJ" in pre else _LABELS_ANY_CASE
+    lab = labels.search(pre)
+    pre_end = lab.start() if lab else 0
+    if pre_end:
+        pre = _CAVEAT_WORDS.sub(lambda m: "\n" + m.group(1) + "\n", pre[:pre_end]) + pre[pre_end:]
+    pre = labels.sub(lambda m: "\n\n" + m.group(0), pre)
+    pre = _SUBJECT_LINE.sub(lambda m: _cut_subject(m.group(1), m.group(2)) if len(m.group(2)) > 60 else m.group(0),
+                            pre, count=1)
+    pre = _TAGS_TAIL.sub(lambda m: m.group(1) + " " + m.group(2) + "\n\n", pre, count=1)
+    return _SUBJECT_TAIL.sub(lambda m: m.group(1) + "\n" + m.group(2) + "\n\n", pre, count=1)
 
 
 def reflow(text: str) -> str:
     """Line breaks put back before every telegram convention found in ``text``."""
     if not text.isascii():
-        text = text.translate(_TYPO)
+        for ch, to in _SPACES:
+            if ch in text:
+                text = text.replace(ch, to)
     text = text.replace("\r", "").replace("\t", " ")
     hinted = _space_hints(text)
     one_line = hinted is not text
-    b = _banner(hinted, 0)
-    text = _drop_page_debris(hinted, b.group("post") if b else None)
+    text = hinted
     b = _banner(text, 0)
     if b:
-        head, body = text[: b.start()], text[b.end():]
+        head, body = text[: b.start()], _drop_page_debris(text[b.end():], b.group("post"))
         banner = " ".join(b.group(0).split())
     else:
         lab = _LABELS.search(text)
         cut = lab.start() if lab else 0
-        head, body, banner = text[:cut], text[cut:], None
+        head, body, banner = text[:cut], _drop_page_debris(text[cut:]), None
     # The routing header: each part on its own line.
     if head.strip():
         head = _DTG.sub(lambda m: "\n" + m.group("dtg") + "\n", head)
-        head = _HEAD_BREAKS.sub("\n", head)
+        head = _HEAD_TOKENS.sub(_head_break, head)
     if not one_line and max(map(len, body.split("\n"))) <= 100:
         # Only the routing header was run together: the body keeps its own lines.
         out = head.rstrip() + "\n" + (banner + "\n" if banner else "") + body.lstrip(" ")
@@ -287,16 +418,7 @@ def reflow(text: str) -> str:
     # Body: SIPDIS and caveats, labels, headings, paragraphs, signer.
     if "SIPDIS" in body:
         body = _SIPDIS.sub("\n\nSIPDIS\n\n", body)
-    labels = _LABELS if "TAGS" in body or "SUBJ" in body else _LABELS_ANY_CASE
-    lab = labels.search(body)
-    pre_end = lab.start() if lab else 0
-    if pre_end:
-        body = _CAVEAT_WORDS.sub(lambda m: "\n" + m.group(1) + "\n", body[:pre_end]) + body[pre_end:]
-    body = labels.sub(lambda m: "\n\n" + m.group(0), body)
-    body = _SUBJECT_LINE.sub(lambda m: _cut_subject(m.group(1), m.group(2)) if len(m.group(2)) > 60 else m.group(0),
-                             body, count=1)
-    body = _TAGS_TAIL.sub(lambda m: m.group(1) + " " + m.group(2) + "\n\n", body, count=1)
-    body = _SUBJECT_TAIL.sub(lambda m: m.group(1) + "\n" + m.group(2) + "\n\n", body, count=1)
+    body = _preamble(body) + body[_PREAMBLE:] if len(body) > _PREAMBLE else _preamble(body)
     body = _HEADING.sub(lambda m: "\n\n--------\n" + m.group(1).strip() + "\n--------\n\n", body)
     body = _underlined(body)
     subj = body.find("SUBJ")
