@@ -221,6 +221,8 @@ def _glued(text: str) -> bool:
         i = m.start()
         if i >= 3 and head[i - 2: i].isdigit() and head[i - 3] == " ":
             return True
+        if _DTG.search(head, head.rfind("\n", 0, i) + 1, i):
+            return True  # the date-time group and FM on one line
     for m in _GLUED[1].finditer(head):
         if m.start() > 0 and (head[m.start() - 1].isupper() or head[m.start() - 1].isdigit()):
             return True
@@ -235,19 +237,35 @@ def _glued(text: str) -> bool:
     return False
 
 
+_MARKS = re.compile(r"(?:¶\s*\d{1,3}\s*\.|\b\d{1,3}\.\s?\((?:U|SBU|C|S|TS|FOUO|[CSU]/[A-Z]+)\))")
+
+
+def _run_together(line: str) -> bool:
+    """Does this long line hold what a telegram puts on several: a preamble label after other text,
+    or more than one numbered paragraph? (A paragraph kept on one line by a newspaper does not.)"""
+    s = line.strip()
+    if _LABELS.search(s, 1) or _LABELS_ANY_CASE.search(s, 1):
+        return True
+    if "FM " in s and _DTG.search(s) or _banner(s, 1) is not None:
+        return True  # a routing header or the banner run into other text
+    n = 0
+    for _ in _MARKS.finditer(s):
+        n += 1
+        if n > 1:
+            return True
+    return False
+
+
 def is_flattened(text: str) -> bool:
-    """Does ``text`` look like a cable whose line breaks were removed (a line over ``FLAT_LINE``),
-    or whose routing header was run together (``…DEC 09FM AMEMBASSY BERLINTO RUEHC/…``)?"""
+    """Does ``text`` look like a cable whose line breaks were removed (a line over ``FLAT_LINE``
+    holding what belongs on several), or whose routing header was run together
+    (``…DEC 09FM AMEMBASSY BERLINTO RUEHC/…``)?"""
     if len(text) >= FLAT_LINE:
-        start = 0
-        n = len(text)
-        while start < n:
-            end = text.find("\n", start)
-            if end < 0:
-                end = n
-            if end - start > FLAT_LINE:
-                return True
-            start = end + 1
+        lines = text.split("\n")
+        if max(map(len, lines)) > FLAT_LINE and (
+                len(lines) * 1000 < len(text)  # next to no line breaks at all
+                or any(len(ln) > FLAT_LINE and _run_together(ln) for ln in lines)):
+            return True
     return _glued(text)
 
 

@@ -622,7 +622,9 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
                 first_para_idx = i
                 break
         if not s:
-            if cur in ("SUBJECT", "TAGS", "CLBY"):
+            if cur in ("SUBJECT", "TAGS") and _field_goes_on(body_lines, i + 1, cur):
+                pass  # a newspaper's copy put a blank line inside the field
+            elif cur in ("SUBJECT", "TAGS", "CLBY"):
                 cur = None
             elif cur == "REF":
                 # REF lists may have blank lines between letters.
@@ -755,6 +757,33 @@ def _disagreements(c: Cable, meta: dict, ref: str | None, cls: str | None, creat
     m = meta.get("origin")
     if m and origin and origin != m:
         c.disagreements.append(Disagreement("origin", m, origin))
+
+
+_FIELD_AFTER = re.compile(r"^(?:REF|Classified\s+By|CLASSIFIED\s+BY|SUBJ|¶|\d{1,3}\s*\.|-{3})", re.I)
+_TAG_LINE = re.compile(r"^(?:[A-Z][A-Z0-9]{1,11}[,.]?\s*){1,30}$")
+
+
+def _field_goes_on(lines: list[str], i: int, cur: str) -> bool:
+    """After a blank line in SUBJECT or TAGS: is the next line the field's continuation? Only a
+    short upper-case line (tag codes for TAGS) followed, after a blank line, by the next label or
+    the first paragraph: ``SUBJECT: … DECEMBER 7 VISIT`` / blank / ``TO LONDON`` / blank / ``Classified By``."""
+    n = len(lines)
+    while i < n and not lines[i].strip():
+        i += 1
+    if i >= n:
+        return False
+    nxt = lines[i].strip()
+    if len(nxt) > 80 or any(ch.islower() for ch in nxt) or _FIELD_AFTER.match(nxt) \
+            or nxt.startswith(("SUMMARY", "COMMENT", "BEGIN", "E.O", "TAGS")) or classification_line(nxt):
+        return False
+    if cur == "TAGS" and not _TAG_LINE.match(nxt):
+        return False
+    j = i + 1
+    if j >= n or lines[j].strip():
+        return False
+    while j < n and not lines[j].strip():
+        j += 1
+    return j < n and bool(_FIELD_AFTER.match(lines[j].strip())) and (cur == "TAGS") == lines[j].strip().upper().startswith("SUBJ")
 
 
 def _is_heading_line(s: str) -> bool:
