@@ -24,9 +24,6 @@ from .settings import WebSettings
 T = TypeVar("T")
 log = logging.getLogger("cablebase.web")
 
-VERSION_TTL_S = 0.5
-"""How long a version check is trusted before SQLite is asked again."""
-
 
 class LRU:
     """A small thread-safe LRU map."""
@@ -71,7 +68,6 @@ class WebArchive:
         self._facets: tuple[int, dict[str, FacetRow]] | None = None
         self._facets_lock = threading.Lock()
         self._memo = LRU(256)
-        self._version: tuple[float, tuple[int, int]] | None = None
         self.started = time.time()
 
     # -- per-thread handles ------------------------------------------------------------------
@@ -119,13 +115,20 @@ class WebArchive:
 
     # -- versions and caches ---------------------------------------------------------------------
     def version(self) -> tuple[int, int]:
-        """(cable version, article version); re-read at most every ``VERSION_TTL_S``."""
-        now = time.monotonic()
-        v = self._version
-        if v is not None and now - v[0] < VERSION_TTL_S:
-            return v[1]
-        ver = self.browse.version()
-        self._version = (now, ver)
+        """(cable version, article version), current at every call.
+
+        The queries behind it scan the articles, so this thread's answer is kept until its
+        connection's ``PRAGMA data_version`` moves: SQLite changes that whenever another
+        connection (an ingest, a poll, another process) commits, and asking it costs nothing.
+        (A time-to-live instead served pages of the old version for a while after a write.)
+        """
+        b = self.browse
+        dv = b.db.execute("PRAGMA data_version").fetchone()[0]
+        got = getattr(self._local, "version", None)
+        if got is not None and got[0] is b and got[1] == dv:
+            return got[2]
+        ver = b.version()
+        self._local.version = (b, dv, ver)
         return ver
 
     def facet_table(self) -> dict[str, FacetRow]:
