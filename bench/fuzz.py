@@ -68,7 +68,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
-FORMS = ("auto", "cablegate-html", "telegram", "csv", "article")
+FORMS = ("auto", "cablegate-html", "telegram", "csv", "article", "json", "historylab", "plusd")
 HANG_S = 1.0
 HANG_MAX_BYTES = 100_000
 SMALL = 4096  # seeds are cut to about this size; libFuzzer's -max_len
@@ -280,6 +280,22 @@ def load_seeds(corpus: Path = CORPUS, limit: int | None = 300) -> dict[str, list
             csv.writer(buf, quoting=csv.QUOTE_ALL, escapechar="\\", doublequote=False, lineterminator="\n").writerow(row)
             seeds["csv"].append(buf.getvalue().encode())
         seeds["csv"].append(csv_file.read_bytes()[:SMALL])
+    # Cables in the wild: flattened copies (one line; header run together), JSON records, History
+    # Lab texts, PlusD PDFs.
+    flat = [s for s in seeds["telegram"][:40]]
+    seeds["telegram"] += [b" ".join(s.split(b"\n")) for s in flat[:20]]
+    seeds["telegram"] += [re.sub(rb"\n(?=FM |TO |INFO |[A-Z ]+ \d{6}\n)", b"", s, count=6) for s in flat[20:40]]
+    for s in flat[:30]:
+        t = s.decode("latin-1")
+        seeds["json"].append(json.dumps({"id": 3, "text": " ".join(t.split())}).encode())
+        seeds["json"].append(json.dumps([{"reference_id": "07MEXICO983", "body": t, "date": "2007-02-27"}]).encode())
+    hl = corpus / "historylab-ner-gold"
+    if hl.is_dir():
+        for p in sorted(hl.rglob("*.txt"))[:40]:
+            seeds["historylab"].append(p.read_bytes()[:SMALL])
+    pdfs = corpus / "cablegate-txt-paulmathieu" / "data-sample" / "cablegate"
+    if pdfs.is_dir():
+        seeds["plusd"] += [p.read_bytes() for p in sorted(pdfs.glob("*.pdf"))[:6]]
     for form, extra in synthetic_seeds().items():
         seeds[form].extend(extra)
     seeds["auto"] = [s for f in FORMS[1:] for s in seeds[f][:80]]
@@ -339,8 +355,17 @@ def synthetic_seeds() -> dict[str, list[bytes]]:
         h=tg.split("BT\n")[0].replace('"', '\\"'), b=tg.split("BT\n")[1].replace('"', '\\"'))
     art = ("Reference ID: 07MEXICO983\n\nCreated: 2007-02-27 16:04\n\nReleased: 2011-05-25 20:30\n\n"
            "Classification: CONFIDENTIAL\n\n" + re.sub(r"\n(?!\n)", " ", tg.split("BT\n")[1]).replace("-------", "\u2014\u2014-"))
-    return {"telegram": [tg.encode()], "cablegate-html": [page.encode()], "csv": [row.encode()],
-            "article": [art.encode()]}
+    hl = ("1. MEXICO    GPE.NATION\n2. GARCIA LUNA    PER.IND\n@@@\n\n1. [[GARCIA LUNA || 2]] MET IN "
+          "[[MEXICO || 1]] CITY. [[[[MEXICO ||1]] POLICE || 3]] WILL ACT.\n\n[[JONES || 4]]\n")
+    plusd = ("Date: 1974 May 17, 16:00 (Friday)\nCanonical ID: 1974ATHENS02959_b\nOriginal Classification: "
+             "LIMITED OFFICIAL USE\nCurrent Classification: UNCLASSIFIED\nHandling Restrictions: -- N/A or Blank --\n"
+             "TAGS: PFOR - Foreign Policy Relations | GR - Greece\nFrom: Greece Athens\nTo: Secretary of State\n\n"
+             + tg.split("BT\n")[1])
+    return {"telegram": [tg.encode(), " ".join(tg.split()).encode()], "cablegate-html": [page.encode()],
+            "csv": [row.encode()], "article": [art.encode()], "historylab": [hl.encode()],
+            "json": [json.dumps({"cables": [{"id": "07MEXICO983", "header": tg.split("BT\n")[0],
+                                             "body": tg.split("BT\n")[1]}]}).encode()],
+            "plusd": [plusd.encode()]}
 
 
 # --------------------------------------------------------------------------- mutations

@@ -47,8 +47,8 @@ def _load_fuzz():
 
 fuzz = _load_fuzz()
 
-FORMS = [None, "cablegate-html", "telegram", "csv", "article"]
-FORM_IDS = ["auto", "cablegate-html", "telegram", "csv", "article"]
+FORMS = [None, "cablegate-html", "telegram", "csv", "article", "json", "historylab", "plusd"]
+FORM_IDS = ["auto", "cablegate-html", "telegram", "csv", "article", "json", "historylab", "plusd"]
 LIMIT_S = 1.0
 
 FAST = settings(max_examples=200, deadline=None, derandomize=True, database=None,

@@ -177,3 +177,24 @@ def test_historylab_texts_parse_with_their_ids(corpus):
         assert c.source.form == "historylab" and "[[" not in c.body
         ok += f.stem in refid.names(c.ref_id or "")
     assert ok / len(files) >= 0.99
+
+
+@pytest.mark.parametrize("text", [
+    # An annotation never closed, then a long run of spaces (History Lab's brackets).
+    "1. MITI    ORG.GOV\n@@@\n\n1. [[[[MITI ||" + " " * 20000 + "\n2. TEXT.\n",
+    # Thousands of blank lines before a footer line.
+    "1. X    PER.IND\n@@@\n\n1. [[X || 1]] MET." + "\n \n" * 20000 + "*** Current Classification *** SECRET\n",
+    # A TAGS field followed by a long run of capitals with no space (the continuation rule).
+    "SECRET STATE 012345\n\nTAGS: PREL\n\n" + "A" * 20000 + "\n\nSUBJECT: X\n\n1. (S) Text.\n",
+    # The same flattened onto one line.
+    "SECRET STATE 012345 TAGS: PREL  " + "AB" * 10000 + "  SUBJECT: X 1. (S) Text.",
+])
+def test_hostile_inputs_of_the_new_forms_parse_quickly(text):
+    import time
+
+    t0 = time.process_time()
+    try:
+        parse(text)
+    except ParseError:
+        pass
+    assert time.process_time() - t0 < 1.0

@@ -18,17 +18,17 @@ from ..record import Cable
 from . import refid
 from .telegram import parse_text
 
-_MARK = re.compile(r"\[\[\s*((?:(?!\[\[|\]\]).)*?)\s*\|\|\s*\d*\s*\]\]", re.S)
-_LEFTOVER = re.compile(r"\[\[\s*|\s*\|\|\s*\d*\s*\]\]|\s*\]\]")
+_MARK = re.compile(r"\[\[[ \t]{0,20}((?:(?!\[\[|\]\]).){0,300}?)\s{0,20}\|\|[ \t]{0,20}\d{0,6}[ \t]{0,20}\]\]", re.S)
+_LEFTOVER = re.compile(r"\[\[[ \t]*|[ \t]{0,20}\|\|[ \t]*\d{0,6}[ \t]*\]\]|[ \t]{0,20}\]\]")
 _SEPARATOR = re.compile(r"^[ \t]*@{3,}[ \t\r]*$", re.M)
-_CURRENT_CLS = re.compile(r"Current\s+Classification\s*\*{3}\s*([A-Z][A-Z ]+?)\s*(?:\*|$)", re.M)
-_FOOTER = re.compile(r"^\s*(?:NMAFVVZCZ.*|\*{3}.*|Current\s+Classification\s*\*{3}.*)$", re.M)
+_CURRENT_CLS = re.compile(r"Current[ \t]+Classification[ \t]*\*{3}[ \t]*([A-Z][A-Z ]{0,40}?)[ \t]*(?:\*|$)", re.M)
+_FOOTER = re.compile(r"^[ \t]*(?:NMAFVVZCZ.*|\*{3}.*|Current\s+Classification\s*\*{3}.*)$", re.M)
 _ID_IN_NAME = re.compile(r"(\d{4}[A-Z][A-Z-]*?\d{3,7}(?:_[A-Za-z0-9]{1,4})?)(?:\.[A-Za-z]+)?$")
 _CLS = {"UNCLASSIFIED": "UNCLASSIFIED", "CONFIDENTIAL": "CONFIDENTIAL", "SECRET": "SECRET",
         "LIMITED OFFICIAL USE": "LIMITED OFFICIAL USE", "LIMITED OFFICIAL USE ONLY": "LIMITED OFFICIAL USE"}
 
 
-_ENTITY_LINE = re.compile(r"^\s*\d+\.\s+\S.*?\s{2,}(?:PER|GPE|ORG|LOC|FAC|NORP|EVENT|MISC|DATE)\.?[A-Z.]*\s*$", re.M)
+_ENTITY_LINE = re.compile(r"^[ \t]*\d{1,4}\.[ \t]+\S[^\n]{0,200}?[ \t]{2,}(?:PER|GPE|ORG|LOC|FAC|NORP|EVENT|MISC|DATE)\.?[A-Z.]{0,20}[ \t]*$", re.M)
 
 
 def looks_like(text: str) -> bool:

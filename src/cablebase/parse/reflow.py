@@ -111,7 +111,7 @@ _SUBJECT_TAIL = re.compile(r"^(SUBJE?C?T?\s*:[^\n]*(?:\n[ ]*[^\s][^\n]*)*)[ ]*\n
                            r"(?!SUMMARY|BEGIN|COMMENT|REF|CLASSIFIED)([^a-z\n]{2,120}?)[ ]*\n[ ]*\n\s*"
                            r"(?=REF|Classified|CLASSIFIED|¶|\d{1,2}\.|-{3})", re.M)
 # A TAGS field wrapped onto an indented line that the copy's spacing made a block of its own.
-_TAGS_TAIL = re.compile(r"^(TAGS\b[^\n]*)[ ]*\n[ ]*\n\s*((?:[A-Z][A-Z0-9]{1,11}[,.]?[ ]*){1,30})\n[ ]*\n\s*(?=SUBJ|Subj)",
+_TAGS_TAIL = re.compile(r"^(TAGS\b[^\n]*)[ ]*\n[ ]*\n\s*([A-Z][A-Z0-9]{1,11}(?:[,.]?[ ]+[A-Z][A-Z0-9]{1,11}){0,29}[,.]?[ ]*)\n[ ]*\n\s*(?=SUBJ|Subj)",
                         re.M)
 _HEADING = re.compile(r"---(?<!----)-*+[ \n-]*+((?:[^\-¶\n]|(?<=\w)-(?=\w)){2,80}?)[ \n]*+-{3,}+[ -]*+")
 _PARA = re.compile(

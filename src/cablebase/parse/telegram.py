@@ -760,7 +760,7 @@ def _disagreements(c: Cable, meta: dict, ref: str | None, cls: str | None, creat
 
 
 _FIELD_AFTER = re.compile(r"^(?:REF|Classified\s+By|CLASSIFIED\s+BY|SUBJ|¶|\d{1,3}\s*\.|-{3})", re.I)
-_TAG_LINE = re.compile(r"^(?:[A-Z][A-Z0-9]{1,11}[,.]?\s*){1,30}$")
+_TAG_LINE = re.compile(r"^[A-Z][A-Z0-9]{1,11}(?:[,.]?\s+[A-Z][A-Z0-9]{1,11}){0,29}[,.]?\s*$")
 
 
 def _field_goes_on(lines: list[str], i: int, cur: str) -> bool:
