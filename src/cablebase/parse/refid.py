@@ -267,9 +267,15 @@ def clean_alias(ref_id: str, known_posts: frozenset[str] | set[str] | None = Non
     return alias if alias != s else None
 
 
+_PLAIN = re.compile(r"^(\d{2})([A-Z]+)[1-9]\d*$")
+
+
 def names(ref_id: str) -> list[str]:
     """Every name of a cable, its own first: the ID, its clean alias, its CFPF or cablegate form."""
     s = ref_id.strip()
+    m = _PLAIN.match(s)
+    if m and not 73 <= int(m.group(1)) <= 79 and not any(k in m.group(2) for k in ("EFTO", "NOFORN", "SBU", "SENSITIVE")):
+        return [s]  # the common case, a clean cablegate ID outside the CFPF years: one name
     out = [s]
     short = short_form(s)
     if short:

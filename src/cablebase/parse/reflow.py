@@ -232,7 +232,8 @@ def _glued(text: str) -> bool:
     for m in _GLUED[3].finditer(head):
         before = head[max(0, m.start() - 9): m.start()]
         if before.endswith(("PRIORITY", "IMMEDIATE", "ROUTINE")) or (
-                before[-1:].isdigit() and before[-4:].isdigit()) or before.endswith(("GRNC", "COLLECTIVE")):
+                before[-1:].isdigit() and (before[-4:].isdigit() or before[-3:-2] == ":")) \
+                or before.endswith(("GRNC", "COLLECTIVE", "available.")):
             return True
     return False
 
@@ -240,14 +241,48 @@ def _glued(text: str) -> bool:
 _MARKS = re.compile(r"(?:¶\s*\d{1,3}\s*\.|\b\d{1,3}\.\s?\((?:U|SBU|C|S|TS|FOUO|[CSU]/[A-Z]+)\))")
 
 
+_BANNER_WORDS = ("UNCLAS", "CONFIDENTIAL", "SECRET", "C O N F", "S E C R", "U N C L", "LIMITED OFFICIAL",
+                 "nclas", "onfidential", "ecret")
+
+
 def _run_together(line: str) -> bool:
     """Does this long line hold what a telegram puts on several: a preamble label after other text,
-    or more than one numbered paragraph? (A paragraph kept on one line by a newspaper does not.)"""
+    a routing header or the banner run into text, or more than one numbered paragraph? (A
+    paragraph kept on one line by a newspaper does not.) Cheap ``in`` tests guard each pattern."""
     s = line.strip()
-    if _LABELS.search(s, 1) or _LABELS_ANY_CASE.search(s, 1):
+    if _LABELS.search(s, 1):
         return True
-    if "FM " in s and _DTG.search(s) or _banner(s, 1) is not None:
-        return True  # a routing header or the banner run into other text
+    if ("ags:" in s or "ubj" in s or "lassified by" in s or "e.o." in s) and _LABELS_ANY_CASE.search(s, 1):
+        return True
+    if "FM " in s and _DTG.search(s):
+        return True  # a routing header run into text
+    if any(w in s for w in _BANNER_WORDS) and _banner(s, 1) is not None:
+        return True
+    return _two_marks(s)
+
+
+def _mark_mid_line(text: str) -> bool:
+    """A numbered paragraph's mark after the end of a sentence inside a line (``… end. 4. (C) …``,
+    ``… end. ¶4. …``): found by ``str.find`` on ``. (`` and ``¶`` (a fast scan)."""
+    i = text.find(". (")
+    while i >= 0:
+        j = i
+        while j > 0 and text[j - 1].isdigit():
+            j -= 1
+        if 0 < i - j <= 3:
+            k = j - 1 if text[j - 1: j] != "¶" else j - 2
+            if text[k: k + 1] == " " and text[k - 1: k] in _SENTENCE_END:
+                return True
+        i = text.find(". (", i + 3)
+    i = text.find("¶")
+    while i >= 0:
+        if i > 1 and text[i - 1] == " " and text[i - 2] in _SENTENCE_END and text[i + 1: i + 2].isdigit():
+            return True
+        i = text.find("¶", i + 1)
+    return False
+
+
+def _two_marks(s: str) -> bool:
     n = 0
     for _ in _MARKS.finditer(s):
         n += 1
@@ -256,17 +291,33 @@ def _run_together(line: str) -> bool:
     return False
 
 
-def is_flattened(text: str) -> bool:
+def is_flattened(text: str, lines: list[str] | None = None) -> bool:
     """Does ``text`` look like a cable whose line breaks were removed (a line over ``FLAT_LINE``
     holding what belongs on several), or whose routing header was run together
-    (``…DEC 09FM AMEMBASSY BERLINTO RUEHC/…``)?"""
-    if len(text) >= FLAT_LINE:
+    (``…DEC 09FM AMEMBASSY BERLINTO RUEHC/…``)? ``lines``: ``text.split("\n")`` when the caller has it."""
+    if lines is None:
         lines = text.split("\n")
-        if max(map(len, lines)) > FLAT_LINE and (
-                len(lines) * 1000 < len(text)  # next to no line breaks at all
-                or any(len(ln) > FLAT_LINE and _run_together(ln) for ln in lines)):
+    lens = list(map(len, lines))
+    if max(lens) > FLAT_LINE:
+        if len(lines) * 1000 < len(text):
+            return True  # next to no line breaks at all
+        long_lines = [ln for ln, n in zip(lines, lens) if n > FLAT_LINE]
+        # Labels at the start of lines (a newspaper's one-paragraph-a-line page): only paragraphs
+        # run together count. Else the first long lines tell: a flattened copy runs its header
+        # and preamble together at the top.
+        top = text[:6000]
+        if not ("\nSUBJ" in top or "\nTAGS" in top or "\nSubj" in top) \
+                and any(_run_together(ln) for ln in long_lines[:2]):
             return True
-    return _glued(text)
+        if _mark_mid_line(text):
+            return True  # paragraphs run together further down (``… end. ¶4. (C) …``)
+    # A header run together makes a long line near the top (telegram lines are under 80).
+    k = text.count("\n", 0, 3000) + 1
+    if max(lens[:k]) > 80:
+        for ln, n in zip(lines[:k], lens[:k]):
+            if n > 80 and ("FM " in ln or "TO R" in ln or "INFO " in ln or any(w in ln for w in _BANNER_WORDS)):
+                return _glued(text)
+    return False
 
 
 def _banner(text: str, start: int) -> re.Match | None:

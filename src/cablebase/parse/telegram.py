@@ -504,9 +504,11 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
     """Parse one cable's text (header optional). ``meta`` overrides what the text says."""
     meta = dict(meta or {})
     c = Cable()
-    flat = is_flattened(text)
+    lines = text.split("\n")
+    flat = is_flattened(text, lines)
     if flat:
         text = reflow(text)
+        lines = text.split("\n")
     row = _TSV_ROW.search(text) if "\t" in text else None
     if row:
         # A row of a tab-separated dump pasted into the page (fields, then the header and body
@@ -518,7 +520,7 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
         text = text[row.start(6):].replace("\\\n", "\n")
         if text.endswith("\\"):
             text = text[:-1]
-    lines = text.split("\n")
+        lines = text.split("\n")
     h = _Header()
     split = False
     for i, ln in enumerate(lines[:160]):
