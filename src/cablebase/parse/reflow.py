@@ -298,7 +298,10 @@ def is_flattened(text: str, lines: list[str] | None = None) -> bool:
     if lines is None:
         lines = text.split("\n")
     lens = list(map(len, lines))
-    if max(lens) > FLAT_LINE:
+    longest = max(lens)
+    if longest <= 80:
+        return False  # every line as a telegram's
+    if longest > FLAT_LINE:
         if len(lines) * 1000 < len(text):
             return True  # next to no line breaks at all
         long_lines = [ln for ln, n in zip(lines, lens) if n > FLAT_LINE]
@@ -313,10 +316,9 @@ def is_flattened(text: str, lines: list[str] | None = None) -> bool:
             return True  # paragraphs run together further down (``… end. ¶4. (C) …``)
     # A header run together makes a long line near the top (telegram lines are under 80).
     k = text.count("\n", 0, 3000) + 1
-    if max(lens[:k]) > 80:
-        for ln, n in zip(lines[:k], lens[:k]):
-            if n > 80 and ("FM " in ln or "TO R" in ln or "INFO " in ln or any(w in ln for w in _BANNER_WORDS)):
-                return _glued(text)
+    for ln, n in zip(lines[:k], lens[:k]):
+        if n > 80 and ("FM " in ln or "TO R" in ln or "INFO " in ln or any(w in ln for w in _BANNER_WORDS)):
+            return _glued(text)
     return False
 
 
