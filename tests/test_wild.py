@@ -198,3 +198,14 @@ def test_hostile_inputs_of_the_new_forms_parse_quickly(text):
     except ParseError:
         pass
     assert time.process_time() - t0 < 1.0
+
+
+def test_a_post_embedding_a_flattened_cable_links_it_as_embedded():
+    from cablebase.enrich.links import KIND_EMBEDS, link_article
+
+    html = ("<html><body><h1>Índia pressiona o Nepal</h1><p>Leia o telegrama:</p><p>" + FLAT_2009
+            + "</p><p>Comentários (3)</p></body></html>")
+    stored = []
+    r = link_article(html, [], location="https://blog.example/post/1", add_cable=lambda c, raw: stored.append(c))
+    assert [(l.ref_id, l.kind) for l in r.links] == [("07NEWDELHI6999", KIND_EMBEDS)]  # no "02NEWDELHI…" from "OF 02"
+    assert [c.ref_id for c in stored] == ["07NEWDELHI6999"] and stored[0].subject.startswith("INDIA PUSHING")

@@ -86,7 +86,7 @@ _REFID_RE = re.compile(r"Reference\s*ID\s*[:|]?", re.I)
 _CREATED_RE = re.compile(r"Created\s*[:|]?\s*(?:\w+\s+)?((?:19|20)\d\d)-\d\d-\d\d")
 _REF_CONTEXT = re.compile(r"\b(?:REF|REFS|REFTEL|REFTELS|REFERENCE|REFERENCES|REF\s+[A-Z])\b[:.]?", re.I)
 _EMBED_HINT = re.compile(r"\b(?:Created|Released|Classification|Origin|SUBJECT|CLASSIFIED\s+BY)\b|¶", re.I)
-_CABLE_BODY_HINT = re.compile(r"\bSUBJECT\s*:.{0,3000}?(?:¶|\n)\s*1\.\s*\((?:U|C|S|SBU|S/NF|C/NF)\)", re.S)
+_CABLE_BODY_HINT = re.compile(r"\bSUBJECT\s*:.{0,3000}?(?:¶|\s)\s*1\.\s*\((?:U|C|S|SBU|S/NF|C/NF)\)", re.S)
 
 
 def canonical(year: str, post: str, number: str | int) -> str | None:
@@ -228,6 +228,8 @@ def find_cables(text: str = "", links: Iterable = (), *, year_hint: str | None =
             year_ctx = cm.group(1)[2:]
     for m in (_SPACED_RE.finditer(text) if has_spaced else ()):
         yy, words, num = m.group(1), m.group(2), m.group(3)
+        if yy is not None and text[max(0, m.start() - 4): m.start()].rstrip().upper().endswith("OF"):
+            yy = None  # ``SECTION 01 OF 02 NEW DELHI 006999``: the 02 is a section count, not a year
         post = _post_of(words)
         if post is None:
             continue

@@ -441,6 +441,11 @@ def _space_hints(text: str) -> str:
     return _RUNS.sub("\n\n", text)
 
 
+# The end of a ``Classified By:`` line: its reasons (``reasons 1.4 (b) and (d).``, ``1.5(B),(D)``).
+_CLBY_REASONS = re.compile(
+    r"1\.[45]\s*(?:\(\s*[a-hA-H](?:\s*[,&]?\s*(?:and\s+)?[a-hA-H]\b)*\s*\)|[a-hA-H]\b(?:\s*,\s*[a-hA-H]\b)*)"
+    r"(?:\s*(?:,|and|&)\s*(?:\(\s*[a-hA-H]\s*\)|[a-hA-H]\b))*\.?"
+)
 _PREAMBLE = 4000
 """Characters after the banner where the preamble's labels are looked for (E.O. … REF … Classified By)."""
 
@@ -456,6 +461,13 @@ def _preamble(body: str) -> str:
     pre = labels.sub(lambda m: "\n\n" + m.group(0), pre)
     pre = _SUBJECT_LINE.sub(lambda m: _cut_subject(m.group(1), m.group(2)) if len(m.group(2)) > 60 else m.group(0),
                             pre, count=1)
+    cl = pre.find("lassified By")
+    if cl < 0:
+        cl = pre.find("LASSIFIED BY")
+    if cl >= 0:
+        r = _CLBY_REASONS.search(pre, cl, cl + 400)
+        if r and "\n\n" not in pre[cl: r.end()]:
+            pre = pre[: r.end()] + "\n\n" + pre[r.end():].lstrip(" ")
     pre = _TAGS_TAIL.sub(lambda m: m.group(1) + " " + m.group(2) + "\n\n", pre, count=1)
     return _SUBJECT_TAIL.sub(lambda m: m.group(1) + "\n" + m.group(2) + "\n\n", pre, count=1)
 
