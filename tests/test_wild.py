@@ -209,3 +209,28 @@ def test_a_post_embedding_a_flattened_cable_links_it_as_embedded():
     r = link_article(html, [], location="https://blog.example/post/1", add_cable=lambda c, raw: stored.append(c))
     assert [(l.ref_id, l.kind) for l in r.links] == [("07NEWDELHI6999", KIND_EMBEDS)]  # no "02NEWDELHI…" from "OF 02"
     assert [c.ref_id for c in stored] == ["07NEWDELHI6999"] and stored[0].subject.startswith("INDIA PUSHING")
+
+
+def test_archive_finds_a_1974_telegram_by_class_and_every_name(tmp_path):
+    """Through the CLI: ingest the 1974 telegram and a flattened 2007 cable; class:lou finds the
+    first, and show answers under the CFPF name."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from cablebase.cli import app
+
+    (tmp_path / "athens.txt").write_text(TELEGRAM_1974, encoding="utf-8")
+    (tmp_path / "delhi.txt").write_text(FLAT_2009, encoding="utf-8")
+    env = {"CABLEBASE_DB": str(tmp_path / "db"), "CABLEBASE_OFFICIAL_IDS": ""}
+    run = CliRunner()
+    r = run.invoke(app, ["ingest", str(tmp_path / "athens.txt"), str(tmp_path / "delhi.txt")], env=env)
+    assert r.exit_code == 0, r.output
+    for q, want in (('class:"limited official use"', ["74ATHENS2959"]), ("class:lou", ["74ATHENS2959"]),
+                    ("class:confidential maoist", ["07NEWDELHI6999"])):
+        r = run.invoke(app, ["search", q, "--json"], env=env)
+        assert r.exit_code == 0, r.output
+        hits = [json.loads(ln) for ln in r.output.splitlines() if ln.strip()]
+        assert [h.get("ref_id") for h in hits if "ref_id" in h] == want, (q, r.output)
+    r = run.invoke(app, ["show", "1974ATHENS02959", "--json"], env=env)
+    assert r.exit_code == 0 and '"74ATHENS2959"' in r.output

@@ -368,6 +368,9 @@ LEVELS = {
     "s": "secret", "secret": "secret",
     "nf": "noforn", "noforn": "noforn",
     "fouo": "fouo", "sbu": "fouo", "sensitive": "fouo", "for official use only": "fouo", "foruo": "fouo",
+    # The 1973-79 telegrams' level between UNCLASSIFIED and CONFIDENTIAL.
+    "lou": "lou", "limited official use": "lou", "limited official use only": "lou", "limited": "lou",
+    "ts": "topsecret", "top secret": "topsecret", "topsecret": "topsecret",
 }
 
 
@@ -662,7 +665,8 @@ class Compiler:
         for p in parts:
             if p not in LEVELS:
                 raise self.fail(
-                    f"unknown classification '{p}' (use unclassified, confidential, secret, noforn or fouo;"
+                    f"unknown classification '{p}' (use unclassified, limited official use (lou), confidential, secret,"
+                    " noforn or fouo;"
                     " combine with //, e.g. class:secret//noforn)", n)
             terms.append(LEVELS[p])
         if not terms:
