@@ -144,7 +144,7 @@ def test_filters_do_not_change_relevance(st: SQLiteStore) -> None:
 
 def test_bad_values_say_where(st: SQLiteStore) -> None:
     cases = {
-        "class:topsecret": "unknown classification",
+        "class:ultra": "unknown classification",  # (top secret is a level: see test_wild)
         "from:yesterday": "from: expects a date",
         "released:2011-13": "released: expects",
         "year:later": "year: expects",
