@@ -49,6 +49,14 @@ class OfficialIds:
             if a and a not in self.ids and a not in official_of:
                 alias_of[i] = a
                 official_of[a] = i
+        # A malformed ID whose post is itself damaged (``09SECTION02OF03QRIPOLI583``): the text
+        # of its cable says ``QRIPOLI 583`` too, so the cleaned form, unchecked, still names it.
+        for i in odd:
+            if i in alias_of:
+                continue
+            a = refid.clean_alias(i)
+            if a and a not in self.ids and a not in official_of:
+                official_of[a] = i
         self._alias_of = alias_of
         self._official_of = official_of
         for off, a in alias_of.items():

@@ -44,7 +44,7 @@ _CLS_NAMES = {
 _REST_SQ = re.compile(
     r"^(?P<cav>(?://?(?:NOFORN|NF|SBU|FOUO|ORCON|PROPIN|EXDIS|NODIS|LIMDIS|SENSITIVE|EFTO|REL[A-Z]*))*)"
     r"(?:EFTO|NOFORN|SENSITIVE|SBU|EXDIS|NODIS|LIMDIS)*"
-    r"(?:SECTION(?P<sec>\d+)(?:OF|0F|GF)(?P<secs>\d+))?"
+    r"(?:(?:SECTION|[SECTIONK]{4,8})(?P<sec>\d+)(?:OF|0F|GF|O|F)(?P<secs>\d+))?"
     r"(?P<post>[A-Z]*?[A-Z])(?P<serial>\d{1,8})$"
 )
 # A classification line run onto the end of a header line (``…COLLECTIVEUNCLAS SECTION 01 OF 03 MEXICO 000983``)
@@ -585,6 +585,8 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
         cls_info = (h.zny or cls_info[0], fm_post, h.de_serial, "")
     if cls_info is None and h.zny:
         cls_info = (h.zny, "", None, "")
+    if cls_info is None and h.de_serial and fm_post and h.dtg:
+        cls_info = (None, fm_post, h.de_serial, "")  # no classification line read: the header names the cable
     if cls_info and not cls_info[1] and h.de_serial and fm_post:
         cls_info = (cls_info[0], fm_post, h.de_serial, cls_info[3])
 
