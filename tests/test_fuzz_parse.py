@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cablebase.errors import NoCableFound, ParseError
-from cablebase.parse import parse, refid, telegram
+from cablebase.parse import parse, refid, routing, telegram
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -137,7 +137,7 @@ CLASSES = {"UNCLASSIFIED": ["UNCLAS", "UNCLASSIFIED"],
            "SECRET": ["SECRET", "S E C R E T"]}
 MARKS = {"UNCLASSIFIED": ["U", "SBU", None], "CONFIDENTIAL": ["C", "U", "SBU", "C/NF", None],
          "SECRET": ["S", "C", "S/NF", "U", None]}
-MONTHS = list(telegram.MONTHS)
+MONTHS = list(routing.MONTHS)
 
 
 def _sentence(draw, lo: int = 4, hi: int = 30) -> str:
@@ -176,7 +176,7 @@ def plausible_telegrams(draw):
         lines += [f"{prec} {day:02d}{hh:02d}{mi:02d}Z {mon} {year % 100:02d}", f"FM {fm}",
                   "TO RUEHC/SECSTATE WASHDC 5560", "BT"]
         truth["ref_id"] = f"{year % 100:02d}{post}{serial}"
-        truth["created"] = f"{year:04d}-{telegram.MONTHS[mon]:02d}-{day:02d} {hh:02d}:{mi:02d}"
+        truth["created"] = f"{year:04d}-{routing.MONTHS[mon]:02d}-{day:02d} {hh:02d}:{mi:02d}"
     section = draw(st.sampled_from(["", " SECTION 01 OF 02"]))
     pad = draw(st.sampled_from([6, 8]))
     lines.append(f"{draw(st.sampled_from(CLASSES[cls]))}{section} {fm.split(' ', 1)[1] if post != 'STATE' else 'STATE'}"

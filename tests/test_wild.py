@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from cablebase.parse import OfficialIds, ParseError, parse, refid
-from cablebase.parse.official import OfficialIds as _O  # noqa: F401 - the public name is the same object
 from cablebase.parse.reflow import is_flattened, reflow
 from cablebase.parse.telegram import parse_text
 

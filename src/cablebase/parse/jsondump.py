@@ -40,7 +40,8 @@ from email.utils import parsedate_to_datetime
 from ..errors import InputTooLarge, NoCableFound, ParseError
 from ..record import Cable, Disagreement
 from . import refid
-from .telegram import parse_dtg, parse_text
+from .routing import parse_dtg
+from .telegram import parse_text
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,8 @@ from ..errors import ParseError
 from ..record import Cable, Disagreement
 from . import refid
 from .plusd_fields import BLANK_VALUE, classification, origin, parse_date, ref_id, tag_codes
-from .telegram import PARA_RE, classification_line, parse_dtg, parse_text
+from .routing import parse_dtg
+from .telegram import PARA_RE, classification_line, parse_text
 
 LABELS = (
     "Date", "Canonical ID", "Original Classification", "Current Classification", "Handling Restrictions",

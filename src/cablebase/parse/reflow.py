@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from .routing import DTG_IN_TEXT, HEAD_TOKENS, glued, head_break
+
 FLAT_LINE = 320
 """A line this long (telegram lines are under 80 characters) means the copy was flattened."""
 
@@ -40,59 +42,6 @@ _BANNER_STOP = frozenset(("OF", "THE", "AND", "FOR", "TO", "IN", "ON", "AT", "BY
                           "SECTION", "REF", "REFTEL", "TEL", "NO", "PAGE", "USC", "CFR", "EO", "DECL", "TAGS"))
 
 # Routing header parts, when the header was run together with spaces or with nothing at all.
-_DTG = re.compile(r"(?P<dtg>(?:[ZOPR]\s?){1,2}\s*\d{6}Z\s+[A-Z]{3}\s+(?:\d{4}|\d{2}))(?=\s|FM\b|FM\s|$)")
-_STATION = r"(?:AMEMBASSY|AMCONSUL|AMCONGEN|SECSTATE|USMISSION|USDEL|USINT|AIT|REO)\b"
-_ADDRESSEE = (r"(?:R[UH][A-Z]{2,5}/|SECSTATE|AMEMBASSY|AMCONSUL|AMCONGEN|USMISSION|USDEL|WHITE\s?HOUSE|SECDEF|CIA|DIA|"
-              r"NSC|JOINT|USCINC|CINC|CDR|DEPT)")
-# Routing header parts, each found by the token itself (a literal first: a fast scan); whether a
-# line break goes before it is decided from what surrounds it (``_head_break``).
-_HEAD_TOKENS = re.compile(
-    r"(?P<always>VZCZC|PAGE\s+\d{2}\s|ACTION\s+[A-Z]{2,6}-\d{2}\b"
-    r"|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4},(?:\s\d{2}:\d{2})?)"
-    r"|(?P<zn>ZN[YR]\s+[A-Z]{5}\b|ZN[YR]\s)"
-    r"|(?P<de>DE\s+R[UH][A-Z]{2,5}\b(?P<hash>\s+#\d)?)"
-    r"|(?P<fm>FM\s+(?P<station>" + _STATION + r")?)"
-    r"|(?P<to>(?:TO|INFO)\s+(?:" + _ADDRESSEE + r"|(?<=INFO\s)[A-Z]{2,6}-\d{2}\b))"
-    r"|(?P<route>R[UH][A-Z]{2,5}/(?P<routeto>[A-Z])?)"
-    r"|(?P<glue>(?:AMEMBASSY|AMCONSUL|AMCONGEN|USMISSION|SECSTATE|USCINC|CINC)[A-Z]*\s)"
-    r"|(?P<end>BT\b|XMT\s)"
-    r"|(?P<partial>original cable is not available\.)"
-)
-
-
-def _head_break(m: re.Match) -> str:
-    s = m.string
-    i = m.start()
-    prev = s[i - 1: i]
-    tok = m.group(0)
-    kind = m.lastgroup
-    if kind in ("always", "partial"):
-        return ("" if kind == "partial" else "\n") + tok + ("\n" if kind == "partial" or tok[-1:].isdigit() else "")
-    glued = prev.isupper() or prev.isdigit()
-    if kind == "zn":
-        ok = prev.isspace() or not prev or (glued and tok[-1] != " ")
-    elif kind == "de":
-        ok = prev.isspace() or not prev or (glued and m.group("hash") is not None)
-    elif kind == "fm":
-        j = i - 1
-        while j >= 0 and s[j] == " ":
-            j -= 1
-        ok = j >= 0 and s[j].isdigit() or (m.group("station") is not None and (glued or prev.isspace() or not prev))
-    elif kind == "to":
-        ok = prev.isspace() or glued or not prev
-    elif kind == "route":
-        if prev.isspace():
-            k = i - 1
-            while k >= 0 and s[k] == " ":
-                k -= 1
-            ok = not (s[max(0, k - 1): k + 1] == "TO" or s[max(0, k - 3): k + 1] == "INFO")
-        else:
-            ok = glued and m.group("routeto") is not None
-    elif kind == "glue":
-        ok = glued
-    else:  # BT, XMT
-        ok = prev.isspace()
-    return "\n" + tok if ok else tok
 # Preamble labels.
 _LABELS = re.compile(
     r"[ECTSRc](?<![A-Za-z][ECTSRc])(?:\.\s?O\.\s?\d{4,5}|O\s1\d{4}|AGS\s*:|AGS\s+[A-Z]{2,6},?\s+[A-Z]{2,6}\b|UBJE?C?T?\s*:|EFS?\s*:|"
@@ -205,39 +154,6 @@ def _underlined(body: str) -> str:
     return "".join(out)
 
 
-# Run-together routing headers, each test led by a literal (a fast scan): ``…DEC 09FM AMEMBASSY``,
-# ``…BERLINTO RUEHC/``, ``…6111INFO RUEHZL/``, ``…PRIORITYS E C R E T`` / ``…PRIORITYCONFIDENTIAL``.
-_GLUED = (
-    re.compile(r"FM\s+[A-Z]"),
-    re.compile(r"TO\s+(?:R[UH][A-Z]{2,5}/|SECSTATE\b)"),
-    re.compile(r"INFO\s+(?:R[UH][A-Z]{2,5}/|AMEMBASSY\b)"),
-    re.compile(r"S E C R E T|C O N F I D|UNCLAS|CONFIDENTIAL|SECRET"),
-)
-
-
-def _glued(text: str) -> bool:
-    head = text[:3000]
-    for m in _GLUED[0].finditer(head):
-        i = m.start()
-        if i >= 3 and head[i - 2: i].isdigit() and head[i - 3] == " ":
-            return True
-        if _DTG.search(head, head.rfind("\n", 0, i) + 1, i):
-            return True  # the date-time group and FM on one line
-    for m in _GLUED[1].finditer(head):
-        if m.start() > 0 and (head[m.start() - 1].isupper() or head[m.start() - 1].isdigit()):
-            return True
-    for m in _GLUED[2].finditer(head):
-        if m.start() > 0 and (head[m.start() - 1].isupper() or head[m.start() - 1].isdigit()):
-            return True
-    for m in _GLUED[3].finditer(head):
-        before = head[max(0, m.start() - 9): m.start()]
-        if before.endswith(("PRIORITY", "IMMEDIATE", "ROUTINE")) or (
-                before[-1:].isdigit() and (before[-4:].isdigit() or before[-3:-2] == ":")) \
-                or before.endswith(("GRNC", "COLLECTIVE", "available.")):
-            return True
-    return False
-
-
 _MARKS = re.compile(r"(?:¶\s*\d{1,3}\s*\.|\b\d{1,3}\.\s?\((?:U|SBU|C|S|TS|FOUO|[CSU]/[A-Z]+)\))")
 
 
@@ -254,7 +170,7 @@ def _run_together(line: str) -> bool:
         return True
     if ("ags:" in s or "ubj" in s or "lassified by" in s or "e.o." in s) and _LABELS_ANY_CASE.search(s, 1):
         return True
-    if "FM " in s and _DTG.search(s):
+    if "FM " in s and DTG_IN_TEXT.search(s):
         return True  # a routing header run into text
     if any(w in s for w in _BANNER_WORDS) and _banner(s, 1) is not None:
         return True
@@ -318,7 +234,7 @@ def is_flattened(text: str, lines: list[str] | None = None) -> bool:
     k = text.count("\n", 0, 3000) + 1
     for ln, n in zip(lines[:k], lens[:k]):
         if n > 80 and ("FM " in ln or "TO R" in ln or "INFO " in ln or any(w in ln for w in _BANNER_WORDS)):
-            return _glued(text)
+            return glued(text)
     return False
 
 
@@ -492,8 +408,8 @@ def reflow(text: str) -> str:
         head, body, banner = text[:cut], _drop_page_debris(text[cut:]), None
     # The routing header: each part on its own line.
     if head.strip():
-        head = _DTG.sub(lambda m: "\n" + m.group("dtg") + "\n", head)
-        head = _HEAD_TOKENS.sub(_head_break, head)
+        head = DTG_IN_TEXT.sub(lambda m: "\n" + m.group("dtg") + "\n", head)
+        head = HEAD_TOKENS.sub(head_break, head)
     if not one_line and max(map(len, body.split("\n"))) <= 100:
         # Only the routing header was run together: the body keeps its own lines.
         out = head.rstrip() + "\n" + (banner + "\n" if banner else "") + body.lstrip(" ")

@@ -14,19 +14,14 @@ page or dump already says (ref id, dates, classification, origin) and wins over 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from ..record import Cable, Disagreement, Paragraph, Reference
 from . import refid
 from .reflow import is_flattened, reflow
+from .routing import BARE_REF, META_RE, PARTIAL_SENTENCE, WEEKDAY_DATE_RE, Header, read_header, split_routing
 
-MONTHS = {m: i for i, m in enumerate(
-    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)}
 
 # "R 271604Z FEB 07", "O 031641Z NOV 09", "P 200414Z MAR 09", "OO 210722Z JUL 06"
-DTG_RE = re.compile(r"^\s*((?:[ZOPR]\s?){1,2}|[A-Z]{1,2})\s+(\d{2})(\d{2})(\d{2})Z\s+([A-Z]{3})\s+(\d{4}|\d{2})\b")
-DTG_ANY_RE = re.compile(r"\b(\d{2})(\d{2})(\d{2})Z\s+([A-Z]{3})\s+(\d{2,4})\b")
-PRECEDENCE = {"Z": "FLASH", "O": "IMMEDIATE", "P": "PRIORITY", "R": "ROUTINE"}
 
 # Classification words after spaces are removed and upper-cased (damage tolerated:
 # doubled first letter, a lost first letter, a stray letter before).
@@ -64,28 +59,9 @@ PARA_RE = re.compile(
     r"[CSU](?:/[A-Z]+)*)[^)]{0,20})\)\s*)?",
     re.I,
 )
-LETTER_PARA_RE = re.compile(r"^\s*¶\s*([A-Z])\.\s")
-SUMMARY_START_RE = re.compile(r"\b(?:BEGIN\s+)?SUMMARY\s*(?:AND\s+COMMENT)?\s*[:.\-]", re.I)
-SUMMARY_END_RE = re.compile(r"\bEND\s+SUMMARY\b", re.I)
-COMMENT_START_RE = re.compile(
-    r"\b(?:(?:EMBASSY|POST|CONGEN|CONSULATE|MISSION|USUN|USNATO|USEU|DEPARTMENT)\s+)?COMMENT\s*[:.\-]", re.I
-)
-COMMENT_END_RE = re.compile(r"\bEND\s+(?:EMBASSY\s+)?COMMENT\b\.?", re.I)
-REF_ID_TEXT_RE = re.compile(
-    r"\b(?:(?P<yy>\d{2})\s*)?(?P<post>[A-Z][A-Z]+(?:\s[A-Z]+){0,3})\s+0*(?P<serial>\d{1,7})\b"
-)
 ENDMARK_RE = re.compile(
     r"^\s*(NNNN?|BT|#\d+|END CABLE TEXT|ENDS?|UNCLASSIFIED|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE(?: ONLY)?)\s*$", re.I)
 SIGNER_RE = re.compile(r"^[A-Za-z][A-Za-z.'\- ]{1,40}$")
-META_RE = re.compile(r"^(ID|ORIGIN|DATE|SOURCE|CLASSIFICATION|MISC|DESTINATION):\s*(.*)$")
-WEEKDAY_DATE_RE = re.compile(
-    r"^\s*(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),\s+(\d{1,2})\s+"
-    r"(January|February|March|April|May|June|July|August|September|October|November|December)\s+(\d{4}),\s+(\d{2}):(\d{2})\s*$"
-)
-FULL_MONTHS = {m: i for i, m in enumerate(
-    ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-     "October", "November", "December"), 1)}
-PARTIAL_SENTENCE = "This record is a partial extract of the original cable"
 
 
 def _squeeze(line: str) -> str:
@@ -122,84 +98,12 @@ def classification_line(line: str) -> tuple[str, str, str | None, str | None] | 
     return cls, r.group("post"), r.group("serial"), (r.group("cav") or "") + trail
 
 
-def _iso(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> str | None:
-    """``YYYY-MM-DD HH:MM`` for a real date-time of the telegraph era, else None."""
-    if not 1900 <= y <= 2099:
-        return None
-    try:
-        datetime(y, mo, d, h, mi)
-    except ValueError:
-        return None
-    return f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}"
-
-
-def parse_dtg(line: str) -> tuple[str | None, str | None, str] | None:
-    """``R 271604Z FEB 07`` → (precedence, ISO datetime, the DTG as written)."""
-    m = DTG_RE.match(line)
-    if not m:
-        return None
-    prec, d, h, mi, mon, yr = m.groups()
-    if mon not in MONTHS:
-        return None
-    y = int(yr)
-    if y < 100:
-        y = refid.full_year(y)
-    iso = _iso(y, MONTHS[mon], int(d), int(h), int(mi))
-    if iso is None:
-        return None
-    return PRECEDENCE.get(prec[0]), iso, line.strip()
-
-
-_PRECEDENCE_WORDS = frozenset(("IMMEDIATE", "PRIORITY", "ROUTINE", "FLASH", "NIACT"))
-
-
-def _split_routing(lst: list[str]) -> list[str]:
-    """Addressees from TO/INFO lines: ``RUEHC/SECSTATE WASHDC 5560`` → ``SECSTATE WASHDC``."""
-    out = []
-    for item in lst:
-        item = item.strip()
-        if not item:
-            continue
-        if "/" in item.split(" ", 1)[0]:
-            item = item.split("/", 1)[1]
-        words = item.split()
-        if words and words[-1].isdigit():
-            words.pop()
-        while words and words[-1] in _PRECEDENCE_WORDS:
-            words.pop()
-        item = " ".join(words)
-        if item:
-            out.append(item)
-    return out
-
-
-_ZNY = {"UUUUU": "UNCLASSIFIED", "EEEEE": "UNCLASSIFIED", "CCCCC": "CONFIDENTIAL", "SSSSS": "SECRET",
-        "TTTTT": "TOP SECRET"}
-_DE_RE = re.compile(r"^DE\s+[A-Z]{4,7}\s+#(\d{1,6})")
-_ROUTING_RE = re.compile(r"^(?:VZCZC|ZNR\s|ZNY\s|ZZH|DE\s+R[UH][A-Z]{2,5}\b|[ZOPR]{1,2}\s+R[UH][A-Z]{2,5}\b|BT$|NNNN$)")
-_DISTRIB_RE = re.compile(r"^(?:INFO\s+|ACTION\s+)?(?:[A-Z0-9]{1,6}-\d{2}\s*){2,}")
 _SCAN_STOP_CS = ("E.O.", "EO 1", "TAGS", "SUBJECT", "SUBJ:", "CLASSIFIED BY", "Classified By", "REF:")
 _EMBEDDED_CLS = re.compile(
     r"(?:C O N F I D E N T I A L|S E C R E T|UNCLAS(?:SIFIED)?|CONFIDENTIAL|SECRET)"
     r"(?: SECTION \d+ OF \d+)? [A-Z][A-Z ]{0,40}? \d{5,6}(?!\d)"
 )
 _SCAN_STOP = ("E.O", "EO ", "TAGS", "SUBJECT", "SUBJ:", "CLASSIFIED BY", "REF:")
-
-
-class _Header:
-    __slots__ = ("precedence", "dtg", "created", "fm", "to", "info", "lines", "zny", "de_serial", "news",
-                 "weekday_created", "partial", "telegram_from", "telegram_date")
-
-    def __init__(self) -> None:
-        self.precedence = self.dtg = self.created = self.fm = None
-        self.to: list[str] = []
-        self.info: list[str] = []
-        self.lines: list[str] = []
-        self.zny = self.de_serial = None
-        self.news: dict[str, str] = {}
-        self.weekday_created = None
-        self.partial = False
-        self.telegram_from = self.telegram_date = None
 
 
 _RUN_TOGETHER_HEAD = re.compile(
@@ -209,10 +113,7 @@ _TSV_ROW = re.compile(
     r"^(?:\d+\t)?(\d{4}-\d{2}-\d{2} \d{2}:\d{2}):\d{2}\t(\d{2}[A-Z][A-Z-]*\d+)\t([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\t(.*)$",
     re.M,
 )
-_BARE_REF = re.compile(r"^\d{2}[A-Z]{3,}\d{1,6}$")
 _ORIGIN_NAME = re.compile(r"^(?:Embassy|Consulate|Secretary of State|US |USUN|USEU|UNVIE|Mission|American Institute|REO|Iran RPO|UN )")
-_TG_FROM = re.compile(r"^From:\s+(.*?)\s*\(([A-Z][A-Z ]+?)\s+0*(\d+)\b", re.I)
-_TG_DATE = re.compile(r"^TELEGRAM\s+([A-Z][a-z]+)\s+(\d{1,2}),\s+(\d{4})")
 
 
 def _find_cls_line(lines: list[str]) -> tuple[int, tuple | None]:
@@ -255,79 +156,6 @@ def _find_cls_line(lines: list[str]) -> tuple[int, tuple | None]:
     if bare:
         return bare
     return -1, None
-
-
-def _read_header(lines: list[str], h: _Header) -> None:
-    """Read routing header, newspapers' metadata and dates from the lines before the classification line."""
-    mode = None
-    for raw in lines:
-        s = raw.strip()
-        if not s:
-            continue
-        up = s.upper()
-        if s.startswith(PARTIAL_SENTENCE):
-            h.partial = True
-            continue
-        mm = META_RE.match(s)
-        if mm:
-            h.news[mm.group(1)] = mm.group(2).strip()
-            continue
-        wm = WEEKDAY_DATE_RE.match(s)
-        if wm:
-            d, mon, y, hh, mi = wm.groups()
-            h.weekday_created = _iso(int(y), FULL_MONTHS[mon], int(d), int(hh), int(mi))
-            continue
-        if _BARE_REF.match(s):
-            h.news.setdefault("ORIGIN", s)
-            continue
-        tf = _TG_FROM.match(s)
-        if tf:
-            h.telegram_from = (tf.group(1), tf.group(2), tf.group(3))
-            continue
-        td = _TG_DATE.match(s)
-        if td and td.group(1) in FULL_MONTHS:
-            h.telegram_date = _iso(int(td.group(3)), FULL_MONTHS[td.group(1)], int(td.group(2)))
-            continue
-        h.lines.append(raw.rstrip())
-        if _ROUTING_RE.match(up):
-            if up.startswith(("ZNY", "ZNR")):
-                for tok in up.split()[1:]:
-                    if tok in _ZNY:
-                        h.zny = _ZNY[tok]
-            dm = _DE_RE.match(up)
-            if dm:
-                h.de_serial = dm.group(1)
-            mode = None
-            continue
-        if h.dtg is None:
-            dtg = parse_dtg(up)
-            if dtg:
-                h.precedence, h.created, h.dtg = dtg
-                mode = None
-                continue
-        if up.startswith("FM "):
-            h.fm = s[3:].strip()
-            mode = "FM"
-            continue
-        if up.startswith("TO "):
-            mode = "TO"
-            item = s[3:]
-        elif up.startswith("INFO "):
-            if _DISTRIB_RE.match(up):
-                mode = "DISTRIB"
-                continue
-            mode = "INFO"
-            item = s[5:]
-        elif mode in ("TO", "INFO"):
-            item = s
-        elif mode == "DISTRIB":
-            if _DISTRIB_RE.match(up) or up.startswith("/"):
-                continue
-            mode = None
-            continue
-        else:
-            continue
-        (h.to if mode == "TO" else h.info).append(item)
 
 
 def _norm_marking(mark: str | None) -> str | None:
@@ -521,7 +349,7 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
         if text.endswith("\\"):
             text = text[:-1]
         lines = text.split("\n")
-    h = _Header()
+    h = Header()
     split = False
     for i, ln in enumerate(lines[:160]):
         # (the labels the pattern looks for, tested inline first: most lines have none)
@@ -537,11 +365,11 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
         for stop in range(k + 1, min(len(lines), k + 80)):
             if lines[stop].strip().upper().startswith(_SCAN_STOP):
                 break
-        _read_header(lines[:k] + lines[k + 1: stop], h)
+        read_header(lines[:k] + lines[k + 1: stop], h)
         body_lines = lines[stop:]
         cls_line_text = lines[k].strip()
     elif k >= 0:
-        _read_header([ln for ln in lines[:k] if not classification_line(ln)], h)
+        read_header([ln for ln in lines[:k] if not classification_line(ln)], h)
         body_lines = lines[k + 1:]
         cls_line_text = lines[k].strip()
     else:
@@ -554,7 +382,7 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
             stop = 0
         hdr = lines[:stop]
         # keep unrecognised lines before the preamble as body text
-        _read_header(hdr, h)
+        read_header(hdr, h)
         body_lines = [ln for ln in hdr if ln.rstrip() not in h.lines and ln.strip()
                       and not ln.strip().startswith(PARTIAL_SENTENCE)
                       and not META_RE.match(ln.strip()) and not WEEKDAY_DATE_RE.match(ln.strip())] + lines[stop:]
@@ -574,7 +402,7 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
             news.pop(key, None)
     if "SOURCE" in news and not _ORIGIN_NAME.match(news["SOURCE"]):
         news.pop("SOURCE")
-    if "ORIGIN" in news and not _BARE_REF.match(news["ORIGIN"]) and not refid.REF_ID_RE.match(news["ORIGIN"]):
+    if "ORIGIN" in news and not BARE_REF.match(news["ORIGIN"]) and not refid.REF_ID_RE.match(news["ORIGIN"]):
         news.pop("ORIGIN")
     fm_post = refid.post_from_fm(h.fm) if h.fm else None
     if cls_info and cls_info[1] and "XXXX" in cls_info[1] and fm_post:
@@ -717,8 +545,8 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
     if meta:
         _disagreements(c, meta, text_ref, text_cls, text_created, text_origin)
     c.released = meta.get("released")
-    c.to = _split_routing(h.to)
-    c.info = _split_routing(h.info)
+    c.to = split_routing(h.to)
+    c.info = split_routing(h.info)
     own_post = refid.split_ref_id(c.ref_id)[1] if c.ref_id and refid.split_ref_id(c.ref_id) else post
     c.references = _parse_refs(" ".join(ref_lines), year, own_post) if ref_lines else []
     c.partial = bool(meta.get("partial", partial))
