@@ -17,8 +17,8 @@ its date (ISO 8601, offsets to UTC; ``YYYY-MM-DD``; ``M/D/YYYY H:MM`` as in cabl
 epoch seconds or milliseconds), a day without a time taking the DTG's time when it is that day;
 ``classification``; ``origin`` (``AMEMBASSY PARIS``, ``PARIS`` → ``Embassy Paris``), or ``source`` / ``from``
 when they name a post (an export's ``"source": "WikiLeaks"`` does not); ``tags`` (a list, or a
-comma- or space-separated string) and ``subject`` / ``title`` are set when the text has none;
-when it has and they differ the text's are kept and a ``Disagreement`` notes the metadata's.
+comma- or space-separated string) and ``subject`` / ``title`` are the record's; where the text
+says otherwise a ``Disagreement`` keeps the text's reading (as for every field).
 
 The metadata wins over the text (``parse_text``'s ``meta``). A record is a cable when it has text
 or a reference ID and something marks it one (a reference ID, a classification or tags, from
@@ -443,16 +443,19 @@ def _record_cable(rec: dict, reading: Reading) -> Cable | None:
         d = parse_dtg(c.dtg)
         if d and d[1] and d[1][:10] == created[:10]:
             c.created = d[1]  # the day from the metadata, the time from the DTG
+    # The metadata's value is kept, as for every field; where the text says otherwise, that is shown.
     if tags:
-        if not c.tags:
-            c.tags = tags
-        elif _tag_set(tags) != _tag_set(c.tags):
+        if c.tags and _tag_set(tags) != _tag_set(c.tags):
             c.disagreements.append(Disagreement("tags", ", ".join(tags), ", ".join(c.tags)))
+            c.tags = tags
+        elif not c.tags:
+            c.tags = tags
     if subject:
-        if not c.subject:
-            c.subject = subject
-        elif not _same_subject(subject, c.subject):
+        if c.subject and not _same_subject(subject, c.subject):
             c.disagreements.append(Disagreement("subject", subject, c.subject))
+            c.subject = subject
+        elif not c.subject:
+            c.subject = subject
     if not (c.ref_id or c.classification or c.tags):
         reading.not_cables += 1
         return None
