@@ -233,3 +233,10 @@ def test_archive_finds_a_1974_telegram_by_class_and_every_name(tmp_path):
         assert [h.get("ref_id") for h in hits if "ref_id" in h] == want, (q, r.output)
     r = run.invoke(app, ["show", "1974ATHENS02959", "--json"], env=env)
     assert r.exit_code == 0 and '"74ATHENS2959"' in r.output
+
+
+def test_a_short_flattened_cable_without_a_date_is_still_a_record():
+    [c] = parse("UNCLAS SECTION 01 OF 02 SOMEWHERE 001234 TAGS: PREL SUBJECT: A TEST 1. (U) Text here. 2. (U) More.")
+    assert c.ref_id is None  # no date: the year is unknown, nothing invented
+    assert (c.classification, c.tags, c.subject) == ("UNCLASSIFIED", ["PREL"], "A TEST")
+    assert [(p.number, p.marking, p.text) for p in c.paragraphs] == [(1, "U", "Text here."), (2, "U", "More.")]

@@ -217,6 +217,8 @@ def is_flattened(text: str, lines: list[str] | None = None) -> bool:
     longest = max(lens)
     if longest <= 80:
         return False  # every line as a telegram's
+    if len(lines) <= 3 and longest <= FLAT_LINE:
+        return any(n > 80 and _run_together(ln) for ln, n in zip(lines, lens))  # a short cable on one line
     if longest > FLAT_LINE:
         if len(lines) * 1000 < len(text):
             return True  # next to no line breaks at all
@@ -410,7 +412,7 @@ def reflow(text: str) -> str:
     if head.strip():
         head = DTG_IN_TEXT.sub(lambda m: "\n" + m.group("dtg") + "\n", head)
         head = HEAD_TOKENS.sub(head_break, head)
-    if not one_line and max(map(len, body.split("\n"))) <= 100:
+    if not one_line and body.count("\n") >= 4 and max(map(len, body.split("\n"))) <= 100:
         # Only the routing header was run together: the body keeps its own lines.
         out = head.rstrip() + "\n" + (banner + "\n" if banner else "") + body.lstrip(" ")
         return out
