@@ -13,6 +13,7 @@ Each input form is one module with ``parse(text, location=None) -> list[Cable]``
 from __future__ import annotations
 
 import hashlib
+import re
 
 from ..errors import NoCableFound, ParseError
 from ..record import Cable, Source
@@ -114,11 +115,37 @@ def name_cable(c: Cable, official: OfficialIds | None = None) -> None:
             ci = telegram.classification_line(c.body.split("\n", 1)[0])
             if ci and ci[1] and ci[2]:
                 post_serial = (ci[1], ci[2])
+        if c.ref_id and c.ref_id not in official and not official.official(c.ref_id):
+            _official_reading(c, official)
         official.apply(c, post_serial)
     if c.ref_id:
         for n in refid.names(c.ref_id)[1:]:
             if n not in c.aliases:
                 c.aliases.append(n)
+
+
+_DE_SERIAL = re.compile(r"^DE\s+R[A-Z]{3,6}\s+#(\d{1,6})", re.M)
+
+
+def _official_reading(c: Cable, official: OfficialIds) -> None:
+    """The text named the cable two ways (the banner's serial, the routing header's ``DE … #NNNN``)
+    and the one read is no official ID: take the other when it is one."""
+    sp = refid.split_ref_id(c.ref_id)
+    if not sp:
+        return
+    year, post, _serial = sp
+    serials = []
+    ci = telegram.classification_line(c.body.split("\n", 1)[0]) if c.body else None
+    if ci and ci[1] and ci[2]:
+        serials.append((ci[1], ci[2]))
+    de = _DE_SERIAL.search(c.header or "")
+    if de:
+        serials.append((post, de.group(1)))
+    for p, n in serials:
+        alt = refid.canonical(year, p, n)
+        if alt != c.ref_id and alt in official:
+            c.ref_id = alt
+            return
 
 
 __all__ = ["FORMATS", "NoCableFound", "OfficialIds", "ParseError", "decode", "detect", "name_cable", "parse"]

@@ -411,6 +411,11 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
             and int(cls_info[2]) % 10000 != int(h.de_serial) % 10000 and cls_info[1] != fm_post:
         # The body is another cable's (a known defect of some copies): the header names this one.
         cls_info = (h.zny or cls_info[0], fm_post, h.de_serial, "")
+    elif cls_info and cls_info[1] and cls_info[2] and h.de_serial and h.dtg and cls_info[1] == fm_post \
+            and int(cls_info[2]) < 10000 and int(cls_info[2]) != int(h.de_serial):
+        # Same post, another serial on the banner (``NAIROBI 004428`` under ``DE RUEHNR #4427``,
+        # ``TRIPOLI 00011`` under ``#0112``): the routing header's serial is the cable's.
+        cls_info = (cls_info[0], cls_info[1], h.de_serial, cls_info[3])
     if cls_info is None and h.zny:
         cls_info = (h.zny, "", None, "")
     if cls_info is None and h.de_serial and fm_post and h.dtg:
