@@ -68,6 +68,7 @@ _PARA = re.compile(
     r"(?P<mark>\(\s*(?:U|SBU|C|S|TS|FOUO|NF|[CSU](?:\s*/\s*[A-Z]+)+|SBU\s*/\s*NF|[CSU]\s*-\s*ENTIRE\s+TEXT)\s*\))?"
 )
 _SENTENCE_END = frozenset('.:;"\')!?')
+_BACKSLASH_BREAK = re.compile(r"(?<=\s)\\(?=\s|$)")
 _RUNS = re.compile(r"  +")  # (a literal prefix: several times faster than `` {2,}``)
 _MARK_GAP = re.compile(r"\.(?<=\d\.)  +(?=\()")
 _SIGNER = re.compile(r"(?<=[.!?\"')])\s+(?P<s>[A-Z][A-Z.'\-]+(?:\s[A-Z][A-Z.'\-]+){0,2})\s*(?:\s(?:BT|NNNN|#\d{3,5}))*\s*$")
@@ -313,9 +314,17 @@ def _paragraph_starts(text: str, start: int) -> list[int]:
         expected, pos = best[1] + 1, best[2]
 
 
+_SUBJECT_STOP = re.compile(r"\s(?:SENSITIVE BUT UNCLASSIFIED|(?i:sensitive but unclassified|this (?:cable|message|telegram)"
+                           r" is\b)|\((?:U|SBU|C|S)\)\s+(?i:this)\b)")
+
+
 def _cut_subject(line_prefix: str, subj: str) -> str:
     """A SUBJECT run into the text after it: end it where an upper-case subject turns into
-    mixed-case prose, or at a run of spaces (where the copy had a blank line)."""
+    mixed-case prose, at a handling note (``SENSITIVE BUT UNCLASSIFIED``, ``(U) This cable is…``),
+    or at a run of spaces (where the copy had a blank line)."""
+    note = _SUBJECT_STOP.search(subj)
+    if note and len(subj[: note.start()].split()) >= 2:
+        return line_prefix + subj[: note.start()].rstrip() + "\n\n" + subj[note.start():].lstrip()
     gap = subj.find("   ")
     if 0 < gap:
         head = subj[:gap]
@@ -397,6 +406,8 @@ def reflow(text: str) -> str:
             if ch in text:
                 text = text.replace(ch, to)
     text = text.replace("\r", "").replace("\t", " ")
+    if "\\" in text:
+        text = _BACKSLASH_BREAK.sub(" ", text)  # a dump's line continuations (``…\`` at each line end)
     hinted = _space_hints(text)
     one_line = hinted is not text
     text = hinted

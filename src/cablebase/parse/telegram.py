@@ -194,8 +194,10 @@ _PREAMBLE_FIELDS = (("TAGS", _TAGS_RE, "TAGS"), ("SUBJ", _SUBJ_RE, "SUBJECT"), (
                     ("CLASSIFIED", _CLBY_RE, "CLBY"))
 
 
-def _clean_body_lines(lines: list[str]) -> tuple[list[str], bool]:
-    """Drop SIPDIS and page-break debris; strip trailing blanks. Per-line work only where needed."""
+def _clean_body_lines(lines: list[str], post: str | None = None) -> tuple[list[str], bool]:
+    """Drop SIPDIS and page-break debris; strip trailing blanks. Per-line work only where needed.
+    ``post`` (squeezed, ``NEWDELHI``): a page-break run onto a line of text (``NELSON JOBIM TO
+    WASHINGTON BRASILIA 00000351 001.2 OF 003``) loses only the debris, not the text."""
     text = "\n".join(lines)
     sipdis = "IPDIS" in text or "ipdis" in text
     pages = " OF 0" in text or " of 0" in text or "PAGE " in text or "page " in text
@@ -212,10 +214,33 @@ def _clean_body_lines(lines: list[str]) -> tuple[list[str], bool]:
                 continue
         if pages:
             tail = ln[-6:-3]
-            if (tail == "OF " or tail == "of ") and PAGE_BREAK_RE.match(ln) or ("PAGE" in ln[:8] and PAGE_LINE_RE.match(ln)):
+            if (tail == "OF " or tail == "of ") and PAGE_BREAK_RE.match(ln):
+                ln = _text_before_page_break(ln, post)
+                if not ln:
+                    continue
+            elif "PAGE" in ln[:8] and PAGE_LINE_RE.match(ln):
                 continue
         kept.append(ln)
     return kept, sipdis
+
+
+_PAGE_BREAK_TAIL = re.compile(r"\s+0*\d{4,8}\s+\d{3}(?:\.\d{1,2})?\s+OF\s+\d{3}\s*$", re.I)
+
+
+def _text_before_page_break(ln: str, post: str | None) -> str:
+    """What of a page-break line is text: the words before the post (none when the line starts with it)."""
+    m = _PAGE_BREAK_TAIL.search(ln) if post else None
+    if not m:
+        return ""
+    words = ln[: m.start()].split()
+    k = len(words)
+    got = ""
+    while k > 0 and len(got) < len(post):
+        got = words[k - 1].upper() + got
+        k -= 1
+    if got != post or k == 0:
+        return ""
+    return " ".join(words[:k])
 
 
 _SIPDIS_INLINE = re.compile(r"(?<!\s)\s*+\bSIPDIS\b", re.I)
@@ -434,7 +459,7 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
         if len(u) <= 40 and not u.startswith("REF") or "SENSITIVE" in u or "NOFORN" in u:
             caveat_text += " " + u
 
-    body_lines, sipdis = _clean_body_lines(body_lines)
+    body_lines, sipdis = _clean_body_lines(body_lines, cls_info[1] if cls_info and cls_info[1] else None)
     body_lines = _split_run_together(body_lines)
     c.sipdis = sipdis or "SIPDIS" in caveat_text.upper()
 
@@ -485,6 +510,9 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
                 seen_field = True
                 break
         else:
+            if cur == "SUBJECT" and _HANDLING_NOTE.match(s) or cur in ("SUBJECT", "TAGS") and s[:3] == "---" \
+                    and DASH_LINE_RE.match(s):
+                cur = None  # a handling note (``SENSITIVE BUT UNCLASSIFIED``) or a heading's dashes: past the field
             if cur in fields:
                 fields[cur].append(s)
             elif seen_field and first_text_idx is None:
@@ -596,6 +624,8 @@ def _disagreements(c: Cable, meta: dict, ref: str | None, cls: str | None, creat
         c.disagreements.append(Disagreement("origin", m, origin))
 
 
+_HANDLING_NOTE = re.compile(r"(?:SENSITIVE BUT UNCLASSIFIED|(?i:sensitive but unclassified|this (?:cable|message|telegram)"
+                            r" is\b)|\((?:U|SBU|C|S)\)\s+(?i:this)\b)")
 _FIELD_AFTER = re.compile(r"^(?:REF|Classified\s+By|CLASSIFIED\s+BY|SUBJ|¶|\d{1,3}\s*\.|-{3})", re.I)
 _TAG_LINE = re.compile(r"^[A-Z][A-Z0-9]{1,11}(?:[,.]?\s+[A-Z][A-Z0-9]{1,11}){0,29}[,.]?\s*$")
 
