@@ -178,6 +178,9 @@ def _run_together(line: str) -> bool:
     return _two_marks(s)
 
 
+_MARK_AFTER = re.compile(r"\((?:U|SBU|C|S|TS|FOUO|[CSU]/[A-Z]{1,6}|SBU/NF)\)")
+
+
 def _mark_mid_line(text: str) -> bool:
     """A numbered paragraph's mark after the end of a sentence inside a line (``… end. 4. (C) …``,
     ``… end. ¶4. …``): found by ``str.find`` on ``. (`` and ``¶`` (a fast scan)."""
@@ -188,8 +191,8 @@ def _mark_mid_line(text: str) -> bool:
             j -= 1
         if 0 < i - j <= 3:
             k = j - 1 if text[j - 1: j] != "¶" else j - 2
-            if text[k: k + 1] == " " and text[k - 1: k] in _SENTENCE_END:
-                return True
+            if text[k: k + 1] == " " and (text[k - 1: k] not in ("\n", "") and _MARK_AFTER.match(text, i + 2)):
+                return True  # ``… end.  2. (SBU) …``, ``… FRAMEWORK 2. (SBU) …``: a portion-marked paragraph mid-line
         i = text.find(". (", i + 3)
     i = text.find("¶")
     while i >= 0:
