@@ -238,9 +238,10 @@ def is_flattened(text: str, lines: list[str] | None = None) -> bool:
             return True  # paragraphs run together further down (``… end. ¶4. (C) …``)
     # A header run together makes a long line near the top (telegram lines are under 80).
     k = text.count("\n", 0, 3000) + 1
-    for ln, n in zip(lines[:k], lens[:k]):
-        if n > 80 and ("FM " in ln or "TO R" in ln or "INFO " in ln or any(w in ln for w in _BANNER_WORDS)):
-            return glued(text)
+    if max(lens[:k]) > 80:
+        for ln, n in zip(lines[:k], lens[:k]):
+            if n > 80 and ("FM " in ln or "TO R" in ln or "INFO " in ln or any(w in ln for w in _BANNER_WORDS)):
+                return glued(text)
     return False
 
 
