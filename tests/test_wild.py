@@ -240,3 +240,45 @@ def test_a_short_flattened_cable_without_a_date_is_still_a_record():
     assert c.ref_id is None  # no date: the year is unknown, nothing invented
     assert (c.classification, c.tags, c.subject) == ("UNCLASSIFIED", ["PREL"], "A TEST")
     assert [(p.number, p.marking, p.text) for p in c.paragraphs] == [(1, "U", "Text here."), (2, "U", "More.")]
+
+
+def test_disagreements_and_inferred_ids_are_shown(tmp_path, corpus):
+    """A page whose metadata table and text disagree (06CARACAS219: the table says SECRET, the text
+    NOFORN too) shows both in `show` and on the web page; the table's value is the record's."""
+    from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
+
+    from cablebase.cli import app
+    from cablebase.config import Settings
+    from cablebase.web.app import create_app
+    from cablebase.web.settings import WebSettings
+
+    page = next((corpus / "cablegate-2010" / "cable").rglob("06CARACAS219.html"))
+    env = {"CABLEBASE_DB": str(tmp_path / "db"), "CABLEBASE_OFFICIAL_IDS": ""}
+    run = CliRunner()
+    assert run.invoke(app, ["ingest", str(page)], env=env).exit_code == 0
+    r = run.invoke(app, ["show", "06CARACAS219"], env=env, terminal_width=200)
+    assert r.exit_code == 0 and "Disagreements" in r.output and "SECRET//NOFORN" in r.output
+    with TestClient(create_app(Settings(db_dir=tmp_path / "db"), WebSettings())) as client:
+        html = client.get("/cable/06CARACAS219").text
+        assert 'id="disagreements"' in html and "SECRET//NOFORN" in html
+        rec = client.get("/cable/06CARACAS219.json").json()["record"]
+        assert rec["classification"] == "SECRET"
+        assert rec["disagreements"] == [{"field": "classification", "metadata": "SECRET", "text": "SECRET//NOFORN"}]
+
+
+def test_an_inferred_id_is_said_so(tmp_path):
+    from typer.testing import CliRunner
+
+    from cablebase.cli import app
+
+    (tmp_path / "ids.csv").write_text("07MADRID1021,5\n08MADRID1021,2\n", encoding="utf-8")
+    (tmp_path / "partial.txt").write_text(
+        "This record is a partial extract of the original cable. The full text of the original cable is not "
+        "available.\nC O N F I D E N T I A L MADRID 001021\n\nE.O. 12958: DECL: 05/03/2017\nTAGS: PREL\n"
+        "SUBJECT: X\n\n¶7. (C) Text.\n", encoding="utf-8")
+    env = {"CABLEBASE_DB": str(tmp_path / "db"), "CABLEBASE_OFFICIAL_IDS": str(tmp_path / "ids.csv")}
+    run = CliRunner()
+    assert run.invoke(app, ["ingest", str(tmp_path / "partial.txt")], env=env).exit_code == 0
+    r = run.invoke(app, ["show", "07MADRID1021"], env=env, terminal_width=200)
+    assert r.exit_code == 0 and "inferred from the official ID list" in r.output

@@ -53,7 +53,9 @@ def render_cable(c: Cable, sources: list[StoredSource], filled: dict[str, dict[s
     meta.add_column(style="bold cyan", no_wrap=True)
     meta.add_column()
     rows: list[tuple[str, str | None]] = [
-        ("Reference ID", reference_label(c.ref_id)),
+        ("Reference ID", reference_label(c.ref_id) + ("  (inferred from the official ID list: the text names post"
+                                                        " and serial, not the year)" if "ref_id" in c.inferred else "")
+         if c.ref_id else None),
         ("Other names", ", ".join(c.aliases)),
         ("Subject", value("subject")),
         ("Created", value("created")),
@@ -70,6 +72,8 @@ def render_cable(c: Cable, sources: list[StoredSource], filled: dict[str, dict[s
         ("Declassify", c.decl),
         ("Signed", c.signer),
         ("Partial", "yes: a partial extract" if c.partial else None),
+        ("Disagreements", "; ".join(f"{d.field}: the source's metadata says {d.metadata}, the text {d.text}"
+                                    for d in c.disagreements)),
     ]
     for k, v in rows:
         if v:
