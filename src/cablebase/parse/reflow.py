@@ -138,6 +138,9 @@ def _underlined(body: str) -> str:
         a = m.start()
         if body[a - 1: a] == "\n" and body[m.end(): m.end() + 1] == "\n":
             continue  # a dashed heading's line, already in place
+        after = body[m.end(): m.end() + 8].lstrip(" \n")
+        if after[:1] not in "¶0123456789" or not after:
+            continue  # a heading stands over a numbered paragraph (``A.`` subparagraphs stay inside it)
         k = a
         while k > 0 and body[k - 1] in " \n":
             k -= 1
@@ -145,9 +148,7 @@ def _underlined(body: str) -> str:
         while j > 0 and k - j < 70 and body[j - 1] not in '.;"\n!?¶-' and (body[j - 1] != ":" or body[j] not in " \n"):
             j -= 1
         words = body[j:k].split()
-        after = body[m.end(): m.end() + 8].lstrip(" \n")
-        # a heading over a numbered paragraph (``A.`` subparagraphs under one stay inside it)
-        if 1 <= len(words) <= 8 and words[0][:1].isupper() and j >= last and after[:1] in "¶0123456789":
+        if 1 <= len(words) <= 8 and words[0][:1].isupper() and j >= last:
             out.append(body[last:j].rstrip(" "))
             out.append("\n\n" + " ".join(words) + "\n--------\n\n")
             last = m.end()
@@ -368,7 +369,9 @@ def _space_hints(text: str) -> str:
         text = _MARK_GAP.sub(". ", text)  # inside a paragraph mark: ``1.  (C)``
     if len(runs) > 1 or runs[common] * 300 >= len(text):
         text = re.sub(" " * (common + 1) + "+", "\n\n", text)
-        return re.sub("  " + " ?" * (common - 2), "\n", text) if common >= 2 else text
+        for n in range(common, 1, -1):  # what runs are left are line breaks (str.replace: C speed)
+            text = text.replace(" " * n, "\n")
+        return text
     return _RUNS.sub("\n\n", text)
 
 
@@ -390,8 +393,10 @@ def _preamble(body: str) -> str:
     if pre_end:
         pre = _CAVEAT_WORDS.sub(lambda m: "\n" + m.group(1) + "\n", pre[:pre_end]) + pre[pre_end:]
     pre = labels.sub(lambda m: "\n\n" + m.group(0), pre)
-    pre = _SUBJECT_LINE.sub(lambda m: _cut_subject(m.group(1), m.group(2)) if len(m.group(2)) > 60 else m.group(0),
-                            pre, count=1)
+    i = _line_start(pre, "SUBJ")
+    m = _SUBJECT_LINE.match(pre, i) if i >= 0 else None
+    if m and len(m.group(2)) > 60:
+        pre = pre[: m.start()] + _cut_subject(m.group(1), m.group(2)) + pre[m.end():]
     cl = pre.find("lassified By")
     if cl < 0:
         cl = pre.find("LASSIFIED BY")
@@ -399,8 +404,25 @@ def _preamble(body: str) -> str:
         r = _CLBY_REASONS.search(pre, cl, cl + 400)
         if r and "\n\n" not in pre[cl: r.end()]:
             pre = pre[: r.end()] + "\n\n" + pre[r.end():].lstrip(" ")
-    pre = _TAGS_TAIL.sub(lambda m: m.group(1) + " " + m.group(2) + "\n\n", pre, count=1)
-    return _SUBJECT_TAIL.sub(lambda m: m.group(1) + "\n" + m.group(2) + "\n\n", pre, count=1)
+    # (each rule tried only at its label's line: a line-anchored pattern scanned over the whole
+    # preamble costs as much as the rest of it)
+    i = _line_start(pre, "TAGS")
+    m = _TAGS_TAIL.match(pre, i) if i >= 0 else None
+    if m:
+        pre = pre[: m.start()] + m.group(1) + " " + m.group(2) + "\n\n" + pre[m.end():]
+    i = _line_start(pre, "SUBJ")
+    m = _SUBJECT_TAIL.match(pre, i) if i >= 0 else None
+    if m:
+        pre = pre[: m.start()] + m.group(1) + "\n" + m.group(2) + "\n\n" + pre[m.end():]
+    return pre
+
+
+def _line_start(text: str, label: str) -> int:
+    """Where the first line starting with ``label`` begins, or -1."""
+    if text.startswith(label):
+        return 0
+    i = text.find("\n" + label)
+    return i + 1 if i >= 0 else -1
 
 
 def reflow(text: str) -> str:
