@@ -37,7 +37,7 @@ from ..errors import ParseError
 from ..record import Cable, Disagreement
 from . import refid
 from .plusd_fields import BLANK_VALUE, classification, origin, parse_date, ref_id, tag_codes
-from .routing import parse_dtg
+from .routing import Header, parse_dtg, read_header, split_routing
 from .telegram import PARA_RE, classification_line, parse_text
 
 LABELS = (
@@ -366,16 +366,6 @@ def _header_only(c: Cable) -> None:
     if not lines or not parse_dtg(lines[0].upper()) or not all(_ADDRESSEE.match(ln) for ln in lines):
         return
     c.header, c.body = "\n".join(lines), ""
-    mode = None
-    for ln in lines[1:]:
-        if ln.startswith(("TO ", "INFO ")):
-            mode, ln = ln.split(" ", 1)
-        elif ln.startswith("FM "):
-            mode = None
-        if mode:
-            words = [w for w in ln.split() if w not in _PRECEDENCE and not w.isdigit()]
-            if words:
-                (c.to if mode == "TO" else c.info).append(" ".join(words))
-
-
-_PRECEDENCE = frozenset(("IMMEDIATE", "PRIORITY", "ROUTINE", "FLASH", "NIACT"))
+    h = Header()
+    read_header(lines, h)
+    c.to, c.info = split_routing(h.to), split_routing(h.info)
