@@ -13,11 +13,10 @@ Each input form is one module with ``parse(text, location=None) -> list[Cable]``
 from __future__ import annotations
 
 import hashlib
-import re
 
 from ..errors import NoCableFound, ParseError
 from ..record import Cable, Source
-from . import article, cablegate_html, csvdump, historylab, jsondump, plusd, refid, telegram
+from . import article, cablegate_html, csvdump, historylab, jsondump, plusd, refid, routing, telegram
 from .official import OfficialIds
 from .decode import decode
 from .pdf import pdf_text
@@ -108,40 +107,36 @@ def parse(
 
 def name_cable(c: Cable, official: OfficialIds | None = None) -> None:
     """Give ``c`` its other names (clean alias, CFPF form) and, with the official list, the
-    official ID of a clean one and the ID of a partial extract whose text names post and serial."""
+    official ID of a clean one, the ID of a partial extract whose text names post and serial, and
+    of the banner's and the routing header's readings of a cable's ID the one that is official."""
     if official is not None:
-        post_serial = None
-        if not c.ref_id and c.body:
+        unofficial = c.ref_id and c.ref_id not in official and not official.official(c.ref_id)
+        banner = None
+        if (not c.ref_id or unofficial) and c.body:
             ci = telegram.classification_line(c.body.split("\n", 1)[0])
             if ci and ci[1] and ci[2]:
-                post_serial = (ci[1], ci[2])
-        if c.ref_id and c.ref_id not in official and not official.official(c.ref_id):
-            _official_reading(c, official)
-        official.apply(c, post_serial)
+                banner = (ci[1], ci[2])
+        if unofficial:
+            _official_reading(c, official, banner)
+        official.apply(c, None if c.ref_id else banner)
     if c.ref_id:
         for n in refid.names(c.ref_id)[1:]:
             if n not in c.aliases:
                 c.aliases.append(n)
 
 
-_DE_SERIAL = re.compile(r"^DE\s+R[A-Z]{3,6}\s+#(\d{1,6})", re.M)
-
-
-def _official_reading(c: Cable, official: OfficialIds) -> None:
+def _official_reading(c: Cable, official: OfficialIds, banner: tuple[str, str] | None) -> None:
     """The text named the cable two ways (the banner's serial, the routing header's ``DE … #NNNN``)
     and the one read is no official ID: take the other when it is one."""
     sp = refid.split_ref_id(c.ref_id)
     if not sp:
         return
     year, post, _serial = sp
-    serials = []
-    ci = telegram.classification_line(c.body.split("\n", 1)[0]) if c.body else None
-    if ci and ci[1] and ci[2]:
-        serials.append((ci[1], ci[2]))
-    de = _DE_SERIAL.search(c.header or "")
+    readings = [banner] if banner else []
+    de = routing.DE_RE.search((c.header or "").upper())
     if de:
-        serials.append((post, de.group(1)))
-    for p, n in serials:
+        readings.append((post, de.group(1)))
+    for p, n in readings:
         alt = refid.canonical(year, p, n)
         if alt != c.ref_id and alt in official:
             c.ref_id = alt

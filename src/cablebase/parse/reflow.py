@@ -319,8 +319,10 @@ def _paragraph_starts(text: str, start: int) -> list[int]:
         expected, pos = best[1] + 1, best[2]
 
 
-_SUBJECT_STOP = re.compile(r"\s(?:SENSITIVE BUT UNCLASSIFIED|(?i:sensitive but unclassified|this (?:cable|message|telegram)"
+HANDLING_NOTE = re.compile(r"(?:SENSITIVE BUT UNCLASSIFIED|(?i:sensitive but unclassified|this (?:cable|message|telegram)"
                            r" is\b)|\((?:U|SBU|C|S)\)\s+(?i:this)\b)")
+"""A handling note after the SUBJECT (``SENSITIVE BUT UNCLASSIFIED``, ``(U) This cable is…``): not the subject."""
+_SUBJECT_STOP = re.compile(r"\s" + HANDLING_NOTE.pattern)
 
 
 def _cut_subject(line_prefix: str, subj: str) -> str:

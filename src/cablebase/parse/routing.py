@@ -83,7 +83,8 @@ def split_routing(lst: list[str]) -> list[str]:
 
 _ZNY = {"UUUUU": "UNCLASSIFIED", "EEEEE": "UNCLASSIFIED", "CCCCC": "CONFIDENTIAL", "SSSSS": "SECRET",
         "TTTTT": "TOP SECRET"}
-_DE_RE = re.compile(r"^DE\s+[A-Z]{4,7}\s+#(\d{1,6})")
+DE_RE = re.compile(r"^DE\s+[A-Z]{4,7}\s+#(\d{1,6})", re.M)
+"""``DE RUEHME #0983 0581604``: the sending station and the cable's serial (its last four digits)."""
 
 _ROUTING_RE = re.compile(r"^(?:VZCZC|ZNR\s|ZNY\s|ZZH|DE\s+R[UH][A-Z]{2,5}\b|[ZOPR]{1,2}\s+R[UH][A-Z]{2,5}\b|BT$|NNNN$)")
 _DISTRIB_RE = re.compile(r"^(?:INFO\s+|ACTION\s+)?(?:[A-Z0-9]{1,6}-\d{2}\s*){2,}")
@@ -147,7 +148,7 @@ def read_header(lines: list[str], h: Header) -> None:
                 for tok in up.split()[1:]:
                     if tok in _ZNY:
                         h.zny = _ZNY[tok]
-            dm = _DE_RE.match(up)
+            dm = DE_RE.match(up)
             if dm:
                 h.de_serial = dm.group(1)
             mode = None

@@ -17,7 +17,7 @@ import re
 
 from ..record import Cable, Disagreement, Paragraph, Reference
 from . import refid
-from .reflow import is_flattened, reflow
+from .reflow import HANDLING_NOTE, is_flattened, reflow
 from .routing import BARE_REF, META_RE, PARTIAL_SENTENCE, WEEKDAY_DATE_RE, Header, read_header, split_routing
 
 
@@ -441,10 +441,8 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
         # Same post, another serial on the banner (``NAIROBI 004428`` under ``DE RUEHNR #4427``,
         # ``TRIPOLI 00011`` under ``#0112``): the routing header's serial is the cable's.
         cls_info = (cls_info[0], cls_info[1], h.de_serial, cls_info[3])
-    if cls_info is None and h.zny:
-        cls_info = (h.zny, "", None, "")
-    if cls_info is None and h.de_serial and fm_post and h.dtg:
-        cls_info = (None, fm_post, h.de_serial, "")  # no classification line read: the header names the cable
+    if cls_info is None and (h.zny or h.de_serial and h.dtg):
+        cls_info = (h.zny, "", None, "")  # no classification line read: the header's ZNY, DE and FM name the cable
     if cls_info and not cls_info[1] and h.de_serial and fm_post:
         cls_info = (cls_info[0], fm_post, h.de_serial, cls_info[3])
 
@@ -510,7 +508,7 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
                 seen_field = True
                 break
         else:
-            if cur == "SUBJECT" and _HANDLING_NOTE.match(s) or cur in ("SUBJECT", "TAGS") and s[:3] == "---" \
+            if cur == "SUBJECT" and HANDLING_NOTE.match(s) or cur in ("SUBJECT", "TAGS") and s[:3] == "---" \
                     and DASH_LINE_RE.match(s):
                 cur = None  # a handling note (``SENSITIVE BUT UNCLASSIFIED``) or a heading's dashes: past the field
             if cur in fields:
@@ -624,8 +622,6 @@ def _disagreements(c: Cable, meta: dict, ref: str | None, cls: str | None, creat
         c.disagreements.append(Disagreement("origin", m, origin))
 
 
-_HANDLING_NOTE = re.compile(r"(?:SENSITIVE BUT UNCLASSIFIED|(?i:sensitive but unclassified|this (?:cable|message|telegram)"
-                            r" is\b)|\((?:U|SBU|C|S)\)\s+(?i:this)\b)")
 _FIELD_AFTER = re.compile(r"^(?:REF|Classified\s+By|CLASSIFIED\s+BY|SUBJ|¶|\d{1,3}\s*\.|-{3})", re.I)
 _TAG_LINE = re.compile(r"^[A-Z][A-Z0-9]{1,11}(?:[,.]?\s+[A-Z][A-Z0-9]{1,11}){0,29}[,.]?\s*$")
 
