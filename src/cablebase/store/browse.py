@@ -229,6 +229,11 @@ class Browse:
             a = self.db.execute("SELECT coalesce(max(last_changed), 0) * 1000 + count(*) FROM articles").fetchone()[0]
         return (int(v), int(a))
 
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version`` of this connection: it moves whenever another
+        connection commits, and costs nothing to ask (``version()`` is the costly answer)."""
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+
     def cable_version(self) -> int:
         return int(self.db.execute("SELECT coalesce(max(id), 0) FROM sources").fetchone()[0])
 

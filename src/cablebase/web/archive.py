@@ -123,7 +123,7 @@ class WebArchive:
         (A time-to-live instead served pages of the old version for a while after a write.)
         """
         b = self.browse
-        dv = b.db.execute("PRAGMA data_version").fetchone()[0]
+        dv = b.data_version()
         got = getattr(self._local, "version", None)
         if got is not None and got[0] is b and got[1] == dv:
             return got[2]
