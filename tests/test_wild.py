@@ -282,3 +282,42 @@ def test_an_inferred_id_is_said_so(tmp_path):
     assert run.invoke(app, ["ingest", str(tmp_path / "partial.txt")], env=env).exit_code == 0
     r = run.invoke(app, ["show", "07MADRID1021"], env=env, terminal_width=200)
     assert r.exit_code == 0 and "inferred from the official ID list" in r.output
+
+
+@pytest.mark.parametrize("raw, want", [
+    ("LABOR LEADERS DIFFER OVER LULA SENSITIVE BUT UNCLASSIFIED - PLEASE PROTECT ACCORDINGLY.", "LABOR LEADERS DIFFER OVER LULA"),
+    ('QADHAFI TELLS MUBARAK HE "MAY" ATTEND TRIPOLI 00000014 001.2 OF 002 CLASSIFIED BY: J. Godfrey',
+     'QADHAFI TELLS MUBARAK HE "MAY" ATTEND'),
+    ("FOREST MAFIA ADAPTS TO THE ECONOMIC CRISIS VLADIVOSTO 00000005 001.2 OF 003", "FOREST MAFIA ADAPTS TO THE ECONOMIC CRISIS"),
+    ("SCENESETTER FOR AMBASSADOR CROCKER'S VISIT TO CAIROClassified By: DCM", "SCENESETTER FOR AMBASSADOR CROCKER'S VISIT TO CAIRO"),
+    ("TEN ECONOMIC CHALLENGES FACING MEXICO REFTELS: AS NOTED IN TEXT", "TEN ECONOMIC CHALLENGES FACING MEXICO"),
+    ("WAITING AND WATCHING: NORTH KOREA AFTER CURRENCY REFORM", "WAITING AND WATCHING: NORTH KOREA AFTER CURRENCY REFORM"),
+    ("RELIGIOUS LEADER FETHULLAH GULEN (U)", "RELIGIOUS LEADER FETHULLAH GULEN"),
+    ("(U) SECRETARY'S MEETING", "(U) SECRETARY'S MEETING"),
+    ("DIPLOMATIC \\ ENGINEERING ARE CHIEF INSTRUMENTS \\ \\", "DIPLOMATIC ENGINEERING ARE CHIEF INSTRUMENTS"),
+])
+def test_subject_ends_where_what_was_run_into_it_begins(raw, want):
+    from cablebase.parse.subject import tidy_subject
+    assert tidy_subject(raw) == want
+
+
+@pytest.mark.parametrize("subject", [
+    "COSTA RICA: DESIGNATION OF IRAN'S DEFENSE INDUSTRIES ORGANIZATION UNDER E.O. 13382",
+    "KAZAKHSTAN:  GOVERNMENT'S ANTI-CORRUPTION CAMPAIGN  -- SWEEPING EFFORT OR SELECTIVE TARGETING?",
+    "IRAN IN YEMEN: TEHRAN's SHADOW LOOMS LARGE, BUT FOOTPRINT IS SMALL",
+    "Post ICJ Opinion: Serbia to Continue Obstructing Kosovo  Independence",
+])
+def test_flattened_subject_is_whole(subject):
+    text = (f"C O N F I D E N T I A L SAN JOSE 000657  SIPDIS  E.O. 12958: DECL: 05/01/2017  TAGS: PREL, CS "
+            f"SUBJECT: {subject}  REF: STATE 12345  Classified By: Ambassador Mark Langdale for reasons 1.4 (b) and (d) "
+            "1. (C) Summary: the government acted on the request today. End summary.  2. (C) The minister agreed.")
+    c = parse(text)[0]
+    assert c.subject == " ".join(subject.split())
+    assert c.tags == ["PREL", "CS"] and len(c.paragraphs) == 2
+
+
+def test_a_subjects_last_line_after_a_blank_line_is_kept():
+    text = ("CONFIDENTIAL\n\nE.O. 12958: DECL: 10/30/2018\nTAGS: ECON, UK\nSUBJECT: CONSERVATIVE PARTY CAUGHT BY BROWN'S\n\n"
+            "QUICK MANEUVERS ON FINANCIAL CRISIS\nREF: A. LONDON 2666\n\nClassified By: Mark Tokola for reasons 1.4 b and d.\n\n"
+            "1. (C) PM Brown's performance caught the Conservative Party off-guard.\n")
+    assert parse_text(text).subject == "CONSERVATIVE PARTY CAUGHT BY BROWN'S QUICK MANEUVERS ON FINANCIAL CRISIS"

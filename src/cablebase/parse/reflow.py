@@ -22,6 +22,7 @@ import re
 from collections import Counter
 
 from .routing import DTG_IN_TEXT, HEAD_TOKENS, glued, head_break
+from .subject import cut_subject, join_subject
 
 FLAT_LINE = 320
 """A line this long (telegram lines are under 80 characters) means the copy was flattened."""
@@ -42,13 +43,15 @@ _BANNER_STOP = frozenset(("OF", "THE", "AND", "FOR", "TO", "IN", "ON", "AT", "BY
                           "SECTION", "REF", "REFTEL", "TEL", "NO", "PAGE", "USC", "CFR", "EO", "DECL", "TAGS"))
 
 # Routing header parts, when the header was run together with spaces or with nothing at all.
-# Preamble labels.
+# Preamble labels. ``E.O.`` only before the numbers of the orders that govern classification
+# (a subject may name another: ``DESIGNATION … UNDER E.O. 13382``), or with its colon.
+EO_ORDERS = r"1(?:1652|2065|2356|2958|3292|3526)\b"
 _LABELS = re.compile(
-    r"[ECTSRc](?<![A-Za-z][ECTSRc])(?:\.\s?O\.\s?\d{4,5}|O\s1\d{4}|AGS\s*:|AGS\s+[A-Z]{2,6},?\s+[A-Z]{2,6}\b|UBJE?C?T?\s*:|EFS?\s*:|"
+    r"[ECTSRc](?<![A-Za-z][ECTSRc])(?:\.\s?O\.\s?(?:" + EO_ORDERS + r"|\d{4,5}\s*:)|O\s(?:" + EO_ORDERS + r")|AGS\s*:|AGS\s+[A-Z]{2,6},?\s+[A-Z]{2,6}\b|UBJE?C?T?\s*:|EFS?\s*:|"
     r"EFTELS?\s*:|EFERENCES?\s*:|lassified\s+By\s*:|LASSIFIED\s+BY\b)"
 )
 # The same labels in a copy written in lower case (``tags: prel, parm``), colon required.
-_LABELS_ANY_CASE = re.compile(r"(?i)\b(?:e\.\s?o\.\s?\d{4,5}|tags\s*:|subj(?:ect)?\s*:|refs?\s*:|reftels?\s*:|"
+_LABELS_ANY_CASE = re.compile(r"(?i)\b(?:e\.\s?o\.\s?(?:" + EO_ORDERS + r"|\d{4,5}\s*:)|tags\s*:|subj(?:ect)?\s*:|refs?\s*:|reftels?\s*:|"
                               r"classified\s+by\s*:)")
 _PAGE_OF = re.compile(r" OF \d{3}\b")
 _PAGE_HEAD = re.compile(r"PAGE\s+\d{2}\s+[A-Z][A-Z ]{1,30}?\s+\d{4,6}\s+\d{6}Z")
@@ -72,8 +75,8 @@ _BACKSLASH_BREAK = re.compile(r"(?<=\s)\\(?=\s|$)")
 _RUNS = re.compile(r"  +")  # (a literal prefix: several times faster than `` {2,}``)
 _MARK_GAP = re.compile(r"\.(?<=\d\.)  +(?=\()")
 _SIGNER = re.compile(r"(?<=[.!?\"')])\s+(?P<s>[A-Z][A-Z.'\-]+(?:\s[A-Z][A-Z.'\-]+){0,2})\s*(?:\s(?:BT|NNNN|#\d{3,5}))*\s*$")
+_GLUED_CLBY = re.compile(r"(?<=[A-Z])(?=Classified By\s*:)")
 _SUBJECT_LINE = re.compile(r"^(SUBJE?C?T?\s*:\s*)(.*)$", re.M)
-_UPPER_WORD = re.compile(r"[^a-z]*[A-Z][^a-z]*$")
 
 
 def _debris_start(text: str, i: int, post_words: list[str]) -> int | None:
@@ -91,8 +94,17 @@ def _debris_start(text: str, i: int, post_words: list[str]) -> int | None:
     k = end
     while k > 0 and text[k - 1] in " \n":
         k -= 1
+    start = _post_before(text, k, post_words)
+    if start is None and len(" ".join(post_words)) > 10:
+        # the print's page header holds the post's first ten letters (``VLADIVOSTO``, ``OUAGADOUGO``)
+        start = _post_before(text, k, " ".join(post_words)[:10].split())
+    return start
+
+
+def _post_before(text: str, k: int, post_words: list[str]) -> int | None:
+    """Where the post (or its last words: ``RPO DUBAI`` → ``DUBAI``) ending at ``k`` begins."""
     start = None
-    for word in reversed(post_words):  # the post or its last words (``RPO DUBAI`` → ``DUBAI``)
+    for word in reversed(post_words):
         if text[max(0, k - len(word)): k].upper() != word or text[k - len(word) - 1: k - len(word)].isalpha():
             break
         start = k = k - len(word)
@@ -319,43 +331,6 @@ def _paragraph_starts(text: str, start: int) -> list[int]:
         expected, pos = best[1] + 1, best[2]
 
 
-HANDLING_NOTE = re.compile(r"(?:SENSITIVE BUT UNCLASSIFIED|(?i:sensitive but unclassified|this (?:cable|message|telegram)"
-                           r" is\b)|\((?:U|SBU|C|S)\)\s+(?i:this)\b)")
-"""A handling note after the SUBJECT (``SENSITIVE BUT UNCLASSIFIED``, ``(U) This cable is…``): not the subject."""
-_SUBJECT_STOP = re.compile(r"\s" + HANDLING_NOTE.pattern)
-
-
-def _cut_subject(line_prefix: str, subj: str) -> str:
-    """A SUBJECT run into the text after it: end it where an upper-case subject turns into
-    mixed-case prose, at a handling note (``SENSITIVE BUT UNCLASSIFIED``, ``(U) This cable is…``),
-    or at a run of spaces (where the copy had a blank line)."""
-    note = _SUBJECT_STOP.search(subj)
-    if note and len(subj[: note.start()].split()) >= 2:
-        return line_prefix + subj[: note.start()].rstrip() + "\n\n" + subj[note.start():].lstrip()
-    gap = subj.find("   ")
-    if 0 < gap:
-        head = subj[:gap]
-        if len(head.split()) >= 2:
-            return line_prefix + head.rstrip() + "\n\n" + subj[gap:].lstrip()
-    words = subj.split(" ")
-    upper = 0
-    for k, w in enumerate(words):
-        if not w:
-            continue
-        if any(ch.isalpha() for ch in w) and not _UPPER_WORD.match(w):
-            # The sentence turning to prose begins at the capitalised word before the first
-            # lower-case one (``… MAOISTS Summary: the …``, ``… MAOISTS The minister …``).
-            b = k
-            if b > 0 and words[b][:1].islower() and words[b - 1][:1].isupper():
-                b -= 1
-            if upper >= 2 and b > 0:
-                return line_prefix + " ".join(words[:b]).rstrip() + "\n\n" + " ".join(words[b:])
-            return line_prefix + subj
-        if any(ch.isalpha() for ch in w):
-            upper += 1
-    return line_prefix + subj
-
-
 def _space_hints(text: str) -> str:
     """Runs of spaces where a copy had line breaks: when runs come in several lengths, or in one
     length as frequent as line breaks are (a line every ~70 characters), the commonest and
@@ -394,11 +369,16 @@ def _preamble(body: str) -> str:
     pre_end = lab.start() if lab else 0
     if pre_end:
         pre = _CAVEAT_WORDS.sub(lambda m: "\n" + m.group(1) + "\n", pre[:pre_end]) + pre[pre_end:]
+    if "Classified By" in pre:
+        pre = _GLUED_CLBY.sub(" ", pre)  # ``…VISIT TO CAIROClassified By:``
     pre = labels.sub(lambda m: "\n\n" + m.group(0), pre)
     i = _line_start(pre, "SUBJ")
+    if i >= 0:
+        nxt = labels.search(pre, i + 4)
+        pre = join_subject(pre, i, nxt.start() if nxt else len(pre))
     m = _SUBJECT_LINE.match(pre, i) if i >= 0 else None
     if m and len(m.group(2)) > 60:
-        pre = pre[: m.start()] + _cut_subject(m.group(1), m.group(2)) + pre[m.end():]
+        pre = pre[: m.start()] + cut_subject(m.group(1), m.group(2)) + pre[m.end():]
     cl = pre.find("lassified By")
     if cl < 0:
         cl = pre.find("LASSIFIED BY")

@@ -17,8 +17,9 @@ import re
 
 from ..record import Cable, Disagreement, Paragraph, Reference
 from . import refid
-from .reflow import HANDLING_NOTE, is_flattened, reflow
+from .reflow import EO_ORDERS, is_flattened, reflow
 from .routing import BARE_REF, META_RE, PARTIAL_SENTENCE, WEEKDAY_DATE_RE, Header, read_header, split_routing
+from .subject import HANDLING_NOTE, tidy_subject
 
 
 # "R 271604Z FEB 07", "O 031641Z NOV 09", "P 200414Z MAR 09", "OO 210722Z JUL 06"
@@ -107,7 +108,7 @@ _SCAN_STOP = ("E.O", "EO ", "TAGS", "SUBJECT", "SUBJ:", "CLASSIFIED BY", "REF:")
 
 
 _RUN_TOGETHER_HEAD = re.compile(
-    r"(?<=\d)\s*(?=SIPDIS)|(?<=\S)\s+(?=(?:E\.O\. \d{5}|TAGS:|SUBJECT:|Classified By:|CLASSIFIED BY:))"
+    r"(?<=\d)\s*(?=SIPDIS)|(?<=\S)\s+(?=(?:E\.O\. (?:" + EO_ORDERS + r"|\d{5}:)|TAGS:|SUBJECT:|Classified By:|CLASSIFIED BY:))"
 )
 _TSV_ROW = re.compile(
     r"^(?:\d+\t)?(\d{4}-\d{2}-\d{2} \d{2}:\d{2}):\d{2}\t(\d{2}[A-Z][A-Z-]*\d+)\t([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\t(.*)$",
@@ -482,7 +483,7 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
                 first_para_idx = i
                 break
         if not s:
-            if cur in ("SUBJECT", "TAGS") and _field_goes_on(body_lines, i + 1, cur):
+            if cur in ("SUBJECT", "TAGS") and _field_goes_on(body_lines, i + 1, cur, fields[cur]):
                 pass  # a newspaper's copy put a blank line inside the field
             elif cur in ("SUBJECT", "TAGS", "CLBY"):
                 cur = None
@@ -533,7 +534,7 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
         if t and re.match(r"^[A-Z][A-Z0-9]{1,11}$", t) and t not in tags:
             tags.append(t)
     c.tags = tags
-    c.subject = " ".join(" ".join(subject_lines).split()) or None
+    c.subject = tidy_subject(" ".join(subject_lines))
     c.classified_by = " ".join(" ".join(clby_lines).split()) or None
 
     # Identity: the metadata wins; where the text says otherwise, the disagreement is kept.
@@ -622,20 +623,24 @@ def _disagreements(c: Cable, meta: dict, ref: str | None, cls: str | None, creat
         c.disagreements.append(Disagreement("origin", m, origin))
 
 
-_FIELD_AFTER = re.compile(r"^(?:REF|Classified\s+By|CLASSIFIED\s+BY|SUBJ|¶|\d{1,3}\s*\.|-{3})", re.I)
+_FIELD_AFTER = re.compile(r"^(?:REF(?:TELS?|S)?\b|Classified\s+By|CLASSIFIED\s+BY|SUBJ|¶|\d{1,3}\s*\.|-{3})", re.I)
 _TAG_LINE = re.compile(r"^[A-Z][A-Z0-9]{1,11}(?:[,.]?\s+[A-Z][A-Z0-9]{1,11}){0,29}[,.]?\s*$")
 
 
-def _field_goes_on(lines: list[str], i: int, cur: str) -> bool:
+def _field_goes_on(lines: list[str], i: int, cur: str, so_far: list[str]) -> bool:
     """After a blank line in SUBJECT or TAGS: is the next line the field's continuation? Only a
     short upper-case line (tag codes for TAGS) followed, after a blank line, by the next label or
-    the first paragraph: ``SUBJECT: … DECEMBER 7 VISIT`` / blank / ``TO LONDON`` / blank / ``Classified By``."""
+    the first paragraph: ``SUBJECT: … DECEMBER 7 VISIT`` / blank / ``TO LONDON`` / blank / ``Classified By``;
+    for SUBJECT also one line in the subject's case right before the REF list, Classified By or
+    the first paragraph (``… BY BROWN'S`` / blank / ``QUICK MANEUVERS …`` / ``REF: A. LONDON 2666``)."""
     n = len(lines)
     while i < n and not lines[i].strip():
         i += 1
     if i >= n:
         return False
     nxt = lines[i].strip()
+    if cur == "SUBJECT" and _subject_goes_on(lines, i, nxt, so_far):
+        return True
     if len(nxt) > 80 or any(ch.islower() for ch in nxt) or _FIELD_AFTER.match(nxt) \
             or nxt.startswith(("SUMMARY", "COMMENT", "BEGIN", "E.O", "TAGS")) or classification_line(nxt):
         return False
@@ -647,6 +652,23 @@ def _field_goes_on(lines: list[str], i: int, cur: str) -> bool:
     while j < n and not lines[j].strip():
         j += 1
     return j < n and bool(_FIELD_AFTER.match(lines[j].strip())) and (cur == "TAGS") == lines[j].strip().upper().startswith("SUBJ")
+
+
+_SUBJECT_AFTER = re.compile(r"^(?:REF(?:TELS?|S)?\b|Classified\s+By|CLASSIFIED\s+BY|¶|\d{1,3}\s*\.)", re.I)
+
+
+def _subject_goes_on(lines: list[str], i: int, nxt: str, so_far: list[str]) -> bool:
+    """Is ``nxt`` (line ``i``, after a blank line in the SUBJECT) the subject's last line?"""
+    if len(nxt) > 120 or nxt[-1] == "." or _FIELD_AFTER.match(nxt) or HANDLING_NOTE.match(nxt) \
+            or nxt.upper().startswith(("SUMMARY", "COMMENT", "BEGIN", "E.O", "TAGS", "INTRODUCTION")) \
+            or classification_line(nxt):
+        return False
+    if not any(ch.islower() for ch in " ".join(so_far)) and any(ch.islower() for ch in nxt):
+        return False
+    j = i + 1
+    while j < len(lines) and not lines[j].strip():
+        j += 1
+    return j < len(lines) and bool(_SUBJECT_AFTER.match(lines[j].strip()))
 
 
 def _is_heading_line(s: str) -> bool:
