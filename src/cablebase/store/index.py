@@ -52,7 +52,8 @@ from ..errors import StoreError
 from ..record import Cable
 from .base import FACETS, SORT_ALIASES, SORTS, BadQuery, Busy, Hit, SearchFilters, SearchResults, paragraph_anchors
 from .names import names_of
-from .query import Compiled, Compiler, EntityLookup, date_number, level_tokens, marking_tokens
+from .query_compile import Compiled, Compiler, EntityLookup
+from .query_values import date_number, level_tokens, marking_tokens
 
 KEYWORD = "cb_keyword"
 """Tokenizer for keyword fields: the whole value as one lower-cased term."""
