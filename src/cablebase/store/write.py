@@ -24,7 +24,7 @@ from ..errors import StoreError
 from ..record import Cable
 from . import names
 from .base import Added, Outcome, RawBlob
-from .index import safe_year
+from .index_documents import safe_year
 
 _CURRENT_SQL = """
 SELECT c.ref_id, c.source_id, s.complete, s.paragraphs, s.body_len
