@@ -3,7 +3,7 @@
 ``prepare`` checks and packs what is to be stored (outside any transaction); ``write`` runs in
 the caller's transaction and returns what it did: ``Added`` per item, the cables whose current
 record changed (to index), and the provisional keys that are no longer cables (to take out of
-the index). See ``store.sqlite`` for the tables and ``store.names`` for names and provisional keys.
+the index). See ``store.sqlite_schema`` for the tables and ``store.names`` for names and provisional keys.
 
 A cable without a reference ID is stored under its text key (``UNREF-…``), or as a version of
 the one stored cable that has the same text; a cable with an ID absorbs the provisional cable
