@@ -300,7 +300,7 @@ class SQLiteStore(ArchiveRecords):
     def _write(self, items: list[write.Item]) -> tuple[list[Added], list[Cable], list[str]]:
         return write.write(self.db, items)
 
-    # -- searching (reading the records: store.records) ------------------------------------
+    # -- searching -----------------------------------------------------------------------
     def search(self, query: str, filters: SearchFilters | None = None, *, limit: int = 20, offset: int = 0,
                sort: str = "relevance") -> list[Hit]:
         return self.index.search(query, filters, limit=limit, offset=offset, sort=sort)
