@@ -643,7 +643,7 @@ def bare_schema():
 def bare_open(path: Path):
     import tantivy
 
-    from cablebase.store.index import _text_analyzer
+    from cablebase.store.index_schema import _text_analyzer
 
     ix = tantivy.Index(bare_schema(), str(path), reuse=True)
     ix.register_tokenizer("cb_text", _text_analyzer())

@@ -1,7 +1,7 @@
 """Read-only browsing queries over the archive's SQLite file (what the web pages need).
 
-Everything here is plain SQL over the existing schema (``store.sqlite`` and
-``store.channels``) on a connection opened read-only (``mode=ro``): the web server can
+Everything here is plain SQL over the existing schema (``store.sqlite_schema`` and
+``store.channel_tables``) on a connection opened read-only (``mode=ro``): the web server can
 never write the archive through it. Queries that the ``Store`` interface does not have yet:
 
 - ``record_json`` / ``record_dict`` — the current record as stored (no dataclass round trip);

@@ -1,25 +1,8 @@
 """The SQLite archive: raw inputs, every version of every cable, the current record.
 
-Tables::
-
-    raw_inputs(sha256 PK, size, codec, data)   the bytes of each input, once (zstd-packed
-                                               when that helps; ``get_raw`` gives them verbatim)
-    sources(id PK, ref_id, sha256 -> raw_inputs, form, location, added,
-            complete, paragraphs, body_len,    Cable.fullness() of this version
-            record)                            the record parsed from it (JSON)
-            UNIQUE(sha256, ref_id)             re-adding the same bytes changes nothing
-    cables(ref_id PK, source_id -> sources,    the current (fullest) version
-           year, created, released, origin, classification, subject, partial, updated)
-    cable_tags(ref_id -> cables, tag)
-    cable_records (view)                       ref_id + the current record JSON (the key as its
-                                               ref_id where the record has none)
-    cable_names(name, ref_id)                  every name of every cable (``store.names``)
-    index_pending(seq, ref_id UNIQUE)          cables whose index document may not be
-                                               committed yet (written with the records)
-
-One input file may hold many cables (a CSV dump), so raw bytes live in ``raw_inputs`` keyed
-by hash and each cable's version points at them. Every write is one transaction; the
-tantivy index is updated after the commit and can always be rebuilt from these tables.
+The tables, their version and upgrades are in ``store.sqlite_schema``, reading the records
+in ``store.records``, the write itself in ``store.write``; ``SQLiteStore`` here opens the
+file and keeps the records and the tantivy index in step.
 
 The index is committed after SQLite (and, during ingest, only every so often), so a writer
 killed in between leaves records the index does not have. Each write therefore also lists
@@ -35,8 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable
 
 import orjson
 
@@ -53,68 +35,16 @@ from .base import (
     RawBlob,
     SearchFilters,
     SearchResults,
-    Stats,
-    StoredSource,
-    unpack_raw,
 )
 from . import names, write
 from .index import IndexOutdated, SearchIndex
+from .records import ArchiveRecords
+from .sqlite_schema import SCHEMA_VERSION, Transaction, migrate
 
-SCHEMA_VERSION = 4
 SQLITE_CACHE_KIB = 65_536
 """Page cache of each connection (SQLite's default is 2 MiB): the unique keys of a
 251,287-cable archive (sha256, ref ids) are bigger than that, and every insert then reads
 index pages back from disk."""
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS raw_inputs (
-    sha256  TEXT PRIMARY KEY,
-    size    INTEGER NOT NULL,
-    codec   TEXT,
-    data    BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sources (
-    id          INTEGER PRIMARY KEY,
-    ref_id      TEXT NOT NULL,
-    sha256      TEXT NOT NULL REFERENCES raw_inputs(sha256),
-    form        TEXT,
-    location    TEXT,
-    added       TEXT NOT NULL,
-    complete    INTEGER NOT NULL,
-    paragraphs  INTEGER NOT NULL,
-    body_len    INTEGER NOT NULL,
-    record      TEXT NOT NULL,
-    UNIQUE (sha256, ref_id)
-);
-CREATE INDEX IF NOT EXISTS sources_ref_id ON sources(ref_id);
-CREATE TABLE IF NOT EXISTS cables (
-    ref_id          TEXT PRIMARY KEY,
-    source_id       INTEGER NOT NULL REFERENCES sources(id),
-    year            INTEGER,
-    created         TEXT,
-    released        TEXT,
-    origin          TEXT,
-    classification  TEXT,
-    subject         TEXT,
-    partial         INTEGER NOT NULL DEFAULT 0,
-    updated         TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS cables_year ON cables(year);
-CREATE INDEX IF NOT EXISTS cables_origin ON cables(origin);
-CREATE INDEX IF NOT EXISTS cables_classification ON cables(classification);
-CREATE TABLE IF NOT EXISTS cable_tags (
-    ref_id  TEXT NOT NULL REFERENCES cables(ref_id) ON DELETE CASCADE,
-    tag     TEXT NOT NULL,
-    PRIMARY KEY (ref_id, tag)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS cable_tags_tag ON cable_tags(tag);
-CREATE VIEW IF NOT EXISTS cable_records AS
-    SELECT c.ref_id AS ref_id, RECORD_SQL AS record FROM cables c JOIN sources s ON s.id = c.source_id;
-CREATE TABLE IF NOT EXISTS index_pending (
-    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
-    ref_id  TEXT NOT NULL UNIQUE
-);
-""".replace("RECORD_SQL", names.RECORD_SQL) + names.SCHEMA
 
 DRAIN_EVERY_S = 5.0
 """While a store holds the index (a long ingest), it indexes what other writers listed in
@@ -133,7 +63,7 @@ class IndexNotUpdated(StoreError):
         self.results = results
 
 
-class SQLiteStore:
+class SQLiteStore(ArchiveRecords):
     """The embedded archive: SQLite records plus a tantivy index beside them.
 
     ``SQLiteStore(settings)`` opens (``create=True``: creates) the archive in
@@ -161,7 +91,7 @@ class SQLiteStore:
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-            self._migrate()
+            migrate(self.db, path)
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{path}: cannot open archive: {e}") from None
         self.index = SearchIndex(
@@ -177,25 +107,8 @@ class SQLiteStore:
         """When this store last indexed what others listed (0: not yet)."""
 
     # -- lifecycle -----------------------------------------------------------------------
-    def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version == SCHEMA_VERSION:
-            return
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.settings.sqlite_path}: archive schema v{version} is newer than this cablebase (v{SCHEMA_VERSION})")
-        with self._tx():
-            if version == 1:  # v2: raw inputs may be stored compressed
-                self.db.execute("ALTER TABLE raw_inputs ADD COLUMN codec TEXT")
-            self.db.execute("DROP VIEW IF EXISTS cable_records")  # v4: the key stands in for a missing ref_id
-            for stmt in SCHEMA.split(";"):
-                if stmt.strip():
-                    self.db.execute(stmt)
-            if version:
-                names.rebuild(self.db)  # v4: every name of every stored cable
-            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
-    def _tx(self) -> _Transaction:
-        return _Transaction(self.db)
+    def _tx(self) -> Transaction:
+        return Transaction(self.db)
 
     def flush(self) -> None:
         """Make everything added so far searchable (commit the index if it is behind)."""
@@ -387,78 +300,7 @@ class SQLiteStore:
     def _write(self, items: list[write.Item]) -> tuple[list[Added], list[Cable], list[str]]:
         return write.write(self.db, items)
 
-    # -- reading -------------------------------------------------------------------------
-    def _resolve(self, ref_id: str) -> str | None:
-        return names.resolve_one(self.db, ref_id)
-
-    def resolve(self, name: str) -> list[str]:
-        """The stored cables ``name`` stands for (any name of a cable: ``store.names``); several: ambiguous."""
-        return names.resolve(self.db, name)
-
-    def get_cable(self, ref_id: str) -> Cable | None:
-        ref = self._resolve(ref_id)
-        if ref is None:
-            return None
-        row = self.db.execute("SELECT record FROM cable_records WHERE ref_id = ?", (ref,)).fetchone()
-        return Cable.from_dict(orjson.loads(row[0])) if row else None
-
-    def get_sources(self, ref_id: str) -> list[StoredSource]:
-        ref = self._resolve(ref_id)
-        if ref is None:
-            return []
-        rows = self.db.execute(
-            "SELECT s.id, s.ref_id, s.sha256, s.form, s.location, r.size, s.added, s.complete, s.paragraphs,"
-            " s.body_len, s.id = c.source_id, s.record"
-            " FROM sources s JOIN raw_inputs r ON r.sha256 = s.sha256 JOIN cables c ON c.ref_id = s.ref_id"
-            " WHERE s.ref_id = ? ORDER BY s.id = c.source_id DESC, s.id",
-            (ref,),
-        )
-        return [
-            StoredSource(
-                id=r[0], ref_id=r[1], sha256=r[2], form=r[3], location=r[4], size=r[5], added=r[6],
-                fullness=(r[7], r[8], r[9]), current=bool(r[10]), record=Cable.from_dict(orjson.loads(r[11])),
-            )
-            for r in rows
-        ]
-
-    def get_raw(self, sha256: str) -> bytes | None:
-        row = self.db.execute("SELECT codec, data FROM raw_inputs WHERE sha256 = ?", (sha256,)).fetchone()
-        return unpack_raw(row[0], row[1]) if row else None
-
-    def iter_cables(self) -> Iterator[Cable]:
-        cur = self.db.execute("SELECT record FROM cable_records ORDER BY ref_id")
-        for (rec,) in cur:
-            yield Cable.from_dict(orjson.loads(rec))
-
-    def ref_ids(self) -> set[str]:
-        return {r[0] for r in self.db.execute("SELECT ref_id FROM cables")}
-
-    def count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM cables").fetchone()[0]
-
-    def stats(self) -> Stats:
-        db = self.db
-
-        def grouped(col: str, table: str = "cables") -> list[tuple[Any, int]]:
-            return [tuple(r) for r in db.execute(f"SELECT {col}, count(*) AS n FROM {table} GROUP BY {col} ORDER BY n DESC, {col}")]  # type: ignore[misc]
-
-        raw = db.execute("SELECT count(*), coalesce(sum(size), 0) FROM raw_inputs").fetchone()
-        try:
-            indexed: int | None = self.index.num_docs
-        except StoreError:
-            indexed = None
-        return Stats(
-            cables=self.count(),
-            sources=db.execute("SELECT count(*) FROM sources").fetchone()[0],
-            raw_inputs=raw[0],
-            raw_bytes=raw[1],
-            by_classification=grouped("classification"),
-            by_origin=grouped("origin"),
-            by_year=[tuple(r) for r in db.execute("SELECT year, count(*) FROM cables GROUP BY year ORDER BY year")],  # type: ignore[misc]
-            by_form=grouped("form", "sources"),
-            indexed=indexed,
-        )
-
+    # -- searching -----------------------------------------------------------------------
     def search(self, query: str, filters: SearchFilters | None = None, *, limit: int = 20, offset: int = 0,
                sort: str = "relevance") -> list[Hit]:
         return self.index.search(query, filters, limit=limit, offset=offset, sort=sort)
@@ -561,18 +403,4 @@ class SQLiteStore:
         )
 
 
-class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on any exception."""
-
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        if exc_type is None:
-            self.db.execute("COMMIT")
-        elif self.db.in_transaction:
-            self.db.execute("ROLLBACK")
+__all__ = ["SCHEMA_VERSION", "IndexNotUpdated", "SQLiteStore"]

@@ -3,7 +3,7 @@
 ``prepare`` checks and packs what is to be stored (outside any transaction); ``write`` runs in
 the caller's transaction and returns what it did: ``Added`` per item, the cables whose current
 record changed (to index), and the provisional keys that are no longer cables (to take out of
-the index). See ``store.sqlite`` for the tables and ``store.names`` for names and provisional keys.
+the index). See ``store.sqlite_schema`` for the tables and ``store.names`` for names and provisional keys.
 
 A cable without a reference ID is stored under its text key (``UNREF-…``), or as a version of
 the one stored cable that has the same text; a cable with an ID absorbs the provisional cable
@@ -24,7 +24,7 @@ from ..errors import StoreError
 from ..record import Cable
 from . import names
 from .base import Added, Outcome, RawBlob
-from .index import safe_year
+from .index_documents import safe_year
 
 _CURRENT_SQL = """
 SELECT c.ref_id, c.source_id, s.complete, s.paragraphs, s.body_len

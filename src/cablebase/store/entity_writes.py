@@ -1,0 +1,336 @@
+"""Writing what enrichment found: the tables, one document's results, merging person variants,
+similar cables.
+
+``EntityWriter(conn)`` works on any ``sqlite3.Connection`` (the cable store's ``db``, or its
+own) and creates its tables with ``CREATE TABLE IF NOT EXISTS``:
+
+- ``entities`` — one per person, organisation or place: ``key`` (``PER:genaro garcia luna``),
+  type, display name; ``merged_into`` when a variant was found to be another entity.
+- ``entity_aliases`` — every folded spelling seen → entity (``garcia luna`` → Genaro Garcia
+  Luna): how a name typed by a user finds its entity.
+- ``mentions`` — document (cable ref id, or ``article:ID``), paragraph index and number,
+  character span in that paragraph's text, entity, type, the text as written.
+- ``cable_refs`` — the graph: (from ref id, to ref id, letter, raw) for every REF line entry;
+  ``to_ref`` is NULL when the reference could not be resolved to an id. A cited cable need
+  not be in the archive: ``cited_by`` works for any id.
+- ``similar`` — the ten most similar cables of each cable, with scores.
+- ``doc_tags``, ``doc_acronyms`` — typed TAGS and acronym expansions per document.
+- ``enriched`` — per document the hash of the record it was enriched from and its month
+  (``YYYY-MM``): what makes ``cablebase enrich`` incremental and the timelines cheap.
+- ``enrich_meta`` — key/value (the truecaser table, model name, counters).
+
+Person variants merge across cables when unambiguous: a name that ends exactly one longer
+person's name in the archive (``Garcia Luna`` → ``Genaro Garcia Luna``, ``Medina Mora`` →
+``Eduardo Medina Mora``, ``Sarkozy`` → ``Nicolas Sarkozy``) becomes that entity; while two
+or more longer names end it (``Chavez``: Hugo Chavez, Adan Chavez) it stays on its own. A
+merge is not undone when a second candidate turns up later.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from ..enrich.entities import fold
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS entities(
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    name TEXT NOT NULL,
+    last TEXT NOT NULL,
+    merged_into INTEGER REFERENCES entities(id)
+);
+CREATE INDEX IF NOT EXISTS entities_type ON entities(type);
+CREATE INDEX IF NOT EXISTS entities_last ON entities(type, last);
+CREATE TABLE IF NOT EXISTS entity_aliases(
+    alias TEXT NOT NULL,
+    entity_id INTEGER NOT NULL REFERENCES entities(id),
+    PRIMARY KEY(alias, entity_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS mentions(
+    doc TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'cable',
+    paragraph INTEGER,
+    number INTEGER,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    entity_id INTEGER NOT NULL REFERENCES entities(id),
+    type TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mentions_doc ON mentions(doc);
+CREATE INDEX IF NOT EXISTS mentions_entity ON mentions(entity_id, doc);
+CREATE TABLE IF NOT EXISTS cable_refs(
+    from_ref TEXT NOT NULL,
+    to_ref TEXT,
+    letter TEXT NOT NULL DEFAULT '',
+    raw TEXT NOT NULL,
+    PRIMARY KEY(from_ref, letter, raw)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS cable_refs_to ON cable_refs(to_ref);
+CREATE TABLE IF NOT EXISTS similar(
+    ref_id TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    other TEXT NOT NULL,
+    score REAL NOT NULL,
+    PRIMARY KEY(ref_id, rank)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS doc_tags(
+    doc TEXT NOT NULL,
+    pos INTEGER NOT NULL,
+    tag TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    meaning TEXT,
+    PRIMARY KEY(doc, pos)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS doc_tags_meaning ON doc_tags(kind, meaning);
+CREATE TABLE IF NOT EXISTS doc_acronyms(
+    doc TEXT NOT NULL,
+    acronym TEXT NOT NULL,
+    expansion TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL,
+    PRIMARY KEY(doc, acronym)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS enriched(
+    doc TEXT PRIMARY KEY,
+    kind TEXT NOT NULL DEFAULT 'cable',
+    hash TEXT NOT NULL,
+    month TEXT,
+    enriched_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS enriched_month ON enriched(month);
+CREATE TABLE IF NOT EXISTS enrich_meta(
+    key TEXT PRIMARY KEY,
+    value TEXT
+);
+"""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class EntityWriter:
+    """The enrichment tables over one SQLite connection, and writing them (see the module doc)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.db = conn
+        # statement by statement: executescript would commit a transaction the caller holds
+        for stmt in SCHEMA.split(";"):
+            if stmt.strip():
+                conn.execute(stmt)
+
+    @classmethod
+    def open(cls, path: str) -> Self:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=10)
+        conn.execute("PRAGMA journal_mode = WAL")
+        return cls(conn)
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """One transaction (a savepoint when the caller already holds one)."""
+        db = self.db
+        if db.in_transaction:
+            db.execute("SAVEPOINT enrich")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK TO enrich")
+                db.execute("RELEASE enrich")
+                raise
+            db.execute("RELEASE enrich")
+        else:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    # -- incremental bookkeeping -------------------------------------------------------------
+    def hashes(self, kind: str | None = None) -> dict[str, str]:
+        """doc → hash of the record it was last enriched from."""
+        if kind:
+            return dict(self.db.execute("SELECT doc, hash FROM enriched WHERE kind = ?", (kind,)))
+        return dict(self.db.execute("SELECT doc, hash FROM enriched"))
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM enrich_meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        self.db.execute("INSERT OR REPLACE INTO enrich_meta(key, value) VALUES (?, ?)", (key, value))
+
+    # -- writing -------------------------------------------------------------------------
+    def write_doc(
+        self,
+        doc: str,
+        *,
+        kind: str = "cable",
+        hash: str,
+        month: str | None,
+        mentions: Iterable[dict[str, Any]] = (),
+        tags: Iterable[dict[str, Any]] = (),
+        acronyms: Iterable[dict[str, Any]] = (),
+        references: Iterable[dict[str, Any]] | None = None,
+    ) -> list[int]:
+        """Replace everything known about ``doc`` with this enrichment result (one
+        transaction). ``mentions`` are ``FoundMention.to_dict()`` shapes. Returns the ids of
+        person entities created, for ``merge_people``."""
+        new_people: list[int] = []
+        with self.tx() as db:
+            self._delete_doc(db, doc, refs=references is not None)
+            ids: dict[str, int] = {}
+            rows = []
+            for m in mentions:
+                key = m["key"]
+                eid = ids.get(key)
+                if eid is None:
+                    eid, created = self._entity(db, key, m["type"], m["name"])
+                    ids[key] = eid
+                    if created and m["type"] == "PER":
+                        new_people.append(eid)
+                self._alias(db, fold(m["text"]) if m["type"] != "PER" else fold(_strip(m["text"])), eid)
+                self._alias(db, fold(m["name"]), eid)
+                rows.append((doc, kind, m.get("paragraph"), m.get("number"), m["start"], m["end"], eid, m["type"], m["text"]))
+            db.executemany(
+                'INSERT INTO mentions(doc, kind, paragraph, number, start, "end", entity_id, type, text)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO doc_tags(doc, pos, tag, kind, meaning) VALUES (?, ?, ?, ?, ?)",
+                [(doc, i, t["tag"], t["kind"], t.get("meaning")) for i, t in enumerate(tags)],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO doc_acronyms(doc, acronym, expansion, kind, source) VALUES (?, ?, ?, ?, ?)",
+                [(doc, a["acronym"], a["expansion"], a["kind"], a["source"]) for a in acronyms],
+            )
+            if references is not None:
+                db.executemany(
+                    "INSERT OR IGNORE INTO cable_refs(from_ref, to_ref, letter, raw) VALUES (?, ?, ?, ?)",
+                    [(doc, r.get("ref_id"), r.get("letter") or "", r.get("raw") or "") for r in references],
+                )
+            db.execute(
+                "INSERT OR REPLACE INTO enriched(doc, kind, hash, month, enriched_at) VALUES (?, ?, ?, ?, ?)",
+                (doc, kind, hash, month, _now()),
+            )
+        return new_people
+
+    def _delete_doc(self, db: sqlite3.Connection, doc: str, *, refs: bool) -> None:
+        db.execute("DELETE FROM mentions WHERE doc = ?", (doc,))
+        db.execute("DELETE FROM doc_tags WHERE doc = ?", (doc,))
+        db.execute("DELETE FROM doc_acronyms WHERE doc = ?", (doc,))
+        if refs:
+            db.execute("DELETE FROM cable_refs WHERE from_ref = ?", (doc,))
+
+    def remove_doc(self, doc: str) -> None:
+        with self.tx() as db:
+            self._delete_doc(db, doc, refs=True)
+            db.execute("DELETE FROM enriched WHERE doc = ?", (doc,))
+            db.execute("DELETE FROM similar WHERE ref_id = ?", (doc,))
+
+    def _entity(self, db: sqlite3.Connection, key: str, type_: str, name: str) -> tuple[int, bool]:
+        row = db.execute("SELECT id, merged_into FROM entities WHERE key = ?", (key,)).fetchone()
+        if row:
+            return (row[1] or row[0]), False
+        # a spelling already known as another entity's alias (same type)
+        folded = key.split(":", 1)[1]
+        hit = db.execute(
+            "SELECT e.id, e.merged_into FROM entity_aliases a JOIN entities e ON e.id = a.entity_id"
+            " WHERE a.alias = ? AND e.type = ? LIMIT 2",
+            (folded, type_),
+        ).fetchall()
+        if len(hit) == 1 and (type_ != "PER" or len(folded.split()) >= 2):
+            # a one-word person name is never taken for someone across cables
+            return (hit[0][1] or hit[0][0]), False
+        last = folded.split()[-1] if folded else ""
+        cur = db.execute("INSERT INTO entities(key, type, name, last) VALUES (?, ?, ?, ?)", (key, type_, name, last))
+        eid = cur.lastrowid
+        assert eid is not None
+        self._alias(db, folded, eid)
+        return eid, True
+
+    def _alias(self, db: sqlite3.Connection, alias: str, eid: int) -> None:
+        if alias:
+            db.execute("INSERT OR IGNORE INTO entity_aliases(alias, entity_id) VALUES (?, ?)", (alias, eid))
+
+    def merge(self, src: int, dst: int) -> None:
+        """Make entity ``src`` a variant of ``dst``: its mentions and aliases move over."""
+        if src == dst:
+            return
+        with self.tx() as db:
+            db.execute("UPDATE mentions SET entity_id = ? WHERE entity_id = ?", (dst, src))
+            db.execute("UPDATE entities SET merged_into = ? WHERE id = ? OR merged_into = ?", (dst, src, src))
+            db.execute(
+                "INSERT OR IGNORE INTO entity_aliases(alias, entity_id) SELECT alias, ? FROM entity_aliases WHERE entity_id = ?",
+                (dst, src),
+            )
+
+    def merge_people(self, ids: Iterable[int] | None = None) -> int:
+        """Merge person variants across cables (see the module doc); ``ids``: only look at
+        these (newly created) entities. Returns the number of merges."""
+        db = self.db
+        if ids is None:
+            ids = [r[0] for r in db.execute("SELECT id FROM entities WHERE type = 'PER' AND merged_into IS NULL")]
+        n = 0
+        for eid in ids:
+            row = db.execute("SELECT key, last, merged_into FROM entities WHERE id = ?", (eid,)).fetchone()
+            if not row or row[2] is not None:
+                continue
+            name = row[0].split(":", 1)[1]
+            words = name.split()
+            # 1. this name ends exactly one longer name: it is that person
+            longer = self._longer_people(name, row[1])
+            if len(longer) == 1:
+                self.merge(eid, longer[0])
+                n += 1
+                continue
+            # 2. shorter names that end this one, and no other name
+            for k in range(1, len(words)):
+                short = " ".join(words[k:])
+                srow = db.execute(
+                    "SELECT id FROM entities WHERE key = ? AND merged_into IS NULL", ("PER:" + short,)
+                ).fetchone()
+                if srow and self._longer_people(short, words[-1]) == [eid]:
+                    self.merge(srow[0], eid)
+                    n += 1
+        return n
+
+    def _longer_people(self, name: str, last: str) -> list[int]:
+        rows = self.db.execute(
+            "SELECT id, key FROM entities WHERE type = 'PER' AND last = ? AND merged_into IS NULL", (last,)
+        ).fetchall()
+        out = [r[0] for r in rows if r[1][4:] != name and r[1][4:].endswith(" " + name)]
+        return out
+
+    def set_similar(self, ref_id: str, items: list[tuple[str, float]]) -> None:
+        with self.tx() as db:
+            db.execute("DELETE FROM similar WHERE ref_id = ?", (ref_id,))
+            db.executemany(
+                "INSERT INTO similar(ref_id, rank, other, score) VALUES (?, ?, ?, ?)",
+                [(ref_id, i + 1, o, float(s)) for i, (o, s) in enumerate(items)],
+            )
+
+    def set_similar_many(self, rows: dict[str, list[tuple[str, float]]]) -> None:
+        with self.tx() as db:
+            for ref_id, items in rows.items():
+                db.execute("DELETE FROM similar WHERE ref_id = ?", (ref_id,))
+                db.executemany(
+                    "INSERT INTO similar(ref_id, rank, other, score) VALUES (?, ?, ?, ?)",
+                    [(ref_id, i + 1, o, float(s)) for i, (o, s) in enumerate(items)],
+                )
+
+
+def _strip(text: str) -> str:
+    from ..enrich.entities import strip_titles
+
+    return strip_titles(text)

@@ -1,0 +1,98 @@
+"""Reading the SQLite archive's records: cables by any name, their versions, raw inputs, counts.
+
+``ArchiveRecords`` reads what ``store.write`` wrote (through the store's connection ``db``):
+the current record of a cable, every stored version of it with its raw input, all cables,
+and the figures of ``cablebase stats``. ``SQLiteStore`` is one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from ..errors import StoreError
+from ..record import Cable
+from . import names
+from .base import Stats, StoredSource, unpack_raw
+from .index import SearchIndex
+
+
+class ArchiveRecords:
+    """Reads of the archive's records (see the module doc)."""
+
+    db: sqlite3.Connection
+    index: SearchIndex
+
+    def _resolve(self, ref_id: str) -> str | None:
+        return names.resolve_one(self.db, ref_id)
+
+    def resolve(self, name: str) -> list[str]:
+        """The stored cables ``name`` stands for (any name of a cable: ``store.names``); several: ambiguous."""
+        return names.resolve(self.db, name)
+
+    def get_cable(self, ref_id: str) -> Cable | None:
+        ref = self._resolve(ref_id)
+        if ref is None:
+            return None
+        row = self.db.execute("SELECT record FROM cable_records WHERE ref_id = ?", (ref,)).fetchone()
+        return Cable.from_dict(orjson.loads(row[0])) if row else None
+
+    def get_sources(self, ref_id: str) -> list[StoredSource]:
+        ref = self._resolve(ref_id)
+        if ref is None:
+            return []
+        rows = self.db.execute(
+            "SELECT s.id, s.ref_id, s.sha256, s.form, s.location, r.size, s.added, s.complete, s.paragraphs,"
+            " s.body_len, s.id = c.source_id, s.record"
+            " FROM sources s JOIN raw_inputs r ON r.sha256 = s.sha256 JOIN cables c ON c.ref_id = s.ref_id"
+            " WHERE s.ref_id = ? ORDER BY s.id = c.source_id DESC, s.id",
+            (ref,),
+        )
+        return [
+            StoredSource(
+                id=r[0], ref_id=r[1], sha256=r[2], form=r[3], location=r[4], size=r[5], added=r[6],
+                fullness=(r[7], r[8], r[9]), current=bool(r[10]), record=Cable.from_dict(orjson.loads(r[11])),
+            )
+            for r in rows
+        ]
+
+    def get_raw(self, sha256: str) -> bytes | None:
+        row = self.db.execute("SELECT codec, data FROM raw_inputs WHERE sha256 = ?", (sha256,)).fetchone()
+        return unpack_raw(row[0], row[1]) if row else None
+
+    def iter_cables(self) -> Iterator[Cable]:
+        cur = self.db.execute("SELECT record FROM cable_records ORDER BY ref_id")
+        for (rec,) in cur:
+            yield Cable.from_dict(orjson.loads(rec))
+
+    def ref_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT ref_id FROM cables")}
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM cables").fetchone()[0]
+
+    def stats(self) -> Stats:
+        db = self.db
+
+        def grouped(col: str, table: str = "cables") -> list[tuple[Any, int]]:
+            return [tuple(r) for r in db.execute(f"SELECT {col}, count(*) AS n FROM {table} GROUP BY {col} ORDER BY n DESC, {col}")]  # type: ignore[misc]
+
+        raw = db.execute("SELECT count(*), coalesce(sum(size), 0) FROM raw_inputs").fetchone()
+        try:
+            indexed: int | None = self.index.num_docs
+        except StoreError:
+            indexed = None
+        return Stats(
+            cables=self.count(),
+            sources=db.execute("SELECT count(*) FROM sources").fetchone()[0],
+            raw_inputs=raw[0],
+            raw_bytes=raw[1],
+            by_classification=grouped("classification"),
+            by_origin=grouped("origin"),
+            by_year=[tuple(r) for r in db.execute("SELECT year, count(*) FROM cables GROUP BY year ORDER BY year")],  # type: ignore[misc]
+            by_form=grouped("form", "sources"),
+            indexed=indexed,
+        )
