@@ -46,14 +46,14 @@ from typing import Any, Callable
 from ..parse.feed import FeedEntry
 from ..store.channels import ArticleData, ChannelStore
 from .entries import PreparedFeed, PrepareOptions, prepare_entries, prepare_entry, prepare_feed
-from .fetch import Fetched, Fetcher, FetchError, parse_retry_after
+from .fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetched, Fetcher, FetchError, parse_retry_after  # noqa: F401
 from .fulltext import extract_main, fetch_fulltext
 from .identity import canonical_url, content_hash, entry_hash, entry_key
 from .pass_writes import PassWrites
 from .prepare import PrepareCrashed, get_pool
 from .report import FeedResult, PollReport
 from .settings import USER_AGENT, PollSettings
-from .subscribe import Subscribed, add_feed, resolve_feed_url
+from .subscribe import Subscribed, add_feed, resolve_feed_url  # noqa: F401
 
 
 class Poller:
@@ -283,4 +283,4 @@ def poll(store: ChannelStore, settings: PollSettings = PollSettings(), **kw) -> 
 
 __all__ = ["PollSettings", "Poller", "PollReport", "FeedResult", "Fetcher", "Fetched", "FetchError", "poll",
            "add_feed", "resolve_feed_url", "canonical_url", "entry_key", "entry_hash", "content_hash",
-           "parse_retry_after", "extract_main", "USER_AGENT", "Subscribed"]
+           "parse_retry_after", "extract_main", "USER_AGENT"]
