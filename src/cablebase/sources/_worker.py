@@ -1,17 +1,18 @@
-"""The feed-preparation worker processes (``python -m cablebase.sources._worker FD``).
+"""The feed-preparation worker processes (``python -m cablebase.sources._worker FD MODULE``).
 
 This process (the "zygote") is started by the poller with a fresh interpreter — it never runs
-the poller's ``__main__`` nor inherits its threads or handles — loads once what preparing needs
-(parsers, the HTML parser, the language model), then, each time the poller sends it a socket
-over ``FD``, forks a worker that serves jobs on that socket. Workers share the loaded model with
-the zygote (copy-on-write). Everything exits when the poller's end of its socket closes.
+the poller's ``__main__`` nor inherits its threads or handles — imports ``MODULE`` once (the
+poller names :mod:`cablebase.sources._preload`: parsers, the HTML parser, the language model),
+then, each time the poller sends it a socket over ``FD``, forks a worker that serves jobs on
+that socket. Workers share the loaded model with the zygote (copy-on-write). Everything exits
+when the poller's end of its socket closes.
 
-Frames, both ways: an 8-byte big-endian length, then a pickle. A job is ``(fn, args)``; an
-answer is ``(True, result)`` or ``(False, "ExceptionType: message")``.
+Frames, both ways, are those of :mod:`cablebase.sources._wire`.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import pickle
 import signal
@@ -19,19 +20,7 @@ import socket
 import struct
 import sys
 
-HEAD = struct.Struct("!Q")
-
-
-def recv_exact(sock: socket.socket, n: int) -> bytes:
-    buf = bytearray(n)
-    view = memoryview(buf)
-    got = 0
-    while got < n:
-        k = sock.recv_into(view[got:])
-        if not k:
-            raise EOFError
-        got += k
-    return bytes(buf)
+from ._wire import HEAD, recv_exact
 
 
 def serve(sock: socket.socket) -> None:
@@ -61,11 +50,12 @@ def serve(sock: socket.socket) -> None:
             return
 
 
-def main(ctrl_fd: int) -> None:
+def main(ctrl_fd: int, preload: str) -> None:
+    """The zygote: import ``preload`` (what every worker needs), say ready, fork on request."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the poller's to handle
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped as they exit
     ctrl = socket.socket(fileno=ctrl_fd)
-    from . import _preload  # noqa: F401  (parsers, HTML parser, language model)
+    importlib.import_module(preload)  # loaded once, before any fork
 
     ctrl.sendall(b"R")  # ready
     while True:
@@ -93,4 +83,4 @@ def main(ctrl_fd: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), sys.argv[2])

@@ -8,6 +8,15 @@ Entry points:
 - ``Fetcher`` — the HTTP side on its own (used for feeds, article pages and ``feed add``).
 - ``add_feed(store, url, channel=...)`` — subscribe to a feed or to a page that announces one.
 
+This module is the scheduler: which feeds are due, how many are polled at once, when each is
+polled next (interval with jitter, exponential back-off), and what each HTTP outcome does to its
+feed. Its parts live beside it and their names are importable from here too: the settings
+(:mod:`~cablebase.sources.settings`), fetching (:mod:`~cablebase.sources.fetch`), preparing
+entries (:mod:`~cablebase.sources.entries`, in worker processes: :mod:`~cablebase.sources.prepare`),
+writing the results (:mod:`~cablebase.sources.pass_writes`), article pages
+(:mod:`~cablebase.sources.fulltext`), the report (:mod:`~cablebase.sources.report`) and
+subscribing (:mod:`~cablebase.sources.subscribe`).
+
 Politeness: async HTTP/1.1 with keep-alive (:mod:`cablebase.sources.http`), a worker pool (``workers``) with a per-host limit (``per_host``);
 conditional GET (ETag / Last-Modified); gzip; a User-Agent naming the project; timeouts
 (connect, read, whole request); at most ``max_redirects`` redirects, each hop checked by
@@ -29,316 +38,22 @@ entry point (``if __name__ == "__main__":``) or set ``prepare_workers=0``.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import os
 import random
 import time
-from dataclasses import dataclass, field
 from typing import Any, Callable
-from urllib.parse import urljoin, urlsplit
 
-from .. import __version__
-from ..enrich.language import detect_language
-from ..enrich.links import link_article, parse_ref_id
-from ..errors import CablebaseError
-from ..parse.feed import FeedEntry, FeedLimits, FeedParseError, discover_feeds, extract_html, looks_like_html, parse_feed
-from ..store.channels import ArticleData, ChannelStore, LinkRow
-from . import http
-from .prepare import (
-    PrepareCrashed, PreparedFeed, PrepareOptions, canonical_url, content_hash, entry_hash, entry_key, get_pool,
-    prepare_entries, prepare_entry, prepare_feed,
-)
-from .net import NetPolicy, Resolver, UnsafeURL
-
-USER_AGENT = f"cablebase/{__version__} (feed reader for the cablebase cable archive; polite polling)"
-FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
-               "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5")
-PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-
-
-@dataclass(frozen=True)
-class PollSettings:
-    """Every limit of the polling side. Safe defaults; override with ``dataclasses.replace``."""
-
-    user_agent: str = USER_AGENT
-    workers: int = 32
-    """Feeds fetched at once."""
-    per_host: int = 4
-    """Requests open at once to one host."""
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    request_timeout: float = 120.0
-    """Whole request, body included (a slow-drip body is cut here)."""
-    max_redirects: int = 5
-    max_body_bytes: int = 15 * 2**20
-    """A feed body larger than this is refused (streamed; never read whole first)."""
-    max_page_bytes: int = 15 * 2**20
-    """Same for an article page fetched for its full text."""
-    max_head_bytes: int = 64 * 2**10
-    """Status line and headers of a response larger than this are refused."""
-    keepalive_s: float = 5.0
-    """An idle connection is reused for this long, then closed."""
-    drain_max_bytes: int = 64 * 2**10
-    """The body of a redirect, 304 or error response up to this is read and dropped, so that its
-    connection goes back to the pool (kept alive); a larger one closes the connection."""
-    interval_s: float = 3600.0
-    """Default time between two polls of a feed (a feed's own ``interval_s`` wins)."""
-    jitter: float = 0.1
-    """Each interval is stretched or shrunk at random by up to this fraction."""
-    backoff_base_s: float = 300.0
-    """First retry delay of a failing feed; doubles with each failure ..."""
-    max_backoff_s: float = 86400.0
-    """... up to this (a day). Retry-After is honoured up to this too."""
-    fulltext: bool = True
-    """Fetch the article page when a feed gives only a summary."""
-    fulltext_min_chars: int = 500
-    """An entry whose text is shorter than this counts as a summary."""
-    fulltext_per_feed: int = 20
-    """Article pages fetched per feed per pass at most."""
-    language_sample_chars: int = 600
-    prepare_workers: int | None = None
-    """Processes that parse feeds and prepare their entries (HTML → text, links, language) while
-    the poller goes on fetching and writing. None: one per CPU, at most 8 (none on one CPU);
-    0: everything on the poller's own thread."""
-    prepare_backlog: int = 4
-    """Feeds handed to one worker at a time; when every worker has that many, the poller
-    prepares the next feed itself."""
-    prepare_timeout_s: float = 300.0
-    """A feed whose preparation takes longer fails (its worker is killed; the pass goes on)."""
-    commit_every_s: float = 0.5
-    """A pass writes in one transaction committed this often (0: a transaction per write)."""
-    limits: FeedLimits = FeedLimits()
-    net: NetPolicy = NetPolicy()
-
-
-class FetchError(CablebaseError):
-    def __init__(self, url: str, reason: str, *, status: int | None = None, retry_after: float | None = None):
-        self.url = url
-        self.reason = reason
-        self.status = status
-        self.retry_after = retry_after
-        super().__init__(reason)
-
-
-@dataclass(slots=True)
-class Fetched:
-    url: str
-    """The URL the body came from (after redirects)."""
-    status: int
-    body: bytes | None
-    headers: dict[str, str]
-    permanent_url: str | None = None
-    """Set when every redirect hop was permanent (301/308): the feed's new URL."""
-    retry_after: float | None = None
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(min(int(value), 10**9))
-    try:
-        dt = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if dt is None:
-        return None
-    return max(0.0, dt.timestamp() - now)
-
-
-def _host_key(url: str) -> str:
-    try:
-        p = urlsplit(url)
-        return f"{p.scheme}://{(p.hostname or '').lower()}:{p.port or ''}"
-    except ValueError:
-        return url
-
-
-class Fetcher:
-    """GETs with every politeness and safety rule. Use as ``async with Fetcher(settings) as f``."""
-
-    def __init__(self, settings: PollSettings = PollSettings(), *, client: http.Client | None = None,
-                 now: Callable[[], float] = time.time):
-        self.settings = settings
-        self.now = now
-        self.resolver = Resolver(settings.net)
-        self._own_client = client is None
-        self.client = client or http.Client(
-            connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout,
-            keepalive_s=settings.keepalive_s, max_idle=max(settings.workers, 10),
-            max_idle_per_host=max(settings.per_host, 1), max_head_bytes=settings.max_head_bytes,
-            headers={"User-Agent": settings.user_agent},
-        )
-        self._host_sems: dict[str, asyncio.Semaphore] = {}
-        self._host_hold: dict[str, float] = {}
-
-    async def __aenter__(self) -> "Fetcher":
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        if self._own_client:
-            await self.client.aclose()
-
-    def _sem(self, key: str) -> asyncio.Semaphore:
-        s = self._host_sems.get(key)
-        if s is None:
-            s = self._host_sems[key] = asyncio.Semaphore(max(1, self.settings.per_host))
-        return s
-
-    async def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-                  accept: str = FEED_ACCEPT, max_bytes: int | None = None,
-                  limit_name: str = "max_body_bytes") -> Fetched:
-        """GET ``url``; returns 2xx/304/4xx/5xx as ``Fetched`` and raises FetchError for the rest.
-        Error messages name the setting of each limit (``limit_name``: the one ``max_bytes`` is)."""
-        s = self.settings
-        max_bytes = s.max_body_bytes if max_bytes is None else max_bytes
-        headers = {"Accept": accept}
-        if etag:
-            headers["If-None-Match"] = etag
-        if last_modified:
-            headers["If-Modified-Since"] = last_modified
-        permanent = True
-        redirected = False
-        current = url
-        try:
-            async with asyncio.timeout(s.request_timeout) as deadline:
-                for _hop in range(s.max_redirects + 1):
-                    key = _host_key(current)
-                    hold = self._host_hold.get(key)
-                    if hold is not None and hold > self.now():
-                        raise FetchError(current, f"host asked us to wait (Retry-After) for {hold - self.now():.0f} s more",
-                                         retry_after=hold - self.now())
-                    try:
-                        await self.resolver.check(current)
-                    except UnsafeURL as e:
-                        raise FetchError(current, str(e)) from None
-                    # waiting for a turn on a busy host (per_host) is not this request's time: the clock stops
-                    loop = asyncio.get_running_loop()
-                    left = deadline.when() - loop.time()
-                    deadline.reschedule(None)
-                    async with self._sem(key):
-                        deadline.reschedule(loop.time() + left)
-                        r = await self.client.get(current, headers)
-                        try:
-                            code = r.status
-                            hdrs = r.headers
-                            if code >= 300:
-                                # read (and drop) a small body: the connection then stays open for reuse
-                                await r.drain(s.drain_max_bytes)
-                            if code in (301, 302, 303, 307, 308):
-                                loc = hdrs.get("location")
-                                if not loc:
-                                    raise FetchError(current, f"HTTP {code} redirect without Location", status=code)
-                                try:
-                                    nxt = urljoin(current, loc.strip())
-                                except ValueError:
-                                    raise FetchError(current, f"HTTP {code} to a malformed Location", status=code) from None
-                                permanent = permanent and code in (301, 308)
-                                redirected = True
-                                current = nxt
-                                continue
-                            if code in (429, 503):
-                                ra = parse_retry_after(hdrs.get("retry-after"), self.now())
-                                if ra:
-                                    self._host_hold[key] = self.now() + min(ra, s.max_backoff_s)
-                                return Fetched(current, code, None, hdrs, None, ra)
-                            if code >= 300:
-                                return Fetched(current, code, None, hdrs,
-                                               current if (redirected and permanent) else None)
-                            clen = hdrs.get("content-length")
-                            if clen and clen.isdigit() and int(clen) > max_bytes and "content-encoding" not in hdrs:
-                                raise FetchError(current, f"body of {int(clen)} bytes is over the {max_bytes}-byte limit ({limit_name})",
-                                                 status=code)
-                            chunks = []
-                            size = 0
-                            try:
-                                async for chunk in r.aiter_bytes(max_bytes):
-                                    size += len(chunk)
-                                    if size > max_bytes:
-                                        raise http.BodyTooLarge()
-                                    chunks.append(chunk)
-                            except http.BodyTooLarge:
-                                raise FetchError(current, f"body over the {max_bytes}-byte limit ({limit_name}; cut while reading)",
-                                                 status=code) from None
-                            return Fetched(current, code, b"".join(chunks), hdrs,
-                                           current if (redirected and permanent) else None)
-                        finally:
-                            r.close()
-                raise FetchError(current, f"more than {s.max_redirects} redirects (max_redirects)")
-        except FetchError:
-            raise
-        except TimeoutError:
-            raise FetchError(current, f"took longer than {s.request_timeout:g} s (request_timeout)") from None
-        except (http.ConnectTimeout, http.ReadTimeout) as e:
-            raise FetchError(current, f"timed out ({type(e).__name__}: {e})"[:500]) from None
-        except http.HTTPError as e:
-            raise FetchError(current, f"{type(e).__name__}: {e}"[:500]) from None
-        except (OSError, ValueError, UnicodeError) as e:
-            raise FetchError(current, f"{type(e).__name__}: {e}"[:500]) from None
-
-
-# --------------------------------------------------------------------------- entries → articles
-
-@dataclass
-class FeedResult:
-    feed_id: int
-    url: str
-    outcome: str
-    """``ok``, ``not-modified``, ``error``, ``gone``, ``skipped``."""
-    status: int | None = None
-    error: str | None = None
-    new: int = 0
-    updated: int = 0
-    merged: int = 0
-    same: int = 0
-    links: int = 0
-    embedded: int = 0
-    pages: int = 0
-    crashed: bool = False
-    """True when an unexpected exception (a bug, not a feed problem) ended this feed's poll."""
-
-
-@dataclass
-class PollReport:
-    feeds: int = 0
-    ok: int = 0
-    not_modified: int = 0
-    errors: int = 0
-    gone: int = 0
-    new: int = 0
-    updated: int = 0
-    merged: int = 0
-    same: int = 0
-    links: int = 0
-    embedded: int = 0
-    pages: int = 0
-    elapsed: float = 0.0
-    results: list[FeedResult] = field(default_factory=list)
-
-    def add(self, r: FeedResult) -> None:
-        self.feeds += 1
-        self.results.append(r)
-        if r.outcome == "ok":
-            self.ok += 1
-        elif r.outcome == "not-modified":
-            self.not_modified += 1
-        elif r.outcome == "gone":
-            self.gone += 1
-        else:
-            self.errors += 1
-        for k in ("new", "updated", "merged", "same", "links", "embedded", "pages"):
-            setattr(self, k, getattr(self, k) + getattr(r, k))
-
-    def summary(self) -> str:
-        return (f"{self.feeds} feeds in {self.elapsed:.2f} s: {self.ok} fetched, {self.not_modified} not modified, "
-                f"{self.errors} failed, {self.gone} gone; articles: {self.new} new, {self.updated} updated, "
-                f"{self.merged} merged, {self.same} unchanged; {self.links} cable links, {self.embedded} embedded "
-                f"cables, {self.pages} article pages")
+from ..parse.feed import FeedEntry
+from ..store.channels import ArticleData, ChannelStore
+from .entries import PreparedFeed, PrepareOptions, prepare_entries, prepare_entry, prepare_feed
+from .fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetched, Fetcher, FetchError, parse_retry_after  # noqa: F401
+from .fulltext import extract_main, fetch_fulltext
+from .identity import canonical_url, content_hash, entry_hash, entry_key
+from .pass_writes import PassWrites
+from .prepare import PrepareCrashed, get_pool
+from .report import FeedResult, PollReport
+from .settings import USER_AGENT, PollSettings
+from .subscribe import Subscribed, add_feed, resolve_feed_url  # noqa: F401
 
 
 class Poller:
@@ -350,12 +65,8 @@ class Poller:
                  fetcher: Fetcher | None = None):
         self.store = store
         self.settings = settings
-        self._add_cable_ext = add_cable
-        self.add_cable = self._add_cable if add_cable is not None else None
-        self._tx_started = 0.0
-        self._tx_ended = float("-inf")
-        self._changes = -1
-        self._batching = False
+        self._writes = PassWrites(store, settings, add_cable)
+        self.add_cable = self._writes.add_cable
         self.parse_cable = parse_cable
         self.now = now
         self.rng = rng
@@ -369,50 +80,6 @@ class Poller:
             cpus = os.cpu_count() or 1
             n = 0 if cpus < 2 else min(cpus, 8)
         return max(0, n)
-
-    # -- batched commits --------------------------------------------------------------
-    def _tick(self, *, end: bool = False) -> None:
-        """Commit the pass's open transaction when it is old enough (or at the end). The next one
-        begins only after a pause of a quarter of ``commit_every_s``, and only if the pass wrote
-        meanwhile: other writers (an ingest, ``feed add``) get the lock in between instead of
-        waiting out their busy timeout on a pass that would hold it from start to end."""
-        if not self._batching:
-            return
-        db = self.store.db
-        now = time.monotonic()
-        if db.in_transaction:
-            if not end and now - self._tx_started < self.settings.commit_every_s:
-                return
-            db.execute("COMMIT")
-            self._tx_ended = now
-            self._changes = db.total_changes
-        if end:
-            self._batching = False
-        elif now - self._tx_ended >= self.settings.commit_every_s / 4 and db.total_changes != self._changes:
-            db.execute("BEGIN IMMEDIATE")
-            self._tx_started = now
-
-    async def _ticker(self) -> None:
-        """Commits on time even while every worker waits on the network (the lock is not held idle)."""
-        while True:
-            await asyncio.sleep(max(0.02, self.settings.commit_every_s / 4))
-            try:
-                self._tick()
-            except Exception:  # e.g. the lock is busy: the writes go one transaction each meanwhile
-                pass
-
-    def _add_cable(self, cable, raw: bytes):
-        """The archive's add_cable runs its own transaction: close ours around it."""
-        db = self.store.db
-        batching = self._batching
-        if batching and db.in_transaction:
-            db.execute("COMMIT")
-        try:
-            return self._add_cable_ext(cable, raw)
-        finally:
-            if batching and not db.in_transaction:
-                db.execute("BEGIN IMMEDIATE")
-                self._tx_started = time.monotonic()
 
     # -- scheduling -------------------------------------------------------------------
     def _next_ok(self, feed: dict) -> float:
@@ -462,15 +129,13 @@ class Poller:
                         pass
                 report.add(res)
                 try:
-                    self._tick()
+                    self._writes.tick()
                 except Exception:
                     pass
 
         ticker = None
-        if self.settings.commit_every_s > 0 and not self.store.db.in_transaction:
-            self._batching = True
-            self._tick()
-            ticker = asyncio.create_task(self._ticker())
+        if self._writes.begin():  # one transaction, committed every commit_every_s
+            ticker = asyncio.create_task(self._writes.ticker())
         try:
             n = max(1, min(self.settings.workers, len(feeds)))
             await asyncio.gather(*(worker() for _ in range(n)))
@@ -479,7 +144,7 @@ class Poller:
                 ticker.cancel()
             if self._pool is not None:
                 self._pool.detach()
-            self._tick(end=True)
+            self._writes.tick(end=True)
             if self._fetcher is None:
                 await fetcher.aclose()
         report.elapsed = time.perf_counter() - t0
@@ -558,7 +223,7 @@ class Poller:
             res.error = prepared.error
             self.store.feed_failed(fid, error=res.error, status=got.status, next_fetch=self._next_error(feed))
             return res
-        note = self._store_prepared(fid, prepared, known, res)
+        note = self._writes.store_prepared(fid, prepared, known, res)
         clear = None
         if self.settings.fulltext:
             page_note, clear = await self._fulltext(feed, res, fetcher)
@@ -591,102 +256,12 @@ class Poller:
         known = self.store.entry_state(feed["id"])
         prepared = prepare_entries(parsed, {k: v[1] for k, v in known.items()}, base_url, self._opts,
                                    parse=self.parse_cable)
-        return self._store_prepared(feed["id"], prepared, known, res)
-
-    def _store_prepared(self, fid: int, prepared: PreparedFeed, known: dict, res: FeedResult) -> str | None:
-        """Hand embedded cables to ``add_cable``, store the entries; a note on the last entry problem."""
-        res.same += prepared.same
-        items: list[ArticleData] = []
-        note = None
-        for it in prepared.items:
-            if isinstance(it, str):
-                note = it
-                continue
-            err = it.error
-            if it.embedded and self.add_cable is not None:
-                raw = it.data.text.encode("utf-8", "surrogatepass")
-                for c in it.embedded:
-                    try:
-                        self.add_cable(c, raw)
-                    except Exception as e:
-                        ref = parse_ref_id(c.ref_id) if getattr(c, "ref_id", None) else None
-                        err = f"embedded cable {ref} not stored: {type(e).__name__}: {e}"[:500]
-            if err:
-                note = err
-            items.append(it.data)
-        if not items:
-            return note
-        outcomes = self.store.store_entries(fid, items, known)
-        for data, (aid, outcome) in zip(items, outcomes):
-            setattr(res, outcome, getattr(res, outcome) + 1)
-            if outcome != "same" and data.links:
-                res.links += len(data.links)
-                res.embedded += sum(1 for l in data.links if l.kind == "embeds")
-        return note
+        return self._writes.store_prepared(feed["id"], prepared, known, res)
 
     async def _fulltext(self, feed: dict, res: FeedResult, fetcher: Fetcher) -> tuple[str | None, int | None]:
-        """Fetch the pages of the feed's summary-only articles (``fulltext_per_feed`` per pass).
-
-        Returns (note on the last page problem, ``fulltext_min_chars`` when no article lacked its
-        page: the feed's ``fulltext_clear_below``, which lets the next 304 skip the look-up)."""
-        note = None
-        todo = self.store.articles_needing_fulltext(feed["id"], self.settings.fulltext_min_chars,
-                                                    self.settings.fulltext_per_feed)
-        if not todo:
-            return None, self.settings.fulltext_min_chars
-        prior = self.store.article_cables(r["id"] for r in todo)
-
-        async def one(aid: int, data: dict):
-            nonlocal note
-            try:
-                got = await fetcher.get(data["url"], accept=PAGE_ACCEPT, max_bytes=self.settings.max_page_bytes,
-                                        limit_name="max_page_bytes")
-                if got.status >= 300 or not got.body:
-                    raise FetchError(data["url"], f"HTTP {got.status}", status=got.status)
-                ctype = (got.headers.get("content-type") or "").lower()
-                if ctype and not any(t in ctype for t in ("html", "xml", "text/plain")):
-                    raise FetchError(data["url"], f"not a page ({ctype[:60]})")
-                main_html = await asyncio.to_thread(extract_main, got.body, got.url)
-                info = extract_html(main_html, got.url, limits=self.settings.limits)
-                text = info.text
-                feed_info = extract_html(data["content"], data["url"], limits=self.settings.limits)
-                old_text = data["text"] or ""
-                all_text = text if len(text) >= len(old_text) else old_text
-                lr = link_article(all_text, [*feed_info.links, *info.links], location=got.url,
-                                  add_cable=self.add_cable, parse=self.parse_cable)
-                links = [LinkRow(l.ref_id, l.kind, l.offset, l.snippet[:400], l.via) for l in lr.links]
-                have = {l.ref_id for l in links}
-                links += [LinkRow(l["ref_id"], l["kind"], l["offset"], l["snippet"], l["via"])
-                          for l in prior.get(aid, []) if l["ref_id"] not in have]  # named only in the feed's text
-                self.store.set_fulltext(aid, page_content=main_html, text=text,
-                                        language=detect_language(text) if len(text) > len(old_text) else None,
-                                        links=links)
-                res.pages += 1
-                res.links += max(0, len(links) - len(prior.get(aid, [])))
-                res.embedded += sum(1 for l in lr.links if l.kind == "embeds")
-                if lr.error:
-                    note = lr.error
-            except FetchError as e:
-                note = f"article page {data['url']}: {e.reason}"[:500]
-                if e.status not in (429, 503) and e.retry_after is None:
-                    self.store.set_fulltext(aid, page_content=None, text=None, error=e.reason)
-            except Exception as e:
-                note = f"article page {data['url']}: {type(e).__name__}: {e}"[:500]
-                self.store.set_fulltext(aid, page_content=None, text=None, error=note)
-
-        await asyncio.gather(*(one(d["id"], d) for d in todo))
-        return note, None
-
-
-def extract_main(body: bytes, url: str | None) -> str:
-    """The main content of an article page as HTML (links kept), via trafilatura."""
-    try:
-        import trafilatura
-    except ImportError:  # pragma: no cover - trafilatura is a dependency
-        return body.decode("utf-8", "replace")
-    out = trafilatura.extract(body, url=url, output_format="html", include_links=True, include_comments=False,
-                              include_tables=True, include_images=True, favor_recall=True)
-    return out or ""
+        """The pages of the feed's summary-only articles (:func:`~cablebase.sources.fulltext.fetch_fulltext`)."""
+        return await fetch_fulltext(self.store, self.settings, feed, res, fetcher, add_cable=self.add_cable,
+                                    parse_cable=self.parse_cable)
 
 
 def run_async(coro):
@@ -704,61 +279,6 @@ def poll(store: ChannelStore, settings: PollSettings = PollSettings(), **kw) -> 
     """One polling pass, synchronously (``all_feeds``, ``feed_ids`` as in ``run_once``)."""
     run_kw = {k: kw.pop(k) for k in ("all_feeds", "feed_ids") if k in kw}
     return run_async(Poller(store, settings, **kw).run_once(**run_kw))
-
-
-# --------------------------------------------------------------------------- subscribing
-
-@dataclass
-class Subscribed:
-    feed_id: int
-    url: str
-    title: str | None
-    channel: str | None
-    discovered_from: str | None = None
-
-
-async def resolve_feed_url(url: str, settings: PollSettings = PollSettings()) -> tuple[str, str | None, str | None]:
-    """(feed URL, feed title, page URL it was discovered from) for a feed or page URL."""
-    async with Fetcher(settings) as f:
-        got = await f.get(url)
-        if got.status >= 300 or got.body is None:
-            raise FetchError(url, f"HTTP {got.status}", status=got.status)
-        ctype = got.headers.get("content-type")
-        if looks_like_html(got.body, ctype):
-            found = discover_feeds(got.body, got.url, settings.limits)
-            if not found:
-                raise FetchError(url, "an HTML page that names no feed (no <link rel=alternate type=…rss+xml>)")
-            for cand in found:
-                try:
-                    g2 = await f.get(cand)
-                    if g2.status < 300 and g2.body:
-                        p = parse_feed(g2.body, url=g2.url, content_type=g2.headers.get("content-type"),
-                                       limits=settings.limits)
-                        return g2.permanent_url or cand, p.title, got.url
-                except (FetchError, FeedParseError):
-                    continue
-            raise FetchError(url, f"none of the page's feeds could be read ({', '.join(found[:3])})")
-        p = parse_feed(got.body, url=got.url, content_type=ctype, limits=settings.limits)
-        return got.permanent_url or url, p.title, None
-
-
-def add_feed(store: ChannelStore, url: str, channel: str | None = None,
-             settings: PollSettings = PollSettings(), *, fetch: bool = True) -> Subscribed:
-    """Subscribe to ``url`` (a feed, or a page naming one) in ``channel``.
-
-    Without ``channel`` the channel is named after the feed's title (``Opera Leaks » Cuba``);
-    the channel's title follows the feed's. ``fetch=False`` stores the URL unchecked.
-    """
-    from .net import split_checked
-
-    split_checked(url, settings.net)
-    title = page = None
-    feed_url = url
-    if fetch:
-        feed_url, title, page = asyncio.run(resolve_feed_url(url, settings))
-    name = channel or title or (urlsplit(feed_url).hostname or feed_url)
-    fid = store.add_feed(feed_url, name, title=title, added_url=url)
-    return Subscribed(fid, feed_url, title, name, page)
 
 
 __all__ = ["PollSettings", "Poller", "PollReport", "FeedResult", "Fetcher", "Fetched", "FetchError", "poll",

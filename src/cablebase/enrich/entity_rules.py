@@ -1,0 +1,115 @@
+"""What the words around and inside a span say, for the extractor's clean-up and votes: person
+titles before a name (``Colonel Mojica``), a verb of saying after it (``Ecevit said``), whether a
+text could be a person's name, organisation words, the closing connector of a span
+(``the Government of``), and ``is_junk`` — redactions, markings, demonyms, listed non-entities,
+common words capitalised. Also the folded lookups of country names and demonyms these rules use.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from .entity_names import fold, titles
+from .tags import countries, country_names, demonyms
+
+REDACTED = re.compile(r"X{4,}", re.IGNORECASE)
+TAIL_CONNECTOR = re.compile(r"(?:\s+(?:of|for|and|the|de|del|la|on|in|to))+\s*$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def not_entities() -> frozenset[str]:
+    text = resources.files("cablebase.data").joinpath("not_entities.txt").read_text(encoding="utf-8")
+    return frozenset(fold(w) for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+PERSON_TITLES = frozenset(
+    ["mr", "mrs", "ms", "dr", "sir", "dame", "lord", "lady", "gen", "general", "lt", "lieutenant", "col", "colonel", "maj", "major", "capt", "captain", "adm", "admiral", "cmdr", "commander", "sgt", "sergeant", "sen", "senator", "congressman", "congresswoman", "gov", "governor", "amb", "ambassador", "minister", "president", "premier", "chancellor", "secretary", "undersecretary", "spokesman", "spokeswoman", "judge", "magistrate", "prosecutor", "mayor", "king", "queen", "prince", "princess", "sheikh", "shaykh", "emir", "amir", "sultan", "ayatollah", "imam", "cardinal", "bishop", "rabbi", "mullah", "chairman", "chairwoman", "director", "dcm", "fm", "pm", "secgen", "syg", "a/s", "u/s", "das", "pdas", "dfm", "vp", "charge", "cda"]
+)
+ORG_WORDS = frozenset(
+    ["department", "ministry", "office", "agency", "bureau", "party", "council", "committee", "commission", "court", "congress", "parliament", "assembly", "senate", "police", "army", "navy", "force", "forces", "bank", "company", "corporation", "group", "union", "association", "secretariat", "institute", "university", "service", "services", "administration", "embassy", "consulate", "mission", "government", "front", "movement", "organization", "organisation", "program", "programme", "initiative", "center", "centre"]
+)
+
+
+def name_like(txt: str) -> bool:
+    """Could be a person's name: at most four words, none of them an organisation word."""
+    words = fold(txt).split()
+    return 0 < len(words) <= 4 and not any(w in ORG_WORDS for w in words)
+
+
+_PREV_WORD = re.compile(r"([A-Za-z][A-Za-z/\-]*)\.?\s*$")
+TITLE_THEN_WORDS = re.compile(r"\b([A-Za-z][A-Za-z/]*\.?) ((?:[A-Z][a-z'\-]+ ?){1,3})")
+
+_SPEECH = frozenset(
+    ["said", "says", "told", "stated", "noted", "added", "asked", "explained", "replied", "responded", "commented", "claimed", "argued", "emphasized", "emphasised", "stressed", "indicated", "urged", "agreed", "expressed", "warned", "complained", "confirmed", "suggested", "insisted", "underscored", "highlighted", "opined", "remarked", "recalled", "acknowledged", "admitted", "assured", "believes", "thinks", "reiterated", "recounted", "lamented", "observed", "conceded", "predicted"]
+)
+_NEXT_WORD = re.compile(r"^\s*(?:,[^,]{0,40},\s*)?([A-Za-z]+)")
+
+
+def speaks(text: str, end: int) -> bool:
+    """A verb of saying follows (``Ecevit said``, ``Nimeiri, however, told``)."""
+    m = _NEXT_WORD.match(text[end : end + 60])
+    return bool(m and m.group(1).lower() in _SPEECH)
+
+
+def title_before(text: str, start: int) -> bool:
+    """A person's title stands right before ``start`` (``Colonel`` Mojica, ``Mr.`` Yost)."""
+    m = _PREV_WORD.search(text[max(0, start - 30) : start])
+    return bool(m and m.group(1).lower() in PERSON_TITLES)
+
+
+_NOT_NAME_RE = re.compile(r"^(?:[RDI]-[A-Z]{2}|(?i:refs?|reftel|para)\b.*|\(?[A-Z]\)?)$")
+
+_JUNK_WORDS = frozenset(
+    ["sipdis", "emboff", "emboffs", "poloff", "econoff", "post", "embassy", "mission", "consulate", "ministry", "government", "department", "reftel", "septel", "ref", "refs", "tags", "subject", "summary", "comment", "end", "note", "classified", "decl", "reason"]
+)
+
+
+@lru_cache(maxsize=1)
+def country_folded() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for n, canon in country_names().items():
+        out.setdefault(fold(n), canon)
+    for c in countries().values():
+        out.setdefault(fold(c.name), c.name)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _demonyms_folded() -> frozenset[str]:
+    out = set()
+    for d in demonyms():
+        f = fold(d)
+        out.update({f, "the " + f, f + "s", "the " + f + "s"})
+    return frozenset(out)
+
+
+def is_junk(txt: str, label: str, truecaser: Any = None, fixed: bool = False, cased: bool = True) -> bool:
+    if REDACTED.search(txt):
+        return True
+    if not fixed and (fold(txt) in _demonyms_folded() or fold(txt) in not_entities()):
+        return True
+    if not fixed and cased and not any(c.isupper() for c in txt):  # "inter alia", "taker": names are capitalised
+        return True
+    if _NOT_NAME_RE.match(txt):
+        return True
+    if not fixed and truecaser is not None and " " not in txt.strip() and not txt.isupper():
+        form = getattr(truecaser, "table", {}).get(txt.lower())
+        if form is not None and form.islower():  # "Chasing", "Attache": a common word capitalised
+            return True
+    letters = sum(ch.isalpha() for ch in txt)
+    if letters < 2:
+        return True
+    f = fold(txt)
+    if not f or f in _JUNK_WORDS:
+        return True
+    words = f.split()
+    if label == "PER" and all(w in titles() for w in words):
+        return True
+    return txt.lower().startswith(("e.o.", "eo 12958"))
+
+
+__all__ = ["ORG_WORDS", "PERSON_TITLES", "REDACTED", "TAIL_CONNECTOR", "TITLE_THEN_WORDS", "country_folded",
+           "is_junk", "name_like", "not_entities", "speaks", "title_before"]
