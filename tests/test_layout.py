@@ -17,6 +17,10 @@ PACKAGE = ROOT / "src" / "cablebase"
 
 ENFORCED = [
     ("sizes", PACKAGE / "store"),
+    ("sizes", PACKAGE / "sources"),
+    ("sizes", PACKAGE / "enrich"),
+    ("sizes", PACKAGE / "web"),
+    ("circles", PACKAGE),
 ]
 
 
