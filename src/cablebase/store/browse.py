@@ -240,6 +240,24 @@ class Browse:
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM cables").fetchone()[0]
 
+    def totals(self) -> dict[str, int]:
+        """Cables, sources read, distinct origins and TAGs (the home page's figures)."""
+        one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
+        return {"cables": self.count(), "sources": one("SELECT count(*) FROM sources"),
+                "origins": one("SELECT count(DISTINCT origin) FROM cables"),
+                "tags": one("SELECT count(DISTINCT tag) FROM cable_tags")}
+
+    def updated_and_tags(self, refs: list[str]) -> dict[str, tuple[str | None, str | None]]:
+        """Each cable's last update and its TAGs (space-separated), for feeds."""
+        out = {}
+        for i in range(0, len(refs), 500):
+            ch = refs[i: i + 500]
+            for r, upd, tags in self.db.execute(
+                    "SELECT c.ref_id, c.updated, (SELECT group_concat(tag, ' ') FROM cable_tags t WHERE t.ref_id=c.ref_id)"
+                    f" FROM cables c WHERE c.ref_id IN ({','.join('?' * len(ch))})", ch):
+                out[r] = (upd, tags)
+        return out
+
     # -- records --------------------------------------------------------------------------
     def resolve(self, ref_id: str) -> str | None:
         """The stored ref_id of the one cable a name stands for (any of its names,

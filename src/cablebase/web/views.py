@@ -64,10 +64,7 @@ def counts(arch: WebArchive) -> dict[str, int]:
         b = arch.browse
         c = b.channels.counts()
         return {
-            "cables": b.count(),
-            "sources": b.db.execute("SELECT count(*) FROM sources").fetchone()[0],
-            "origins": b.db.execute("SELECT count(DISTINCT origin) FROM cables").fetchone()[0],
-            "tags": b.db.execute("SELECT count(DISTINCT tag) FROM cable_tags").fetchone()[0],
+            **b.totals(),
             "channels": c["channels"],
             "feeds": c["feeds"],
             "articles": c["articles"],

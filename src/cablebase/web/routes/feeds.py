@@ -60,14 +60,7 @@ def _cable_entries(request: Request, fg: FeedGenerator, refs: list[str]) -> str:
     a = arch(request)
     base = _base(request)
     rows = a.browse.rows_for(refs)
-    meta = {}
-    if refs:
-        for i in range(0, len(refs), 500):
-            ch = refs[i : i + 500]
-            for r, upd, tags in a.browse.db.execute(
-                    "SELECT c.ref_id, c.updated, (SELECT group_concat(tag, ' ') FROM cable_tags t WHERE t.ref_id=c.ref_id)"
-                    f" FROM cables c WHERE c.ref_id IN ({','.join('?' * len(ch))})", ch):
-                meta[r] = (upd, tags)
+    meta = a.browse.updated_and_tags(refs)
     latest = EPOCH
     for ref in reversed(refs):  # feedgen prepends: add oldest first so the newest leads
         row = rows.get(ref)
