@@ -22,7 +22,7 @@ from .. import views
 from ..common import PageError, arch
 from ..render import iso, plain, safe_url, sanitize_html, strip_controls
 from ..search import refs_matching
-from .pages import search_params
+from ..params import search_params
 
 router = APIRouter(include_in_schema=False)
 

@@ -12,13 +12,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from ...store.base import SearchFilters, paragraph_anchors
+from ...store.base import paragraph_anchors
 from ...store.browse import BROWSE_KINDS
 from ...store.index import BadQuery
 from .. import views
 from ..common import JSON, PageError, arch, int_param, not_found, page, split_suffix
+from ..params import search_params
 from ..render import highlight, mark_spans, qs, render, span_patterns
 from ..search import FACET_LIMIT, SORTS, search
+from .feeds import browse_feed, channel_feed, entity_feed
 
 router = APIRouter(include_in_schema=False)
 
@@ -150,7 +152,6 @@ async def _browse_list(request: Request, kind: str, raw_value: str) -> Response:
     if stored is None:
         raise not_found(f"No cable has {views.KIND_LABELS[kind].lower()} {value[:80]!r}.", search_query=value[:80])
     if suffix == ".atom":
-        from .feeds import browse_feed
 
         return browse_feed(request, kind, stored)
     if views.browse_url(kind, stored) != views.browse_url(kind, value):
@@ -204,26 +205,6 @@ async def cablegate_dates(request: Request, name: str) -> Response:
 
 
 # -- search ---------------------------------------------------------------------------------------
-def search_params(request: Request) -> tuple[str, SearchFilters, str, int, dict[str, Any]]:
-    qp = request.query_params
-    q = (qp.get("q") or "").strip()
-    if len(q) > 1000:
-        raise PageError(400, "Query too long", "A query may have at most 1,000 characters.")
-    year = int_param(qp.get("year"), "year", lo=1900, hi=2100)
-    tags = tuple(dict.fromkeys(t.strip().upper() for t in qp.getlist("tag") if t.strip()))[:10]
-    filters = SearchFilters(origin=(qp.get("origin") or "").strip() or None,
-                            classification=(qp.get("classification") or "").strip() or None,
-                            year=year, tags=tags)
-    sort = qp.get("sort") or "relevance"
-    if sort not in SORTS:
-        raise PageError(400, "Bad request", f"sort must be one of {', '.join(SORTS)}")
-    pg = int_param(qp.get("page"), "page", default=1, hi=10_000)
-    params: dict[str, Any] = {"q": q or None, "origin": filters.origin, "classification": filters.classification,
-                              "year": year, "tag": list(tags) or None,
-                              "sort": sort if sort != "relevance" else None}
-    return q, filters, sort, pg, params  # type: ignore[return-value]
-
-
 @router.get("/search")
 @router.get("/search.json")
 async def search_page(request: Request) -> Response:
@@ -351,7 +332,6 @@ async def channel_page(request: Request, name: str) -> Response:
     base, suffix = split_suffix(name, ".json", ".atom")
     ch = _channel_or_404(request, base)
     if suffix == ".atom":
-        from .feeds import channel_feed
 
         return channel_feed(request, ch)
     a = arch(request)
@@ -392,7 +372,6 @@ async def entity_page(request: Request, name: str) -> Response:
     if data is None:
         raise not_found(f"There is no entity {base} (or the archive has not been enriched: `cablebase enrich`).")
     if suffix == ".atom":
-        from .feeds import entity_feed
 
         return entity_feed(request, data)
     return _out(data, "entity.html", suffix == ".json")
