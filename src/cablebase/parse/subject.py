@@ -46,10 +46,10 @@ def tidy_subject(subject: str | None) -> str | None:
     return " ".join(subject.split()) or None
 
 
-def _prose_starts(words: list[str], k: int) -> bool:
-    """Do the words from ``k`` on read as prose (two of the next three with lower-case letters),
+def _prose_starts(words: list[str]) -> bool:
+    """Do ``words`` read as prose (two of the first three non-empty ones with lower-case letters),
     not one mixed-case word in an upper-case subject (``TEHRAN's SHADOW``, ``NTSB and FAA``)?"""
-    return sum(1 for w in words[k: k + 3] if any(ch.islower() for ch in w)) >= 2
+    return sum(1 for w in [w for w in words if w][:3] if any(ch.islower() for ch in w)) >= 2
 
 
 def cut_subject(line_prefix: str, subj: str) -> str:
@@ -70,7 +70,7 @@ def cut_subject(line_prefix: str, subj: str) -> str:
         if not w:
             continue
         if any(ch.isalpha() for ch in w) and not _UPPER_WORD.match(w):
-            if not _prose_starts([x for x in words[k:] if x], 0):
+            if not _prose_starts(words[k:]):
                 continue
             # The sentence turning to prose begins at the capitalised word before the first
             # lower-case one (``… MAOISTS Summary: the …``, ``… MAOISTS The minister …``).

@@ -641,8 +641,7 @@ def _field_goes_on(lines: list[str], i: int, cur: str, so_far: list[str]) -> boo
     nxt = lines[i].strip()
     if cur == "SUBJECT" and _subject_goes_on(lines, i, nxt, so_far):
         return True
-    if len(nxt) > 80 or any(ch.islower() for ch in nxt) or _FIELD_AFTER.match(nxt) \
-            or nxt.startswith(("SUMMARY", "COMMENT", "BEGIN", "E.O", "TAGS")) or classification_line(nxt):
+    if len(nxt) > 80 or any(ch.islower() for ch in nxt) or _another_part(nxt):
         return False
     if cur == "TAGS" and not _TAG_LINE.match(nxt):
         return False
@@ -654,14 +653,20 @@ def _field_goes_on(lines: list[str], i: int, cur: str, so_far: list[str]) -> boo
     return j < n and bool(_FIELD_AFTER.match(lines[j].strip())) and (cur == "TAGS") == lines[j].strip().upper().startswith("SUBJ")
 
 
+def _another_part(line: str) -> bool:
+    """Does ``line`` begin the next part of the telegram (a label, a paragraph, a heading word,
+    the classification), so that it cannot continue SUBJECT or TAGS?"""
+    return bool(_FIELD_AFTER.match(line)) or line.upper().startswith(("SUMMARY", "COMMENT", "BEGIN", "E.O", "TAGS")) \
+        or bool(classification_line(line))
+
+
 _SUBJECT_AFTER = re.compile(r"^(?:REF(?:TELS?|S)?\b|Classified\s+By|CLASSIFIED\s+BY|¶|\d{1,3}\s*\.)", re.I)
 
 
 def _subject_goes_on(lines: list[str], i: int, nxt: str, so_far: list[str]) -> bool:
     """Is ``nxt`` (line ``i``, after a blank line in the SUBJECT) the subject's last line?"""
-    if len(nxt) > 120 or nxt[-1] == "." or _FIELD_AFTER.match(nxt) or HANDLING_NOTE.match(nxt) \
-            or nxt.upper().startswith(("SUMMARY", "COMMENT", "BEGIN", "E.O", "TAGS", "INTRODUCTION")) \
-            or classification_line(nxt):
+    if len(nxt) > 120 or nxt[-1] == "." or _another_part(nxt) or HANDLING_NOTE.match(nxt) \
+            or nxt.upper().startswith("INTRODUCTION"):
         return False
     if not any(ch.islower() for ch in " ".join(so_far)) and any(ch.islower() for ch in nxt):
         return False
