@@ -80,7 +80,7 @@ def main() -> int:
         from cablebase.config import Settings
         from cablebase.enrich.run import enrich
         from cablebase.pipeline import ingest
-        from cablebase.store import open_store
+        from cablebase._store import open_store
 
         with tempfile.TemporaryDirectory() as d:
             settings = Settings.load(Path(d) / "db")
@@ -91,7 +91,7 @@ def main() -> int:
             pool_wall = time.perf_counter() - t
             t = time.perf_counter()
             from cablebase.enrich.similar import update_similar
-            from cablebase.store.entities import EntityStore
+            from cablebase._store.entities import EntityStore
 
             update_similar(st.db, EntityStore(st.db), None)
             sim = time.perf_counter() - t

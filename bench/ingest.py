@@ -29,7 +29,7 @@ from cablebase.config import INDEX_COMMIT_EVERY, Settings
 from cablebase.parse import parse
 from cablebase.pipeline import default_workers, ingest
 from cablebase.sources.files import RawInput, iter_inputs
-from cablebase.store import RawBlob, open_store
+from cablebase._store import RawBlob, open_store
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FULL = 251_287

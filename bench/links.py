@@ -27,7 +27,7 @@ from feedserver import FeedServer, rss  # noqa: E402
 
 from cablebase.sources.feeds import PollSettings, poll  # noqa: E402
 from cablebase.sources.net import NetPolicy  # noqa: E402
-from cablebase.store.channels import ChannelStore  # noqa: E402
+from cablebase._store.channels import ChannelStore  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 if not CORPUS.exists():

@@ -138,7 +138,7 @@ def run_trivial(port: int, n: int, conns: int) -> tuple[float, float, dict]:
 def run_cablebase(port: int, n: int, tmp: Path, workers: int, per_host: int) -> tuple[float, float, dict]:
     from cablebase.sources.feeds import PollSettings, poll
     from cablebase.sources.net import NetPolicy
-    from cablebase.store.channels import ChannelStore
+    from cablebase._store.channels import ChannelStore
 
     db = tmp / f"cb-{time.time_ns()}.sqlite"
     store = ChannelStore.open(db)

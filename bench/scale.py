@@ -387,7 +387,7 @@ class Q:
 
 def make_queries(corpus: Path, corpus_dir: Path, count: int, seed: int) -> list[Q]:
     from cablebase.parse import parse
-    from cablebase.store.index import ANALYZER
+    from cablebase._store.index import ANALYZER
 
     rng = random.Random(seed + 17)
     texts = []
@@ -643,7 +643,7 @@ def bare_schema():
 def bare_open(path: Path):
     import tantivy
 
-    from cablebase.store.index_schema import _text_analyzer
+    from cablebase._store.index_schema import _text_analyzer
 
     ix = tantivy.Index(bare_schema(), str(path), reuse=True)
     ix.register_tokenizer("cb_text", _text_analyzer())
@@ -774,7 +774,7 @@ def time_queries(name: str, qs: list[Q], fn) -> list[dict[str, Any]]:
 
 def cablebase_runner(db: Path):
     from cablebase.config import Settings
-    from cablebase.store import SearchFilters, open_store
+    from cablebase._store import SearchFilters, open_store
 
     st = open_store(Settings(db_dir=db), create=False)
 

@@ -8,7 +8,7 @@ Checks, each selectable with ``--only`` (default: all of them):
   loaded count (module level, including inside top-level ``if``/``try``/``with`` and class
   bodies; not inside functions, not under ``if TYPE_CHECKING:``). ``from . import x`` is an
   import of the submodule ``x`` when there is one, else of the package;
-- ``sql``: SQL and the search engine used outside ``cablebase/store/``: calls to
+- ``sql``: SQL and the search engine used outside ``cablebase/_store/``: calls to
   ``.execute(``, ``.executemany(``, ``.executescript(`` and ``import tantivy``.
 
 Positional paths (files or folders, default ``src/cablebase``) restrict what is reported:
@@ -17,7 +17,7 @@ import graph is always read from the whole package). Prints a table of findings 
 if there are any, else 0::
 
     python scripts/check_layout.py                               # everything
-    python scripts/check_layout.py --only sizes src/cablebase/store
+    python scripts/check_layout.py --only sizes src/cablebase/_store
     python scripts/check_layout.py --only circles,sql
 """
 
@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "cablebase"
-STORE = "store"
+STORE = "_store"
 """The one subpackage of ``PACKAGE`` allowed to run SQL and import tantivy."""
 MAX_LINES = 500
 CHECKS = ("sizes", "circles", "sql")

@@ -19,7 +19,7 @@ from cablebase.config import Settings
 from cablebase.errors import InputTooLarge
 from cablebase.record import Cable
 from cablebase.sources import files
-from cablebase.store import open_store
+from cablebase._store import open_store
 
 TELEGRAM = """\
 VZCZCXRO1234

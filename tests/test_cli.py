@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from cablebase.cli import app
 from cablebase.config import Settings
 from cablebase.record import Cable
-from cablebase.store import open_store
+from cablebase._store import open_store
 
 CORPUS = Path(__file__).parents[1].parent / "shared" / "corpus"
 

@@ -12,7 +12,7 @@ import pytest
 from cablebase.parse.feed import FeedParseError, parse_feed
 from cablebase.sources.feeds import PollSettings, poll
 from cablebase.sources.net import NetPolicy
-from cablebase.store.channels import ChannelStore
+from cablebase._store.channels import ChannelStore
 from feedserver import FeedServer
 
 ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "feedparser-tests"

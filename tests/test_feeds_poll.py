@@ -10,7 +10,7 @@ import pytest
 
 from cablebase.sources.feeds import PollSettings, poll
 from cablebase.sources.net import NetPolicy
-from cablebase.store.channels import ChannelStore
+from cablebase._store.channels import ChannelStore
 from feedserver import LONG, rss
 
 

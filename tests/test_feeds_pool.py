@@ -14,7 +14,7 @@ import pytest
 from cablebase.sources import prepare
 from cablebase.sources.feeds import PollSettings, poll
 from cablebase.sources.net import NetPolicy
-from cablebase.store.channels import ArticleData, ChannelStore, LinkRow
+from cablebase._store.channels import ArticleData, ChannelStore, LinkRow
 from feedserver import LONG, rss
 
 

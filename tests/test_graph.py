@@ -16,7 +16,7 @@ import pytest
 from cablebase.config import Settings
 from cablebase.enrich.graph import references_of, resolve
 from cablebase.record import Cable, Reference
-from cablebase.store.entities import EntityStore
+from cablebase._store.entities import EntityStore
 
 CABLES = {  # three Madrid cables citing each other; two cables citing a State cable not in the set
     "06MADRID1914": "2006/07/06MADRID1914.html",
@@ -132,7 +132,7 @@ def _needs_stage_deps() -> None:
 def archive(corpus: Path, tmp_path: Path):
     _needs_stage_deps()
     from cablebase.pipeline import ingest
-    from cablebase.store import open_store
+    from cablebase._store import open_store
 
     settings = Settings.load(tmp_path / "db")
     st = open_store(settings)
@@ -247,7 +247,7 @@ def test_cli_enrich_and_entity_pages(archive):
     from typer.testing import CliRunner
 
     from cablebase import cli_enrich
-    from cablebase.store.entities import entity_ref_ids
+    from cablebase._store.entities import entity_ref_ids
 
     app = typer.Typer()
 
@@ -275,7 +275,7 @@ def test_cli_enrich_and_entity_pages(archive):
 def test_english_articles_get_entities_too():
     _needs_stage_deps()
     from cablebase.enrich.run import enrich
-    from cablebase.store.channels import ChannelStore
+    from cablebase._store.channels import ChannelStore
 
     conn = sqlite3.connect(":memory:", isolation_level=None)
     ChannelStore(conn)

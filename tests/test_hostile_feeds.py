@@ -25,7 +25,7 @@ from feedserver import FeedServer, LONG, rss
 from cablebase.sources import http as http_mod
 from cablebase.sources.feeds import PollSettings, poll
 from cablebase.sources.net import NetPolicy
-from cablebase.store.channels import ChannelStore
+from cablebase._store.channels import ChannelStore
 
 MiB = 2**20
 SETTINGS = PollSettings(

@@ -15,7 +15,7 @@ from cablebase.enrich.links import find_cables, link_article, parse_ref_id
 from cablebase.record import Cable
 from cablebase.sources.feeds import PollSettings, poll
 from cablebase.sources.net import NetPolicy
-from cablebase.store.channels import ChannelStore
+from cablebase._store.channels import ChannelStore
 from feedserver import rss
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

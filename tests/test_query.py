@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cablebase.store.base import BadQuery
-from cablebase.store.query import (
+from cablebase._store.base import BadQuery
+from cablebase._store.query import (
     And,
     Everything,
     Not,

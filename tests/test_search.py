@@ -12,9 +12,9 @@ import pytest
 
 from cablebase.config import Settings
 from cablebase.record import Paragraph
-from cablebase.store import BadQuery, SearchFilters, SQLiteStore, open_store
-from cablebase.store.index import INDEX_SCHEMA_VERSION, VERSION_FILE
-from cablebase.store.query import ENTITIES_NOT_BUILT
+from cablebase._store import BadQuery, SearchFilters, SQLiteStore, open_store
+from cablebase._store.index import INDEX_SCHEMA_VERSION, VERSION_FILE
+from cablebase._store.query import ENTITIES_NOT_BUILT
 
 from test_store import make_cable
 
@@ -177,7 +177,7 @@ def test_entity_field_before_and_after_enrichment(st: SQLiteStore) -> None:
     with pytest.raises(BadQuery, match="entities not built yet"):
         st.search('entity:"Nicolas Sarkozy"')
     assert "cablebase enrich" in ENTITIES_NOT_BUILT
-    from cablebase.store.entities import EntityStore
+    from cablebase._store.entities import EntityStore
 
     es = EntityStore(st.db)
     with es.tx() as db:
@@ -349,7 +349,7 @@ def test_real_sorting_is_by_date(real: SQLiteStore) -> None:
 
 
 def test_tag_counts_of_large_result_sets_come_from_a_sample(st: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cablebase.store import index
+    from cablebase._store import index
 
     exact = st.search_results("")
     assert exact.approximate == () and exact.to_dict()["approximate"] == []

@@ -13,8 +13,8 @@ import pytest
 from cablebase.config import Settings, resolve_db_dir
 from cablebase.errors import StoreError
 from cablebase.record import Cable, Paragraph, Reference, Source
-from cablebase.store.sqlite import SCHEMA_VERSION
-from cablebase.store import (
+from cablebase._store.sqlite import SCHEMA_VERSION
+from cablebase._store import (
     BadQuery,
     IndexNotUpdated,
     Outcome,
@@ -226,7 +226,7 @@ def test_check_finds_documents_the_store_does_not_hold(store: SQLiteStore) -> No
     store.index.upsert([ghost])
     store.index.commit()
     # and a duplicate, written behind the store's back
-    from cablebase.store.index import to_document
+    from cablebase._store.index import to_document
 
     store.index.writer.add_document(to_document(make_cable("09ONE1")[0]))
     store.index.writer.commit()
@@ -370,7 +370,7 @@ def test_real_versions_archive_keeps_every_version(settings: Settings) -> None:
 
 
 def test_a_second_writer_is_told_busy_and_writes_nothing(settings: Settings) -> None:
-    from cablebase.store import Busy
+    from cablebase._store import Busy
 
     with open_store(settings) as first, open_store(settings) as second:
         first.add_cable(*make_cable("09ONE1"))  # holds the index writer from now on
@@ -384,7 +384,7 @@ def test_a_second_writer_is_told_busy_and_writes_nothing(settings: Settings) -> 
 
 
 def test_raw_inputs_are_packed_at_rest_and_given_back_verbatim(store: SQLiteStore) -> None:
-    from cablebase.store import RawBlob
+    from cablebase._store import RawBlob
 
     big = ("<html>" + "cable text, repeated. " * 2000 + "</html>").encode()
     cable, raw = make_cable(raw=big)
@@ -439,7 +439,7 @@ def test_index_commits_can_be_gathered_and_flush_publishes_them(tmp_path: Path) 
 
 
 def test_reindex_replaces_a_damaged_index_and_respects_a_writer(settings: Settings) -> None:
-    from cablebase.store import Busy
+    from cablebase._store import Busy
 
     with open_store(settings) as st:
         st.add_cables([make_cable("09A1"), make_cable("09A2")])

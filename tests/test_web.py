@@ -345,8 +345,8 @@ def test_channel_pages_are_stable(archive, tmp_path):
 
     from fastapi.testclient import TestClient
 
-    from cablebase.store import open_store
-    from cablebase.store.channels import ArticleData, ChannelStore
+    from cablebase._store import open_store
+    from cablebase._store.channels import ArticleData, ChannelStore
 
     d = tmp_path / "paging"
     shutil.copytree(archive[0], d)
@@ -397,7 +397,7 @@ def test_entities_when_enriched(archive, tmp_path):
 
     from fastapi.testclient import TestClient
 
-    es_mod = pytest.importorskip("cablebase.store.entities")
+    es_mod = pytest.importorskip("cablebase._store.entities")
     d = tmp_path / "enriched"
     shutil.copytree(archive[0], d)
     conn = sqlite3.connect(d / "cablebase.sqlite", isolation_level=None)
@@ -441,8 +441,8 @@ def client_get(db, url):
 def test_search_same_answers_with_or_without_the_engines_facets(archive, monkeypatch):
     """The page's totals and facets come from the index when it offers ``search_results``, else
     they are computed in the web layer: both give the same answer."""
-    from cablebase.store.base import SearchFilters
-    from cablebase.store.index import SearchIndex
+    from cablebase._store.base import SearchFilters
+    from cablebase._store.index import SearchIndex
     from cablebase.web import search as search_mod
     from cablebase.web.archive import WebArchive
     from cablebase.web.search import search

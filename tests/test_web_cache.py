@@ -15,8 +15,8 @@ import pytest
 
 from cablebase.config import Settings
 from cablebase.record import Cable, Paragraph, Source
-from cablebase.store import open_store
-from cablebase.store.channels import ArticleData, ChannelStore, LinkRow
+from cablebase._store import open_store
+from cablebase._store.channels import ArticleData, ChannelStore, LinkRow
 
 
 def cable(ref_id: str, body: str) -> tuple[Cable, bytes]:

@@ -38,9 +38,9 @@ from .errors import CablebaseError
 from .parse import FORMATS
 from .pipeline import Failure, IngestReport, ingest, parse_inputs
 from .sources.files import iter_inputs
-from .store import BadQuery, SearchFilters, SQLiteStore, open_store
-from .store.base import Outcome
-from .store.names import is_provisional
+from ._store import BadQuery, SearchFilters, SQLiteStore, open_store
+from ._store.base import Outcome
+from ._store.names import is_provisional
 
 app = typer.Typer(
     name="cablebase",

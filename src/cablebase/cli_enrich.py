@@ -36,7 +36,7 @@ def _error(msg: str) -> None:
 
 
 def _open(db: Path | None):
-    from .store import open_store
+    from ._store import open_store
 
     try:
         return open_store(Settings.load(db), create=False)
@@ -121,7 +121,7 @@ def entity_show(
     db: DbOpt = None,
 ) -> None:
     """An entity page: spellings, every cable and article, mentions per month, co-mentions."""
-    from .store.entities import EntityStore
+    from ._store.entities import EntityStore
 
     st = _open(db)
     try:
@@ -165,7 +165,7 @@ def entity_list(
     db: DbOpt = None,
 ) -> None:
     """Entities, most documents first."""
-    from .store.entities import EntityStore
+    from ._store.entities import EntityStore
 
     st = _open(db)
     try:

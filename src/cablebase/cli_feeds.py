@@ -44,12 +44,12 @@ class _Ctx:
 def _open(db: Path | None) -> Iterator[_Ctx]:
     """The channel store on the archive's connection, with the archive's ``add_cable``."""
     from .errors import CablebaseError
-    from .store.channels import ChannelStore
+    from ._store.channels import ChannelStore
 
     try:
         try:
             from .config import Settings
-            from .store import open_store
+            from ._store import open_store
 
             st = open_store(Settings.load(db), create=True)
             # an ingest may hold the search index: cables embedded in articles are stored anyway

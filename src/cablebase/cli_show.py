@@ -17,8 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from .record import Cable
-from .store.base import StoredSource, from_other_versions
-from .store.names import is_provisional
+from ._store.base import StoredSource, from_other_versions
+from ._store.names import is_provisional
 
 
 def reference_label(ref_id: str | None) -> str | None:

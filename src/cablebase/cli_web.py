@@ -99,7 +99,7 @@ def export_cmd(
     """Export the cables a search matches (all by default), streamed, as JSON Lines or CSV."""
     from .config import Settings
     from .errors import CablebaseError
-    from .store.base import SearchFilters
+    from ._store.base import SearchFilters
     from .web import export as ex
     from .web.archive import WebArchive
     from .web.settings import WebSettings

@@ -30,9 +30,9 @@ from .errors import ParseError, StoreError
 from .parse import OfficialIds, parse
 from .record import Cable
 from .sources.files import InputFailure, RawInput, expand_paths, is_archive, read_inputs
-from .store.base import Added, Busy, Outcome, RawBlob, Store
-from .store.names import is_provisional
-from .store.sqlite import IndexNotUpdated
+from ._store.base import Added, Busy, Outcome, RawBlob, Store
+from ._store.names import is_provisional
+from ._store.sqlite import IndexNotUpdated
 
 CHUNK = 8
 """Inputs sent to a worker process at a time."""

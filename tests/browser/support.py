@@ -93,8 +93,8 @@ def build_archive(db_dir: Path, cables: list[Path] | None = None, *, extra_versi
     from cablebase.pipeline import ingest
     from cablebase.sources.feeds import PollSettings, add_feed, poll
     from cablebase.sources.net import NetPolicy
-    from cablebase.store import open_store
-    from cablebase.store.channels import ChannelStore
+    from cablebase._store import open_store
+    from cablebase._store.channels import ChannelStore
 
     settings = Settings.load(db_dir)
     paths = list(cables if cables is not None else [CABLES_2010])

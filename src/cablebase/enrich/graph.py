@@ -7,7 +7,7 @@ with the cable's year, ``08MADRID1021``, ``07 MEXICO 983``) when the post is a k
 else the edge is kept with ``ref_id`` None (the raw text still shows on the page). A
 reference to the cable itself and duplicates are dropped.
 
-Edges are stored by :class:`cablebase.store.entities.EntityStore` (``cable_refs``);
+Edges are stored by :class:`cablebase._store.entities.EntityStore` (``cable_refs``);
 ``cites``/``cited_by`` there answer for any id, in the archive or not yet.
 """
 

@@ -3,7 +3,7 @@
 ``enrich(db)`` reads the archive's current records and, for every cable that is new or whose
 record changed since it was last enriched (a sha256 of the record JSON, the model name and
 ``ENRICH_VERSION`` is kept per cable in ``enriched``), finds its entities, types its tags, expands its acronyms and stores its REF
-edges (:class:`cablebase.store.entities.EntityStore`). Then person variants are merged
+edges (:class:`cablebase._store.entities.EntityStore`). Then person variants are merged
 across cables and the ten most similar cables of each changed cable are recomputed
 (tf-idf, :mod:`cablebase.enrich.similar`). English articles of the feeds' ``articles``
 table, when there is one, get their entities too (doc id ``article:ID``).
@@ -219,7 +219,7 @@ def enrich(
 ) -> EnrichReport:
     """Enrich every new or changed document of the archive whose SQLite connection is ``db``
     (``SQLiteStore.db``). ``force``: everything again. See the module doc."""
-    from ..store.entities import EntityStore
+    from .._store.entities import EntityStore
 
     t0 = time.perf_counter()
     es = EntityStore(db)

@@ -20,7 +20,7 @@ from ..parse.feed import (
     FeedEntry, FeedImage, FeedLimits, FeedParseError, ParsedFeed, discover_feeds, extract_html, looks_like_html,
     parse_feed,
 )
-from ..store.channels import ArticleData, LinkRow, _reduce_slots
+from .._store.channels import ArticleData, LinkRow, _reduce_slots
 from .identity import canonical_url, content_hash, entry_hash, entry_key
 
 

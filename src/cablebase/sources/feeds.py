@@ -44,7 +44,7 @@ import time
 from typing import Any, Callable
 
 from ..parse.feed import FeedEntry
-from ..store.channels import ArticleData, ChannelStore
+from .._store.channels import ArticleData, ChannelStore
 from .entries import PreparedFeed, PrepareOptions, prepare_entries, prepare_entry, prepare_feed
 from .fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetched, Fetcher, FetchError, parse_retry_after  # noqa: F401
 from .fulltext import extract_main, fetch_fulltext

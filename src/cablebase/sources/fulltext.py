@@ -14,7 +14,7 @@ from typing import Callable
 from ..enrich.language import detect_language
 from ..enrich.links import link_article
 from ..parse.feed import extract_html
-from ..store.channels import ChannelStore, LinkRow
+from .._store.channels import ChannelStore, LinkRow
 from .fetch import PAGE_ACCEPT, Fetcher, FetchError
 from .report import FeedResult
 from .settings import PollSettings

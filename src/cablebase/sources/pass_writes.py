@@ -14,7 +14,7 @@ import time
 from typing import Callable
 
 from ..enrich.links import parse_ref_id
-from ..store.channels import ArticleData, ChannelStore
+from .._store.channels import ArticleData, ChannelStore
 from .entries import PreparedFeed
 from .report import FeedResult
 from .settings import PollSettings

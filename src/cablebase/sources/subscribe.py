@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..parse.feed import FeedParseError, discover_feeds, looks_like_html, parse_feed
-from ..store.channels import ChannelStore
+from .._store.channels import ChannelStore
 from .fetch import Fetcher, FetchError
 from .net import split_checked
 from .settings import PollSettings

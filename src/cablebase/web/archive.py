@@ -17,8 +17,8 @@ from typing import Any, Callable, Hashable, TypeVar
 
 from ..config import Settings
 from ..errors import StoreError
-from ..store import SQLiteStore, open_store
-from ..store.browse import Browse, CitedBy, FacetRow
+from .._store import SQLiteStore, open_store
+from .._store.browse import Browse, CitedBy, FacetRow
 from .settings import WebSettings
 
 T = TypeVar("T")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import orjson
 
-from ..store.base import SearchFilters
-from ..store.browse import Browse
+from .._store.base import SearchFilters
+from .._store.browse import Browse
 from .archive import WebArchive
 from .search import refs_matching
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import Request
 
-from ..store.base import SearchFilters
+from .._store.base import SearchFilters
 from .common import PageError, int_param
 from .search import SORTS
 

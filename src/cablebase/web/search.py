@@ -20,8 +20,8 @@ from typing import Any
 
 from tantivy import Occur, Query, SnippetGenerator
 
-from ..store.base import Hit, SearchFilters
-from ..store.index import SCHEMA, SNIPPET_CHARS, BadQuery, SearchIndex
+from .._store.base import Hit, SearchFilters
+from .._store.index import SCHEMA, SNIPPET_CHARS, BadQuery, SearchIndex
 from .archive import WebArchive
 
 SORTS = ("relevance", "newest", "oldest")

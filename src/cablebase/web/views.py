@@ -11,10 +11,10 @@ import difflib
 from typing import Any
 from urllib.parse import quote
 
-from ..store.base import from_other_versions
-from ..store.browse import BROWSE_KINDS, CableRow
-from ..store.index import cable_body
-from ..store.names import is_provisional
+from .._store.base import from_other_versions
+from .._store.browse import BROWSE_KINDS, CableRow
+from .._store.index import cable_body
+from .._store.names import is_provisional
 from ..record import Cable
 from .archive import WebArchive
 from .render import day, plain, safe_url, sanitize_html, slug
@@ -259,7 +259,7 @@ def suggestions(arch: WebArchive, ref_id: str) -> list[dict[str, Any]]:
     b = arch.browse
     refs = list(dict.fromkeys(b.candidates(ref_id) + b.similar_refs(ref_id, 8)))  # the cables it names, if several
     try:
-        from ..store.base import SearchFilters
+        from .._store.base import SearchFilters
 
         for h in arch.store.index.search(_quote_query(ref_id), SearchFilters(), limit=5):
             if h.ref_id not in refs:

@@ -7,9 +7,9 @@ from typing import Annotated, Literal, Optional
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response, StreamingResponse
 
-from ...store.base import SearchFilters
-from ...store.browse import BROWSE_KINDS
-from ...store.index import BadQuery
+from ..._store.base import SearchFilters
+from ..._store.browse import BROWSE_KINDS
+from ..._store.index import BadQuery
 from .. import export as export_mod
 from .. import models, views
 from ..common import JSON, PageError, arch, not_found

@@ -17,7 +17,7 @@ from feedgen.feed import FeedGenerator
 from starlette.responses import Response
 
 from ... import __version__
-from ...store.index import BadQuery
+from ..._store.index import BadQuery
 from .. import views
 from ..common import PageError, arch
 from ..render import iso, plain, safe_url, sanitize_html, strip_controls

@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from ...store.base import paragraph_anchors
-from ...store.browse import BROWSE_KINDS
-from ...store.index import BadQuery
+from ..._store.base import paragraph_anchors
+from ..._store.browse import BROWSE_KINDS
+from ..._store.index import BadQuery
 from .. import views
 from ..common import JSON, PageError, arch, int_param, not_found, page, split_suffix
 from ..params import search_params
@@ -270,7 +270,7 @@ async def search_page(request: Request) -> Response:
 def query_help() -> dict[str, Any] | None:
     """The query language's own summary and field list (``store.query``), when it has one."""
     try:
-        from ...store import query as ql
+        from ..._store import query as ql
     except ImportError:
         return None
     doc = ql.__doc__ or ""

@@ -54,8 +54,8 @@ def _poll_settings(**kw: Any):
 
 
 def _with_stores(settings, fn):
-    from ...store import open_store
-    from ...store.channels import ChannelStore
+    from ..._store import open_store
+    from ..._store.channels import ChannelStore
 
     with _write_lock:
         st = open_store(settings, create=False)
