@@ -84,22 +84,22 @@ def test_checker_finds_circles_through_relative_imports(tmp_path: Path) -> None:
 def test_checker_finds_sql_outside_the_store(tmp_path: Path) -> None:
     pkg = _package(tmp_path, {
         "__init__.py": "",
-        "store/__init__.py": "import tantivy\n",
-        "store/db.py": "def f(db):\n    db.execute('SELECT 1')\n",
+        "_store/__init__.py": "import tantivy\n",
+        "_store/db.py": "def f(db):\n    db.execute('SELECT 1')\n",
         "web.py": "import sqlite3\ndef f(db):\n    db.executemany('x', [])\n    return db.executor\n",
         "search.py": "from tantivy import Query\n",
     })
     found = layout.run(["sql"], [pkg], package=pkg)
     assert [(Path(f.where).name, f.detail) for f in found] == [
-        ("search.py:1", "from tantivy import outside store/"),
-        ("web.py:3", ".executemany( outside store/"),
+        ("search.py:1", "from tantivy import outside _store/"),
+        ("web.py:3", ".executemany( outside _store/"),
     ]
 
 
 def test_checker_exit_status_and_selection(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert layout.main(["--only", "sizes", str(PACKAGE / "store")]) == 0
+    assert layout.main(["--only", "sizes", str(PACKAGE / "_store")]) == 0
     assert "layout ok (sizes)" in capsys.readouterr().out
-    assert layout.main(["--only", "sizes", "--max-lines", "1", str(PACKAGE / "store" / "base.py")]) == 1
+    assert layout.main(["--only", "sizes", "--max-lines", "1", str(PACKAGE / "_store" / "base.py")]) == 1
     assert "base.py" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         layout.main(["--only", "sizes,colours"])

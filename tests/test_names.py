@@ -24,7 +24,8 @@ from cablebase.enrich.links import find_cables
 from cablebase.parse import parse
 from cablebase.record import Cable, Paragraph, Source
 from cablebase._store import open_store
-from cablebase._store.names import is_provisional, record_text, text_key
+from cablebase._store.names import record_text, text_key
+from cablebase.model import is_provisional
 from cablebase._store.sqlite import SQLiteStore
 
 OFFICIAL = "09EFTOLONDON2187,2009-10\n09LONDON100,2009-01\n09SECTION01OF03SANJOSE525,2009-07\n09SANJOSE100,2009-01\n74ATHENS2959,1974-03\n"
@@ -374,7 +375,7 @@ def test_a_merge_whose_index_update_failed_is_repaired_by_the_next_writer(tmp_pa
     key = added.ref_id
     st = open_store(s)
     monkeypatch.setattr(st.index, "delete", lambda refs: (_ for _ in ()).throw(OSError("disk full")))
-    from cablebase._store import IndexNotUpdated
+    from cablebase.errors import IndexNotUpdated
 
     with pytest.raises(IndexNotUpdated):
         st.add_cables([cable("09PARIS200", text)])

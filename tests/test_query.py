@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cablebase._store.base import BadQuery
+from cablebase.errors import BadQuery
 from cablebase._store.query import (
     And,
     Everything,

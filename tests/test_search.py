@@ -12,7 +12,9 @@ import pytest
 
 from cablebase.config import Settings
 from cablebase.record import Paragraph
-from cablebase._store import BadQuery, SearchFilters, SQLiteStore, open_store
+from cablebase._store import SQLiteStore, open_store
+from cablebase.errors import BadQuery
+from cablebase.model import SearchFilters
 from cablebase._store.index import INDEX_SCHEMA_VERSION, VERSION_FILE
 from cablebase._store.query import ENTITIES_NOT_BUILT
 

@@ -14,15 +14,10 @@ from cablebase.config import Settings, resolve_db_dir
 from cablebase.errors import StoreError
 from cablebase.record import Cable, Paragraph, Reference, Source
 from cablebase._store.sqlite import SCHEMA_VERSION
-from cablebase._store import (
-    BadQuery,
-    IndexNotUpdated,
-    Outcome,
-    SearchFilters,
-    SQLiteStore,
-    Store,
-    open_store,
-)
+from cablebase._store import SQLiteStore, Store, open_store
+from cablebase.errors import IndexNotUpdated
+from cablebase.errors import BadQuery
+from cablebase.model import Outcome, SearchFilters
 
 CORPUS = Path(__file__).parents[1].parent / "shared" / "corpus"
 
@@ -370,7 +365,7 @@ def test_real_versions_archive_keeps_every_version(settings: Settings) -> None:
 
 
 def test_a_second_writer_is_told_busy_and_writes_nothing(settings: Settings) -> None:
-    from cablebase._store import Busy
+    from cablebase.errors import Busy
 
     with open_store(settings) as first, open_store(settings) as second:
         first.add_cable(*make_cable("09ONE1"))  # holds the index writer from now on
@@ -439,7 +434,7 @@ def test_index_commits_can_be_gathered_and_flush_publishes_them(tmp_path: Path) 
 
 
 def test_reindex_replaces_a_damaged_index_and_respects_a_writer(settings: Settings) -> None:
-    from cablebase._store import Busy
+    from cablebase.errors import Busy
 
     with open_store(settings) as st:
         st.add_cables([make_cable("09A1"), make_cable("09A2")])

@@ -441,7 +441,7 @@ def client_get(db, url):
 def test_search_same_answers_with_or_without_the_engines_facets(archive, monkeypatch):
     """The page's totals and facets come from the index when it offers ``search_results``, else
     they are computed in the web layer: both give the same answer."""
-    from cablebase._store.base import SearchFilters
+    from cablebase.model import SearchFilters
     from cablebase._store.index import SearchIndex
     from cablebase.web import search as search_mod
     from cablebase.web.archive import WebArchive

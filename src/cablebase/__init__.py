@@ -1,3 +1,86 @@
-"""cablebase: diplomatic cables and the journalism that reports on them, in one archive."""
+"""cablebase: diplomatic cables and the journalism that reports on them, in one archive.
 
-__version__ = "0.1.0"
+The public face: ``open_archive()`` gives an ``Archive``, which runs every use case
+(ingest, get/show, search and facets, browse, channels and feeds, poll, enrich, export,
+check); ``parse_files()`` parses inputs without an archive. The model types and the
+errors are here too. Everything else in the package is the house behind this face;
+storage (``cablebase._store``) is private.
+"""
+
+from .archive import Archive, open_archive
+from .config import VERSION as __version__
+from .config import Settings
+from .enrich.run import EnrichReport
+from .errors import (
+    BadQuery,
+    Busy,
+    CablebaseError,
+    IndexNotUpdated,
+    IndexOutdated,
+    InputTooLarge,
+    NoCableFound,
+    ParseError,
+    StoreError,
+)
+from .model import (
+    BROWSE_KINDS,
+    Added,
+    CableRow,
+    FacetRow,
+    CheckReport,
+    Hit,
+    Outcome,
+    SearchFilters,
+    SearchResults,
+    Stats,
+    StoredSource,
+    from_other_versions,
+    is_provisional,
+    paragraph_anchors,
+)
+from .pipeline import Failure, IngestReport, Parsed, parse_files
+from .record import Cable, Disagreement, Paragraph, Reference, Source
+from .sources.report import PollReport
+from .sources.settings import PollSettings
+
+__all__ = [
+    "BROWSE_KINDS",
+    "Added",
+    "Archive",
+    "BadQuery",
+    "Busy",
+    "Cable",
+    "CableRow",
+    "CablebaseError",
+    "CheckReport",
+    "Disagreement",
+    "EnrichReport",
+    "FacetRow",
+    "Failure",
+    "Hit",
+    "IndexNotUpdated",
+    "IndexOutdated",
+    "IngestReport",
+    "InputTooLarge",
+    "NoCableFound",
+    "Outcome",
+    "Paragraph",
+    "PollReport",
+    "PollSettings",
+    "ParseError",
+    "Parsed",
+    "Reference",
+    "SearchFilters",
+    "SearchResults",
+    "Settings",
+    "Source",
+    "Stats",
+    "StoreError",
+    "StoredSource",
+    "__version__",
+    "from_other_versions",
+    "is_provisional",
+    "open_archive",
+    "paragraph_anchors",
+    "parse_files",
+]

@@ -31,16 +31,23 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, cli_enrich, cli_feeds, cli_web
+from . import (
+    Archive,
+    BadQuery,
+    CablebaseError,
+    Failure,
+    IngestReport,
+    Outcome,
+    SearchFilters,
+    __version__,
+    is_provisional,
+    open_archive,
+    parse_files,
+)
+from . import cli_enrich, cli_feeds, cli_web
 from .cli_show import render_cable, show_json
-from .config import DB_ENV, INDEX_COMMIT_EVERY, MAX_INPUT_BYTES, Settings
-from .errors import CablebaseError
+from .config import DB_ENV, INDEX_COMMIT_EVERY, MAX_INPUT_BYTES
 from .parse import FORMATS
-from .pipeline import Failure, IngestReport, ingest, parse_inputs
-from .sources.files import iter_inputs
-from ._store import BadQuery, SearchFilters, SQLiteStore, open_store
-from ._store.base import Outcome
-from ._store.names import is_provisional
 
 app = typer.Typer(
     name="cablebase",
@@ -94,10 +101,9 @@ def _check_format(fmt: str | None) -> None:
 
 
 @contextmanager
-def _store(db: Path | None, *, create: bool = False, **overrides: object) -> Iterator[SQLiteStore]:
+def _archive(db: Path | None, *, create: bool = False, **overrides: object) -> Iterator[Archive]:
     try:
-        settings = Settings.load(db, **overrides)
-        st = open_store(settings, create=create)
+        st = open_archive(db, create=create, **overrides)
     except (CablebaseError, ValueError) as e:
         error_line(str(e))
         raise typer.Exit(1) from None
@@ -184,7 +190,7 @@ def parse_cmd(
     table.add_column("origin")
     table.add_column("¶", justify="right")
     table.add_column("subject", ratio=1)
-    for parsed in parse_inputs(iter_inputs(paths, max_bytes=max_bytes), fmt=fmt, workers=0):
+    for parsed in parse_files(paths, fmt=fmt, max_bytes=max_bytes, workers=0):
         result = parsed.result
         if isinstance(result, Failure):
             failed += 1
@@ -221,7 +227,7 @@ def ingest_cmd(
 ) -> None:
     """Parse inputs and store them (raw bytes + records) in the archive, indexed for search."""
     _check_format(fmt)
-    with _store(
+    with _archive(
         db, create=True, max_input_bytes=max_bytes, batch_size=batch_size, index_commit_every=INDEX_COMMIT_EVERY
     ) as st, _progress() as progress:
         task = progress.add_task("inputs", total=None, cables=0, errors=0)
@@ -229,10 +235,7 @@ def ingest_cmd(
         def on_progress(r: IngestReport) -> None:
             progress.update(task, total=r.total, completed=r.inputs, cables=r.cables, errors=len(r.failures))
 
-        report = ingest(
-            st, paths, settings=st.settings, fmt=fmt, workers=workers,
-            on_error=print_failure, on_progress=on_progress,
-        )
+        report = st.ingest(paths, fmt=fmt, workers=workers, on_error=print_failure, on_progress=on_progress)
     _print_ingest_summary(report)
     if not report.ok:
         raise typer.Exit(1)
@@ -270,13 +273,13 @@ def show_cmd(
     db: DbOpt = None,
 ) -> None:
     """Show one cable: metadata, paragraphs, and the sources it was found in."""
-    with _store(db) as st:
+    with _archive(db) as st:
         refs = st.resolve(ref_id)
         if len(refs) != 1:
             many = f" (a name of {len(refs)} cables: {', '.join(refs)})" if refs else ""
             error_line(f"{ref_id}: no such cable in {st.settings.db_dir}{many}")
             raise typer.Exit(1)
-        cable, sources = st.get_cable(refs[0]), st.get_sources(refs[0])
+        cable, sources = st.get(refs[0]), st.sources(refs[0])
     data = show_json(cable, sources)  # type: ignore[arg-type]
     if as_json:
         _json_line(data)
@@ -305,7 +308,7 @@ def search_cmd(
 
     --json prints one hit per line; with --facets, one object with the total, hits and facets."""
     filters = SearchFilters(origin=origin, classification=classification, year=year, tags=tuple(tag or ()))
-    with _store(db) as st:
+    with _archive(db) as st:
         try:
             res = st.search_results(query, filters, limit=limit, offset=offset, sort=sort, facets=facets)
         except BadQuery as e:
@@ -356,7 +359,7 @@ def search_cmd(
 @app.command("stats")
 def stats_cmd(as_json: JsonOpt = False, db: DbOpt = None, top: Annotated[int, typer.Option(help="Rows per table.")] = 15) -> None:
     """Counts: cables and sources, by classification, origin, year and source form."""
-    with _store(db) as st:
+    with _archive(db) as st:
         s = st.stats()
     if as_json:
         _json_line(s.to_dict())
@@ -383,7 +386,7 @@ def stats_cmd(as_json: JsonOpt = False, db: DbOpt = None, top: Annotated[int, ty
 @app.command("reindex")
 def reindex_cmd(db: DbOpt = None) -> None:
     """Rebuild the search index from the records in SQLite."""
-    with _store(db) as st, _progress() as progress:
+    with _archive(db) as st, _progress() as progress:
         task = progress.add_task("reindex", total=None, errors=0)
 
         def on_progress(done: int, total: int | None) -> None:
@@ -400,7 +403,7 @@ def check_cmd(
     db: DbOpt = None,
 ) -> None:
     """Verify the archive: SQLite integrity, and that the index holds exactly the stored cables."""
-    with _store(db) as st:
+    with _archive(db) as st:
         r = st.check(quick=quick)
     if as_json:
         _json_line(r.to_dict())

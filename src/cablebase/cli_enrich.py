@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .config import DB_ENV, Settings
-from .errors import CablebaseError
+from . import Archive, CablebaseError, open_archive
+from .config import DB_ENV
 
 entity_app = typer.Typer(help="People, organisations and places found in the cables.", no_args_is_help=True)
 
@@ -35,11 +35,9 @@ def _error(msg: str) -> None:
     err.print(Text("error: ", style="bold red") + Text(" ".join(msg.split())), soft_wrap=True)
 
 
-def _open(db: Path | None):
-    from ._store import open_store
-
+def _open(db: Path | None) -> Archive:
     try:
-        return open_store(Settings.load(db), create=False)
+        return open_archive(db, create=False)
     except (CablebaseError, ValueError) as e:
         _error(str(e))
         raise typer.Exit(1) from None
@@ -60,13 +58,11 @@ def enrich_cmd(
 ) -> None:
     """Find people, organisations and places, type TAGS, expand acronyms, build the REF
     graph and similar-cable lists, for every new or changed cable (incremental)."""
-    from .enrich.entities import MODEL
-    from .enrich.run import enrich
-
     st = _open(db)
+    opts = {"model": model} if model else {}
     try:
         if as_json:
-            rep = enrich(st.db, workers=workers, dask=dask, force=force, model=model or MODEL, similar=not no_similar)
+            rep = st.enrich(workers=workers, dask=dask, force=force, similar=not no_similar, **opts)
         else:
             from rich.progress import (
                 BarColumn,
@@ -85,10 +81,8 @@ def enrich_cmd(
                 def progress(done: int, total: int) -> None:
                     prog.update(task, completed=done, total=total)
 
-                rep = enrich(
-                    st.db, workers=workers, dask=dask, force=force, model=model or MODEL,
-                    similar=not no_similar, on_progress=progress,
-                )
+                rep = st.enrich(workers=workers, dask=dask, force=force, similar=not no_similar,
+                                on_progress=progress, **opts)
     except ImportError as e:
         _error(f"enrichment needs a package that is not installed: {e}")
         raise typer.Exit(1) from None
@@ -121,11 +115,9 @@ def entity_show(
     db: DbOpt = None,
 ) -> None:
     """An entity page: spellings, every cable and article, mentions per month, co-mentions."""
-    from ._store.entities import EntityStore
-
     st = _open(db)
     try:
-        page = EntityStore(st.db).page(name, type_.upper() if type_ else None)
+        page = st.entities.page(name, type_.upper() if type_ else None)
     finally:
         st.close()
     if page is None:
@@ -165,11 +157,9 @@ def entity_list(
     db: DbOpt = None,
 ) -> None:
     """Entities, most documents first."""
-    from ._store.entities import EntityStore
-
     st = _open(db)
     try:
-        rows = EntityStore(st.db).list_entities(type_.upper() if type_ else None, limit=limit, offset=offset)
+        rows = st.entities.list_entities(type_.upper() if type_ else None, limit=limit, offset=offset)
     finally:
         st.close()
     if as_json:

@@ -1,4 +1,4 @@
-"""CLI for channels, feeds and polling (thin: calls cablebase.sources.feeds / store.channels).
+"""CLI for channels, feeds and polling (thin: calls the ``Archive``).
 
 ``cablebase channel add|list|show|images|remove``, ``cablebase feed add|list|remove|enable|import|export``
 and ``cablebase poll [--watch]``. Every command takes ``--db PATH`` (or ``$CABLEBASE_DB``): the
@@ -11,12 +11,13 @@ import json
 import sys
 from contextlib import contextmanager
 from dataclasses import replace
-from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Iterator, Optional
 
 import typer
+
+from . import Archive, CablebaseError, PollSettings, open_archive
 
 channel_app = typer.Typer(help="Channels: named groups of feeds, browsed newest first.", no_args_is_help=True)
 feed_app = typer.Typer(help="Feed subscriptions.", no_args_is_help=True)
@@ -33,52 +34,25 @@ def _err(msg: str) -> None:
     typer.echo(f"error: {msg}", err=True)
 
 
-class _Ctx:
-    def __init__(self, channels, add_cable, closer):
-        self.channels = channels
-        self.add_cable = add_cable
-        self._closer = closer
-
-
 @contextmanager
-def _open(db: Path | None) -> Iterator[_Ctx]:
-    """The channel store on the archive's connection, with the archive's ``add_cable``."""
-    from .errors import CablebaseError
-    from ._store.channels import ChannelStore
-
+def _open(db: Path | None) -> Iterator[Archive]:
+    """The archive (made if absent): its channels, feeds and articles, and its poller."""
     try:
-        try:
-            from .config import Settings
-            from ._store import open_store
-
-            st = open_store(Settings.load(db), create=True)
-            # an ingest may hold the search index: cables embedded in articles are stored anyway
-            # and indexed by it (or the next writer), not lost (``defer_index``)
-            ctx = _Ctx(ChannelStore(st.db), partial(st.add_cable, defer_index=True), st.close)
-        except ImportError:  # the cable store is not there: channels on their own file
-            from .config import resolve_db_dir
-
-            d = resolve_db_dir(db)
-            d.mkdir(parents=True, exist_ok=True)
-            cs = ChannelStore.open(d / "cablebase.sqlite")
-            ctx = _Ctx(cs, None, cs.db.close)
+        archive = open_archive(db, create=True)
     except (CablebaseError, ValueError, OSError) as e:
         _err(str(e))
         raise typer.Exit(1) from None
     try:
-        yield ctx
+        yield archive
     except CablebaseError as e:
         _err(str(e))
         raise typer.Exit(1) from None
     finally:
-        ctx._closer()
+        archive.close()
 
 
-def _settings(workers: int | None = None, per_host: int | None = None, fulltext: bool | None = None):
-    from .sources.feeds import PollSettings
-    from .sources.net import NetPolicy
-
-    s = PollSettings(net=NetPolicy.from_env())
+def _settings(workers: int | None = None, per_host: int | None = None, fulltext: bool | None = None) -> PollSettings:
+    s = PollSettings.from_env()
     kw = {k: v for k, v in (("workers", workers), ("per_host", per_host), ("fulltext", fulltext)) if v is not None}
     return replace(s, **kw) if kw else s
 
@@ -195,12 +169,9 @@ def feed_add(
     db: DbOpt = None,
 ) -> None:
     """Subscribe to a feed, or to a page that announces its feed."""
-    from .errors import CablebaseError
-    from .sources.feeds import add_feed
-
     with _open(db) as c:
         try:
-            sub = add_feed(c.channels, url, channel, _settings(), fetch=not no_fetch)
+            sub = c.add_feed(url, channel, settings=_settings(), fetch=not no_fetch)
         except CablebaseError as e:
             _err(f"{url}: {e}")
             raise typer.Exit(1) from None
@@ -258,29 +229,16 @@ def feed_enable(feed: Annotated[str, typer.Argument(help="Feed id or URL.")], db
 def feed_import(path: Path, channel: Annotated[Optional[str], typer.Option("--channel", "-c")] = None,
                 db: DbOpt = None) -> None:
     """Subscribe to every feed of an OPML file (its folders become channels)."""
-    from .errors import CablebaseError
-    from .parse.feed import parse_opml
-    from .sources.net import split_checked
-
     try:
         data = path.read_bytes()
-        feeds = parse_opml(data)
+        with _open(db) as c:
+            n, refused = c.import_opml(data, channel, _settings().net)
     except (OSError, CablebaseError) as e:
         _err(f"{path}: {e}")
         raise typer.Exit(1) from None
-    net = _settings().net
-    n = bad = 0
-    with _open(db) as c:
-        with c.channels.tx():
-            for f in feeds:
-                try:
-                    split_checked(f.url, net)
-                except CablebaseError as e:
-                    _err(str(e))
-                    bad += 1
-                    continue
-                c.channels.add_feed(f.url, channel or f.channel or f.title or f.url, title=f.title)
-                n += 1
+    for why in refused:
+        _err(why)
+    bad = len(refused)
     typer.echo(f"{n} feeds imported from {path}" + (f"; {bad} refused" if bad else ""))
     if bad:
         raise typer.Exit(1)
@@ -289,18 +247,11 @@ def feed_import(path: Path, channel: Annotated[Optional[str], typer.Option("--ch
 @feed_app.command("export")
 def feed_export(output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None, db: DbOpt = None) -> None:
     """Write every subscription as OPML (to stdout or a file)."""
-    from .parse.feed import write_opml
-
     with _open(db) as c:
-        groups: dict = {}
-        for f in c.channels.list_feeds():
-            chans = c.channels.feed_channels(f["id"]) or [None]
-            for ch in chans:
-                groups.setdefault(ch, []).append((f["url"], f["title"]))
-        text = write_opml(groups)
+        text, n = c.export_opml()
     if output:
         output.write_text(text, encoding="utf-8")
-        typer.echo(f"{sum(len(v) for v in groups.values())} subscriptions written to {output}")
+        typer.echo(f"{n} subscriptions written to {output}")
     else:
         sys.stdout.write(text)
 
@@ -317,11 +268,8 @@ def poll_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Poll the due feeds once (or forever with --watch) and link new articles to cables."""
-    from .sources.feeds import Poller, run_async
-
     settings = _settings(workers, per_host, False if no_fulltext else None)
     with _open(db) as c:
-        poller = Poller(c.channels, settings, add_cable=c.add_cable)
 
         def show(r):
             if as_json:
@@ -336,9 +284,9 @@ def poll_command(
 
         try:
             if watch:
-                run_async(poller.watch(on_report=show))
+                c.watch(settings, on_report=show)
             else:
-                show(run_async(poller.run_once(all_feeds=all_)))
+                show(c.poll(settings, all_feeds=all_))
         except KeyboardInterrupt:
             typer.echo("stopped", err=True)
 

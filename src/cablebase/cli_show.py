@@ -16,9 +16,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from .record import Cable
-from ._store.base import StoredSource, from_other_versions
-from ._store.names import is_provisional
+from . import Cable, StoredSource, from_other_versions, is_provisional
 
 
 def reference_label(ref_id: str | None) -> str | None:

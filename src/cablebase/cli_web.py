@@ -97,9 +97,7 @@ def export_cmd(
     db: DbOpt = None,
 ) -> None:
     """Export the cables a search matches (all by default), streamed, as JSON Lines or CSV."""
-    from .config import Settings
-    from .errors import CablebaseError
-    from ._store.base import SearchFilters
+    from . import CablebaseError, SearchFilters, Settings
     from .web import export as ex
     from .web.archive import WebArchive
     from .web.settings import WebSettings
@@ -116,7 +114,7 @@ def export_cmd(
             refs = ex.plan(arch, query, filters, sort)
             out = open(output, "wb") if output else sys.stdout.buffer  # noqa: SIM115
             try:
-                for chunk in ex.stream(arch.settings.sqlite_path, refs, fmt):
+                for chunk in ex.stream(arch.archive, refs, fmt):
                     out.write(chunk)
                 out.flush()
             finally:

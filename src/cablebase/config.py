@@ -18,6 +18,8 @@ import platformdirs
 from .parse.official import OfficialIds
 
 APP_NAME = "cablebase"
+VERSION = "0.1.0"
+"""The package's version (``cablebase.__version__``), named in the User-Agent and the pages."""
 DB_ENV = "CABLEBASE_DB"
 """Environment variable naming the archive directory (same meaning as ``--db``)."""
 MAX_INPUT_BYTES_ENV = "CABLEBASE_MAX_INPUT_BYTES"

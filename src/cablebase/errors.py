@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .model import Added
+
 
 class CablebaseError(Exception):
     """Base class of every error cablebase raises on purpose."""
@@ -29,3 +34,52 @@ class InputTooLarge(ParseError):
 
 class StoreError(CablebaseError):
     """The archive could not be read or written."""
+
+
+class Busy(StoreError):
+    """Another process holds the archive's write lock (SQLite or the search index)."""
+
+
+class BadQuery(StoreError):
+    """The search query is malformed: ``position`` (0-based character) and ``token`` say where.
+
+    ``str(e)`` is one line (``bad search query at character 12 (')'): this ')' closes
+    nothing``); ``pointer()`` gives the query with a caret under the place."""
+
+    def __init__(self, reason: str, *, query: str | None = None, position: int | None = None,
+                 token: str | None = None):
+        self.reason = reason
+        self.query = query
+        self.position = position
+        self.token = token
+        where = f" at character {position + 1}" if position is not None else ""
+        tok = f" ({token!r})" if token else ""
+        super().__init__(f"bad search query{where}{tok}: {reason}")
+
+    def pointer(self) -> str:
+        """Two lines: the query, and a caret under the position (empty when unknown)."""
+        if self.query is None or self.position is None:
+            return ""
+        q = " ".join(self.query.splitlines())
+        pos = min(self.position, len(q))
+        return f"{q}\n{' ' * pos}^"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"error": "bad_query", "message": str(self), "reason": self.reason,
+                "position": self.position, "token": self.token}
+
+
+class IndexOutdated(StoreError):
+    """The index on disk was built by another version of cablebase: ``reindex`` rebuilds it."""
+
+
+class IndexNotUpdated(StoreError):
+    """The records were stored and committed, but the search index could not be updated.
+
+    The archive is consistent; search is stale until ``reindex``. ``results`` says what
+    the committed write did.
+    """
+
+    def __init__(self, message: str, results: list[Added]):
+        super().__init__(message)
+        self.results = results

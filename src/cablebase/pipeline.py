@@ -29,10 +29,12 @@ from .config import OFFICIAL_IDS_ENV, Settings, official_ids
 from .errors import ParseError, StoreError
 from .parse import OfficialIds, parse
 from .record import Cable
-from .sources.files import InputFailure, RawInput, expand_paths, is_archive, read_inputs
-from ._store.base import Added, Busy, Outcome, RawBlob, Store
-from ._store.names import is_provisional
-from ._store.sqlite import IndexNotUpdated
+from .sources.files import InputFailure, RawInput, expand_paths, is_archive, iter_inputs, read_inputs
+from ._store.base import RawBlob, Store
+from .errors import Busy
+from .model import Added, Outcome
+from .model import is_provisional
+from .errors import IndexNotUpdated
 
 CHUNK = 8
 """Inputs sent to a worker process at a time."""
@@ -201,6 +203,19 @@ def parse_inputs(
                 yield Parsed(inp, r, blob)
         return
     yield from _parse_pooled(it, fmt, workers, pack=pack)
+
+
+def parse_files(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    fmt: str | None = None,
+    max_bytes: int | None = None,
+    workers: int | None = 0,
+) -> Iterator[Parsed]:
+    """Parse every input under ``paths`` (files, directories, archives, ``-``) without an
+    archive: each input in order with its cables or its ``Failure`` (``parse_inputs``)."""
+    kw = {} if max_bytes is None else {"max_bytes": max_bytes}
+    return parse_inputs(iter_inputs(paths, **kw), fmt=fmt, workers=workers)
 
 
 def _parse_pooled(

@@ -103,6 +103,12 @@ class Cable:
         return cls(**{k: v for k, v in d.items() if k in known})
 
     @property
+    def text(self) -> str:
+        """The cable's text: its body, else its paragraphs joined by blank lines (what is
+        indexed, compared between versions, and keyed for finding copies)."""
+        return self.body or "\n\n".join(p.text for p in self.paragraphs)
+
+    @property
     def year(self) -> int | None:
         if self.created:
             return int(self.created[:4])

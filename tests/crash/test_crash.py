@@ -20,7 +20,8 @@ from harness import CABLES, Harness, corpus_available
 
 from cablebase.config import Settings
 from cablebase.record import Cable, Source
-from cablebase._store import Busy, open_store
+from cablebase._store import open_store
+from cablebase.errors import Busy
 
 SEEDS = (11, 12)
 

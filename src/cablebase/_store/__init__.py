@@ -1,29 +1,18 @@
-"""The archive: where parsed cables and their raw sources are kept and searched.
+"""Storage, private to cablebase: where parsed cables, their raw sources, channels, articles
+and entities are kept and searched. Only ``cablebase.archive`` (the ``Archive`` face) and the
+use cases it runs reach in here; every SQL statement and every tantivy call lives in this
+package.
 
-``open_store(settings)`` gives the default backend (SQLite records + tantivy index);
-everything else talks to it through the ``Store`` interface in ``store.base``.
+``open_store(settings)`` gives the default backend (SQLite records + tantivy index), which
+implements the ``Store`` interface in ``base``.
 """
 
 from __future__ import annotations
 
 from ..config import Settings
-from .base import (
-    Added,
-    BadQuery,
-    Busy,
-    CheckReport,
-    Hit,
-    Outcome,
-    RawBlob,
-    SearchFilters,
-    SearchResults,
-    Stats,
-    Store,
-    StoredSource,
-    from_other_versions,
-)
-from .index import IndexOutdated, SearchIndex
-from .sqlite import IndexNotUpdated, SQLiteStore
+from .base import RawBlob, Store
+from .index import SearchIndex
+from .sqlite import SQLiteStore
 
 
 def open_store(settings: Settings, *, create: bool = True) -> SQLiteStore:
@@ -31,23 +20,4 @@ def open_store(settings: Settings, *, create: bool = True) -> SQLiteStore:
     return SQLiteStore(settings, create=create)
 
 
-__all__ = [
-    "Added",
-    "BadQuery",
-    "Busy",
-    "CheckReport",
-    "Hit",
-    "IndexNotUpdated",
-    "IndexOutdated",
-    "Outcome",
-    "RawBlob",
-    "SQLiteStore",
-    "SearchFilters",
-    "SearchIndex",
-    "SearchResults",
-    "Stats",
-    "Store",
-    "StoredSource",
-    "from_other_versions",
-    "open_store",
-]
+__all__ = ["RawBlob", "SQLiteStore", "SearchIndex", "Store", "open_store"]

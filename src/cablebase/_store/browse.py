@@ -23,21 +23,17 @@ changed; in-memory caches are keyed on it.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from ..errors import StoreError
+from ..model import BROWSE_KINDS, CableRow, FacetRow
 from ..parse.refid import split_ref_id
 from . import names
 from .channels import ChannelStore
-
-BROWSE_KINDS = ("created", "released", "origin", "tag", "classification")
-"""What cables can be browsed by (``cables_where(kind, value)``)."""
 
 _CHUNK = 500
 
@@ -55,35 +51,6 @@ def connect_readonly(path: Path, *, busy_timeout_ms: int = 10_000) -> sqlite3.Co
     except sqlite3.DatabaseError as e:
         raise StoreError(f"{path}: cannot open archive: {e}") from None
     return db
-
-
-@dataclass(frozen=True, slots=True)
-class CableRow:
-    """One line of a cable listing."""
-
-    ref_id: str
-    created: str | None
-    released: str | None
-    origin: str | None
-    classification: str | None
-    subject: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "ref_id": self.ref_id, "created": self.created, "released": self.released, "origin": self.origin,
-            "classification": self.classification, "subject": self.subject,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class FacetRow:
-    """What ``facet_table`` holds for one cable."""
-
-    origin: str | None
-    year: int | None
-    classification: str | None
-    tags: tuple[str, ...]
-    created: str | None
 
 
 _LIST_COLS = "c.ref_id, c.created, c.released, c.origin, c.classification, c.subject"
@@ -455,29 +422,4 @@ class Browse:
         return [r for _, r in sorted(cands)[:limit]]
 
 
-class CitedBy:
-    """The reverse of every cable's REF list, rebuilt when the archive changes."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._version: int | None = None
-        self._map: dict[str, list[str]] = {}
-
-    def get(self, browse: Browse, ref_id: str, version: int | None = None) -> list[str]:
-        v = browse.cable_version() if version is None else version
-        if v != self._version:
-            with self._lock:
-                if v != self._version:
-                    m: dict[str, list[str]] = {}
-                    for citing, cited in browse.references_table():
-                        if citing != cited:
-                            lst = m.setdefault(cited, [])
-                            if citing not in lst:
-                                lst.append(citing)
-                    for lst in m.values():
-                        lst.sort()
-                    self._map, self._version = m, v
-        return self._map.get(ref_id, [])
-
-
-__all__ = ["BROWSE_KINDS", "Browse", "CableRow", "CitedBy", "FacetRow", "ReadOnlyChannels", "connect_readonly"]
+__all__ = ["Browse", "ReadOnlyChannels", "connect_readonly"]

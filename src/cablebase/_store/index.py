@@ -25,16 +25,11 @@ import tantivy
 from tantivy import Occur, Order, Query
 
 from ..config import INDEX_HEAP_BYTES, INDEX_THREADS
-from .base import FACETS, SORT_ALIASES, SORTS, BadQuery, Hit, SearchFilters, SearchResults
-from .index_documents import cable_body, facet_hash, paragraph_offsets, to_document
-from .index_schema import (
-    ANALYZER,
-    INDEX_SCHEMA_VERSION,
-    SCHEMA,
-    SHARDS,
-    VERSION_FILE,
-    IndexOutdated,
-)
+from ..errors import BadQuery
+from ..model import FACETS, Hit, SORTS, SORT_ALIASES, SearchFilters, SearchResults
+from .index_documents import facet_hash, paragraph_offsets, to_document
+from .index_schema import ANALYZER, INDEX_SCHEMA_VERSION, SCHEMA, SHARDS, VERSION_FILE
+from ..errors import IndexOutdated
 from .index_snippets import SNIPPET_CHARS, build_hits
 from .index_writer import WritableIndex
 from .query_compile import Compiled, Compiler, EntityLookup
@@ -221,7 +216,6 @@ __all__ = [
     "SNIPPET_CHARS",
     "SearchIndex",
     "VERSION_FILE",
-    "cable_body",
     "paragraph_offsets",
     "to_document",
 ]

@@ -1,6 +1,6 @@
 """A cable as a search index document (``to_document``) and the values that go into one.
 
-The body text indexed (``cable_body``), where each paragraph starts in it
+The body text indexed (``Cable.text``), where each paragraph starts in it
 (``paragraph_offsets``, stored so a hit can point at its paragraph), the facet columns'
 stable hashes (``facet_hash``), the sampling shard (``shard_of``) and the year
 (``safe_year``). Classification levels, portion marks and dates become terms the same way
@@ -21,13 +21,6 @@ from ..record import Cable
 from .index_schema import SHARDS
 from .names import names_of
 from .query_values import date_number, level_tokens, marking_tokens
-
-def cable_body(cable: Cable) -> str:
-    """The text indexed as ``body``: the cable's body, else its paragraphs joined."""
-    if cable.body:
-        return cable.body
-    return "\n\n".join(p.text for p in cable.paragraphs)
-
 
 def paragraph_offsets(body: str, texts: Iterable[str]) -> list[int]:
     """Byte offset in ``body`` (UTF-8) where each paragraph's text starts; -1 when not found.
@@ -118,7 +111,7 @@ def to_document(cable: Cable) -> Document:
         d.add_text("to", a)
     for a in cable.info:
         d.add_text("info", a)
-    body = cable_body(cable)
+    body = cable.text
     d.add_text("body", body)
     if cable.paragraphs:
         offs = paragraph_offsets(body, (p.text for p in cable.paragraphs))

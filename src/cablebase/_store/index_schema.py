@@ -32,7 +32,6 @@ from __future__ import annotations
 import tantivy
 from tantivy import Filter, Index, SchemaBuilder, TextAnalyzerBuilder, Tokenizer
 
-from ..errors import StoreError
 
 KEYWORD = "cb_keyword"
 """Tokenizer for keyword fields: the whole value as one lower-cased term."""
@@ -48,10 +47,6 @@ VERSION_FILE = "cablebase-index.json"
 SEARCH_FIELDS = ["subject", "body", "ref_id"]
 FIELD_BOOSTS = {"subject": 2.0, "ref_id": 4.0}
 SHARDS = 1024
-
-
-class IndexOutdated(StoreError):
-    """The index on disk was built by another version of cablebase: ``reindex`` rebuilds it."""
 
 
 def _schema() -> tantivy.Schema:

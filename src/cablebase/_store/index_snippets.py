@@ -16,7 +16,7 @@ import orjson
 import tantivy
 from tantivy import Document, Occur, Query, SnippetGenerator
 
-from .base import Hit, paragraph_anchors
+from ..model import Hit, paragraph_anchors
 from .index_schema import ANALYZER, SCHEMA
 from .query_compile import Compiled
 from .query_values import marking_tokens

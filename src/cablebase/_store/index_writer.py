@@ -22,9 +22,10 @@ from tantivy import Index
 from ..config import INDEX_HEAP_BYTES, INDEX_THREADS
 from ..errors import StoreError
 from ..record import Cable
-from .base import Busy
+from ..errors import Busy
 from .index_documents import to_document
-from .index_schema import INDEX_SCHEMA_VERSION, SCHEMA, VERSION_FILE, IndexOutdated, register_analyzers
+from .index_schema import INDEX_SCHEMA_VERSION, SCHEMA, VERSION_FILE, register_analyzers
+from ..errors import IndexOutdated
 
 COMMIT_SECONDS = 30.0
 """``maybe_commit`` commits at least this often while documents are waiting (the autocommit

@@ -36,10 +36,8 @@ from typing import Any
 import orjson
 
 from ..parse import refid
+from ..model import PROVISIONAL_PREFIX, is_provisional
 from ..record import Cable
-
-PROVISIONAL_PREFIX = "UNREF-"
-"""Key of a cable stored without a reference ID (``UNREF-`` + 16 upper-case hex digits)."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cable_names (
@@ -62,15 +60,10 @@ _CHUNK = 500
 
 
 # -- pure ------------------------------------------------------------------------------------
-def is_provisional(ref_id: str | None) -> bool:
-    """True for a provisional key (``UNREF-…``): the cable's reference ID was never read."""
-    return bool(ref_id) and ref_id.startswith(PROVISIONAL_PREFIX)  # type: ignore[union-attr]
-
-
 def record_text(rec: Cable | Mapping[str, Any]) -> str:
     """The text a text key is taken from: the body, else the paragraphs joined."""
     if isinstance(rec, Cable):
-        return rec.body or "\n\n".join(p.text for p in rec.paragraphs)
+        return rec.text
     return rec.get("body") or "\n\n".join((p or {}).get("text") or "" for p in rec.get("paragraphs") or [])
 
 

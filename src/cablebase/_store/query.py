@@ -24,7 +24,7 @@ tree, lexer, parser), ``store.query_values`` (levels, portion marks, dates) and
 
 from __future__ import annotations
 
-from .base import BadQuery
+from ..errors import BadQuery
 from .query_compile import ENTITIES_NOT_BUILT, Compiled, Compiler
 from .query_syntax import FIELD_NAMES, FIELDS, And, Everything, Not, Or, Phrase, Word, parse, tokenize, walk
 from .query_values import canonical_marking, date_bounds, date_number, level_tokens, marking_tokens, period_range

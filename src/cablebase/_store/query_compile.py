@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .base import BadQuery
+from ..errors import BadQuery
 from .names import names_of
 from .query_syntax import DEFAULT_TEXT, FIELDS, And, Everything, Node, Not, Or, Phrase, Word, parse, walk
 from .query_values import LEVELS, canonical_marking, date_bounds, period_range, year_bounds

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Union
 
-from .base import BadQuery
+from ..errors import BadQuery
 
 MAX_QUERY_CHARS = 4000
 MAX_DEPTH = 40

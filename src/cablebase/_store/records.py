@@ -16,7 +16,8 @@ import orjson
 from ..errors import StoreError
 from ..record import Cable
 from . import names
-from .base import Stats, StoredSource, unpack_raw
+from .base import unpack_raw
+from ..model import Stats, StoredSource
 from .index import SearchIndex
 
 

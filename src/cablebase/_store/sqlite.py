@@ -23,21 +23,12 @@ from collections.abc import Iterable
 import orjson
 
 from ..config import Settings
-from ..errors import StoreError
+from ..errors import Busy, IndexNotUpdated, IndexOutdated, StoreError
 from ..record import Cable
-from .base import (
-    Added,
-    Busy,
-    CheckReport,
-    Hit,
-    Outcome,
-    ProgressCallback,
-    RawBlob,
-    SearchFilters,
-    SearchResults,
-)
+from .base import ProgressCallback, RawBlob
+from ..model import Added, CheckReport, Hit, Outcome, SearchFilters, SearchResults
 from . import names, write
-from .index import IndexOutdated, SearchIndex
+from .index import SearchIndex
 from .records import ArchiveRecords
 from .sqlite_schema import SCHEMA_VERSION, Transaction, migrate
 
@@ -49,18 +40,6 @@ index pages back from disk."""
 DRAIN_EVERY_S = 5.0
 """While a store holds the index (a long ingest), it indexes what other writers listed in
 ``index_pending`` this often (and when it opens the index, flushes and closes)."""
-
-
-class IndexNotUpdated(StoreError):
-    """The records were stored and committed, but the search index could not be updated.
-
-    The archive is consistent; search is stale until ``reindex``. ``results`` says what
-    the committed write did.
-    """
-
-    def __init__(self, message: str, results: list[Added]):
-        super().__init__(message)
-        self.results = results
 
 
 class SQLiteStore(ArchiveRecords):
@@ -403,4 +382,4 @@ class SQLiteStore(ArchiveRecords):
         )
 
 
-__all__ = ["SCHEMA_VERSION", "IndexNotUpdated", "SQLiteStore"]
+__all__ = ["SCHEMA_VERSION", "SQLiteStore"]

@@ -23,7 +23,8 @@ import orjson
 from ..errors import StoreError
 from ..record import Cable
 from . import names
-from .base import Added, Outcome, RawBlob
+from .base import RawBlob
+from ..model import Added, Outcome
 from .index_documents import safe_year
 
 _CURRENT_SQL = """

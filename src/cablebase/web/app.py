@@ -28,9 +28,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
-from .. import __version__
-from ..config import Settings
-from ..errors import CablebaseError
+from ..config import VERSION as __version__
+from .. import CablebaseError, Settings
 from .archive import WebArchive
 from .common import PageError, error_response
 from .settings import WebSettings

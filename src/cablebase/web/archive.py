@@ -15,10 +15,7 @@ import time
 from collections import OrderedDict
 from typing import Any, Callable, Hashable, TypeVar
 
-from ..config import Settings
-from ..errors import StoreError
-from .._store import SQLiteStore, open_store
-from .._store.browse import Browse, CitedBy, FacetRow
+from .. import Archive, FacetRow, Settings, StoreError
 from .settings import WebSettings
 
 T = TypeVar("T")
@@ -54,6 +51,31 @@ class LRU:
             self._d.clear()
 
 
+class CitedBy:
+    """The reverse of every cable's REF list, rebuilt when the archive changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version: int | None = None
+        self._map: dict[str, list[str]] = {}
+
+    def get(self, browse: Any, ref_id: str, version: int | None = None) -> list[str]:
+        v = browse.cable_version() if version is None else version
+        if v != self._version:
+            with self._lock:
+                if v != self._version:
+                    m: dict[str, list[str]] = {}
+                    for citing, cited in browse.references_table():
+                        if citing != cited:
+                            lst = m.setdefault(cited, [])
+                            if citing not in lst:
+                                lst.append(citing)
+                    for lst in m.values():
+                        lst.sort()
+                    self._map, self._version = m, v
+        return self._map.get(ref_id, [])
+
+
 class WebArchive:
     def __init__(self, settings: Settings, web: WebSettings):
         self.settings = settings
@@ -61,7 +83,7 @@ class WebArchive:
         if not settings.sqlite_path.exists():
             raise StoreError(f"no archive at {settings.db_dir} (nothing ingested yet; see `cablebase ingest`)")
         self._local = threading.local()
-        self._all: list[tuple[Browse, SQLiteStore | None]] = []
+        self._all: list[Archive] = []
         self._all_lock = threading.Lock()
         self.cited = CitedBy()
         self.results = LRU(web.cache_entries if web.cache else 0)
@@ -72,34 +94,27 @@ class WebArchive:
 
     # -- per-thread handles ------------------------------------------------------------------
     @property
-    def browse(self) -> Browse:
-        b = getattr(self._local, "browse", None)
-        if b is None:
-            b = Browse(self.settings.sqlite_path, busy_timeout_ms=self.settings.busy_timeout_ms)
-            self._local.browse = b
+    def archive(self) -> Archive:
+        """This thread's ``Archive`` (it holds SQLite connections: one per thread)."""
+        a = getattr(self._local, "archive", None)
+        if a is None:
+            a = Archive(self.settings, create=False)
+            self._local.archive = a
             with self._all_lock:
-                self._all.append((b, None))
-        return b
+                self._all.append(a)
+        return a
 
     @property
-    def store(self) -> SQLiteStore:
-        s = getattr(self._local, "store", None)
-        if s is None:
-            s = open_store(self.settings, create=False)
-            self._local.store = s
-            with self._all_lock:
-                self._all.append((None, s))  # type: ignore[arg-type]
-        return s
+    def browse(self):  # noqa: ANN201 - the archive's read-only view (``Archive.reader``)
+        return self.archive.reader()
 
     def close(self) -> None:
         with self._all_lock:
-            for b, s in self._all:
-                for x in (b, s):
-                    if x is not None:
-                        try:
-                            x.close()
-                        except Exception:  # noqa: BLE001 - closing on shutdown, nothing to report to
-                            pass
+            for a in self._all:
+                try:
+                    a.close()
+                except Exception:  # noqa: BLE001 - closing on shutdown, nothing to report to
+                    pass
             self._all.clear()
         self._local = threading.local()
 
@@ -109,7 +124,7 @@ class WebArchive:
         self.facet_table()
         self.cited_by("")
         try:
-            self.store.index.index
+            self.archive.warm_index()
         except (StoreError, OSError, ValueError) as e:  # an index to rebuild: all but search still works
             log.warning("search index unavailable: %s", e)
 

@@ -10,12 +10,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from pathlib import Path
 
 import orjson
 
-from .._store.base import SearchFilters
-from .._store.browse import Browse
+from .. import Archive, SearchFilters
 from .archive import WebArchive
 from .search import refs_matching
 
@@ -35,14 +33,6 @@ def plan(arch: WebArchive, query: str, filters: SearchFilters, sort: str = "ref_
     return refs_matching(arch, query, filters, sort=sort)
 
 
-def _records(sqlite_path: Path, refs: list[str] | None) -> Iterator[tuple[str, bytes]]:
-    b = Browse(sqlite_path)
-    try:
-        yield from (b.iter_records() if refs is None else b.records_for(refs))
-    finally:
-        b.close()
-
-
 def _csv_row(rec: dict) -> list[str]:
     refs = "; ".join(r.get("ref_id") or r.get("raw") or "" for r in rec.get("references") or [])
     return [
@@ -54,13 +44,13 @@ def _csv_row(rec: dict) -> list[str]:
     ]
 
 
-def stream(sqlite_path: Path, refs: list[str] | None, fmt: str) -> Iterator[bytes]:
+def stream(archive: Archive, refs: list[str] | None, fmt: str) -> Iterator[bytes]:
     """The export as chunks of bytes."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
     if fmt == "jsonl":
         buf: list[bytes] = []
-        for _ref, rec in _records(sqlite_path, refs):
+        for _ref, rec in archive.records(refs):
             buf.append(rec)
             if len(buf) >= _ROWS_PER_CHUNK:
                 yield b"\n".join(buf) + b"\n"
@@ -72,7 +62,7 @@ def stream(sqlite_path: Path, refs: list[str] | None, fmt: str) -> Iterator[byte
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
     n = 0
-    for _ref, rec in _records(sqlite_path, refs):
+    for _ref, rec in archive.records(refs):
         w.writerow(_csv_row(orjson.loads(rec)))
         n += 1
         if n % _ROWS_PER_CHUNK == 0:

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import Request
 
-from .._store.base import SearchFilters
+from .. import SearchFilters
 from .common import PageError, int_param
 from .search import SORTS
 

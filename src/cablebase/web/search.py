@@ -20,8 +20,9 @@ from typing import Any
 
 from tantivy import Occur, Query, SnippetGenerator
 
-from .._store.base import Hit, SearchFilters
-from .._store.index import SCHEMA, SNIPPET_CHARS, BadQuery, SearchIndex
+from ..model import Hit, SearchFilters
+from .._store.index import SCHEMA, SNIPPET_CHARS, SearchIndex
+from ..errors import BadQuery
 from .archive import WebArchive
 
 SORTS = ("relevance", "newest", "oldest")
@@ -222,7 +223,7 @@ def search(arch: WebArchive, query: str, filters: SearchFilters, *, sort: str = 
     if sort not in SORTS:
         raise BadQuery(f"unknown sort {sort!r} (known: {', '.join(SORTS)})")
     page = max(1, page)
-    index = arch.store.index
+    index = arch.archive._store.index
     if not query.strip() and sort == "relevance":
         sort = "newest"  # every cable scores the same: date order is the useful one
     offset = (page - 1) * per_page
@@ -262,7 +263,7 @@ def search(arch: WebArchive, query: str, filters: SearchFilters, *, sort: str = 
 
 def refs_matching(arch: WebArchive, query: str, filters: SearchFilters, *, sort: str = "newest") -> list[str]:
     """Every matching ref_id (for exports and feeds), newest first or by ref_id (``sort='ref_id'``)."""
-    index = arch.store.index
+    index = arch.archive._store.index
     _, q = _full_query(index, query, filters)
     if sort == "ref_id":
         return sorted(_matching_refs(index, q))

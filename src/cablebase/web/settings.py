@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..config import Settings
+from .. import Settings
 
 TOKEN_ENV = "CABLEBASE_WEB_TOKEN"
 TOKEN_FILE_ENV = "CABLEBASE_WEB_TOKEN_FILE"

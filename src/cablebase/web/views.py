@@ -11,11 +11,7 @@ import difflib
 from typing import Any
 from urllib.parse import quote
 
-from .._store.base import from_other_versions
-from .._store.browse import BROWSE_KINDS, CableRow
-from .._store.index import cable_body
-from .._store.names import is_provisional
-from ..record import Cable
+from .. import BROWSE_KINDS, Cable, CableRow, SearchFilters, from_other_versions, is_provisional
 from .archive import WebArchive
 from .render import day, plain, safe_url, sanitize_html, slug
 
@@ -259,9 +255,7 @@ def suggestions(arch: WebArchive, ref_id: str) -> list[dict[str, Any]]:
     b = arch.browse
     refs = list(dict.fromkeys(b.candidates(ref_id) + b.similar_refs(ref_id, 8)))  # the cables it names, if several
     try:
-        from .._store.base import SearchFilters
-
-        for h in arch.store.index.search(_quote_query(ref_id), SearchFilters(), limit=5):
+        for h in arch.archive.search(_quote_query(ref_id), SearchFilters(), limit=5):
             if h.ref_id not in refs:
                 refs.append(h.ref_id)
     except Exception:  # noqa: BLE001 - suggestions are a courtesy; a query the index refuses gives none
@@ -284,8 +278,8 @@ def diff(arch: WebArchive, ref_id: str, a: int, b_: int) -> dict[str, Any] | Non
     ra, rb = b.source_record(ref, a), b.source_record(ref, b_)
     if ra is None or rb is None:
         return None
-    la = cable_body(Cable.from_dict(ra)).splitlines()
-    lb = cable_body(Cable.from_dict(rb)).splitlines()
+    la = Cable.from_dict(ra).text.splitlines()
+    lb = Cable.from_dict(rb).text.splitlines()
     rows: list[dict[str, Any]] = []
     sm = difflib.SequenceMatcher(None, la, lb, autojunk=False)
     changed = 0

@@ -7,9 +7,7 @@ from typing import Annotated, Literal, Optional
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response, StreamingResponse
 
-from ..._store.base import SearchFilters
-from ..._store.browse import BROWSE_KINDS
-from ..._store.index import BadQuery
+from ... import BROWSE_KINDS, BadQuery, SearchFilters
 from .. import export as export_mod
 from .. import models, views
 from ..common import JSON, PageError, arch, not_found
@@ -134,7 +132,7 @@ async def api_export(request: Request, format: Literal["jsonl", "csv"] = "jsonl"
     except BadQuery as e:
         raise PageError(400, "Bad query", str(e)) from None
     name = f"cablebase-export.{'jsonl' if format == 'jsonl' else 'csv'}"
-    return StreamingResponse(export_mod.stream(a.settings.sqlite_path, refs, format),
+    return StreamingResponse(export_mod.stream(a.archive, refs, format),
                              media_type=export_mod.MEDIA_TYPES[format],
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

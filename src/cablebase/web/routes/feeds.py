@@ -16,8 +16,8 @@ from fastapi import APIRouter, Request
 from feedgen.feed import FeedGenerator
 from starlette.responses import Response
 
-from ... import __version__
-from ..._store.index import BadQuery
+from ...config import VERSION as __version__
+from ... import BadQuery
 from .. import views
 from ..common import PageError, arch
 from ..render import iso, plain, safe_url, sanitize_html, strip_controls

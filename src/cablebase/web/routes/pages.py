@@ -12,9 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from ..._store.base import paragraph_anchors
-from ..._store.browse import BROWSE_KINDS
-from ..._store.index import BadQuery
+from ... import BROWSE_KINDS, Archive, BadQuery, paragraph_anchors
 from .. import views
 from ..common import JSON, PageError, arch, int_param, not_found, page, split_suffix
 from ..params import search_params
@@ -127,7 +125,7 @@ async def cable_raw(request: Request, ref: str, source_id: int) -> Response:
     """The raw bytes a version was parsed from, as text, never rendered by the browser."""
     a = arch(request)
     sha = a.browse.source_sha(a.browse.resolve(ref) or ref, source_id)
-    raw = a.store.get_raw(sha) if sha else None
+    raw = a.archive.raw(sha) if sha else None
     if raw is None:
         raise not_found(f"{ref[:80]} has no source {source_id}.")
     return Response(raw, media_type="text/plain; charset=utf-8",
@@ -269,11 +267,7 @@ async def search_page(request: Request) -> Response:
 
 def query_help() -> dict[str, Any] | None:
     """The query language's own summary and field list (``store.query``), when it has one."""
-    try:
-        from ..._store import query as ql
-    except ImportError:
-        return None
-    doc = ql.__doc__ or ""
+    doc, fields = Archive.query_language()
     m = re.search(r"In short::\n\n(.*?)(?:\n\n|$)", doc, re.S)
     lines = [l.strip() for l in m.group(1).splitlines() if l.strip()] if m else []
     examples = []
@@ -284,13 +278,7 @@ def query_help() -> dict[str, Any] | None:
             continue
         g = max(gaps, key=lambda m: (len(m.group(0)), m.start()))
         examples.append((l[: g.start()], l[g.end():]))
-    fields: dict[str, list[str]] = {}
-    helps: dict[str, str] = {}
-    for name, spec in getattr(ql, "FIELDS", {}).items():
-        fields.setdefault(spec.name, []).append(name)
-        if getattr(spec, "help", ""):
-            helps[spec.name] = spec.help
-    return {"examples": examples, "fields": [(names, helps.get(k, "")) for k, names in fields.items()]} if examples else None
+    return {"examples": examples, "fields": fields} if examples else None
 
 
 def _search_shell(q: str, params: dict[str, Any], sort: str) -> dict[str, Any]:

@@ -14,14 +14,12 @@ from __future__ import annotations
 import asyncio
 import hmac
 import threading
-from dataclasses import replace
-from functools import partial
-from typing import Any
+from typing import Callable, TypeVar
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ...errors import CablebaseError
+from ... import Archive, CablebaseError, Settings
 from .. import models
 from ..common import JSON, PageError, arch
 
@@ -45,24 +43,14 @@ def require_token(request: Request) -> None:
                         headers={"WWW-Authenticate": 'Bearer realm="cablebase"'})
 
 
-def _poll_settings(**kw: Any):
-    from ...sources.feeds import PollSettings
-    from ...sources.net import NetPolicy
-
-    s = PollSettings(net=NetPolicy.from_env())
-    return replace(s, **kw) if kw else s
+T = TypeVar("T")
 
 
-def _with_stores(settings, fn):
-    from ..._store import open_store
-    from ..._store.channels import ChannelStore
-
+def _with_archive(settings: Settings, fn: Callable[[Archive], T]) -> T:
+    """``fn`` on an ``Archive`` of its own (writes go one at a time: ``_write_lock``)."""
     with _write_lock:
-        st = open_store(settings, create=False)
-        try:
-            return fn(ChannelStore(st.db), st)
-        finally:
-            st.close()
+        with Archive(settings, create=False) as archive:
+            return fn(archive)
 
 
 async def _json_body(request: Request, model):
@@ -83,13 +71,11 @@ async def add_feed(request: Request) -> Response:
     body = await _json_body(request, models.FeedIn)
     a = arch(request)
 
-    def work(channels, _st):
-        from ...sources.feeds import add_feed as add
-
-        return add(channels, body.url, body.channel, _poll_settings())
+    def work(archive: Archive):
+        return archive.add_feed(body.url, body.channel)
 
     try:
-        sub = await asyncio.to_thread(_with_stores, a.settings, work)
+        sub = await asyncio.to_thread(_with_archive, a.settings, work)
     except CablebaseError as e:
         raise PageError(400, "Feed not added", str(e)) from None
     return JSON({"feed_id": sub.feed_id, "url": sub.url, "title": sub.title, "channel": sub.channel}, status_code=201)
@@ -103,16 +89,11 @@ async def poll_now(request: Request) -> Response:
     body = await _json_body(request, models.PollIn) if raw.strip() else models.PollIn()
     a = arch(request)
 
-    def work(channels, st):
-        from ...sources.feeds import Poller
-
-        # an ingest may hold the search index: cables embedded in articles are stored anyway and
-        # indexed by it (or the next writer), not lost
-        poller = Poller(channels, _poll_settings(), add_cable=partial(st.add_cable, defer_index=True))
-        return asyncio.run(poller.run_once(all_feeds=body.all, feed_ids=body.feed_ids))
+    def work(archive: Archive):
+        return archive.poll(all_feeds=body.all, feed_ids=body.feed_ids)
 
     try:
-        r = await asyncio.to_thread(_with_stores, a.settings, work)
+        r = await asyncio.to_thread(_with_archive, a.settings, work)
     except CablebaseError as e:
         raise PageError(400, "Poll failed", str(e)) from None
     return JSON({

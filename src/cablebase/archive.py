@@ -1,0 +1,271 @@
+"""``Archive``: the one face of a cablebase archive. Every use case goes through it.
+
+An archive is a directory (``Settings.db_dir``) holding the records (SQLite), the search
+index (tantivy), the channels with their feeds and articles, and the entities. The CLI, the
+web app, the benchmarks and the tests open it with ``open_archive()`` and call its methods;
+nothing outside this module and the use cases it runs (``pipeline`` for ingest,
+``sources.feeds`` for polling, ``enrich.run`` for enrichment) touches storage, which is
+private (``cablebase._store``).
+
+    with open_archive("my-archive") as archive:
+        archive.ingest(["cables.csv"])
+        for hit in archive.search("tags:PTER Tegucigalpa"):
+            print(hit.ref_id, hit.subject)
+
+One ``Archive`` per thread: it holds SQLite connections. ``reader()`` gives a read-only
+view (``Browse``) for the listing pages; the web app keeps one of each per serving thread.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from typing import Any
+
+from ._store import SQLiteStore, open_store
+from ._store import query as query_module
+from ._store.browse import Browse
+from ._store.channels import ChannelStore
+from ._store.entities import EntityStore
+from .config import Settings
+from .enrich.run import EnrichReport
+from .enrich.run import enrich as _enrich
+from .model import Added, CheckReport, Hit, SearchFilters, SearchResults, Stats, StoredSource
+from .pipeline import Failure, IngestReport, ingest
+from .record import Cable
+from .errors import CablebaseError, StoreError
+from .parse.feed import parse_opml, write_opml
+from .sources.feeds import Poller, run_async
+from .sources.net import NetPolicy, split_checked
+from .sources.report import PollReport
+from .sources.settings import PollSettings
+from .sources.subscribe import Subscribed, add_feed
+
+
+class Archive:
+    """One archive, opened for reading and writing (``create``: made if absent).
+
+    Raises ``StoreError`` when it cannot be opened (``no archive at …`` without ``create``)."""
+
+    def __init__(self, settings: Settings, *, create: bool = True):
+        self.settings = settings
+        self._opened: SQLiteStore | None = None
+        if create:
+            self._opened = open_store(settings, create=True)
+        elif not settings.sqlite_path.exists():
+            raise StoreError(f"no archive at {settings.db_dir} (nothing ingested yet; see `cablebase ingest`)")
+        self._channels: ChannelStore | None = None
+        self._entities: EntityStore | None = None
+        self._reader: Browse | None = None
+
+    @property
+    def _store(self) -> SQLiteStore:
+        """The records and the index, opened on first use (a reader alone does not open them)."""
+        if self._opened is None:
+            self._opened = open_store(self.settings, create=False)
+        return self._opened
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Make everything written so far searchable (commit the index)."""
+        if self._opened is not None:
+            self._opened.flush()
+
+    def close(self) -> None:
+        """Flush, then release the archive's connections and locks."""
+        try:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
+        finally:
+            if self._opened is not None:
+                self._opened.close()
+                self._opened = None
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- cables --------------------------------------------------------------------------
+    def get(self, ref_id: str) -> Cable | None:
+        """The cable's current (fullest) record, or None."""
+        return self._store.get_cable(ref_id)
+
+    def resolve(self, name: str) -> list[str]:
+        """The stored ref_ids a name stands for (``07MEXICO983``, a malformed WikiLeaks ID,
+        ``1974ATHENS02959`` …), best first; empty when none."""
+        return self._store.resolve(name)
+
+    def sources(self, ref_id: str) -> list[StoredSource]:
+        """Every stored version of the cable, current first."""
+        return self._store.get_sources(ref_id)
+
+    def raw(self, sha256: str) -> bytes | None:
+        """An input's bytes exactly as they were read."""
+        return self._store.get_raw(sha256)
+
+    def cables(self) -> Iterator[Cable]:
+        """Every cable's current record."""
+        return self._store.iter_cables()
+
+    def ref_ids(self) -> set[str]:
+        return self._store.ref_ids()
+
+    def stats(self) -> Stats:
+        return self._store.stats()
+
+    def check(self, *, quick: bool = False) -> CheckReport:
+        """Database integrity and records ↔ index agreement."""
+        return self._store.check(quick=quick)
+
+    def reindex(self, progress: Callable[[int, int | None], None] | None = None) -> int:
+        """Rebuild the search index from the records; the number of cables indexed."""
+        return self._store.reindex(progress)
+
+    # -- ingest --------------------------------------------------------------------------
+    def ingest(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        *,
+        fmt: str | None = None,
+        workers: int | None = None,
+        on_error: Callable[[Failure], None] | None = None,
+        on_progress: Callable[[IngestReport], None] | None = None,
+    ) -> IngestReport:
+        """Read, parse, store and index every input under ``paths``; a bad input is reported
+        (``on_error``, ``report.failures``) and the rest go on."""
+        return ingest(self._store, paths, settings=self.settings, fmt=fmt, workers=workers,
+                      on_error=on_error, on_progress=on_progress)
+
+    def add_cable(self, cable: Cable, raw: bytes, *, defer_index: bool = False) -> Added:
+        """Store one parsed cable with the bytes it was read from (idempotent)."""
+        return self._store.add_cable(cable, raw, defer_index=defer_index)
+
+    # -- search --------------------------------------------------------------------------
+    def search(self, query: str, filters: SearchFilters | None = None, *, limit: int = 20,
+               offset: int = 0, **kw: Any) -> list[Hit]:
+        """Hits for ``query`` in the query language (``docs/query.md``), best first."""
+        return self._store.search(query, filters, limit=limit, offset=offset, **kw)
+
+    def search_results(self, query: str, filters: SearchFilters | None = None, **kw: Any) -> SearchResults:
+        """One page of hits with the total and the facet counts (``sort``, ``facets`` …)."""
+        return self._store.search_results(query, filters, **kw)
+
+    def warm_index(self) -> None:
+        """Open the search index now (the first search would); ``StoreError`` if it must be rebuilt."""
+        self._store.index.index
+
+    # -- channels, feeds, articles ------------------------------------------------------
+    @property
+    def channels(self) -> ChannelStore:
+        """Channels, their feeds and the articles polled from them (on this archive's
+        connection: what it writes is in the archive's transactions)."""
+        if self._channels is None:
+            self._channels = ChannelStore(self._store.db)
+        return self._channels
+
+    def add_feed(self, url: str, channel: str | None = None, *, settings: PollSettings | None = None,
+                 fetch: bool = True) -> Subscribed:
+        """Subscribe to a feed (or a page naming one) in ``channel`` (default: the feed's title)."""
+        return add_feed(self.channels, url, channel, settings or PollSettings.from_env(), fetch=fetch)
+
+    def poller(self, settings: PollSettings | None = None, **kw: Any) -> Poller:
+        """A poller over this archive's feeds. Cables embedded in articles are stored here,
+        indexed by this archive or the next writer if an ingest holds the index."""
+        return Poller(self.channels, settings or PollSettings.from_env(),
+                      add_cable=partial(self._store.add_cable, defer_index=True), **kw)
+
+    def poll(self, settings: PollSettings | None = None, *, all_feeds: bool = False,
+             feed_ids: Iterable[int] | None = None) -> PollReport:
+        """Poll the due feeds once (every active feed with ``all_feeds``, or those of
+        ``feed_ids``) and link the new articles to the cables they cite or embed."""
+        return run_async(self.poller(settings).run_once(all_feeds=all_feeds, feed_ids=feed_ids))
+
+    def watch(self, settings: PollSettings | None = None, *,
+              on_report: Callable[[PollReport], Any] | None = None, passes: int | None = None) -> None:
+        """Poll forever (or ``passes`` times), sleeping until the next feed is due."""
+        run_async(self.poller(settings).watch(on_report=on_report, passes=passes))
+
+    def import_opml(self, data: bytes, channel: str | None = None,
+                    net: NetPolicy | None = None) -> tuple[int, list[str]]:
+        """Subscribe to every feed of an OPML document (its folders become channels, or all go
+        to ``channel``), in one transaction. Feeds whose URL the network policy refuses are
+        left out: (feeds added, the reasons of those refused). Bad OPML: ``FeedParseError``."""
+        policy = net or NetPolicy.from_env()
+        added, refused = 0, []
+        with self.channels.tx():
+            for f in parse_opml(data):
+                try:
+                    split_checked(f.url, policy)
+                except CablebaseError as e:
+                    refused.append(str(e))
+                    continue
+                self.channels.add_feed(f.url, channel or f.channel or f.title or f.url, title=f.title)
+                added += 1
+        return added, refused
+
+    def export_opml(self) -> tuple[str, int]:
+        """Every subscription as OPML, folders by channel: (the document, subscriptions written)."""
+        groups: dict[str | None, list[tuple[str, str | None]]] = {}
+        for f in self.channels.list_feeds():
+            for ch in self.channels.feed_channels(f["id"]) or [None]:
+                groups.setdefault(ch, []).append((f["url"], f["title"]))
+        return write_opml(groups), sum(len(v) for v in groups.values())
+
+    # -- entities, graph, enrichment ----------------------------------------------------
+    @property
+    def entities(self) -> EntityStore:
+        """People, organisations and places; the REF graph; similar cables."""
+        if self._entities is None:
+            self._entities = EntityStore(self._store.db)
+        return self._entities
+
+    def enrich(self, **kw: Any) -> EnrichReport:
+        """Entities, typed TAGS, acronyms, the REF graph and similar cables for every new or
+        changed cable (``force=True``: all); see ``enrich.run.enrich`` for the options."""
+        return _enrich(self._store.db, **kw)
+
+    @staticmethod
+    def query_language() -> tuple[str, list[tuple[list[str], str]]]:
+        """The query language in short (``docs/query.md`` has it whole): its summary, and each
+        field's names (``class``, ``classification`` …) with its help."""
+        names: dict[str, list[str]] = {}
+        helps: dict[str, str] = {}
+        for name, spec in query_module.FIELDS.items():
+            names.setdefault(spec.name, []).append(name)
+            if getattr(spec, "help", ""):
+                helps[spec.name] = spec.help
+        return query_module.__doc__ or "", [(ns, helps.get(k, "")) for k, ns in names.items()]
+
+    # -- reading views -------------------------------------------------------------------
+    def reader(self) -> Browse:
+        """A read-only view for listings (cables by facet, channels, entities), on its own
+        connection; opened on first use and closed with the archive."""
+        if self._reader is None:
+            self._reader = Browse(self.settings.sqlite_path, busy_timeout_ms=self.settings.busy_timeout_ms)
+        return self._reader
+
+    def records(self, refs: list[str] | None = None) -> Iterator[tuple[str, bytes]]:
+        """(ref_id, record as JSON) of every cable by ref_id, or of ``refs`` in that order, read
+        on a connection of their own: a long export may be iterated from any thread."""
+        b = Browse(self.settings.sqlite_path, busy_timeout_ms=self.settings.busy_timeout_ms)
+        try:
+            yield from (b.iter_records() if refs is None else b.records_for(refs))
+        finally:
+            b.close()
+
+
+def open_archive(db: str | os.PathLike[str] | None = None, *, create: bool = True,
+                 settings: Settings | None = None, **overrides: object) -> Archive:
+    """Open the archive in directory ``db`` (default: ``$CABLEBASE_DB`` or ``./cablebase-data``;
+    see ``config.resolve_db_dir``), made if ``create``. ``overrides`` set ``Settings`` fields
+    (``max_input_bytes``, ``batch_size`` …); or pass a whole ``settings``."""
+    if settings is None:
+        settings = Settings.load(db, **overrides)
+    return Archive(settings, create=create)
+
+
+__all__ = ["Archive", "open_archive"]
