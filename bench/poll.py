@@ -136,23 +136,22 @@ def run_trivial(port: int, n: int, conns: int) -> tuple[float, float, dict]:
 
 
 def run_cablebase(port: int, n: int, tmp: Path, workers: int, per_host: int) -> tuple[float, float, dict]:
-    from cablebase.sources.feeds import PollSettings, poll
-    from cablebase.sources.net import NetPolicy
-    from cablebase._store.channels import ChannelStore
+    from dataclasses import replace
 
-    db = tmp / f"cb-{time.time_ns()}.sqlite"
-    store = ChannelStore.open(db)
-    with store.tx():
-        for i in range(n):
-            store.add_feed(f"http://127.0.0.1:{port}/f{i}.xml", f"channel {i % 50}")
-    s = PollSettings(net=NetPolicy(allow=("127.0.0.1",)), workers=workers, per_host=per_host)
-    t0 = time.perf_counter()
-    r1 = poll(store, s, all_feeds=True)
-    t1 = time.perf_counter()
-    r2 = poll(store, s, all_feeds=True)
-    t2 = time.perf_counter()
+    from cablebase import PollSettings, open_archive
+
+    with open_archive(tmp / f"cb-{time.time_ns()}") as archive:
+        with archive.channels.tx():
+            for i in range(n):
+                archive.channels.add_feed(f"http://127.0.0.1:{port}/f{i}.xml", f"channel {i % 50}")
+        s = PollSettings()
+        s = replace(s, net=replace(s.net, allow=("127.0.0.1",)), workers=workers, per_host=per_host)
+        t0 = time.perf_counter()
+        r1 = archive.poll(s, all_feeds=True)
+        t1 = time.perf_counter()
+        r2 = archive.poll(s, all_feeds=True)
+        t2 = time.perf_counter()
     info = {"new": r1.new, "errors": r1.errors + r2.errors, "not_modified": r2.not_modified, "links": r1.links}
-    store.db.close()
     return t1 - t0, t2 - t1, info
 
 

@@ -774,7 +774,8 @@ def time_queries(name: str, qs: list[Q], fn) -> list[dict[str, Any]]:
 
 def cablebase_runner(db: Path):
     from cablebase.config import Settings
-    from cablebase._store import SearchFilters, open_store
+    from cablebase._store import open_store
+    from cablebase.model import SearchFilters
 
     st = open_store(Settings(db_dir=db), create=False)
 

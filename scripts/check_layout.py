@@ -9,7 +9,12 @@ Checks, each selectable with ``--only`` (default: all of them):
   bodies; not inside functions, not under ``if TYPE_CHECKING:``). ``from . import x`` is an
   import of the submodule ``x`` when there is one, else of the package;
 - ``sql``: SQL and the search engine used outside ``cablebase/_store/``: calls to
-  ``.execute(``, ``.executemany(``, ``.executescript(`` and ``import tantivy``.
+  ``.execute(``, ``.executemany(``, ``.executescript(`` and ``import tantivy``;
+- ``front``: front ends (``cli*.py``, ``web/``) importing storage (``_store``), anywhere in the
+  module, functions included: they go through the ``Archive`` face;
+- ``errors``: exception classes outside ``errors.py``, or not under ``CablebaseError`` (one
+  root, one module). Private helpers (a name starting with ``_``) that never leave their
+  module are allowed.
 
 Positional paths (files or folders, default ``src/cablebase``) restrict what is reported:
 sizes and SQL of the files under them, circles with at least one module under them (the
@@ -35,7 +40,11 @@ PACKAGE = ROOT / "src" / "cablebase"
 STORE = "_store"
 """The one subpackage of ``PACKAGE`` allowed to run SQL and import tantivy."""
 MAX_LINES = 500
-CHECKS = ("sizes", "circles", "sql")
+CHECKS = ("sizes", "circles", "sql", "front", "errors")
+FRONT = ("cli", "web")
+"""Modules (``cli*``) and subpackages (``web``) that are front ends."""
+ERRORS = "errors"
+ROOT_ERROR = "CablebaseError"
 SQL_CALLS = frozenset({"execute", "executemany", "executescript"})
 ENGINE = "tantivy"
 
@@ -245,6 +254,75 @@ def check_sql(paths: Iterable[Path], package: Path = PACKAGE) -> list[Finding]:
     return sorted(out, key=lambda x: (x.where.split(":")[0], int(x.where.rsplit(":", 1)[1])))
 
 
+def _is_front(name: str, package: Path) -> bool:
+    rel = name.split(".")[1:]  # without the package's own name
+    return bool(rel) and (rel[0].startswith(FRONT[0]) or rel[0] in FRONT[1:])
+
+
+def check_front(paths: Iterable[Path], package: Path = PACKAGE) -> list[Finding]:
+    paths = list(paths)
+    store = f"{package.name}.{STORE}"
+    out = []
+    for name, f in modules(package).items():
+        if not _selected(f, paths) or not _is_front(name, package):
+            continue
+        tree = ast.parse(f.read_text(encoding="utf-8"), str(f))
+        is_pkg = f.name == "__init__.py"
+        for node in ast.walk(tree):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = _resolve(name, is_pkg, node)
+                targets = [f"{base}.{a.name}" for a in node.names] if base == package.name else [base]
+            for t in targets:
+                if t == store or t.startswith(store + "."):
+                    out.append(Finding("front", f"{_display(f)}:{node.lineno}", f"imports {t} (storage is private)"))
+    return sorted(out, key=lambda x: (x.where.split(":")[0], int(x.where.rsplit(":", 1)[1])))
+
+
+def _exception_classes(package: Path) -> dict[str, tuple[Path, int, list[str]]]:
+    """Every class whose bases name an exception or another such class: name → (file, line, bases)."""
+    classes: dict[str, tuple[Path, int, list[str]]] = {}
+    for _name, f in modules(package).items():
+        tree = ast.parse(f.read_text(encoding="utf-8"), str(f))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                bases = [b.id if isinstance(b, ast.Name) else b.attr if isinstance(b, ast.Attribute) else ""
+                         for b in node.bases]
+                classes.setdefault(node.name, (f, node.lineno, bases))
+    known = {n for n, (_, _, bs) in classes.items()
+             if any(b.endswith(("Error", "Exception")) or b in ("Exception", "BaseException") for b in bs)}
+    grew = True
+    while grew:
+        more = {n for n, (_, _, bs) in classes.items() if n not in known and any(b in known for b in bs)}
+        known |= more
+        grew = bool(more)
+    return {n: classes[n] for n in known}
+
+
+def check_errors(paths: Iterable[Path], package: Path = PACKAGE) -> list[Finding]:
+    paths = list(paths)
+    excs = _exception_classes(package)
+
+    def rooted(n: str, seen: frozenset[str] = frozenset()) -> bool:
+        if n == ROOT_ERROR:
+            return True
+        if n not in excs or n in seen:
+            return False
+        return any(rooted(b, seen | {n}) for b in excs[n][2])
+
+    out = []
+    for n, (f, line, _bases) in excs.items():
+        if not _selected(f, paths) or n.startswith("_"):
+            continue
+        if f.name != f"{ERRORS}.py" or f.parent != package:
+            out.append(Finding("errors", f"{_display(f)}:{line}", f"exception {n} outside {ERRORS}.py"))
+        elif not rooted(n):
+            out.append(Finding("errors", f"{_display(f)}:{line}", f"exception {n} not under {ROOT_ERROR}"))
+    return sorted(out, key=lambda x: (x.where.split(":")[0], int(x.where.rsplit(":", 1)[1])))
+
+
 # -- running ----------------------------------------------------------------------------------
 def run(only: Iterable[str] = CHECKS, paths: Iterable[Path] = (PACKAGE,), package: Path = PACKAGE,
         max_lines: int = MAX_LINES) -> list[Finding]:
@@ -260,6 +338,10 @@ def run(only: Iterable[str] = CHECKS, paths: Iterable[Path] = (PACKAGE,), packag
         out += check_circles(paths, package)
     if "sql" in only:
         out += check_sql(paths, package)
+    if "front" in only:
+        out += check_front(paths, package)
+    if "errors" in only:
+        out += check_errors(paths, package)
     return out
 
 

@@ -83,3 +83,63 @@ class IndexNotUpdated(StoreError):
     def __init__(self, message: str, results: list[Added]):
         super().__init__(message)
         self.results = results
+
+
+class HTTPError(CablebaseError):
+    """A transport or protocol failure (no usable response)."""
+
+
+class ConnectError(HTTPError):
+    pass
+
+
+class ConnectTimeout(HTTPError):
+    pass
+
+
+class ReadTimeout(HTTPError):
+    pass
+
+
+class ProtocolError(HTTPError):
+    pass
+
+
+class BodyTooLarge(HTTPError):
+    """Decoding a compressed body would go past the caller's limit."""
+
+
+class FetchError(CablebaseError):
+    def __init__(self, url: str, reason: str, *, status: int | None = None, retry_after: float | None = None):
+        self.url = url
+        self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
+        super().__init__(reason)
+
+
+class UnsafeURL(CablebaseError):
+    """A URL the fetcher refuses to connect to (scheme, form or target address)."""
+
+    def __init__(self, url: str, reason: str):
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{url[:200]}: refused: {reason}")
+
+
+class PrepareCrashed(CablebaseError):
+    """The worker preparing a feed died or ran out of time (the feed is failed, the pass goes on)."""
+
+
+class PageError(CablebaseError):
+    """An error shown as a plain page (or a JSON object on JSON URLs), never a traceback."""
+
+    def __init__(self, status: int, heading: str, message: str, *, suggestions: list[dict[str, Any]] | None = None,
+                 search_query: str | None = None, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.heading = heading
+        self.message = message
+        self.suggestions = suggestions or []
+        self.search_query = search_query
+        self.headers = headers or {}

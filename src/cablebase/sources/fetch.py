@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
-from ..errors import CablebaseError
+from ..errors import FetchError
 from . import http
 from .net import Resolver, UnsafeURL
 from .settings import PollSettings
@@ -24,15 +24,6 @@ from .settings import PollSettings
 FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
                "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5")
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-
-
-class FetchError(CablebaseError):
-    def __init__(self, url: str, reason: str, *, status: int | None = None, retry_after: float | None = None):
-        self.url = url
-        self.reason = reason
-        self.status = status
-        self.retry_after = retry_after
-        super().__init__(reason)
 
 
 @dataclass(slots=True)

@@ -26,34 +26,12 @@ from urllib.parse import quote, urlsplit
 
 import h11
 
+from ..errors import BodyTooLarge, ConnectError, ConnectTimeout, HTTPError, ProtocolError, ReadTimeout
+
 CHUNK = 64 * 1024
 _TARGET_SAFE = "/%:@!$&'()*+,;=-._~?"
 """Kept as they are in a request target; anything else (non-ASCII, spaces, ``<>{}|\\^`"[]``) is
 percent-encoded (UTF-8), as browsers do."""
-
-
-class HTTPError(Exception):
-    """A transport or protocol failure (no usable response)."""
-
-
-class ConnectError(HTTPError):
-    pass
-
-
-class ConnectTimeout(HTTPError):
-    pass
-
-
-class ReadTimeout(HTTPError):
-    pass
-
-
-class ProtocolError(HTTPError):
-    pass
-
-
-class BodyTooLarge(HTTPError):
-    """Decoding a compressed body would go past the caller's limit."""
 
 
 def _ssl_context() -> ssl.SSLContext:

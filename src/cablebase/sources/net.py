@@ -27,20 +27,11 @@ import socket
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from ..errors import CablebaseError
+from ..errors import UnsafeURL
 
 ENV_ALLOW = "CABLEBASE_NET_ALLOW"
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-class UnsafeURL(CablebaseError):
-    """A URL the fetcher refuses to connect to (scheme, form or target address)."""
-
-    def __init__(self, url: str, reason: str):
-        self.url = url
-        self.reason = reason
-        super().__init__(f"{url[:200]}: refused: {reason}")
 
 
 def _parse_allow(items) -> tuple[frozenset[str], tuple[ipaddress._BaseNetwork, ...]]:

@@ -30,13 +30,10 @@ from .entries import (
     PreparedEntry, PreparedFeed, PrepareOptions, not_a_feed, prepare_entries, prepare_entry, prepare_feed,
 )
 from .identity import canonical_url, content_hash, entry_hash, entry_key
+from ..errors import PrepareCrashed
 
 PRELOAD = "cablebase.sources._preload"
 """The module the worker zygote imports before it forks (what every worker needs)."""
-
-
-class PrepareCrashed(Exception):
-    """The worker preparing a feed died or ran out of time (the feed is failed, the pass goes on)."""
 
 
 def _can_fork() -> bool:

@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse, Response
 
 from .archive import WebArchive
 from .render import render
+from ..errors import PageError
 
 JSON_SUFFIX = ".json"
 ATOM_SUFFIX = ".atom"
@@ -36,20 +37,6 @@ class _Raw:
 
     def __init__(self, data: bytes):
         self.data = data
-
-
-class PageError(Exception):
-    """An error shown as a plain page (or a JSON object on JSON URLs), never a traceback."""
-
-    def __init__(self, status: int, heading: str, message: str, *, suggestions: list[dict[str, Any]] | None = None,
-                 search_query: str | None = None, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.heading = heading
-        self.message = message
-        self.suggestions = suggestions or []
-        self.search_query = search_query
-        self.headers = headers or {}
 
 
 def not_found(what: str, **kw: Any) -> PageError:
