@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from ..enrich.entities import fold
+from ..enrich.entity_names import fold
 from .entity_writes import SCHEMA, EntityWriter
 
 TYPES = ("PER", "ORG", "PLACE")
