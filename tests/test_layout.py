@@ -21,6 +21,8 @@ ENFORCED = [
     ("sizes", PACKAGE / "enrich"),
     ("sizes", PACKAGE / "web"),
     ("circles", PACKAGE),
+    ("sql", PACKAGE),
+    ("front", PACKAGE),
 ]
 
 

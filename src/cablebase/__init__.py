@@ -7,7 +7,7 @@ errors are here too. Everything else in the package is the house behind this fac
 storage (``cablebase._store``) is private.
 """
 
-from .archive import Archive, open_archive
+from .archive import Archive, SearchPlan, open_archive
 from .config import VERSION as __version__
 from .config import Settings
 from .enrich.run import EnrichReport
@@ -71,6 +71,7 @@ __all__ = [
     "Parsed",
     "Reference",
     "SearchFilters",
+    "SearchPlan",
     "SearchResults",
     "Settings",
     "Source",

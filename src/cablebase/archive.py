@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from ._store import SQLiteStore, open_store
+from ._store import index_facets
 from ._store import query as query_module
 from ._store.browse import Browse
 from ._store.channels import ChannelStore
@@ -41,6 +43,15 @@ from .sources.net import NetPolicy, split_checked
 from .sources.report import PollReport
 from .sources.settings import PollSettings
 from .sources.subscribe import Subscribed, add_feed
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPlan:
+    """A parsed query (``Archive.search_plan``); what it holds is the search engine's business."""
+
+    query: str
+    text: Any
+    full: Any
 
 
 class Archive:
@@ -158,6 +169,20 @@ class Archive:
         """Open the search index now (the first search would); ``StoreError`` if it must be rebuilt."""
         self._store.index.index
 
+    def search_plan(self, query: str, filters: SearchFilters | None = None) -> SearchPlan:
+        """``query`` and ``filters`` parsed once for ``matching_refs`` and ``hits_for`` (for
+        callers that count and order the matches themselves). ``BadQuery`` if malformed."""
+        text_q, full_q = index_facets.full_query(self._store.index, query, filters or SearchFilters())
+        return SearchPlan(query, text_q, full_q)
+
+    def matching_refs(self, plan: SearchPlan) -> list[str]:
+        """Every ref_id the plan matches (unordered)."""
+        return index_facets.matching_refs(self._store.index, plan.full)
+
+    def hits_for(self, plan: SearchPlan, refs: list[str]) -> list[Hit]:
+        """Hits (with snippets for the plan's words) for ``refs``, in that order."""
+        return index_facets.hits_for(self._store.index, plan.text, refs)
+
     # -- channels, feeds, articles ------------------------------------------------------
     @property
     def channels(self) -> ChannelStore:
@@ -268,4 +293,4 @@ def open_archive(db: str | os.PathLike[str] | None = None, *, create: bool = Tru
     return Archive(settings, create=create)
 
 
-__all__ = ["Archive", "open_archive"]
+__all__ = ["Archive", "SearchPlan", "open_archive"]

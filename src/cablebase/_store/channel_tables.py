@@ -3,7 +3,8 @@
 ``ChannelTables(conn)`` works on any ``sqlite3.Connection`` (the cable store's, or its own:
 ``ChannelTables.open``), creates the tables below with ``CREATE TABLE IF NOT EXISTS``
 (adding columns newer than a file), and gives one transaction per call (``tx``; nested
-calls join the outer one) and rows as dicts. Tables:
+calls join the outer one), a batched transaction across calls (``write_batch``) and rows as
+dicts. Tables:
 
 - ``channels`` — a named group of feeds; its ``title`` follows its feed's title
   ("Opera Leaks » Cuba") until set by hand.
@@ -30,6 +31,7 @@ from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Self
 
 from ..errors import StoreError
+from .write_batch import WriteBatch
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS channels(
@@ -204,6 +206,11 @@ class ChannelTables:
             raise
         else:
             self.db.execute("COMMIT")
+
+    def write_batch(self, every_s: float) -> WriteBatch:
+        """A batched transaction over this store's connection, committed every ``every_s``
+        seconds (``store.write_batch``: the poller's pass)."""
+        return WriteBatch(self.db, every_s)
 
     def _rows(self, sql: str, args: Iterable = ()) -> list[dict[str, Any]]:
         cur = self.db.execute(sql, tuple(args))

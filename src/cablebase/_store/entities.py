@@ -13,9 +13,10 @@ timeline, co-mentions), a document's mentions, typed TAGS and acronyms, the cabl
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
-from ..enrich.entities import fold
+from ..enrich.entity_names import fold
 from .entity_writes import SCHEMA, EntityWriter
 
 TYPES = ("PER", "ORG", "PLACE")
@@ -225,6 +226,10 @@ class EntityStore(EntityWriter):
             {"ref_id": r[0], "score": r[1]}
             for r in self.db.execute("SELECT other, score FROM similar WHERE ref_id = ? ORDER BY rank", (ref_id,))
         ]
+
+    def similar_rows(self) -> Iterator[tuple[str, str, float]]:
+        """(ref_id, other, score) of every similar-cable list, by ref_id then rank."""
+        return iter(self.db.execute("SELECT ref_id, other, score FROM similar ORDER BY ref_id, rank"))
 
     def counts(self) -> dict[str, int]:
         db = self.db

@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Self
 
-from ..enrich.entities import fold
+from ..enrich.entity_names import fold, strip_titles
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entities(
@@ -198,7 +198,7 @@ class EntityWriter:
                     ids[key] = eid
                     if created and m["type"] == "PER":
                         new_people.append(eid)
-                self._alias(db, fold(m["text"]) if m["type"] != "PER" else fold(_strip(m["text"])), eid)
+                self._alias(db, fold(m["text"]) if m["type"] != "PER" else fold(strip_titles(m["text"])), eid)
                 self._alias(db, fold(m["name"]), eid)
                 rows.append((doc, kind, m.get("paragraph"), m.get("number"), m["start"], m["end"], eid, m["type"], m["text"]))
             db.executemany(
@@ -328,9 +328,3 @@ class EntityWriter:
                     "INSERT INTO similar(ref_id, rank, other, score) VALUES (?, ?, ?, ?)",
                     [(ref_id, i + 1, o, float(s)) for i, (o, s) in enumerate(items)],
                 )
-
-
-def _strip(text: str) -> str:
-    from ..enrich.entities import strip_titles
-
-    return strip_titles(text)

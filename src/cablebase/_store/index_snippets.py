@@ -24,7 +24,7 @@ from .query_values import marking_tokens
 SNIPPET_CHARS = 240
 
 
-def _char_offsets(text: str, byte_ranges: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+def char_offsets(text: str, byte_ranges: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     if text.isascii():
         return tuple((a, b) for a, b in byte_ranges)
     raw = text.encode("utf-8")
@@ -210,7 +210,7 @@ class _Snippets:
         if not hl:
             return None
         frag = snip.fragment()
-        return frag, _char_offsets(frag, ((h.start, h.end) for h in hl)), snip.fragment_range().start
+        return frag, char_offsets(frag, ((h.start, h.end) for h in hl)), snip.fragment_range().start
 
     def in_marked_paragraph(self, raw: bytes, pars: list[list[Any]]) -> tuple[str, tuple[tuple[int, int], ...], int | None]:
         """The best paragraph among those carrying a portion mark the query asks for: the one

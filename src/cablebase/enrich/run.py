@@ -15,8 +15,10 @@ Where the work runs:
 - on a **Dask cluster** with ``dask="tcp://host:port"``: batches are sent to the cluster's
   workers (which must have cablebase and the model installed), results come back here.
 
-Only this process writes to SQLite (one writer). The truecaser (for ALL-CAPS cables) is
-learned from the archive's own mixed-case cables the first time and kept in ``enrich_meta``.
+The archive's records and articles are read through
+:class:`cablebase._store.enrich_source.EnrichSource`. Only this process writes to SQLite (one
+writer). The truecaser (for ALL-CAPS cables) is learned from the archive's own mixed-case
+cables the first time and kept in ``enrich_meta``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from typing import Any
 
 import orjson
 
+from .._store.enrich_source import EnrichSource
+from .._store.entities import EntityStore
 from ..record import Cable, Paragraph
 from .entities import MODEL, EntityExtractor
 from .graph import references_of
@@ -169,15 +173,11 @@ def _sha(text: str, salt: str = "") -> str:
     return hashlib.sha256((salt + "\x00" + text).encode("utf-8")).hexdigest()
 
 
-def _table_exists(db: sqlite3.Connection, name: str) -> bool:
-    return db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone() is not None
-
-
 def learn_truecaser(db: sqlite3.Connection, *, sample: int = TRUECASER_SAMPLE) -> Truecaser:
     """Learn how words are written from the archive's mixed-case cables."""
     texts: list[str] = []
     n = 0
-    for (rec,) in db.execute("SELECT record FROM cable_records"):
+    for rec in EnrichSource(db).cable_record_texts():
         d = orjson.loads(rec)
         paras = [p.get("text") or "" for p in d.get("paragraphs") or []] or [d.get("body") or ""]
         if not paras or is_upper_text(" ".join(paras[:3])):
@@ -219,16 +219,15 @@ def enrich(
 ) -> EnrichReport:
     """Enrich every new or changed document of the archive whose SQLite connection is ``db``
     (``SQLiteStore.db``). ``force``: everything again. See the module doc."""
-    from .._store.entities import EntityStore
-
     t0 = time.perf_counter()
     es = EntityStore(db)
+    source = EnrichSource(db)
     rep = EnrichReport()
 
     # the truecaser
     tc_json = None if (force or relearn_truecaser) else es.get_meta(TRUECASER_KEY)
     if tc_json is None:
-        tc_json = learn_truecaser(db).to_json() if _table_exists(db, "cable_records") else Truecaser().to_json()
+        tc_json = learn_truecaser(db).to_json() if source.has_table("cable_records") else Truecaser().to_json()
         es.set_meta(TRUECASER_KEY, tc_json)
     es.set_meta("model", model)
 
@@ -237,20 +236,16 @@ def enrich(
     known = es.hashes()
     todo: list[tuple[str, str, str, str | None]] = []
     present: set[str] = set()
-    if _table_exists(db, "cable_records"):
-        for ref, rec, created in db.execute(
-            "SELECT r.ref_id, r.record, c.created FROM cable_records r JOIN cables c ON c.ref_id = r.ref_id"
-        ):
+    if source.has_table("cable_records"):
+        for ref, rec, created in source.cable_records_dated():
             present.add(ref)
             h = _sha(rec, salt)
             if force or known.get(ref) != h:
                 todo.append((ref, "cable", h, _month(created)))
             else:
                 rep.unchanged += 1
-    if articles and _table_exists(db, "articles"):
-        for aid, text, title, lang, published in db.execute(
-            "SELECT id, text, title, language, published FROM articles WHERE text IS NOT NULL AND length(text) > 0"
-        ):
+    if articles and source.has_table("articles"):
+        for aid, text, title, lang, published in source.article_texts():
             if lang not in (None, "", "en"):
                 continue
             doc = f"article:{aid}"
@@ -272,24 +267,16 @@ def enrich(
         chunk: list[tuple[str, str, str]] = []
         cables = [d for d, k, _, _ in todo if k == "cable"]
         arts = [d for d, k, _, _ in todo if k == "article"]
-        for i in range(0, len(cables), 500):
-            part = cables[i : i + 500]
-            marks = ",".join("?" * len(part))
-            rows = db.execute(f"SELECT ref_id, record FROM cable_records WHERE ref_id IN ({marks})", part).fetchall()
-            for ref, rec in rows:
-                chunk.append((ref, "cable", rec))
-                if len(chunk) >= batch:
-                    yield chunk
-                    chunk = []
-        for i in range(0, len(arts), 500):
-            part = [int(d.split(":", 1)[1]) for d in arts[i : i + 500]]
-            marks = ",".join("?" * len(part))
-            rows2 = db.execute(f"SELECT id, title, text FROM articles WHERE id IN ({marks})", part).fetchall()
-            for aid, title, text in rows2:
-                chunk.append((f"article:{aid}", "article", orjson.dumps({"title": title, "text": text}).decode()))
-                if len(chunk) >= batch:
-                    yield chunk
-                    chunk = []
+        for ref, rec in source.cable_records_of(cables):
+            chunk.append((ref, "cable", rec))
+            if len(chunk) >= batch:
+                yield chunk
+                chunk = []
+        for aid, title, text in source.articles_of(int(d.split(":", 1)[1]) for d in arts):
+            chunk.append((f"article:{aid}", "article", orjson.dumps({"title": title, "text": text}).decode()))
+            if len(chunk) >= batch:
+                yield chunk
+                chunk = []
         if chunk:
             yield chunk
 

@@ -4,10 +4,12 @@ Each cable's text is its subject and paragraphs (the body when it has none). The
 drops English stop words, words in more than half the cables and words seen once; term
 frequencies are sublinear; vectors are L2-normalised, so a dot product is the cosine.
 
-``update_similar(db, store, changed)`` refits the vectoriser on the whole archive (cheap next
-to NER), recomputes the list of every changed cable, and lets a changed cable enter the lists
-of the others where it beats their tenth: an unchanged cable's list is not recomputed from
-scratch, so a run touching a few cables stays fast. ``changed=None`` recomputes every list.
+``update_similar(db, store, changed)`` (``store``: the ``EntityStore`` on ``db``) refits the
+vectoriser on the whole archive (cheap next to NER), recomputes the list of every changed
+cable, and lets a changed cable enter the lists of the others where it beats their tenth: an
+unchanged cable's list is not recomputed from scratch, so a run touching a few cables stays
+fast. ``changed=None`` recomputes every list. The records are read through
+``cablebase._store.enrich_source.EnrichSource``, the current lists through the store.
 From ``LSA_ABOVE`` cables on, the cosine is taken in a reduced (LSA) space: see there.
 Cables shorter than ``MIN_CHARS`` of text get no list (nor appear in others').
 """
@@ -19,6 +21,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import orjson
+
+from .._store.enrich_source import EnrichSource
 
 TOP = 10
 MIN_CHARS = 200
@@ -40,7 +44,7 @@ def cable_text(d: dict) -> str:
 def _load(db: sqlite3.Connection) -> tuple[list[str], list[str]]:
     refs: list[str] = []
     texts: list[str] = []
-    for ref, rec in db.execute("SELECT ref_id, record FROM cable_records ORDER BY ref_id"):
+    for ref, rec in EnrichSource(db).cable_records_by_ref():
         t = cable_text(orjson.loads(rec))
         if len(t) >= MIN_CHARS:
             refs.append(ref)
@@ -121,7 +125,7 @@ def update_similar(
         # a changed cable may now belong in an unchanged cable's list
         changed_set = {refs[i] for i in rows}
         current: dict[str, list[tuple[str, float]]] = {}
-        for ref, other, score in db.execute("SELECT ref_id, other, score FROM similar ORDER BY ref_id, rank"):
+        for ref, other, score in store.similar_rows():
             if ref in changed_set or ref not in pos:
                 continue
             current.setdefault(ref, []).append((other, score))

@@ -1,16 +1,13 @@
-"""The writes of a poll pass — the poller's unit of work, and the only code in
-:mod:`cablebase.sources` that runs transaction statements (``BEGIN IMMEDIATE`` / ``COMMIT``) on
-the store's connection itself. :class:`PassWrites` batches a pass's writes into one transaction
-committed every ``commit_every_s`` (other writers get the lock in between), closes it around the
-archive's ``add_cable`` (which runs its own), and stores prepared entries through
-``ChannelStore.store_entries``, counting them on the feed's result. Kept in one piece so that it
-can move behind the storage face as such.
+"""The writes of a poll pass — the poller's unit of work. :class:`PassWrites` batches a pass's
+writes into one transaction committed every ``commit_every_s`` (other writers get the lock in
+between; the transaction itself is the store's ``WriteBatch``, ``ChannelStore.write_batch``),
+closes it around the archive's ``add_cable`` (which runs its own), and stores prepared entries
+through ``ChannelStore.store_entries``, counting them on the feed's result.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Callable
 
 from ..enrich.links import parse_ref_id
@@ -30,40 +27,19 @@ class PassWrites:
         self.settings = settings
         self._add_cable_ext = add_cable
         self.add_cable = self._add_cable if add_cable is not None else None
-        self._tx_started = 0.0
-        self._tx_ended = float("-inf")
-        self._changes = -1
-        self._batching = False
+        self._batch = store.write_batch(settings.commit_every_s)
 
     def begin(self) -> bool:
         """At the start of a pass: batch its writes (True), unless ``commit_every_s`` is 0 or the
         caller already holds a transaction (False: each write is its own transaction)."""
-        if self.settings.commit_every_s > 0 and not self.store.db.in_transaction:
-            self._batching = True
-            self.tick()
-            return True
-        return False
+        return self._batch.begin()
 
     def tick(self, *, end: bool = False) -> None:
         """Commit the pass's open transaction when it is old enough (or at the end). The next one
         begins only after a pause of a quarter of ``commit_every_s``, and only if the pass wrote
         meanwhile: other writers (an ingest, ``feed add``) get the lock in between instead of
         waiting out their busy timeout on a pass that would hold it from start to end."""
-        if not self._batching:
-            return
-        db = self.store.db
-        now = time.monotonic()
-        if db.in_transaction:
-            if not end and now - self._tx_started < self.settings.commit_every_s:
-                return
-            db.execute("COMMIT")
-            self._tx_ended = now
-            self._changes = db.total_changes
-        if end:
-            self._batching = False
-        elif now - self._tx_ended >= self.settings.commit_every_s / 4 and db.total_changes != self._changes:
-            db.execute("BEGIN IMMEDIATE")
-            self._tx_started = now
+        self._batch.tick(end=end)
 
     async def ticker(self) -> None:
         """Commits on time even while every worker waits on the network (the lock is not held idle)."""
@@ -76,16 +52,8 @@ class PassWrites:
 
     def _add_cable(self, cable, raw: bytes):
         """The archive's add_cable runs its own transaction: close ours around it."""
-        db = self.store.db
-        batching = self._batching
-        if batching and db.in_transaction:
-            db.execute("COMMIT")
-        try:
+        with self._batch.paused():
             return self._add_cable_ext(cable, raw)
-        finally:
-            if batching and not db.in_transaction:
-                db.execute("BEGIN IMMEDIATE")
-                self._tx_started = time.monotonic()
 
     def store_prepared(self, fid: int, prepared: PreparedFeed, known: dict, res: FeedResult) -> str | None:
         """Hand embedded cables to ``add_cable``, store the entries; a note on the last entry problem."""

@@ -5,7 +5,8 @@ The query language is the index's (``SearchIndex.parse_query``); filters are
 
 - the number of matches and the facet counts (origin, year, classification, TAG) over
   *all* of them: the matching ref_ids come from a terms aggregation on the ``ref_id`` fast
-  field, and their facet values from a table of every cable's (``Browse.facet_table``);
+  field (``_store.index_facets``), and their facet values from a table of every cable's
+  (``Browse.facet_table``);
 - sorting by creation date (newest or oldest first) as well as by relevance, with paging;
 - caching of both per archive version (``WebArchive.results``).
 """
@@ -18,21 +19,13 @@ from operator import attrgetter
 from dataclasses import dataclass, field
 from typing import Any
 
-from tantivy import Occur, Query, SnippetGenerator
-
-from ..model import Hit, SearchFilters
-from .._store.index import SCHEMA, SNIPPET_CHARS, SearchIndex
-from ..errors import BadQuery
+from .. import BadQuery, Hit, SearchFilters, SearchPlan
 from .archive import WebArchive
 
 SORTS = ("relevance", "newest", "oldest")
 FACETS = ("origin", "year", "classification", "tag")
 FACET_LIMIT = 40
 """Values offered per facet on the page (the JSON form has them all)."""
-AGG_MAX = 60_000
-"""Above this many matches the ref_ids are collected by a sorted search, not an aggregation."""
-
-_FLAT = str.maketrans("\n\r\t\f\v", "     ")
 
 
 @dataclass(slots=True)
@@ -77,33 +70,6 @@ class SearchPage:
         }
 
 
-def _full_query(index: SearchIndex, query: str, filters: SearchFilters) -> tuple[Query, Query]:
-    text_q = index.parse_query(query)
-    fq = index.filter_queries(filters)
-    q = Query.boolean_query([(Occur.Must, text_q)] + [(Occur.Must, f) for f in fq]) if fq else text_q
-    return text_q, q
-
-
-def _matching_refs(index: SearchIndex, q: Query) -> list[str]:
-    ix = index.index
-    ix.reload()
-    s = ix.searcher()
-    n = s.num_docs
-    if not n:
-        return []
-    count = s.search(q, limit=1, count=True).count
-    if not count:
-        return []
-    if count <= AGG_MAX:
-        try:
-            agg = s.aggregate(q, {"r": {"terms": {"field": "ref_id", "size": count + 10}}})
-            return [b["key"] for b in agg["r"]["buckets"]]
-        except (ValueError, KeyError, TypeError):
-            pass  # fall through to the slower, unlimited path
-    res = s.search(q, limit=count, count=False, order_by_field="ref_id")
-    return [k for k, _ in res.hits]
-
-
 def _filter_table(table: dict, f: SearchFilters) -> list[str]:
     """The ref_ids the filters allow, matched as the index does (case-insensitively)."""
     origin = f.origin.strip().lower() if f.origin else None
@@ -139,7 +105,7 @@ def _count_facets(refs: list[str], table: dict, filters: SearchFilters) -> dict[
     }
 
 
-def _matches(arch: WebArchive, index: SearchIndex, query: str, filters: SearchFilters, q: Query,
+def _matches(arch: WebArchive, query: str, filters: SearchFilters, plan: SearchPlan,
              need_dates: bool) -> Matches:
     key = ("m", arch.version()[0], query.strip(), filters)
     m: Matches | None = arch.results.get(key)
@@ -149,7 +115,7 @@ def _matches(arch: WebArchive, index: SearchIndex, query: str, filters: SearchFi
     if query.strip() in ("", "*"):
         refs = _filter_table(table, filters)  # no text query: the filters alone decide
     else:
-        refs = _matching_refs(index, q)
+        refs = arch.archive.matching_refs(plan)
     facets = _count_facets(refs, table, filters)
     by_date: list[str] = []
     if need_dates:
@@ -160,53 +126,6 @@ def _matches(arch: WebArchive, index: SearchIndex, query: str, filters: SearchFi
     m = Matches(total=len(refs), facets=facets, by_date=by_date)
     arch.results.put(key, m)
     return m
-
-
-def _hits_for(index: SearchIndex, text_q: Query, refs: list[str]) -> list[Hit]:
-    """Hits (with snippets) for the given ref_ids, in that order."""
-    if not refs:
-        return []
-    ix = index.index
-    ix.reload()
-    s = ix.searcher()
-    q = Query.boolean_query([
-        (Occur.Should, text_q),
-        (Occur.Must, Query.term_set_query(SCHEMA, "ref_id", refs)),
-    ])
-    res = s.search(q, limit=len(refs), count=False)
-    gen = SnippetGenerator.create(s, text_q, SCHEMA, "body")
-    gen.set_max_num_chars(SNIPPET_CHARS)
-    by_ref: dict[str, Hit] = {}
-    for score, addr in res.hits:
-        doc = s.doc(addr)
-        d = doc.to_dict()
-        ref = str((d.get("ref_id") or [""])[0])
-        snip = gen.snippet_from_doc(doc)
-        frag = snip.fragment()
-        highlights = _char_offsets(frag, ((h.start, h.end) for h in snip.highlighted()))
-        frag = frag.translate(_FLAT)
-        if not frag:
-            body = str((d.get("body") or [""])[0])
-            frag = " ".join(body[: SNIPPET_CHARS * 2].split())[:SNIPPET_CHARS]
-            highlights = ()
-
-        def first(k: str) -> Any:
-            v = d.get(k)
-            return v[0] if v else None
-
-        by_ref[ref] = Hit(ref_id=ref, subject=first("subject"), created=first("created"), origin=first("origin"),
-                          classification=first("classification"), score=float(score), snippet=frag,
-                          highlights=highlights)
-    return [by_ref[r] for r in refs if r in by_ref]
-
-
-def _char_offsets(text: str, byte_ranges) -> tuple[tuple[int, int], ...]:
-    raw = text.encode("utf-8")
-    out = []
-    for a, b in byte_ranges:
-        ca = len(raw[:a].decode("utf-8", "ignore"))
-        out.append((ca, ca + len(raw[a:b].decode("utf-8", "ignore"))))
-    return tuple(out)
 
 
 _ENGINE_SORTS = {"relevance": "relevance", "newest": "created", "oldest": "created-asc"}
@@ -223,39 +142,35 @@ def search(arch: WebArchive, query: str, filters: SearchFilters, *, sort: str = 
     if sort not in SORTS:
         raise BadQuery(f"unknown sort {sort!r} (known: {', '.join(SORTS)})")
     page = max(1, page)
-    index = arch.archive._store.index
+    archive = arch.archive
     if not query.strip() and sort == "relevance":
         sort = "newest"  # every cable scores the same: date order is the useful one
     offset = (page - 1) * per_page
-    engine = getattr(index, "search_results", None) if USE_ENGINE_FACETS else None
-    if engine is not None:
+    if USE_ENGINE_FACETS:
         key = ("sr", arch.version()[0], query.strip(), filters, sort, page, per_page)
         got: SearchPage | None = arch.results.get(key)
         if got is not None:
             return got
-        try:
-            res = engine(query, filters, limit=per_page, offset=offset, sort=_ENGINE_SORTS[sort], facets=True,
-                         facet_limit=200)
-        except TypeError:  # another signature: fall back to the facets computed here
-            res = None
+        res = archive.search_results(query, filters, limit=per_page, offset=offset, sort=_ENGINE_SORTS[sort],
+                                     facets=True, facet_limit=200)
         if res is not None:
             facets = {k: list(res.facets.get(k, [])) for k in FACETS}
             got = SearchPage(query=query, filters=filters, sort=sort, page=page, per_page=per_page,
                              total=max(0, int(res.total)), hits=list(res.hits), facets=facets)
             arch.results.put(key, got)
             return got
-    text_q, q = _full_query(index, query, filters)
-    m = _matches(arch, index, query, filters, q, need_dates=sort != "relevance")
+    plan = archive.search_plan(query, filters)
+    m = _matches(arch, query, filters, plan, need_dates=sort != "relevance")
     key = ("h", arch.version()[0], query.strip(), filters, sort, page, per_page)
     hits: list[Hit] | None = arch.results.get(key)
     if hits is None:
         if offset >= m.total:
             hits = []
         elif sort == "relevance":
-            hits = index.search(query, filters, limit=per_page, offset=offset)
+            hits = archive.search(query, filters, limit=per_page, offset=offset)
         else:
             order = m.by_date if sort == "newest" else m.by_date[::-1]
-            hits = _hits_for(index, text_q, order[offset : offset + per_page])
+            hits = archive.hits_for(plan, order[offset : offset + per_page])
         arch.results.put(key, hits)
     return SearchPage(query=query, filters=filters, sort=sort, page=page, per_page=per_page, total=m.total,
                       hits=hits, facets=m.facets)
@@ -263,11 +178,10 @@ def search(arch: WebArchive, query: str, filters: SearchFilters, *, sort: str = 
 
 def refs_matching(arch: WebArchive, query: str, filters: SearchFilters, *, sort: str = "newest") -> list[str]:
     """Every matching ref_id (for exports and feeds), newest first or by ref_id (``sort='ref_id'``)."""
-    index = arch.archive._store.index
-    _, q = _full_query(index, query, filters)
+    plan = arch.archive.search_plan(query, filters)
     if sort == "ref_id":
-        return sorted(_matching_refs(index, q))
-    m = _matches(arch, index, query, filters, q, need_dates=True)
+        return sorted(arch.archive.matching_refs(plan))
+    m = _matches(arch, query, filters, plan, need_dates=True)
     return m.by_date if sort == "newest" else m.by_date[::-1]
 
 
