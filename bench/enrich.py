@@ -5,7 +5,7 @@
 1. One core: the extractor (truecasing, spaCy ``ner`` + entity ruler, the cable-level
    clean-up, acronyms, tags) over ``--cables`` cables of ``cablegate-2010``, in this process
    after a warm-up; tokens are spaCy tokens of the paragraphs and subject lines read.
-2. ``--pool N``: the same cables through ``cablebase.enrich.run.enrich`` in a fresh archive
+2. ``--pool N``: the same cables through ``cablebase.pipeline.enrich.enrich`` in a fresh archive
    with N worker processes (model loading and SQLite writes included): the real stage.
 3. Projection for the 251,287 cables of the full release, at the sample's mean tokens per
    cable: one core at the measured rate; 2 and 16 cores assuming linear scaling of the
@@ -78,8 +78,8 @@ def main() -> int:
     eff = None
     if args.pool:
         from cablebase.config import Settings
-        from cablebase.enrich.run import enrich
-        from cablebase.pipeline import ingest
+        from cablebase.pipeline.enrich import enrich
+        from cablebase.pipeline.ingest import ingest
         from cablebase._store import open_store
 
         with tempfile.TemporaryDirectory() as d:
@@ -90,7 +90,7 @@ def main() -> int:
             rep = enrich(st.db, workers=args.pool, inline_below=1, similar=False)
             pool_wall = time.perf_counter() - t
             t = time.perf_counter()
-            from cablebase.enrich.similar import update_similar
+            from cablebase.pipeline.similar import update_similar
             from cablebase._store.entities import EntityStore
 
             update_similar(st.db, EntityStore(st.db), None)

@@ -28,7 +28,7 @@ from pathlib import Path
 from cablebase.config import INDEX_COMMIT_EVERY, Settings
 from cablebase.parse import parse
 from cablebase import open_archive
-from cablebase.pipeline import default_workers
+from cablebase.pipeline.ingest import default_workers
 from cablebase.sources.files import RawInput, iter_inputs
 from cablebase._store import RawBlob, open_store
 

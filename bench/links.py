@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from feedserver import FeedServer, rss  # noqa: E402
 
-from cablebase.sources.feeds import PollSettings, poll  # noqa: E402
+from cablebase.pipeline.poll import PollSettings, poll  # noqa: E402
 from cablebase.sources.net import NetPolicy  # noqa: E402
 from cablebase._store.channels import ChannelStore  # noqa: E402
 

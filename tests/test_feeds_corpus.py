@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from cablebase.parse.feed import FeedParseError, parse_feed
-from cablebase.sources.feeds import PollSettings, poll
+from cablebase.pipeline.poll import PollSettings, poll
 from cablebase.sources.net import NetPolicy
 from cablebase._store.channels import ChannelStore
 from feedserver import FeedServer

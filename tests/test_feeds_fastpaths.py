@@ -129,7 +129,7 @@ def _ref_canonical(url):
 
 
 def test_canonical_url_fast_path_is_urllib():
-    from cablebase.sources.prepare import canonical_url
+    from cablebase.pipeline.prepare import canonical_url
 
     rng = random.Random(9)
     parts = ["http://", "https://", "HTTP://", "a.com", "A.B-c.org", ":80", ":443", ":0", ":080", ":99999", ":", "/", "//",
@@ -143,7 +143,7 @@ def test_canonical_url_fast_path_is_urllib():
 def test_entry_hash_is_the_part_by_part_sha1():
     import hashlib
 
-    from cablebase.sources.identity import _h
+    from cablebase.pipeline.identity import _h
 
     rng = random.Random(4)
     for _ in range(5000):
@@ -166,6 +166,6 @@ def test_shape_guards_are_the_regexes(t):
 @settings(max_examples=2000, deadline=None)
 @given(st.lists(st.sampled_from(WS + ["ab", "é", "\n", "  ", " x "]), max_size=30).map("".join))
 def test_one_space_is_split_join(s):
-    from cablebase.sources.identity import _one_space
+    from cablebase.pipeline.identity import _one_space
 
     assert _one_space(s) == " ".join(s.split())

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from cablebase.sources.feeds import PollSettings, poll
+from cablebase.pipeline.poll import PollSettings, poll
 from cablebase.sources.net import NetPolicy
 from cablebase._store.channels import ChannelStore
 from feedserver import LONG, rss

@@ -11,8 +11,8 @@ from dataclasses import replace
 
 import pytest
 
-from cablebase.sources import prepare
-from cablebase.sources.feeds import PollSettings, poll
+from cablebase.pipeline import prepare
+from cablebase.pipeline.poll import PollSettings, poll
 from cablebase.sources.net import NetPolicy
 from cablebase._store.channels import ArticleData, ChannelStore, LinkRow
 from feedserver import LONG, rss

@@ -131,7 +131,7 @@ def _needs_stage_deps() -> None:
 @pytest.fixture
 def archive(corpus: Path, tmp_path: Path):
     _needs_stage_deps()
-    from cablebase.pipeline import ingest
+    from cablebase.pipeline.ingest import ingest
     from cablebase._store import open_store
 
     settings = Settings.load(tmp_path / "db")
@@ -144,7 +144,7 @@ def archive(corpus: Path, tmp_path: Path):
 
 
 def test_enrich_inline_then_incremental(archive):
-    from cablebase.enrich.run import enrich
+    from cablebase.pipeline.enrich import enrich
 
     rep = enrich(archive.db, workers=1)
     assert rep.ok and rep.enriched == len(CABLES) and rep.mode == "inline"
@@ -176,7 +176,7 @@ def test_enrich_inline_then_incremental(archive):
 
 
 def test_enrich_in_a_process_pool(archive):
-    from cablebase.enrich.run import enrich
+    from cablebase.pipeline.enrich import enrich
 
     rep = enrich(archive.db, workers=2, inline_below=1, similar=False)
     assert rep.ok and rep.mode == "pool" and rep.workers == 2 and rep.enriched == len(CABLES)
@@ -191,7 +191,7 @@ def _free_port() -> int:
 
 def test_enrich_on_a_dask_cluster(archive, tmp_path):
     pytest.importorskip("distributed")
-    from cablebase.enrich.run import enrich
+    from cablebase.pipeline.enrich import enrich
 
     port = _free_port()
     addr = f"tcp://127.0.0.1:{port}"
@@ -274,7 +274,7 @@ def test_cli_enrich_and_entity_pages(archive):
 
 def test_english_articles_get_entities_too():
     _needs_stage_deps()
-    from cablebase.enrich.run import enrich
+    from cablebase.pipeline.enrich import enrich
     from cablebase._store.channels import ChannelStore
 
     conn = sqlite3.connect(":memory:", isolation_level=None)
@@ -299,7 +299,7 @@ def test_english_articles_get_entities_too():
 
 def test_similar_lists_exact_and_reduced(archive):
     """tf-idf cosine for small archives, the LSA space for large ones: same shape of answer."""
-    from cablebase.enrich.similar import update_similar
+    from cablebase.pipeline.similar import update_similar
 
     es = EntityStore(archive.db)
     for lsa_above in (10**9, 2):

@@ -23,7 +23,7 @@ import pytest
 from feedserver import FeedServer, LONG, rss
 
 from cablebase.sources import http as http_mod
-from cablebase.sources.feeds import PollSettings, poll
+from cablebase.pipeline.poll import PollSettings, poll
 from cablebase.sources.net import NetPolicy
 from cablebase._store.channels import ChannelStore
 

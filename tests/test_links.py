@@ -13,7 +13,7 @@ import pytest
 
 from cablebase.enrich.links import find_cables, link_article, parse_ref_id
 from cablebase.record import Cable
-from cablebase.sources.feeds import PollSettings, poll
+from cablebase.pipeline.poll import PollSettings, poll
 from cablebase.sources.net import NetPolicy
 from cablebase._store.channels import ChannelStore
 from feedserver import rss
@@ -128,7 +128,7 @@ def test_seed_post_in_opera_leaks_channel_embeds_07MEXICO983(srv):
     url = srv.route("/category/cuba/feed/", feed)
     store = _store()
     added = []
-    from cablebase.sources.feeds import add_feed
+    from cablebase.pipeline.poll import add_feed
 
     sub = add_feed(store, url, settings=SETTINGS)
     assert sub.channel == "Opera Leaks » Cuba"

@@ -195,7 +195,7 @@ def test_find_cables_reads_cfpf_ids_and_malformed_ids() -> None:
 def test_article_links_under_any_name_reach_the_stored_cable(archive, client) -> None:
     from feedserver import FeedServer, rss
 
-    from cablebase.sources.feeds import PollSettings, add_feed, poll
+    from cablebase.pipeline.poll import PollSettings, add_feed, poll
     from cablebase.sources.net import NetPolicy
     from cablebase._store.channels import ChannelStore
 

@@ -293,7 +293,7 @@ def real(tmp_path_factory: pytest.TempPathFactory):
     pages = CORPUS / "cablegate-2010" / "cable"
     if not pages.is_dir():
         pytest.skip(f"real corpus not found at {pages}")
-    from cablebase.pipeline import ingest
+    from cablebase.pipeline.ingest import ingest
 
     s = Settings(db_dir=tmp_path_factory.mktemp("real") / "db", index_heap_bytes=50_000_000)
     some = sorted(pages.glob("2009/*/*.html"))[::3][:150]

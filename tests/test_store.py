@@ -344,7 +344,7 @@ def test_real_versions_archive_keeps_every_version(settings: Settings) -> None:
     archive = CORPUS / "cablegate-html-versions" / "versions.tar.xz"
     if not archive.exists():
         pytest.skip(f"real corpus not found at {archive}")
-    from cablebase.pipeline import ingest
+    from cablebase.pipeline.ingest import ingest
 
     with open_store(settings) as st:
         report = ingest(st, [archive], settings=settings, workers=0)

@@ -10,7 +10,7 @@ storage (``cablebase._store``) is private.
 from .archive import Archive, SearchPlan, open_archive
 from .config import VERSION as __version__
 from .config import Settings
-from .enrich.run import EnrichReport
+from .pipeline.enrich import EnrichReport
 from .errors import (
     BadQuery,
     Busy,
@@ -38,9 +38,9 @@ from .model import (
     is_provisional,
     paragraph_anchors,
 )
-from .pipeline import Failure, IngestReport, Parsed, parse_files
+from .pipeline.ingest import Failure, IngestReport, Parsed, parse_files
 from .record import Cable, Disagreement, Paragraph, Reference, Source
-from .sources.report import PollReport
+from .pipeline.poll_report import PollReport
 from .sources.settings import PollSettings
 
 __all__ = [

@@ -31,18 +31,18 @@ from ._store.browse import Browse
 from ._store.channels import ChannelStore
 from ._store.entities import EntityStore
 from .config import Settings
-from .enrich.run import EnrichReport
-from .enrich.run import enrich as _enrich
+from .pipeline.enrich import EnrichReport
+from .pipeline.enrich import enrich as _enrich
 from .model import Added, CheckReport, Hit, SearchFilters, SearchResults, Stats, StoredSource
-from .pipeline import Failure, IngestReport, ingest
+from .pipeline.ingest import Failure, IngestReport, ingest
 from .record import Cable
 from .errors import CablebaseError, StoreError
 from .parse.feed import parse_opml, write_opml
-from .sources.feeds import Poller, run_async
+from .pipeline.poll import Poller, run_async
 from .sources.net import NetPolicy, split_checked
-from .sources.report import PollReport
+from .pipeline.poll_report import PollReport
 from .sources.settings import PollSettings
-from .sources.subscribe import Subscribed, add_feed
+from .pipeline.subscribe import Subscribed, add_feed
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,8 +90,8 @@ def build_archive(db_dir: Path, cables: list[Path] | None = None, *, extra_versi
     from feedserver import FeedServer, rss  # noqa: E402 - the project's local HTTP server for feed tests
 
     from cablebase.config import Settings
-    from cablebase.pipeline import ingest
-    from cablebase.sources.feeds import PollSettings, add_feed, poll
+    from cablebase.pipeline.ingest import ingest
+    from cablebase.pipeline.poll import PollSettings, add_feed, poll
     from cablebase.sources.net import NetPolicy
     from cablebase._store import open_store
     from cablebase._store.channels import ChannelStore

@@ -2,7 +2,7 @@
 
 ``EnrichSource(conn)`` reads them over any ``sqlite3.Connection`` (the cable store's ``db``)
 and creates nothing: a bare enrichment database has neither ``cable_records`` nor
-``articles``, which ``has_table`` tells. The enrichment stage (``cablebase.enrich.run``) and
+``articles``, which ``has_table`` tells. The enrichment stage (``cablebase.pipeline.enrich``) and
 the similar-cable lists (``cablebase.enrich.similar``) read their input here; what they find
 goes to ``EntityStore``.
 

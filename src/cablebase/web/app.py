@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
-from ..config import VERSION as __version__
+from .. import __version__
 from .. import CablebaseError, Settings
 from .archive import WebArchive
 from .common import PageError, error_response

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from feedgen.feed import FeedGenerator
 from starlette.responses import Response
 
-from ...config import VERSION as __version__
+from ... import __version__
 from ... import BadQuery
 from .. import views
 from ..common import PageError, arch

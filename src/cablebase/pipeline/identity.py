@@ -2,7 +2,7 @@
 parameters, default ports and fragments dropped), an entry's per-feed key (its id, else its
 link, else a hash of its content), the hash that changes when the entry as published changes,
 and the content hash that finds the same article under two URLs. Pure functions of strings
-and entries, no state: preparation (:mod:`cablebase.sources.entries`) computes them for every
+and entries, no state: preparation (:mod:`cablebase.pipeline.entries`) computes them for every
 entry it reads.
 """
 

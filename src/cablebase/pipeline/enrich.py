@@ -40,9 +40,9 @@ import orjson
 from .._store.enrich_source import EnrichSource
 from .._store.entities import EntityStore
 from ..record import Cable, Paragraph
-from .entities import MODEL, EntityExtractor
-from .graph import references_of
-from .truecase import Truecaser, is_upper_text
+from ..enrich.entities import MODEL, EntityExtractor
+from ..enrich.graph import references_of
+from ..enrich.truecase import Truecaser, is_upper_text
 
 BATCH = 16
 """Cables per task sent to a worker."""

@@ -13,8 +13,8 @@ from typing import Callable
 from ..enrich.links import parse_ref_id
 from .._store.channels import ArticleData, ChannelStore
 from .entries import PreparedFeed
-from .report import FeedResult
-from .settings import PollSettings
+from .poll_report import FeedResult
+from ..sources.settings import PollSettings
 
 
 class PassWrites:

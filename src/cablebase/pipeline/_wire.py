@@ -4,7 +4,7 @@ Both ways a frame is an 8-byte big-endian length (``HEAD``), then a pickle: a jo
 ``(fn, args)``, an answer ``(True, result)`` or ``(False, "ExceptionType: message")``.
 ``recv_exact`` reads one blocking frame part; ``warm`` is the job the poller sends a new
 worker to see it answer (it returns the worker's pid). Shared by the pool
-(:mod:`cablebase.sources.prepare`) and the worker processes (:mod:`cablebase.sources._worker`),
+(:mod:`cablebase.pipeline.prepare`) and the worker processes (:mod:`cablebase.pipeline._worker`),
 this module imports nothing of either.
 """
 

@@ -1,4 +1,4 @@
-"""Imported, by name, by the zygote of the feed-preparation pool (:mod:`cablebase.sources._worker`)
+"""Imported, by name, by the zygote of the feed-preparation pool (:mod:`cablebase.pipeline._worker`)
 before it forks: loads once what every worker needs (the preparation code with its parsers, the
 HTML parser, the language model), so that workers start as ready forks of it. It imports only
 what it preloads — never the pool nor the worker — so no import leads back here."""

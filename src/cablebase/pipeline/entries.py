@@ -5,8 +5,8 @@ the poller's event loop goes on fetching and writing.
 ``prepare_feed(body, ...)`` is what a worker runs; ``prepare_entries`` and ``prepare_entry`` are
 its parts (the poller also runs them in-process). Embedded cables found in an article are parsed
 here and handed back: the poller passes them to the archive's ``add_cable`` itself. The worker
-processes load this module before they fork (:mod:`cablebase.sources._preload`); the pool that
-runs it is :mod:`cablebase.sources.prepare`.
+processes load this module before they fork (:mod:`cablebase.pipeline._preload`); the pool that
+runs it is :mod:`cablebase.pipeline.prepare`.
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
-"""The feed-preparation worker processes (``python -m cablebase.sources._worker FD MODULE``).
+"""The feed-preparation worker processes (``python -m cablebase.pipeline._worker FD MODULE``).
 
 This process (the "zygote") is started by the poller with a fresh interpreter — it never runs
 the poller's ``__main__`` nor inherits its threads or handles — imports ``MODULE`` once (the
-poller names :mod:`cablebase.sources._preload`: parsers, the HTML parser, the language model),
+poller names :mod:`cablebase.pipeline._preload`: parsers, the HTML parser, the language model),
 then, each time the poller sends it a socket over ``FD``, forks a worker that serves jobs on
 that socket. Workers share the loaded model with the zygote (copy-on-write). Everything exits
 when the poller's end of its socket closes.
 
-Frames, both ways, are those of :mod:`cablebase.sources._wire`.
+Frames, both ways, are those of :mod:`cablebase.pipeline._wire`.
 """
 
 from __future__ import annotations

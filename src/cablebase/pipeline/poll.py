@@ -12,10 +12,10 @@ This module is the scheduler: which feeds are due, how many are polled at once, 
 polled next (interval with jitter, exponential back-off), and what each HTTP outcome does to its
 feed. Its parts live beside it and their names are importable from here too: the settings
 (:mod:`~cablebase.sources.settings`), fetching (:mod:`~cablebase.sources.fetch`), preparing
-entries (:mod:`~cablebase.sources.entries`, in worker processes: :mod:`~cablebase.sources.prepare`),
-writing the results (:mod:`~cablebase.sources.pass_writes`), article pages
-(:mod:`~cablebase.sources.fulltext`), the report (:mod:`~cablebase.sources.report`) and
-subscribing (:mod:`~cablebase.sources.subscribe`).
+entries (:mod:`~cablebase.pipeline.entries`, in worker processes: :mod:`~cablebase.pipeline.prepare`),
+writing the results (:mod:`~cablebase.pipeline.poll_writes`), article pages
+(:mod:`~cablebase.pipeline.fulltext`), the report (:mod:`~cablebase.pipeline.poll_report`) and
+subscribing (:mod:`~cablebase.pipeline.subscribe`).
 
 Politeness: async HTTP/1.1 with keep-alive (:mod:`cablebase.sources.http`), a worker pool (``workers``) with a per-host limit (``per_host``);
 conditional GET (ETag / Last-Modified); gzip; a User-Agent naming the project; timeouts
@@ -29,7 +29,7 @@ Every failure is stored on its feed (``feeds.last_error``; article-page problems
 ``last_page_error``) and no feed stops the run for the others.
 
 CPU: parsing a feed and preparing its entries (HTML → text, cable links, language) runs in a
-pool of worker processes (``prepare_workers``, :mod:`cablebase.sources.prepare`) while the event
+pool of worker processes (``prepare_workers``, :mod:`cablebase.pipeline.prepare`) while the event
 loop goes on fetching and writing; the pool starts with the first pass (in-process preparation
 meanwhile) and stays up. Like any multiprocessing code, a script that polls must guard its
 entry point (``if __name__ == "__main__":``) or set ``prepare_workers=0``.
@@ -46,13 +46,13 @@ from typing import Any, Callable
 from ..parse.feed import FeedEntry
 from .._store.channels import ArticleData, ChannelStore
 from .entries import PreparedFeed, PrepareOptions, prepare_entries, prepare_entry, prepare_feed
-from .fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetched, Fetcher, FetchError, parse_retry_after  # noqa: F401
+from ..sources.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetched, Fetcher, FetchError, parse_retry_after  # noqa: F401
 from .fulltext import extract_main, fetch_fulltext
 from .identity import canonical_url, content_hash, entry_hash, entry_key
-from .pass_writes import PassWrites
+from .poll_writes import PassWrites
 from .prepare import PrepareCrashed, get_pool
-from .report import FeedResult, PollReport
-from .settings import USER_AGENT, PollSettings
+from .poll_report import FeedResult, PollReport
+from ..sources.settings import USER_AGENT, PollSettings
 from .subscribe import Subscribed, add_feed, resolve_feed_url  # noqa: F401
 
 
@@ -259,7 +259,7 @@ class Poller:
         return self._writes.store_prepared(feed["id"], prepared, known, res)
 
     async def _fulltext(self, feed: dict, res: FeedResult, fetcher: Fetcher) -> tuple[str | None, int | None]:
-        """The pages of the feed's summary-only articles (:func:`~cablebase.sources.fulltext.fetch_fulltext`)."""
+        """The pages of the feed's summary-only articles (:func:`~cablebase.pipeline.fulltext.fetch_fulltext`)."""
         return await fetch_fulltext(self.store, self.settings, feed, res, fetcher, add_cable=self.add_cable,
                                     parse_cable=self.parse_cable)
 

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 from ..parse.feed import FeedParseError, discover_feeds, looks_like_html, parse_feed
 from .._store.channels import ChannelStore
-from .fetch import Fetcher, FetchError
-from .net import split_checked
-from .settings import PollSettings
+from ..sources.fetch import Fetcher, FetchError
+from ..sources.net import split_checked
+from ..sources.settings import PollSettings
 
 
 @dataclass

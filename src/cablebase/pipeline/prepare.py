@@ -1,8 +1,8 @@
 """Feed preparation off the event loop: :class:`PreparePool` runs ``prepare_feed``
-(:mod:`cablebase.sources.entries`) in worker processes that stay up between passes.
+(:mod:`cablebase.pipeline.entries`) in worker processes that stay up between passes.
 
 They are forks of a fresh interpreter that loaded the parsers and the language model once
-(:mod:`cablebase.sources._worker`, told to import :mod:`cablebase.sources._preload`): they never
+(:mod:`cablebase.pipeline._worker`, told to import :mod:`cablebase.pipeline._preload`): they never
 run the poller's ``__main__`` nor inherit its threads or handles, and share the model's memory.
 A dead worker is replaced (its jobs retried once elsewhere) and one that runs past the time
 limit is killed. Where processes cannot be forked (Windows), preparation stays in-process.
@@ -32,7 +32,7 @@ from .entries import (
 from .identity import canonical_url, content_hash, entry_hash, entry_key
 from ..errors import PrepareCrashed
 
-PRELOAD = "cablebase.sources._preload"
+PRELOAD = "cablebase.pipeline._preload"
 """The module the worker zygote imports before it forks (what every worker needs)."""
 
 
@@ -41,7 +41,7 @@ def _can_fork() -> bool:
 
 
 class _Zygote:
-    """``python -m cablebase.sources._worker FD PRELOAD``: loads everything once, forks workers on request."""
+    """``python -m cablebase.pipeline._worker FD PRELOAD``: loads everything once, forks workers on request."""
 
     def __init__(self, timeout: float):
         import subprocess
@@ -54,7 +54,7 @@ class _Zygote:
         root = os.path.dirname(os.path.dirname(os.path.abspath(cablebase.__file__)))
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         try:
-            self.proc = subprocess.Popen([sys.executable, "-m", "cablebase.sources._worker", str(theirs.fileno()),
+            self.proc = subprocess.Popen([sys.executable, "-m", "cablebase.pipeline._worker", str(theirs.fileno()),
                                           PRELOAD], pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env,
                                          close_fds=True)
         finally:

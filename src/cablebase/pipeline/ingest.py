@@ -25,16 +25,16 @@ from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
 
-from .config import OFFICIAL_IDS_ENV, Settings, official_ids
-from .errors import ParseError, StoreError
-from .parse import OfficialIds, parse
-from .record import Cable
-from .sources.files import InputFailure, RawInput, expand_paths, is_archive, iter_inputs, read_inputs
-from ._store.base import RawBlob, Store
-from .errors import Busy
-from .model import Added, Outcome
-from .model import is_provisional
-from .errors import IndexNotUpdated
+from ..config import OFFICIAL_IDS_ENV, Settings, official_ids
+from ..errors import ParseError, StoreError
+from ..parse import OfficialIds, parse
+from ..record import Cable
+from ..sources.files import InputFailure, RawInput, expand_paths, is_archive, iter_inputs, read_inputs
+from .._store.base import RawBlob, Store
+from ..errors import Busy
+from ..model import Added, Outcome
+from ..model import is_provisional
+from ..errors import IndexNotUpdated
 
 CHUNK = 8
 """Inputs sent to a worker process at a time."""

@@ -15,9 +15,9 @@ from ..enrich.language import detect_language
 from ..enrich.links import link_article
 from ..parse.feed import extract_html
 from .._store.channels import ChannelStore, LinkRow
-from .fetch import PAGE_ACCEPT, Fetcher, FetchError
-from .report import FeedResult
-from .settings import PollSettings
+from ..sources.fetch import PAGE_ACCEPT, Fetcher, FetchError
+from .poll_report import FeedResult
+from ..sources.settings import PollSettings
 
 
 async def fetch_fulltext(store: ChannelStore, settings: PollSettings, feed: dict, res: FeedResult, fetcher: Fetcher,
