@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cablebase import pipeline
+from cablebase.pipeline import ingest as pipeline
 from cablebase.cli import app
 from cablebase.config import Settings
 from cablebase.errors import InputTooLarge

@@ -401,7 +401,7 @@ def test_feed_list_and_the_web_show_each_hostile_feeds_error(srv, tmp_path, monk
     from cablebase.cli import app
     from cablebase.config import Settings
     from cablebase.web.app import create_app
-    from cablebase.web.settings import WebSettings
+    from cablebase import WebSettings
 
     db = tmp_path / "archive"
     monkeypatch.setenv("CABLEBASE_NET_ALLOW", "127.0.0.1")

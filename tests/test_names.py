@@ -118,7 +118,7 @@ def client(archive, store):
     from fastapi.testclient import TestClient
 
     from cablebase.web.app import create_app
-    from cablebase.web.settings import WebSettings
+    from cablebase import WebSettings
 
     store.flush()
     with TestClient(create_app(Settings(db_dir=archive), WebSettings()), raise_server_exceptions=False) as c:
@@ -362,7 +362,7 @@ def _client(db: Path):
     from fastapi.testclient import TestClient
 
     from cablebase.web.app import create_app
-    from cablebase.web.settings import WebSettings
+    from cablebase import WebSettings
 
     return TestClient(create_app(Settings(db_dir=db), WebSettings()), raise_server_exceptions=False)
 

@@ -24,7 +24,7 @@ import support  # noqa: E402
 
 from cablebase.config import Settings  # noqa: E402
 from cablebase.web.app import create_app  # noqa: E402
-from cablebase.web.settings import WebSettings  # noqa: E402
+from cablebase import WebSettings  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not support.corpus_available(), reason="corpus not available")
 

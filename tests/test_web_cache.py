@@ -52,7 +52,7 @@ def test_a_cable_page_shows_an_article_linked_right_after_it_was_served(db: Sett
     from fastapi.testclient import TestClient
 
     from cablebase.web.app import create_app
-    from cablebase.web.settings import WebSettings
+    from cablebase import WebSettings
 
     def articles() -> list[str]:
         return [a["title"] for a in c.get("/cable/09PARIS100.json").json()["articles"]]
@@ -81,7 +81,7 @@ def test_home_counts_and_latest_cables_follow_a_write_at_once(db: Settings) -> N
     from fastapi.testclient import TestClient
 
     from cablebase.web.app import create_app
-    from cablebase.web.settings import WebSettings
+    from cablebase import WebSettings
 
     def home() -> tuple[int, int, set[str]]:
         j = c.get("/index.json").json()

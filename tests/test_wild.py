@@ -251,7 +251,7 @@ def test_disagreements_and_inferred_ids_are_shown(tmp_path, corpus):
     from cablebase.cli import app
     from cablebase.config import Settings
     from cablebase.web.app import create_app
-    from cablebase.web.settings import WebSettings
+    from cablebase import WebSettings
 
     page = next((corpus / "cablegate-2010" / "cable").rglob("06CARACAS219.html"))
     env = {"CABLEBASE_DB": str(tmp_path / "db"), "CABLEBASE_OFFICIAL_IDS": ""}

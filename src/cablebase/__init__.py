@@ -8,8 +8,8 @@ storage (``cablebase._store``) is private.
 """
 
 from .archive import Archive, SearchPlan, open_archive
-from .config import VERSION as __version__
-from .config import Settings
+from .version import VERSION as __version__
+from .config import Settings, WebSettings
 from .pipeline.enrich import EnrichReport
 from .errors import (
     BadQuery,
@@ -78,6 +78,7 @@ __all__ = [
     "Stats",
     "StoreError",
     "StoredSource",
+    "WebSettings",
     "__version__",
     "from_other_versions",
     "is_provisional",

@@ -195,12 +195,12 @@ class Archive:
     def add_feed(self, url: str, channel: str | None = None, *, settings: PollSettings | None = None,
                  fetch: bool = True) -> Subscribed:
         """Subscribe to a feed (or a page naming one) in ``channel`` (default: the feed's title)."""
-        return add_feed(self.channels, url, channel, settings or PollSettings.from_env(), fetch=fetch)
+        return add_feed(self.channels, url, channel, settings or self.settings.poll, fetch=fetch)
 
     def poller(self, settings: PollSettings | None = None, **kw: Any) -> Poller:
         """A poller over this archive's feeds. Cables embedded in articles are stored here,
         indexed by this archive or the next writer if an ingest holds the index."""
-        return Poller(self.channels, settings or PollSettings.from_env(),
+        return Poller(self.channels, settings or self.settings.poll,
                       add_cable=partial(self._store.add_cable, defer_index=True), **kw)
 
     def poll(self, settings: PollSettings | None = None, *, all_feeds: bool = False,
@@ -219,7 +219,7 @@ class Archive:
         """Subscribe to every feed of an OPML document (its folders become channels, or all go
         to ``channel``), in one transaction. Feeds whose URL the network policy refuses are
         left out: (feeds added, the reasons of those refused). Bad OPML: ``FeedParseError``."""
-        policy = net or NetPolicy.from_env()
+        policy = net or self.settings.poll.net
         added, refused = 0, []
         with self.channels.tx():
             for f in parse_opml(data):

@@ -51,8 +51,9 @@ def _open(db: Path | None) -> Iterator[Archive]:
         archive.close()
 
 
-def _settings(workers: int | None = None, per_host: int | None = None, fulltext: bool | None = None) -> PollSettings:
-    s = PollSettings.from_env()
+def _settings(archive: Archive, workers: int | None = None, per_host: int | None = None,
+              fulltext: bool | None = None) -> PollSettings:
+    s = archive.settings.poll
     kw = {k: v for k, v in (("workers", workers), ("per_host", per_host), ("fulltext", fulltext)) if v is not None}
     return replace(s, **kw) if kw else s
 
@@ -171,7 +172,7 @@ def feed_add(
     """Subscribe to a feed, or to a page that announces its feed."""
     with _open(db) as c:
         try:
-            sub = c.add_feed(url, channel, settings=_settings(), fetch=not no_fetch)
+            sub = c.add_feed(url, channel, fetch=not no_fetch)
         except CablebaseError as e:
             _err(f"{url}: {e}")
             raise typer.Exit(1) from None
@@ -232,7 +233,7 @@ def feed_import(path: Path, channel: Annotated[Optional[str], typer.Option("--ch
     try:
         data = path.read_bytes()
         with _open(db) as c:
-            n, refused = c.import_opml(data, channel, _settings().net)
+            n, refused = c.import_opml(data, channel)
     except (OSError, CablebaseError) as e:
         _err(f"{path}: {e}")
         raise typer.Exit(1) from None
@@ -268,8 +269,8 @@ def poll_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Poll the due feeds once (or forever with --watch) and link new articles to cables."""
-    settings = _settings(workers, per_host, False if no_fulltext else None)
     with _open(db) as c:
+        settings = _settings(c, workers, per_host, False if no_fulltext else None)
 
         def show(r):
             if as_json:

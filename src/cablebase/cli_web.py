@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -40,26 +41,25 @@ def serve_cmd(
     """Serve the archive on the web: pages, JSON API (/docs), Atom feeds, exports."""
     import uvicorn
 
-    from .config import Settings
-    from .errors import CablebaseError
-    from .web import settings as web_settings
+    from . import CablebaseError, Settings
+    from .config import BASE_URL_ENV, TOKEN_ENV, read_token_file
 
     try:
-        settings = Settings.load(db)
-        if not settings.sqlite_path.exists():
-            raise CablebaseError(f"no archive at {settings.db_dir} (nothing ingested yet; see `cablebase ingest`)")
         if token_file is not None:
-            tok = web_settings.read_token_file(token_file)
+            tok = read_token_file(token_file)
             if not tok:
                 raise ValueError(f"token file {token_file} is empty")
-            os.environ[web_settings.TOKEN_ENV] = tok
+            os.environ[TOKEN_ENV] = tok
         if base_url:
-            os.environ[web_settings.BASE_URL_ENV] = base_url
-        ws = web_settings.WebSettings.from_env()  # validates the token
+            os.environ[BASE_URL_ENV] = base_url
+        settings = Settings.load(db)  # the environment, read once; the workers read it again
+        ws = settings.web.check()
+        if not settings.sqlite_path.exists():
+            raise CablebaseError(f"no archive at {settings.db_dir} (nothing ingested yet; see `cablebase ingest`)")
         # building the app once here reports a broken archive before any worker starts
         from .web.app import create_app
 
-        create_app(settings, ws)
+        create_app(settings)
     except (CablebaseError, ValueError) as e:
         _err(str(e))
         raise typer.Exit(1) from None
@@ -100,7 +100,6 @@ def export_cmd(
     from . import CablebaseError, SearchFilters, Settings
     from .web import export as ex
     from .web.archive import WebArchive
-    from .web.settings import WebSettings
 
     if fmt not in ex.FORMATS:
         raise typer.BadParameter(f"unknown format {fmt!r}; known: {', '.join(ex.FORMATS)}", param_hint="--format")
@@ -109,7 +108,8 @@ def export_cmd(
     filters = SearchFilters(origin=origin, classification=classification, year=year,
                             tags=tuple(t.strip().upper() for t in tag or () if t.strip()))
     try:
-        arch = WebArchive(Settings.load(db), WebSettings(cache=False))
+        settings = Settings.load(db)
+        arch = WebArchive(settings, replace(settings.web, cache=False))
         try:
             refs = ex.plan(arch, query, filters, sort)
             out = open(output, "wb") if output else sys.stdout.buffer  # noqa: SIM115

@@ -1,4 +1,6 @@
-"""Settings: where the archive lives and the limits ingest works within.
+"""Settings: the one settings object (``Settings``), read once from the environment and
+defaults by ``Settings.load``: where the archive lives, the limits ingest works within, and
+its sections ``poll`` (``PollSettings``: fetching and polling) and ``web`` (``WebSettings``).
 
 The archive is a directory holding ``cablebase.sqlite`` (records and raw bytes) and
 ``index/`` (the tantivy search index, derived from the SQLite file). Its location is, in
@@ -10,16 +12,17 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import platformdirs
 
 from .parse.official import OfficialIds
+from .sources.net import NetPolicy
+from .sources.settings import PollSettings
+
 
 APP_NAME = "cablebase"
-VERSION = "0.1.0"
-"""The package's version (``cablebase.__version__``), named in the User-Agent and the pages."""
 DB_ENV = "CABLEBASE_DB"
 """Environment variable naming the archive directory (same meaning as ``--db``)."""
 MAX_INPUT_BYTES_ENV = "CABLEBASE_MAX_INPUT_BYTES"
@@ -86,6 +89,73 @@ def resolve_db_dir(db: str | os.PathLike[str] | None = None) -> Path:
     return default_db_dir()
 
 
+# -- the web server's section -------------------------------------------------------------
+# Read from the command line, else the environment: ``CABLEBASE_WEB_TOKEN`` — the token that
+# turns on write actions over HTTP (adding a feed, polling now; without one the server is
+# read-only); ``CABLEBASE_WEB_TOKEN_FILE`` — a file holding that token (its first line);
+# ``CABLEBASE_WEB_BASE_URL`` — the public URL of the site (absolute links in feeds; default: the
+# URL each request came in on); ``CABLEBASE_WEB_CACHE=0`` turns off the per-worker result caches.
+TOKEN_ENV = "CABLEBASE_WEB_TOKEN"
+TOKEN_FILE_ENV = "CABLEBASE_WEB_TOKEN_FILE"
+BASE_URL_ENV = "CABLEBASE_WEB_BASE_URL"
+CACHE_ENV = "CABLEBASE_WEB_CACHE"
+
+MIN_TOKEN_CHARS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class WebSettings:
+    token: str | None = None
+    """Bearer token for write actions; None: write actions are off."""
+    base_url: str | None = None
+    """Public URL of the site, without a trailing slash (None: from each request)."""
+    per_page: int = 50
+    """Cables per page of a listing."""
+    search_per_page: int = 20
+    feed_entries: int = 50
+    """Entries in an Atom feed."""
+    cache: bool = True
+    """Per-worker caches of search results and facet counts."""
+    cache_entries: int = 512
+    problem: str | None = None
+    """What is wrong with the token settings (an unreadable token file), reported by ``check``
+    when the server starts: other commands do not fail for the web's settings."""
+
+    @classmethod
+    def from_env(cls) -> WebSettings:
+        """The web section from ``CABLEBASE_WEB_*`` (read by ``Settings.load``, once)."""
+        token = os.environ.get(TOKEN_ENV) or None
+        tf = os.environ.get(TOKEN_FILE_ENV)
+        problem = None
+        if not token and tf:
+            try:
+                token = read_token_file(Path(tf))
+            except ValueError as e:
+                problem = str(e)
+        return cls(
+            token=token,
+            base_url=(os.environ.get(BASE_URL_ENV) or "").rstrip("/") or None,
+            cache=os.environ.get(CACHE_ENV, "1").strip().lower() not in ("0", "false", "no", "off"),
+            problem=problem,
+        )
+
+    def check(self) -> WebSettings:
+        """``ValueError`` if the token settings cannot be used; else self."""
+        if self.problem:
+            raise ValueError(self.problem)
+        if self.token is not None and len(self.token) < MIN_TOKEN_CHARS:
+            raise ValueError(f"the web token must have at least {MIN_TOKEN_CHARS} characters")
+        return self
+
+
+def read_token_file(path: Path) -> str | None:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise ValueError(f"cannot read token file {path}: {e.strerror or e}") from None
+    return lines[0].strip() if lines and lines[0].strip() else None
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything tunable about an archive and an ingest run."""
@@ -99,6 +169,10 @@ class Settings:
     """Cables to gather before committing the index (0: commit on every write, so each
     ``add_cables`` is searchable when it returns; ingest uses ``INDEX_COMMIT_EVERY``)."""
     busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    poll: PollSettings = field(default_factory=PollSettings)
+    """Fetching and polling: every limit, the network policy (``CABLEBASE_NET_ALLOW``)."""
+    web: WebSettings = field(default_factory=WebSettings)
+    """The web server: token, public URL, caches (``CABLEBASE_WEB_*``)."""
 
     @property
     def sqlite_path(self) -> Path:
@@ -110,8 +184,10 @@ class Settings:
 
     @classmethod
     def load(cls, db: str | os.PathLike[str] | None = None, **overrides: object) -> Settings:
-        """Settings for the archive named by ``db`` (see ``resolve_db_dir``), env applied."""
-        s = cls(db_dir=resolve_db_dir(db))
+        """Settings for the archive named by ``db`` (see ``resolve_db_dir``), with the environment
+        read once for every section (``CABLEBASE_MAX_INPUT_BYTES``, ``CABLEBASE_NET_ALLOW``,
+        ``CABLEBASE_WEB_*``). ``overrides`` set fields, sections included (``web=…``)."""
+        s = cls(db_dir=resolve_db_dir(db), poll=PollSettings(net=NetPolicy.from_env()), web=WebSettings.from_env())
         env_max = os.environ.get(MAX_INPUT_BYTES_ENV)
         if env_max:
             try:

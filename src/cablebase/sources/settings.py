@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import VERSION as __version__
+from ..version import VERSION as __version__
 from ..parse.feed import FeedLimits
 from .net import NetPolicy
 
@@ -69,11 +69,6 @@ class PollSettings:
     """A pass writes in one transaction committed this often (0: a transaction per write)."""
     limits: FeedLimits = FeedLimits()
     net: NetPolicy = NetPolicy()
-
-    @classmethod
-    def from_env(cls) -> PollSettings:
-        """The defaults, with the network policy from the environment (``CABLEBASE_NET_ALLOW``)."""
-        return cls(net=NetPolicy.from_env())
 
 
 __all__ = ["PollSettings", "USER_AGENT"]

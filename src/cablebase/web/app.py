@@ -28,11 +28,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
-from .. import __version__
+from .. import WebSettings, __version__
 from .. import CablebaseError, Settings
 from .archive import WebArchive
 from .common import PageError, error_response
-from .settings import WebSettings
 
 log = logging.getLogger("cablebase.web")
 
@@ -88,7 +87,7 @@ class SecurityHeaders:
 
 def create_app(settings: Settings, web: WebSettings | None = None) -> FastAPI:
     """The application over the archive in ``settings.db_dir`` (StoreError if there is none)."""
-    web = web or WebSettings.from_env()
+    web = (web or settings.web).check()
     archive = WebArchive(settings, web)
 
     @asynccontextmanager
@@ -161,4 +160,4 @@ def create_app(settings: Settings, web: WebSettings | None = None) -> FastAPI:
 
 def app_from_env() -> Any:
     """The app for ``uvicorn --factory cablebase.web.app:app_from_env`` (archive from ``CABLEBASE_DB``)."""
-    return create_app(Settings.load(os.environ.get("CABLEBASE_DB") or None), WebSettings.from_env())
+    return create_app(Settings.load(os.environ.get("CABLEBASE_DB") or None))

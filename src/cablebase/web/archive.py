@@ -15,8 +15,7 @@ import time
 from collections import OrderedDict
 from typing import Any, Callable, Hashable, TypeVar
 
-from .. import Archive, FacetRow, Settings, StoreError
-from .settings import WebSettings
+from .. import Archive, FacetRow, Settings, StoreError, WebSettings
 
 T = TypeVar("T")
 log = logging.getLogger("cablebase.web")
