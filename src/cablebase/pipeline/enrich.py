@@ -24,14 +24,13 @@ cables the first time and kept in ``enrich_meta``.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import sqlite3
 import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +42,7 @@ from ..record import Cable, Paragraph
 from ..enrich.entities import MODEL, EntityExtractor
 from ..enrich.graph import references_of
 from ..enrich.truecase import Truecaser, is_upper_text
+from .pool import cpu_count, process_pool
 
 BATCH = 16
 """Cables per task sent to a worker."""
@@ -189,18 +189,9 @@ def learn_truecaser(db: sqlite3.Connection, *, sample: int = TRUECASER_SAMPLE) -
     return Truecaser.learn(texts)
 
 
-def _mp_context() -> multiprocessing.context.BaseContext:
-    if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("forkserver")
-    return multiprocessing.get_context("spawn")
-
-
 def default_workers() -> int:
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:
-        n = os.cpu_count() or 1
-    return max(1, n)
+    """NLP worker processes: one per CPU."""
+    return max(1, cpu_count())
 
 
 def enrich(
@@ -340,7 +331,7 @@ def _run_pool(
 ) -> None:
     window = n * 3
     pending: deque[Future[list[dict[str, Any]]]] = deque()
-    with ProcessPoolExecutor(max_workers=n, mp_context=_mp_context(), initializer=_init_worker) as pool:
+    with process_pool(n, initializer=_init_worker) as pool:
         try:
             for chunk in chunks:
                 pending.append(pool.submit(process_batch, model, tc_json, chunk))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
-import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -29,6 +28,7 @@ from ..config import OFFICIAL_IDS_ENV, Settings, official_ids
 from ..errors import ParseError, StoreError
 from ..parse import OfficialIds, parse
 from ..record import Cable
+from .pool import cpu_count, mp_context
 from ..sources.files import InputFailure, RawInput, expand_paths, is_archive, iter_inputs, read_inputs
 from .._store.base import RawBlob, Store
 from ..errors import Busy
@@ -147,11 +147,8 @@ def _parse_chunk(chunk: list[tuple[str, bytes]], fmt: str | None, pack: bool = F
     return out
 
 
-def cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+PRELOAD = ("cablebase.parse",)
+"""What the parser processes' forkserver imports once, before it forks."""
 
 
 def default_workers() -> int:
@@ -163,15 +160,6 @@ def default_workers() -> int:
     """
     n = cpu_count()
     return 0 if n < 2 else min(n - 1, 8)
-
-
-def _mp_context() -> multiprocessing.context.BaseContext:
-    # forkserver: workers never inherit this process's threads (tantivy's) or open handles.
-    if sys.platform.startswith("linux"):
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["cablebase.parse"])
-        return ctx
-    return multiprocessing.get_context("spawn")
 
 
 def parse_inputs(
@@ -235,7 +223,7 @@ def _parse_pooled(
     max_chunks = max(workers * 4, PREFETCH_INPUTS // CHUNK)
     in_flight = 0  # bytes
     pending: deque[tuple[list[RawInput | InputFailure], Future[ChunkResult] | None]] = deque()
-    ctx = _mp_context()
+    ctx = mp_context(PRELOAD)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
     def submit(chunk: list[RawInput | InputFailure]) -> None:
@@ -394,4 +382,4 @@ def ingest(
     return report
 
 
-__all__ = ["Failure", "IngestReport", "Parsed", "cpu_count", "default_workers", "ingest", "parse_inputs", "parse_one"]
+__all__ = ["Failure", "IngestReport", "Parsed", "default_workers", "ingest", "parse_inputs", "parse_one"]
