@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 import pytest
 
-from cablebase.parse.feed import FeedParseError, parse_feed
+from cablebase.parse.feed import parse_feed
+from cablebase.parse.feed_model import FeedParseError
 from cablebase.sources.feeds import PollSettings, poll
 from cablebase.sources.net import NetPolicy
 from cablebase.store.channels import ChannelStore
