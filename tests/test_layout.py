@@ -20,6 +20,7 @@ ENFORCED = [
     ("sizes", PACKAGE / "sources"),
     ("sizes", PACKAGE / "enrich"),
     ("sizes", PACKAGE / "web"),
+    ("sizes", PACKAGE / "parse"),
     ("circles", PACKAGE),
 ]
 
