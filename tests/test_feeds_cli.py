@@ -104,6 +104,6 @@ def test_opml_round_trip(srv, run, tmp_path):
     run("feed", "export", "-o", str(out))
     text = out.read_text()
     assert a in text and b in text and 'text="Cuba"' in text
-    from cablebase.parse.feed import parse_opml
+    from cablebase.parse.subscriptions import parse_opml
 
     assert {(f.url, f.channel) for f in parse_opml(out.read_bytes())} == {(a, "Cuba"), (b, "B")}

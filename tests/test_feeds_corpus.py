@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 import pytest
 
-from cablebase.parse.feed import FeedParseError, parse_feed
+from cablebase.parse.feed import parse_feed
+from cablebase import FeedParseError
 from cablebase.pipeline.poll import PollSettings, poll
 from cablebase.sources.net import NetPolicy
 from cablebase._store.channels import ChannelStore

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from cablebase.enrich import language, links
-from cablebase.parse import feed
+from cablebase.parse import feed_model, html_text
 
 WS = [chr(c) for c in range(0x3100) if chr(c).isspace()] + ["\u3000"]
 ALPHABET = st.sampled_from(WS + list("ab <>/p\n\xa0é中") + ["<p>", "</p>", "<br>", "<div>"])
@@ -26,8 +26,8 @@ def _ref_squash(raw: str) -> str:
 @settings(max_examples=1000, deadline=None)
 @given(st.lists(ALPHABET, max_size=40).map("".join))
 def test_squash_is_the_regex_version(s):
-    assert feed._squash(s) == _ref_squash(s)
-    assert feed._blanks(s) == re.sub("[ \t\r\f\v\u00a0]+", " ", s)
+    assert html_text._squash(s) == _ref_squash(s)
+    assert html_text._blanks(s) == re.sub("[ \t\r\f\v\u00a0]+", " ", s)
 
 
 @settings(max_examples=800, deadline=None)
@@ -36,7 +36,7 @@ def test_squash_is_the_regex_version(s):
 def test_block_marks_are_the_template_version(h):
     old = re.compile(r"<(?:/?(?:p|div|br|li|ul|ol|h[1-6]|tr|table|blockquote|pre|section|article|header|footer|dd"
                      r"|dt|hr)\b)", re.I)
-    assert feed._BLOCK_AT.sub("\n<", h) == old.sub("\n\\g<0>", h)
+    assert html_text._BLOCK_AT.sub("\n<", h) == old.sub("\n\\g<0>", h)
 
 
 def _ref_url(u, base, limits):
@@ -61,11 +61,11 @@ def test_url_fast_path_is_urljoin():
     rng = random.Random(3)
     parts = ["http://", "https://", "HTTP://", "a.com", "A.b-c.org", ":80", ":", "/", "//", "x", "?", "#", ";", "q=1",
              "%20", " ", "\t", "é", "..", "./", "@", "[::1]", "&", "=", "-", "_", "~", "\n", "*"]
-    lim = feed.FeedLimits()
+    lim = feed_model.FeedLimits()
     for _ in range(15_000):
         u = "".join(rng.choice(parts) for _ in range(rng.randint(1, 8)))
         for base in (None, "http://ex.org/a/b", "https://ex.org/"):
-            assert feed._url(u, base, lim) == _ref_url(u, base, lim), (u, base)
+            assert feed_model.http_url(u, base, lim) == _ref_url(u, base, lim), (u, base)
 
 
 def test_language_fast_walk_is_py3langid():

@@ -31,7 +31,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cablebase.errors import NoCableFound, ParseError
-from cablebase.parse import parse, refid, routing, telegram
+from cablebase.parse import parse, refid, routing
+from cablebase.parse.telegram_classification import classification_line
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -282,7 +283,7 @@ def test_plausible_telegram_survives_transport(tg, how):
         data = text.encode(how)
     elif how == "lower-cls":
         lines = text.split("\n")
-        i = next(i for i, ln in enumerate(lines) if telegram.classification_line(ln) and telegram.classification_line(ln)[1])
+        i = next(i for i, ln in enumerate(lines) if classification_line(ln) and classification_line(ln)[1])
         lines[i] = lines[i].lower()
         data = "\n".join(lines)
     else:
@@ -333,7 +334,7 @@ def real_telegrams() -> list[tuple[str, str]]:
 def _cls_from_body(c) -> bool:
     """The record's classification was read from the body's classification line: the line is
     there and names the cable itself (not the foreign body some copies carry under the header)."""
-    ci = telegram.classification_line(c.body.split("\n", 1)[0])
+    ci = classification_line(c.body.split("\n", 1)[0])
     if not ci:
         return False
     parts = refid.split_ref_id(c.ref_id) if c.ref_id else None

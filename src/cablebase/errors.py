@@ -28,6 +28,10 @@ class NoCableFound(ParseError):
     """The input is readable but holds no cable."""
 
 
+class FeedParseError(ParseError):
+    """The bytes are not a feed we can read."""
+
+
 class InputTooLarge(ParseError):
     """The input is larger than the configured limit."""
 

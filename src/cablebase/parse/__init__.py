@@ -20,6 +20,7 @@ from . import article, cablegate_html, csvdump, historylab, jsondump, plusd, ref
 from .official import OfficialIds
 from .decode import decode
 from .pdf import pdf_text
+from .telegram_classification import classification_line
 
 FORMATS = {
     "cablegate-html": cablegate_html.parse,
@@ -113,7 +114,7 @@ def name_cable(c: Cable, official: OfficialIds | None = None) -> None:
         unofficial = c.ref_id and c.ref_id not in official and not official.official(c.ref_id)
         banner = None
         if (not c.ref_id or unofficial) and c.body:
-            ci = telegram.classification_line(c.body.split("\n", 1)[0])
+            ci = classification_line(c.body.split("\n", 1)[0])
             if ci and ci[1] and ci[2]:
                 banner = (ci[1], ci[2])
         if unofficial:

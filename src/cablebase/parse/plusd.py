@@ -38,7 +38,9 @@ from ..record import Cable, Disagreement
 from . import refid
 from .plusd_fields import BLANK_VALUE, classification, origin, parse_date, ref_id, tag_codes
 from .routing import Header, parse_dtg, read_header, split_routing
-from .telegram import PARA_RE, classification_line, parse_text
+from .telegram import parse_text
+from .telegram_body import PARA_RE
+from .telegram_classification import classification_line
 
 LABELS = (
     "Date", "Canonical ID", "Original Classification", "Current Classification", "Handling Restrictions",
