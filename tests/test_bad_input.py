@@ -19,7 +19,7 @@ from cablebase.config import Settings
 from cablebase.errors import InputTooLarge
 from cablebase.record import Cable
 from cablebase.sources import files
-from cablebase._store import open_store
+from cablebase import open_archive
 
 TELEGRAM = """\
 VZCZCXRO1234
@@ -101,7 +101,7 @@ def error_lines(result) -> list[str]:
 
 
 def stored(db: Path) -> tuple[set[str], int]:
-    with open_store(Settings(db_dir=db), create=False) as st:
+    with open_archive(settings=Settings(db_dir=db), create=False) as st:
         assert st.check().ok
         return st.ref_ids(), st.stats().sources
 
@@ -195,13 +195,13 @@ def test_legacy_encodings_are_decoded_and_raw_bytes_kept_verbatim(db: Path, tmp_
     path.write_bytes(raw)
     result = ingest(db, path)
     assert result.exit_code == 0, result.stderr
-    with open_store(Settings(db_dir=db), create=False) as st:
-        cable = st.get_cable(ref(1561))
+    with open_archive(settings=Settings(db_dir=db), create=False) as st:
+        cable = st.get(ref(1561))
         assert cable is not None
         assert "caf\u00e9" in cable.paragraphs[-1].text
         assert "\u00c3" not in cable.body and "\u00e2\u20ac" not in cable.body  # no mojibake left
-        [src] = st.get_sources(ref(1561))
-        assert st.get_raw(src.sha256) == raw
+        [src] = st.sources(ref(1561))
+        assert st.raw(src.sha256) == raw
         assert src.sha256 == hashlib.sha256(raw).hexdigest()
 
 
@@ -297,8 +297,8 @@ def test_tar_members_are_inputs_and_bad_members_are_named(db: Path, tmp_path: Pa
     line = assert_one_failure(result, arc)
     assert f"{arc}!cable/empty.txt" in line
     assert_good_stored(db)
-    with open_store(Settings(db_dir=db), create=False) as st:
-        [src] = st.get_sources("09ASTANA95")
+    with open_archive(settings=Settings(db_dir=db), create=False) as st:
+        [src] = st.sources("09ASTANA95")
         assert src.location == f"{arc}!cable/b.html"
 
 
@@ -420,8 +420,8 @@ def test_a_worker_process_dying_fails_only_its_input(tmp_path: Path) -> None:
 
 def test_ingest_while_another_process_writes_stops_with_one_line(db: Path, good: list[Path]) -> None:
     assert ingest(db, good[0]).exit_code == 0
-    with open_store(Settings(db_dir=db)) as holder:
-        holder.index.open_writer()
+    with open_archive(settings=Settings(db_dir=db)) as holder:
+        holder._store.index.open_writer()  # another writer holding the index (a private handle)
         result = ingest(db, good[1])
     assert result.exit_code == 1
     [line] = error_lines(result)

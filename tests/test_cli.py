@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from cablebase.cli import app
 from cablebase.config import Settings
 from cablebase.record import Cable
-from cablebase._store import open_store
+from cablebase import open_archive
 
 CORPUS = Path(__file__).parents[1].parent / "shared" / "corpus"
 
@@ -108,7 +108,7 @@ def test_ingest_is_idempotent(db: Path, inputs: Path) -> None:
     again = run("ingest", "--db", str(db), str(inputs))
     assert again.exit_code == 0
     assert "0 new" in again.stderr and "3 unchanged" in again.stderr
-    with open_store(Settings(db_dir=db), create=False) as st:
+    with open_archive(settings=Settings(db_dir=db), create=False) as st:
         assert st.stats().sources == 3
 
 
@@ -132,7 +132,7 @@ def test_ingest_with_worker_processes(tmp_path: Path) -> None:
     assert [line for line in result.stderr.splitlines() if line.startswith("error:")] == [
         f"error: {d / 'bad.txt'}: empty input"
     ]
-    with open_store(Settings(db_dir=db), create=False) as st:
+    with open_archive(settings=Settings(db_dir=db), create=False) as st:
         assert len(st.ref_ids()) == 80
         assert st.check().ok
 
@@ -268,10 +268,10 @@ def test_real_cablegate_pages_ingest_and_search(tmp_path: Path) -> None:
     db = tmp_path / "db"
     result = run("ingest", "--db", str(db), *map(str, some))
     assert result.exit_code == 0, result.stderr
-    with open_store(Settings(db_dir=db), create=False) as st:
+    with open_archive(settings=Settings(db_dir=db), create=False) as st:
         assert len(st.ref_ids()) == len(some)
         assert st.check().ok
-        one = st.get_cable(some[0].stem)
+        one = st.get(some[0].stem)
         assert one is not None and one.origin and one.classification
         hits = st.search(one.subject.split()[0] if one.subject else one.ref_id)
         assert hits

@@ -14,7 +14,8 @@ import pytest
 from cablebase.pipeline import prepare
 from cablebase.pipeline.poll import PollSettings, poll
 from cablebase.sources.net import NetPolicy
-from cablebase._store.channels import ArticleData, ChannelStore, LinkRow
+from cablebase._store.channels import ChannelStore
+from cablebase.model import Article, Link
 from feedserver import LONG, rss
 
 
@@ -95,14 +96,14 @@ def _store():
 
 
 def _item(key, url=None, text="some text", title="T", links=None):
-    return ArticleData(entry_key=key, entry_hash="h" + key, url=url, canonical_url=url, title=title, text=text,
+    return Article(entry_key=key, entry_hash="h" + key, url=url, canonical_url=url, title=title, text=text,
                        content_hash=f"c-{title}-{text}", links=links)
 
 
 def test_batched_writes_equal_one_by_one():
     """Bulk path vs _store_one: new rows, merges inside the batch and with older rows, known keys."""
     batches = [
-        [_item("a", "http://x/1"), _item("b", "http://x/2", links=[LinkRow("07MEXICO983", "cites", 3, "s", "id")]),
+        [_item("a", "http://x/1"), _item("b", "http://x/2", links=[Link("07MEXICO983", "cites", 3, "s", "id")]),
          _item("c", "http://x/1", text="longer text here"), _item("d", None, text="some text")],
         [_item("e", "http://x/3"), _item("a", "http://x/1", text="edited"), _item("f", "http://x/3"),
          _item("g", None, text="edited", title="T")],

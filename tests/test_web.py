@@ -346,7 +346,8 @@ def test_channel_pages_are_stable(archive, tmp_path):
     from fastapi.testclient import TestClient
 
     from cablebase._store import open_store
-    from cablebase._store.channels import ArticleData, ChannelStore
+    from cablebase._store.channels import ChannelStore
+    from cablebase.model import Article
 
     d = tmp_path / "paging"
     shutil.copytree(archive[0], d)
@@ -356,7 +357,7 @@ def test_channel_pages_are_stable(archive, tmp_path):
         try:
             cs = ChannelStore(st.db)
             fid = cs.add_feed("http://127.0.0.1:9/paging.xml", "Paging")
-            cs.store_entries(fid, [ArticleData(entry_key=f"k{i}", entry_hash=f"h{i}", title=f"Post {i}",
+            cs.store_entries(fid, [Article(entry_key=f"k{i}", entry_hash=f"h{i}", title=f"Post {i}",
                                                published=f"2011-01-01T00:{i // 60:02d}:{i % 60:02d}+00:00",
                                                text=f"text {i}", content_hash=f"c{i}") for i in range(n0, n1)])
         finally:

@@ -16,7 +16,8 @@ import pytest
 from cablebase.config import Settings
 from cablebase.record import Cable, Paragraph, Source
 from cablebase._store import open_store
-from cablebase._store.channels import ArticleData, ChannelStore, LinkRow
+from cablebase._store.channels import ChannelStore
+from cablebase.model import Article, Link
 
 
 def cable(ref_id: str, body: str) -> tuple[Cable, bytes]:
@@ -42,10 +43,10 @@ def write(s: Settings, fn) -> None:
         st.close()
 
 
-def article(key: str, title: str, *refs: str) -> ArticleData:
-    return ArticleData(entry_key=key, entry_hash=f"h-{key}-{title}", title=title, url=f"http://127.0.0.1:9/{key}",
+def article(key: str, title: str, *refs: str) -> Article:
+    return Article(entry_key=key, entry_hash=f"h-{key}-{title}", title=title, url=f"http://127.0.0.1:9/{key}",
                        published="2011-06-01T12:00:00+00:00", text=f"{title} cites {' '.join(refs)}",
-                       content_hash=f"c-{key}-{title}", links=[LinkRow(r, "cites") for r in refs])
+                       content_hash=f"c-{key}-{title}", links=[Link(r, "cites") for r in refs])
 
 
 def test_a_cable_page_shows_an_article_linked_right_after_it_was_served(db: Settings) -> None:

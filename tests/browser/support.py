@@ -89,23 +89,19 @@ def build_archive(db_dir: Path, cables: list[Path] | None = None, *, extra_versi
     sys.path.insert(0, str(ROOT / "tests"))
     from feedserver import FeedServer, rss  # noqa: E402 - the project's local HTTP server for feed tests
 
-    from cablebase.config import Settings
-    from cablebase.pipeline.ingest import ingest
-    from cablebase.pipeline.poll import PollSettings, add_feed, poll
+    from cablebase import PollSettings, Settings, open_archive
     from cablebase.sources.net import NetPolicy
-    from cablebase._store import open_store
-    from cablebase._store.channels import ChannelStore
 
     settings = Settings.load(db_dir)
     paths = list(cables if cables is not None else [CABLES_2010])
     paths.append(SEED)
     if extra_versions and ALX_MEXICO.is_file():
         paths.append(ALX_MEXICO)  # a second source of 07MEXICO983: versions to compare
-    st = open_store(settings, create=True)
+    st = open_archive(settings=settings)
     own = srv is None
     srv = srv or FeedServer()
     try:
-        report = ingest(st, paths, settings=settings, workers=1)
+        report = st.ingest(paths, workers=1)
         title, body = seed_post()
         img_url = srv.route("/img/cuba.png", png(), content_type="image/png")
         content = f'<p><img src="{escape(img_url)}" alt="Cuba"></p>' + "".join(
@@ -124,10 +120,10 @@ def build_archive(db_dir: Path, cables: list[Path] | None = None, *, extra_versi
             "raw": f"<dc:creator><![CDATA[{XSS_AUTHOR}]]></dc:creator>"}], link=srv.url("/"))
         hurl = srv.route("/hostile/feed/", hostile)
         ps = PollSettings(net=NetPolicy(allow=("127.0.0.1",)), fulltext=False, request_timeout=20)
-        channels = ChannelStore(st.db)
-        add_feed(channels, url, SEED_CHANNEL, ps)
-        add_feed(channels, hurl, HOSTILE_CHANNEL, ps)
-        pr = poll(channels, ps, add_cable=st.add_cable)
+        channels = st.channels
+        st.add_feed(url, SEED_CHANNEL, settings=ps)
+        st.add_feed(hurl, HOSTILE_CHANNEL, settings=ps)
+        pr = st.poll(ps)
         total, arts = channels.channel_articles(SEED_CHANNEL)
         facts = {
             "ingested": report.cables, "poll_new": pr.new, "poll_errors": pr.errors,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ..errors import StoreError
-from .articles import ArticleData, ArticleRecords, LinkRow, _reduce_slots  # noqa: F401 - sources import them from here
+from .articles import ArticleRecords
 from .channel_feeds import FeedRecords
 from .channel_tables import FEED_STATUSES, SCHEMA
 
@@ -105,4 +105,4 @@ class ChannelStore(FeedRecords, ArticleRecords):
                 for t in ("channels", "feeds", "articles", "article_versions", "images", "article_cables")}
 
 
-__all__ = ["FEED_STATUSES", "SCHEMA", "ArticleData", "ChannelStore", "LinkRow"]
+__all__ = ["FEED_STATUSES", "SCHEMA", "ChannelStore"]

@@ -20,7 +20,7 @@ from ..parse.feed import (
     FeedEntry, FeedImage, FeedLimits, FeedParseError, ParsedFeed, discover_feeds, extract_html, looks_like_html,
     parse_feed,
 )
-from .._store.channels import ArticleData, LinkRow, _reduce_slots
+from ..model import Article, Link, reduce_slots
 from .identity import canonical_url, content_hash, entry_hash, entry_key
 
 
@@ -34,7 +34,7 @@ class PrepareOptions:
 
 @dataclass(slots=True)
 class PreparedEntry:
-    data: ArticleData
+    data: Article
     error: str | None = None
     """Why an embedded cable could not be parsed (the links still stand)."""
     embedded: list = field(default_factory=list)
@@ -53,7 +53,7 @@ class PreparedFeed:
     """Entries already stored unchanged."""
 
 
-PreparedEntry.__reduce__ = PreparedFeed.__reduce__ = _reduce_slots  # type: ignore[method-assign]
+PreparedEntry.__reduce__ = PreparedFeed.__reduce__ = reduce_slots  # type: ignore[method-assign]
 
 
 def _language(title: str | None, text: str, links, sample_chars: int) -> str | None:
@@ -81,8 +81,8 @@ def prepare_entry(e: FeedEntry, key: str, ehash: str, base_url: str | None, opts
             seen.add(im.url)
             images.append(im)
     lr = link_article(text, info.links, location=e.link or base_url, add_cable=add_cable, parse=parse)
-    links = [LinkRow(l.ref_id, l.kind, l.offset, l.snippet[:400], l.via) for l in lr.links]
-    data = ArticleData(
+    links = [Link(l.ref_id, l.kind, l.offset, l.snippet[:400], l.via) for l in lr.links]
+    data = Article(
         entry_key=key, entry_hash=ehash, url=e.link, canonical_url=canonical_url(e.link), title=e.title,
         author=e.author, published=e.published or e.updated, updated=e.updated,
         summary=e.summary if e.content else None, content=html, text=text,
@@ -117,7 +117,7 @@ def prepare_entries(parsed: ParsedFeed, known: dict[str, Any], base_url: str | N
     return out
 
 
-def _set_languages(items: list[ArticleData], sample_chars: int) -> None:
+def _set_languages(items: list[Article], sample_chars: int) -> None:
     """``_language`` for each article, the detections done together (same answers, less CPU)."""
     if not items:
         return

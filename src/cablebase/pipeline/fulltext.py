@@ -14,7 +14,8 @@ from typing import Callable
 from ..enrich.language import detect_language
 from ..enrich.links import link_article
 from ..parse.feed import extract_html
-from .._store.channels import ChannelStore, LinkRow
+from .._store.channels import ChannelStore
+from ..model import Link
 from ..sources.fetch import PAGE_ACCEPT, Fetcher, FetchError
 from .poll_report import FeedResult
 from ..sources.settings import PollSettings
@@ -51,9 +52,9 @@ async def fetch_fulltext(store: ChannelStore, settings: PollSettings, feed: dict
             all_text = text if len(text) >= len(old_text) else old_text
             lr = link_article(all_text, [*feed_info.links, *info.links], location=got.url,
                               add_cable=add_cable, parse=parse_cable)
-            links = [LinkRow(l.ref_id, l.kind, l.offset, l.snippet[:400], l.via) for l in lr.links]
+            links = [Link(l.ref_id, l.kind, l.offset, l.snippet[:400], l.via) for l in lr.links]
             have = {l.ref_id for l in links}
-            links += [LinkRow(l["ref_id"], l["kind"], l["offset"], l["snippet"], l["via"])
+            links += [Link(l["ref_id"], l["kind"], l["offset"], l["snippet"], l["via"])
                       for l in prior.get(aid, []) if l["ref_id"] not in have]  # named only in the feed's text
             store.set_fulltext(aid, page_content=main_html, text=text,
                                language=detect_language(text) if len(text) > len(old_text) else None,

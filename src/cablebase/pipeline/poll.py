@@ -44,7 +44,8 @@ import time
 from typing import Any, Callable
 
 from ..parse.feed import FeedEntry
-from .._store.channels import ArticleData, ChannelStore
+from .._store.channels import ChannelStore
+from ..model import Article
 from .entries import PreparedFeed, PrepareOptions, prepare_entries, prepare_entry, prepare_feed
 from ..sources.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetched, Fetcher, FetchError, parse_retry_after  # noqa: F401
 from .fulltext import extract_main, fetch_fulltext
@@ -246,7 +247,7 @@ class Poller:
         # (on a machine with no idle CPU this is also the cheaper way: no hand-over)
         return prepare_feed(*args)
 
-    def prepare(self, e: FeedEntry, key: str, ehash: str, base_url: str | None) -> tuple[ArticleData, str | None]:
+    def prepare(self, e: FeedEntry, key: str, ehash: str, base_url: str | None) -> tuple[Article, str | None]:
         """One entry ready to store (embedded cables go to ``add_cable``); returns (data, problem)."""
         p = prepare_entry(e, key, ehash, base_url, self._opts, parse=self.parse_cable, add_cable=self.add_cable)
         return p.data, p.error

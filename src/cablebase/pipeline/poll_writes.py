@@ -11,7 +11,8 @@ import asyncio
 from typing import Callable
 
 from ..enrich.links import parse_ref_id
-from .._store.channels import ArticleData, ChannelStore
+from .._store.channels import ChannelStore
+from ..model import Article
 from .entries import PreparedFeed
 from .poll_report import FeedResult
 from ..sources.settings import PollSettings
@@ -58,7 +59,7 @@ class PassWrites:
     def store_prepared(self, fid: int, prepared: PreparedFeed, known: dict, res: FeedResult) -> str | None:
         """Hand embedded cables to ``add_cable``, store the entries; a note on the last entry problem."""
         res.same += prepared.same
-        items: list[ArticleData] = []
+        items: list[Article] = []
         note = None
         for it in prepared.items:
             if isinstance(it, str):
