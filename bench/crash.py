@@ -1,8 +1,8 @@
 """Crash safety, the long run: ≥ 50 trials of real ``cablebase ingest`` (all 1,295 pages of
 cablegate-2010) and ``cablebase poll`` (9 feeds on a local server: the 33 partner articles inline
 and as teasers, the seed post embedding 07MEXICO983, 240 synthetic entries) killed with SIGKILL
-at random moments, restarted, finished and checked. See ``tests/crash/harness.py`` for what one
-trial does and checks; ``tests/crash/test_crash.py`` runs a few trials on one year of the corpus.
+at random moments, restarted, finished and checked. See ``tests/private/crash/harness.py`` for what one
+trial does and checks; ``tests/private/crash/test_crash.py`` runs a few trials on one year of the corpus.
 
 Each trial's randomness comes from its seed (``--seed`` + trial number): victims (ingest, poll or
 both), kill moments, 1–3 killed rounds, ``ingest --batch-size`` (32 or 256). A quarter of the
@@ -29,7 +29,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "crash"))
+sys.path.insert(0, str(ROOT / "tests" / "private" / "crash"))
 
 from harness import CABLES, Harness, corpus_available
 

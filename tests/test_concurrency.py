@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "crash"))
+sys.path.insert(0, str(Path(__file__).parent / "private" / "crash"))
 from feedserver import FeedServer, rss
 from harness import ARTICLES, CABLES, corpus_available, serve_feeds, subscribe
 

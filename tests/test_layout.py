@@ -96,3 +96,19 @@ def test_checker_exit_status_and_selection(tmp_path: Path, capsys: pytest.Captur
     assert "base.py" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         layout.main(["--only", "sizes,colours"])
+
+
+def test_tests_of_private_parts_say_so_by_their_path() -> None:
+    """Tests use the public face; a test module that imports storage lives under tests/private/."""
+    import ast
+
+    tests = ROOT / "tests"
+    offenders = []
+    for f in sorted(tests.rglob("*.py")):
+        if (tests / "private") in f.parents:
+            continue
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{f.relative_to(ROOT)}:{node.lineno}" for n in names if n.startswith("cablebase._store")]
+    assert offenders == []

@@ -345,17 +345,16 @@ def test_channel_pages_are_stable(archive, tmp_path):
 
     from fastapi.testclient import TestClient
 
-    from cablebase._store import open_store
-    from cablebase._store.channels import ChannelStore
+    from cablebase import open_archive
     from cablebase.model import Article
 
     d = tmp_path / "paging"
     shutil.copytree(archive[0], d)
 
     def add(n0: int, n1: int) -> None:
-        st = open_store(Settings.load(d), create=False)
+        st = open_archive(d, create=False)
         try:
-            cs = ChannelStore(st.db)
+            cs = st.channels
             fid = cs.add_feed("http://127.0.0.1:9/paging.xml", "Paging")
             cs.store_entries(fid, [Article(entry_key=f"k{i}", entry_hash=f"h{i}", title=f"Post {i}",
                                                published=f"2011-01-01T00:{i // 60:02d}:{i % 60:02d}+00:00",
@@ -394,22 +393,22 @@ def test_openapi_docs(client):
 # -- entities (an enriched archive) ---------------------------------------------------------------
 def test_entities_when_enriched(archive, tmp_path):
     import shutil
-    import sqlite3
 
     from fastapi.testclient import TestClient
 
-    es_mod = pytest.importorskip("cablebase._store.entities")
+    from cablebase import open_archive
+
     d = tmp_path / "enriched"
     shutil.copytree(archive[0], d)
-    conn = sqlite3.connect(d / "cablebase.sqlite", isolation_level=None)
-    es = es_mod.EntityStore(conn)
+    written = open_archive(d, create=False)
+    es = written.entities
     es.write_doc("07MEXICO983", hash="h", month="2007-02", mentions=[
         {"key": "PER:genaro garcia luna", "type": "PER", "name": "Genaro Garcia Luna", "text": "Garcia Luna",
          "paragraph": 11, "number": 12, "start": 0, "end": 11},
         {"key": "ORG:dhs", "type": "ORG", "name": "DHS", "text": "DHS", "paragraph": 0, "number": 1, "start": 0, "end": 3},
     ])
     es.set_similar("07MEXICO983", [("05MADRID1604", 0.5), ("99NOWHERE1", 0.1)])
-    conn.close()
+    written.close()
     app = create_app(Settings.load(d), WebSettings())
     with TestClient(app) as c:
         t = doc(c.get("/cable/07MEXICO983"))
@@ -443,7 +442,6 @@ def test_search_same_answers_with_or_without_the_engines_facets(archive, monkeyp
     """The page's totals and facets come from the index when it offers ``search_results``, else
     they are computed in the web layer: both give the same answer."""
     from cablebase.model import SearchFilters
-    from cablebase._store.index import SearchIndex
     from cablebase.web import search as search_mod
     from cablebase.web.archive import WebArchive
     from cablebase.web.search import search
@@ -462,14 +460,13 @@ def test_search_same_answers_with_or_without_the_engines_facets(archive, monkeyp
             a.close()
 
     first = run()
-    if hasattr(SearchIndex, "search_results"):
-        monkeypatch.setattr(search_mod, "USE_ENGINE_FACETS", False)
-        second = run()
-        for k in first:
-            assert first[k][0] == second[k][0], k
-            assert first[k][1] == second[k][1], k
-            if k[2] != "relevance":
-                assert first[k][2] == second[k][2], k
+    monkeypatch.setattr(search_mod, "USE_ENGINE_FACETS", False)
+    second = run()
+    for k in first:
+        assert first[k][0] == second[k][0], k
+        assert first[k][1] == second[k][1], k
+        if k[2] != "relevance":
+            assert first[k][2] == second[k][2], k
     assert first[("the", SearchFilters(), "relevance")][0] >= 5
 
 

@@ -15,8 +15,7 @@ import pytest
 
 from cablebase.config import Settings
 from cablebase.record import Cable, Paragraph, Source
-from cablebase._store import open_store
-from cablebase._store.channels import ChannelStore
+from cablebase import open_archive
 from cablebase.model import Article, Link
 
 
@@ -30,13 +29,13 @@ def cable(ref_id: str, body: str) -> tuple[Cable, bytes]:
 @pytest.fixture
 def db(tmp_path: Path) -> Settings:
     s = Settings(db_dir=tmp_path / "db", index_heap_bytes=50_000_000)
-    with open_store(s) as st:
+    with open_archive(settings=s) as st:
         st.add_cables([cable("09PARIS100", "The cheese board met on Monday.")])
     return s
 
 
 def write(s: Settings, fn) -> None:
-    st = open_store(s, create=False)
+    st = open_archive(settings=s, create=False)
     try:
         fn(st)
     finally:
@@ -66,7 +65,7 @@ def test_a_cable_page_shows_an_article_linked_right_after_it_was_served(db: Sett
         feed: list[int] = []
 
         def first(st) -> None:
-            cs = ChannelStore(st.db)
+            cs = st.channels
             feed.append(cs.add_feed("http://127.0.0.1:9/feed.xml", "Cheese"))
             cs.store_entries(feed[0], [article("a1", "Cheese news", "09PARIS100")])
 
@@ -74,7 +73,7 @@ def test_a_cable_page_shows_an_article_linked_right_after_it_was_served(db: Sett
         assert articles() == ["Cheese news"]
         assert "Cheese news" in c.get("/cable/09PARIS100").text
 
-        write(db, lambda st: ChannelStore(st.db).store_entries(feed[0], [article("a2", "More cheese", "09PARIS100")]))
+        write(db, lambda st: st.channels.store_entries(feed[0], [article("a2", "More cheese", "09PARIS100")]))
         assert sorted(articles()) == ["Cheese news", "More cheese"]
 
 
@@ -92,6 +91,6 @@ def test_home_counts_and_latest_cables_follow_a_write_at_once(db: Settings) -> N
         assert home() == (1, 0, {"09PARIS100"})
         write(db, lambda st: st.add_cables([cable("09PARIS101", "The cheese board met again.")]))
         assert home() == (2, 0, {"09PARIS100", "09PARIS101"})
-        write(db, lambda st: ChannelStore(st.db).store_entries(
-            ChannelStore(st.db).add_feed("http://127.0.0.1:9/feed.xml", "Cheese"), [article("a1", "Cheese news")]))
+        write(db, lambda st: st.channels.store_entries(
+            st.channels.add_feed("http://127.0.0.1:9/feed.xml", "Cheese"), [article("a1", "Cheese news")]))
         assert home() == (2, 1, {"09PARIS100", "09PARIS101"})

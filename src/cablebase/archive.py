@@ -155,6 +155,10 @@ class Archive:
         """Store one parsed cable with the bytes it was read from (idempotent)."""
         return self._store.add_cable(cable, raw, defer_index=defer_index)
 
+    def add_cables(self, items: Iterable[tuple[Cable, bytes]], *, defer_index: bool = False) -> list[Added]:
+        """Store parsed cables with their bytes in one transaction (idempotent)."""
+        return self._store.add_cables(items, defer_index=defer_index)
+
     # -- search --------------------------------------------------------------------------
     def search(self, query: str, filters: SearchFilters | None = None, *, limit: int = 20,
                offset: int = 0, **kw: Any) -> list[Hit]:

@@ -14,7 +14,7 @@ from cablebase._store.enrich_source import CHUNK, EnrichSource
 from cablebase._store.index_snippets import char_offsets
 from cablebase._store.write_batch import WriteBatch
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "cablebase"
 
 

@@ -18,7 +18,7 @@ from cablebase.sources.net import NetPolicy
 from cablebase._store.channels import ChannelStore
 from feedserver import rss
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 if not CORPUS.exists():
     CORPUS = Path("/work/shared/corpus")
 SEED = CORPUS / "seed" / "opera-leaks-cuba-channel.txt"

@@ -1,7 +1,7 @@
 """Crash-safety harness: real ``cablebase ingest`` and ``cablebase poll`` processes, killed with
 SIGKILL at random moments, restarted, finished; then the archive is checked record by record.
 
-Used by ``tests/crash/test_crash.py`` (a handful of trials) and ``bench/crash.py`` (≥ 50).
+Used by ``tests/private/crash/test_crash.py`` (a handful of trials) and ``bench/crash.py`` (≥ 50).
 
 One trial (``Harness.trial(seed)``), all randomness from ``random.Random(seed)``:
 
@@ -42,8 +42,8 @@ from urllib.parse import quote
 import orjson
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-sys.path.insert(0, str(HERE.parent))  # tests/: feedserver
+ROOT = HERE.parents[2]
+sys.path.insert(0, str(HERE.parents[1]))  # tests/: feedserver
 
 from feedserver import FeedServer, rss
 

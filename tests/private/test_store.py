@@ -19,7 +19,7 @@ from cablebase.errors import IndexNotUpdated
 from cablebase.errors import BadQuery
 from cablebase.model import Outcome, SearchFilters
 
-CORPUS = Path(__file__).parents[1].parent / "shared" / "corpus"
+CORPUS = Path(__file__).parents[2].parent / "shared" / "corpus"
 
 
 def make_cable(ref_id: str = "09ANKARA1561", raw: bytes | None = None, **kw: object) -> tuple[Cable, bytes]:

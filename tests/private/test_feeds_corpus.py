@@ -16,7 +16,7 @@ from cablebase.sources.net import NetPolicy
 from cablebase._store.channels import ChannelStore
 from feedserver import FeedServer
 
-ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "feedparser-tests"
+ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "feedparser-tests"
 if not ROOT.exists():
     ROOT = Path("/work/shared/corpus/feedparser-tests")
 FILES = sorted(p for p in ROOT.rglob("*") if p.is_file() and p.name != "LICENSE")

@@ -20,7 +20,7 @@ from cablebase._store.query import ENTITIES_NOT_BUILT
 
 from test_store import make_cable
 
-CORPUS = Path(__file__).parents[1].parent / "shared" / "corpus"
+CORPUS = Path(__file__).parents[2].parent / "shared" / "corpus"
 
 
 @pytest.fixture
