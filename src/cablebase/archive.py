@@ -37,7 +37,7 @@ from .model import Added, CheckReport, Hit, SearchFilters, SearchResults, Stats,
 from .pipeline.ingest import Failure, IngestReport, ingest
 from .record import Cable
 from .errors import CablebaseError, StoreError
-from .parse.feed import parse_opml, write_opml
+from .parse.subscriptions import parse_opml, write_opml
 from .pipeline.poll import Poller, run_async
 from .sources.net import NetPolicy, split_checked
 from .pipeline.poll_report import PollReport

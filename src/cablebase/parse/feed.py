@@ -27,9 +27,6 @@ from ..errors import FeedParseError
 from .feed_model import (
     FeedEntry, FeedImage, FeedLimits, ParsedFeed, bounded_int, clean_title, clip, http_url,
 )
-# Importers outside parse/ (sources, cli_feeds) take these from here with the rest of the feed side:
-from .html_text import extract_html
-from .subscriptions import discover_feeds, looks_like_html, parse_opml, write_opml
 
 try:  # optional fast path
     import fastfeedparser as _ffp
@@ -302,6 +299,5 @@ def parse_feed(
 
 
 __all__ = [
-    "FeedLimits", "FeedImage", "FeedEntry", "ParsedFeed", "FeedParseError", "parse_feed",
-    "extract_html", "discover_feeds", "looks_like_html", "parse_opml", "write_opml",
+    "parse_feed",
 ]

@@ -16,10 +16,11 @@ from typing import Any, Callable
 
 from ..enrich.language import detect_language, detect_languages
 from ..enrich.links import link_article
-from ..parse.feed import (
-    FeedEntry, FeedImage, FeedLimits, FeedParseError, ParsedFeed, discover_feeds, extract_html, looks_like_html,
-    parse_feed,
-)
+from ..errors import FeedParseError
+from ..parse.feed import parse_feed
+from ..parse.feed_model import FeedEntry, FeedImage, FeedLimits, ParsedFeed
+from ..parse.html_text import extract_html
+from ..parse.subscriptions import discover_feeds, looks_like_html
 from ..model import Article, Link, reduce_slots
 from .identity import canonical_url, content_hash, entry_hash, entry_key
 

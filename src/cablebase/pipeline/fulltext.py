@@ -13,7 +13,7 @@ from typing import Callable
 
 from ..enrich.language import detect_language
 from ..enrich.links import link_article
-from ..parse.feed import extract_html
+from ..parse.html_text import extract_html
 from .._store.channels import ChannelStore
 from ..model import Link
 from ..sources.fetch import PAGE_ACCEPT, Fetcher, FetchError

@@ -43,7 +43,7 @@ import random
 import time
 from typing import Any, Callable
 
-from ..parse.feed import FeedEntry
+from ..parse.feed_model import FeedEntry
 from .._store.channels import ChannelStore
 from ..model import Article
 from .entries import PreparedFeed, PrepareOptions, prepare_entries, prepare_entry, prepare_feed

@@ -11,7 +11,9 @@ import asyncio
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ..parse.feed import FeedParseError, discover_feeds, looks_like_html, parse_feed
+from ..errors import FeedParseError
+from ..parse.feed import parse_feed
+from ..parse.subscriptions import discover_feeds, looks_like_html
 from .._store.channels import ChannelStore
 from ..sources.fetch import Fetcher, FetchError
 from ..sources.net import split_checked

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..version import VERSION as __version__
-from ..parse.feed import FeedLimits
+from ..parse.feed_model import FeedLimits
 from .net import NetPolicy
 
 USER_AGENT = f"cablebase/{__version__} (feed reader for the cablebase cable archive; polite polling)"
