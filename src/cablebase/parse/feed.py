@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from ..errors import FeedParseError
+from .decode import CP1252_FALLBACK
 from .feed_model import (
     FeedEntry, FeedImage, FeedLimits, ParsedFeed, bounded_int, clean_title, clip, http_url,
 )
@@ -207,15 +208,6 @@ def _parse_slow(data: bytes, url: str | None, limits: FeedLimits, headers: dict 
 
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]{1,40})", re.I)
-_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
-
-
-def _byte_fallback(e: UnicodeDecodeError) -> tuple[str, int]:
-    bad = e.object[e.start:e.end]
-    return "".join(chr(b) if b in _CP1252_UNDEFINED else bytes((b,)).decode("cp1252") for b in bad), e.end
-
-
-codecs.register_error("cablebase-cp1252", _byte_fallback)
 
 
 def _utf8_repaired(data: bytes, content_type: str | None) -> bytes:
@@ -246,7 +238,7 @@ def _utf8_repaired(data: bytes, content_type: str | None) -> bytes:
         data.decode("utf-8")
         return data
     except UnicodeDecodeError:
-        return data.decode("utf-8", "cablebase-cp1252").encode("utf-8")
+        return data.decode("utf-8", CP1252_FALLBACK).encode("utf-8")
 
 
 _ENTRY_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s>/]")
