@@ -78,18 +78,35 @@ def parse_opml(data: bytes, *, max_feeds: int = 10_000) -> list[OpmlFeed]:
         raise FeedParseError("not OPML: empty document")
     out: list[OpmlFeed] = []
     limits = FeedLimits()
-    for o in root.iter("outline"):
-        url = http_url(o.get("xmlUrl") or o.get("xmlurl"), None, limits)
+    for o in root.iter("{*}outline"):  # plain or namespaced OPML (<opml xmlns="http://opml.org/spec2">)
+        attrs = _attrs(o)
+        if attrs.get("type", "").lower() in _NOT_FEEDS:
+            continue
+        url = http_url(attrs.get("xmlurl"), None, limits)
         if not url:
             continue
         parent = o.getparent()
         channel = None
-        if parent is not None and parent.tag == "outline" and not parent.get("xmlUrl"):
-            channel = clean_title(parent.get("title") or parent.get("text"), 300)
-        out.append(OpmlFeed(url, clean_title(o.get("title") or o.get("text"), 300), channel))
+        if parent is not None and etree.QName(parent).localname == "outline":
+            pattrs = _attrs(parent)
+            if not pattrs.get("xmlurl"):
+                channel = clean_title(pattrs.get("title") or pattrs.get("text"), 300)
+        if channel is None and attrs.get("category"):  # OPML 2.0: "/Folder" or "Folder,Other"
+            first = attrs["category"].split(",")[0].strip().strip("/")
+            channel = clean_title(first.split("/")[0], 300) if first else None
+        out.append(OpmlFeed(url, clean_title(attrs.get("title") or attrs.get("text"), 300), channel))
         if len(out) >= max_feeds:
             break
     return out
+
+
+_NOT_FEEDS = frozenset({"source", "include", "link"})
+"""Outline types that point to another subscription list or a web page, not to a feed."""
+
+
+def _attrs(el) -> dict[str, str]:
+    """An element's attributes with lower-case names (``xmlUrl``, ``xmlurl``, ``XMLURL`` alike)."""
+    return {str(k).rsplit("}", 1)[-1].lower(): v for k, v in el.attrib.items()}
 
 
 def write_opml(groups: dict[str | None, list[tuple[str, str | None]]], title: str = "cablebase subscriptions") -> str:
