@@ -45,11 +45,15 @@ def canonical_url(url: str | None) -> str | None:
     if not host:
         return None
     scheme = p.scheme.lower()
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"
-    q = [(k, v) for k, v in parse_qsl(p.query, keep_blank_values=True) if not _TRACKING.match(k)] if p.query else []
+    # escapes that are not UTF-8 (%e9) go through as the same bytes, not as U+FFFD
+    q = [(k, v) for k, v in parse_qsl(p.query, keep_blank_values=True, errors="surrogateescape")
+         if not _TRACKING.match(k)] if p.query else []
     path = p.path or "/"
-    return urlunsplit((scheme, host, path, urlencode(q), ""))
+    return urlunsplit((scheme, host, path, urlencode(q, errors="surrogateescape"), ""))
 
 
 def _h(*parts: str | None) -> str:
