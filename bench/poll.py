@@ -12,7 +12,7 @@ first full pass on a fresh database, then an all-304 pass; cablebase and reader 
 ``git worktree`` of an older commit, say), in a subprocess against the same server: a before /
 after table from one run. ``--server-check`` adds a bare client (the server's ceiling).
 
-reader (``pip install reader sgmllib3k``) is a benchmark-only dependency. The machine's other load
+reader (``pip install reader``) is a benchmark-only dependency. The machine's other load
 moves every figure (cablebase uses several processes, reader one): compare within a run only.
 """
 
