@@ -18,6 +18,7 @@ from pathlib import Path
 import platformdirs
 
 from .parse.official import OfficialIds
+from .sources.files import MAX_INPUT_BYTES
 from .sources.net import NetPolicy
 from .sources.settings import PollSettings
 
@@ -35,8 +36,6 @@ OFFICIAL_IDS_DEFAULT = "../shared/corpus/cablemap-fixtures/cablemap.core/cablema
 SQLITE_NAME = "cablebase.sqlite"
 INDEX_NAME = "index"
 
-MAX_INPUT_BYTES = 50 * 2**20
-"""Largest single input (file or archive member) read; larger ones are refused unread."""
 BATCH_SIZE = 256
 """Cables stored per SQLite transaction / tantivy commit during ingest."""
 INDEX_HEAP_BYTES = 256_000_000

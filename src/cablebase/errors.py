@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .model import Added
+from typing import Any
 
 
 class CablebaseError(Exception):
@@ -84,7 +81,7 @@ class IndexNotUpdated(StoreError):
     the committed write did.
     """
 
-    def __init__(self, message: str, results: list[Added]):
+    def __init__(self, message: str, results: list[Any]):
         super().__init__(message)
         self.results = results
 

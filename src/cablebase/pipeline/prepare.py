@@ -47,11 +47,9 @@ class _Zygote:
         import subprocess
         import sys
 
-        import cablebase
-
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         env = dict(os.environ)
-        root = os.path.dirname(os.path.dirname(os.path.abspath(cablebase.__file__)))
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # src/
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         try:
             self.proc = subprocess.Popen([sys.executable, "-m", "cablebase.pipeline._worker", str(theirs.fileno()),

@@ -15,7 +15,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import MAX_INPUT_BYTES
+MAX_INPUT_BYTES = 50 * 2**20
+"""Largest single input (file or archive member) read; larger ones are refused unread."""
+
 
 INPUT_SUFFIXES: frozenset[str] = frozenset({".html", ".htm", ".txt", ".csv", ".xml", ".eml", ".text", ".json",
                                             ".jsonl", ".ndjson", ".pdf"})
