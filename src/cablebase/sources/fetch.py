@@ -18,7 +18,8 @@ from urllib.parse import urljoin, urlsplit
 
 from ..errors import FetchError
 from . import http
-from .net import Resolver, UnsafeURL
+from .net import UnsafeURL
+from .resolve import Resolver
 from .settings import PollSettings
 
 FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "

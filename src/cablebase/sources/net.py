@@ -2,7 +2,7 @@
 
 Feeds and pages are hostile: a feed may point its links, redirects or images at
 ``file:``, ``ftp:``, ``http://169.254.169.254/`` (cloud metadata), ``http://localhost:6379``
-or a LAN printer. Before any connection is opened, :func:`check_url` refuses
+or a LAN printer. Before any connection is opened, :func:`~cablebase.sources.resolve.check_url` refuses
 
 - schemes other than ``http`` / ``https`` (setting ``schemes``),
 - URLs with user info (``http://user:pass@host/``), without a host, or longer than ``max_url_chars``,
@@ -20,7 +20,6 @@ the window is the time between the two look-ups.
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import os
 import socket
@@ -121,7 +120,7 @@ def split_checked(url: str, policy: NetPolicy) -> tuple[str, str, int]:
     return scheme, host, port
 
 
-def _literal_ip(host: str) -> IPAddress | None:
+def literal_ip(host: str) -> IPAddress | None:
     try:
         return ipaddress.ip_address(host.strip("[]").split("%")[0])
     except ValueError:
@@ -140,64 +139,12 @@ def check_addresses(url: str, host: str, addresses: list[str], policy: NetPolicy
             raise UnsafeURL(url, f"host {host!r} resolves to non-public address {ip}")
 
 
-class Resolver:
-    """Resolves and checks hosts; caches answers for its lifetime (one polling pass)."""
-
-    def __init__(self, policy: NetPolicy, cache_size: int = 10000):
-        self.policy = policy
-        self._cache: dict[tuple[str, int], list[str]] = {}
-        self._cache_size = cache_size
-        self._passed: set[tuple[str, int]] = set()
-        """(host, port) already found safe in this resolver's lifetime (a pass): not checked again."""
-
-    async def _resolve(self, host: str, port: int) -> list[str]:
-        key = (host, port)
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        loop = asyncio.get_running_loop()
-        try:
-            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError, OSError) as e:
-            raise UnsafeURL(f"//{host}", f"cannot resolve host: {e}") from None
-        addrs = sorted({info[4][0] for info in infos})
-        if len(self._cache) >= self._cache_size:
-            self._cache.clear()
-        self._cache[key] = addrs
-        return addrs
-
-    async def check(self, url: str) -> None:
-        """Raise UnsafeURL unless ``url`` may be fetched. Resolves the host (before connecting)."""
-        _scheme, host, port = split_checked(url, self.policy)
-        key = (host, port)
-        if key in self._passed:
-            return
-        if not self.policy.host_allowed(host):
-            ip = _literal_ip(host)
-            if ip is not None:
-                check_addresses(url, host, [str(ip)], self.policy)
-            else:
-                try:
-                    addrs = await self._resolve(host, port)
-                except UnsafeURL as e:
-                    raise UnsafeURL(url, e.reason) from None
-                check_addresses(url, host, addrs, self.policy)
-        if len(self._passed) >= self._cache_size:
-            self._passed.clear()
-        self._passed.add(key)
-
-
-async def check_url(url: str, policy: NetPolicy | None = None) -> None:
-    """One-off check of ``url`` (see module doc). Raises UnsafeURL."""
-    await Resolver(policy or NetPolicy.from_env()).check(url)
-
-
 def check_url_sync(url: str, policy: NetPolicy | None = None) -> None:
     policy = policy or NetPolicy.from_env()
     _scheme, host, port = split_checked(url, policy)
     if policy.host_allowed(host):
         return
-    ip = _literal_ip(host)
+    ip = literal_ip(host)
     if ip is not None:
         check_addresses(url, host, [str(ip)], policy)
         return
