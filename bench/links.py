@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import gzip
 import re
-import sqlite3
 import sys
+import tempfile
 import time
-from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
@@ -25,9 +24,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from feedserver import FeedServer, rss  # noqa: E402
 
-from cablebase.pipeline.poll import PollSettings, poll  # noqa: E402
+from cablebase import PollSettings, open_archive  # noqa: E402
 from cablebase.sources.net import NetPolicy  # noqa: E402
-from cablebase._store.channels import ChannelStore  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 if not CORPUS.exists():
@@ -67,12 +65,12 @@ def run(mode: str, truth: dict[str, set[str]]) -> None:
                 it["content"] = (ARTICLES / name).read_text(encoding="utf-8", errors="replace")
             items.append(it)
         url = srv.route("/feed.xml", rss("cablegate 2010", items))
-        store = ChannelStore(sqlite3.connect(":memory:", isolation_level=None))
-        store.add_feed(url, "c")
-        t = time.perf_counter()
-        r = poll(store, PollSettings(net=NetPolicy(allow=("127.0.0.1",)), fulltext_per_feed=100))
-        dt = time.perf_counter() - t
-        _, arts = store.channel_articles("c", all=True)
+        with tempfile.TemporaryDirectory() as tmp, open_archive(tmp) as archive:
+            archive.channels.add_feed(url, "c")
+            t = time.perf_counter()
+            r = archive.poll(PollSettings(net=NetPolicy(allow=("127.0.0.1",)), fulltext_per_feed=100))
+            dt = time.perf_counter() - t
+            _, arts = archive.channels.channel_articles("c", all=True)
         found = {a["title"]: {c["ref_id"] for c in a["cables"]} for a in arts}
         tp = sum(len(found.get(k, set()) & v) for k, v in truth.items())
         fp = sum(len(found.get(k, set()) - v) for k, v in truth.items())
