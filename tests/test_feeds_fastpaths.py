@@ -122,10 +122,12 @@ def _ref_canonical(url):
     if not host:
         return None
     scheme = p.scheme.lower()
+    if ":" in host:
+        host = f"[{host}]"
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"
-    q = [(k, v) for k, v in parse_qsl(p.query, keep_blank_values=True) if not tracking.match(k)]
-    return urlunsplit((scheme, host, p.path or "/", urlencode(q), ""))
+    q = [(k, v) for k, v in parse_qsl(p.query, keep_blank_values=True, errors="surrogateescape") if not tracking.match(k)]
+    return urlunsplit((scheme, host, p.path or "/", urlencode(q, errors="surrogateescape"), ""))
 
 
 def test_canonical_url_fast_path_is_urllib():
