@@ -2,7 +2,8 @@
 
 The handlers return orjson responses directly (no validation on the way out: fast); these
 models describe what they return. Every page's ``.json`` form has the same shape as its
-``/api/…`` twin.
+``/api/…`` twin. The cable record is the model's own ``Cable`` (pydantic reads dataclasses):
+one model of the record, not a copy here.
 """
 
 from __future__ import annotations
@@ -11,53 +12,19 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .. import Cable
+
 
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-class Paragraph(_Open):
-    number: Optional[int] = Field(None, description="Paragraph number as written (¶3.), null for unnumbered text")
-    marking: Optional[str] = Field(None, description="Portion marking: U, SBU, C, S, S/NF …")
-    heading: Optional[str] = Field(None, description="Section heading the paragraph falls under")
-    text: str
+class RefLink(_Open):
+    """A REF line entry (``Reference``) with where it leads."""
 
-
-class Reference(_Open):
     letter: Optional[str] = None
     raw: str
     ref_id: Optional[str] = None
-
-
-class Record(_Open):
-    """The cable record (README: "The cable record")."""
-
-    ref_id: Optional[str] = None
-    origin: Optional[str] = None
-    created: Optional[str] = None
-    released: Optional[str] = None
-    classification: Optional[str] = None
-    precedence: Optional[str] = None
-    dtg: Optional[str] = None
-    to: list[str] = []
-    info: list[str] = []
-    tags: list[str] = []
-    subject: Optional[str] = None
-    references: list[Reference] = []
-    classified_by: Optional[str] = None
-    decl: Optional[str] = None
-    sipdis: bool = False
-    partial: bool = False
-    signer: Optional[str] = None
-    paragraphs: list[Paragraph] = []
-    summary: Optional[str] = None
-    comments: list[str] = []
-    body: str = ""
-    header: Optional[str] = None
-    source: Optional[dict[str, Any]] = None
-
-
-class RefLink(Reference):
     in_archive: bool
     url: Optional[str] = None
 
@@ -96,7 +63,7 @@ class CableOut(_Open):
     url: str
     provisional: bool = Field(False, description="No reference ID was read: ref_id is a provisional key")
     names: list[str] = Field([], description="The cable's other names (clean alias, CFPF form, official ID)")
-    record: Record
+    record: Cable = Field(description='The cable record (README: "The cable record")')
     updated: Optional[str] = None
     references: list[RefLink]
     cited_by: list[CitingCable]
