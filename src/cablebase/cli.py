@@ -324,7 +324,9 @@ def search_cmd(
                 _json_line(h.to_dict())
         return
     if not res.hits:
-        err.print("no matches" if not res.total else f"{res.total:,} matches; none from {offset + 1}")
+        err.print("no matches: try fewer words, a prefix (word*), OR between words, or fewer filters;"
+                  " `cablebase stats` shows what the archive holds (docs/query.md: the query language)"
+                  if not res.total else f"{res.total:,} matches; none from {offset + 1}", soft_wrap=True)
         return
     err.print(f"{res.total:,} match{'es' if res.total != 1 else ''} ({res.took_ms:.1f} ms)"
               + (f"; showing {offset + 1}–{offset + len(res.hits)}" if res.total > len(res.hits) else ""))

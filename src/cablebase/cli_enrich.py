@@ -165,6 +165,10 @@ def entity_list(
     if as_json:
         _json(rows)
         return
+    if not rows:
+        err.print("no entity " + ("here" if offset else "yet") + (": run `cablebase enrich` to find the people,"
+                  " organisations and places of the cables" if not offset else ""), soft_wrap=True)
+        return
     t = Table()
     for col in ("id", "name", "type", "documents", "mentions"):
         t.add_column(col, justify="right" if col in ("id", "documents", "mentions") else "left")

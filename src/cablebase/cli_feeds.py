@@ -86,6 +86,9 @@ def channel_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
         rows = c.channels.list_channels()
         if as_json:
             return _dump([{k: r[k] for k in ("name", "display_title", "feeds", "articles")} for r in rows])
+        if not rows:
+            typer.echo("no channel yet. Subscribe to a feed and its channel is made: "
+                       "cablebase feed add URL [--channel NAME]; then cablebase poll", err=True)
         for r in rows:
             typer.echo(f"{r['name']}\t{r['display_title']}\t{r['feeds']} feeds\t{r['articles']} articles")
 
@@ -131,7 +134,11 @@ def channel_show(
         pages = max(1, -(-total // per_page))
         typer.echo(f"Channel: {ch['display_title']}")
         shown = "all" if all_ else f"page {page} of {pages}"
-        typer.echo(f"{total} articles ({shown}). Browse all {total}: cablebase channel show {json.dumps(name)} --all")
+        if not total:
+            typer.echo("no article yet: its feeds are polled by `cablebase poll` "
+                       f"(see them with cablebase feed list --channel {json.dumps(name)})")
+        else:
+            typer.echo(f"{total} articles ({shown}). Browse all {total}: cablebase channel show {json.dumps(name)} --all")
         for a in arts:
             when = (a["published"] or "")[:10] or "----------"
             lang = f" [{a['language']}]" if a["language"] else ""
@@ -192,6 +199,9 @@ def feed_list(channel: Annotated[Optional[str], typer.Option("--channel", "-c")]
                     "last_error", "last_page_error", "error_count")
             return _dump([{**{k: r[k] for k in keys}, "last_fetch": _when(r["last_fetch"]),
                            "next_fetch": _when(r["next_fetch"])} for r in rows])
+        if not rows:
+            typer.echo(("no feed in this channel" if channel else "no feed yet")
+                       + ": cablebase feed add URL [--channel NAME], or import a list: cablebase feed import FILE.opml", err=True)
         for r in rows:
             typer.echo(f"[{r['id']}] {r['url']}")
             typer.echo(f"    {r['title'] or '(no title yet)'} — channels: {r['channels'] or '-'}; {r['entries']} entries")
