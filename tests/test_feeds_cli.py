@@ -107,3 +107,15 @@ def test_opml_round_trip(srv, run, tmp_path):
     from cablebase.parse.subscriptions import parse_opml
 
     assert {(f.url, f.channel) for f in parse_opml(out.read_bytes())} == {(a, "Cuba"), (b, "B")}
+
+
+def test_empty_states_say_what_to_do_next(run):
+    r = run("channel", "list")
+    assert "no channel yet" in r.output and "cablebase feed add" in r.output
+    r = run("feed", "list")
+    assert "no feed yet" in r.output
+    run("channel", "add", "Empty")
+    r = run("channel", "show", "Empty")
+    assert "no article yet" in r.output and "cablebase poll" in r.output
+    r = run("entity", "list")
+    assert "cablebase enrich" in r.output
