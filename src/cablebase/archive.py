@@ -152,9 +152,16 @@ class Archive:
         on_progress: Callable[[IngestReport], None] | None = None,
     ) -> IngestReport:
         """Read, parse, store and index every input under ``paths``; a bad input is reported
-        (``on_error``, ``report.failures``) and the rest go on."""
-        return ingest(self._store, paths, settings=self.settings, fmt=fmt, workers=workers,
-                      on_error=on_error, on_progress=on_progress)
+        (``on_error``, ``report.failures``) and the rest go on. The articles of a WikiLeaks site
+        snapshot among them are stored as articles in a channel per section (``report.press``,
+        ``report.press_stored``); its other pages are skipped (``report.site_pages``)."""
+        report = ingest(self._store, paths, settings=self.settings, fmt=fmt, workers=workers,
+                        on_error=on_error, on_progress=on_progress)
+        if report.press:
+            from .pipeline.press import store_press
+
+            report.press_stored = store_press(self.channels, report.press)
+        return report
 
     def add_cable(self, cable: Cable, raw: bytes, *, defer_index: bool = False) -> Added:
         """Store one parsed cable with the bytes it was read from (idempotent)."""

@@ -255,6 +255,13 @@ def _print_ingest_summary(r: IngestReport) -> None:
         f" in {r.elapsed:.1f} s ({r.rate:,.0f} cables/s)",
         soft_wrap=True,
     )
+    if r.press_stored is not None:
+        ps = r.press_stored
+        err.print(f"{len(r.press)} articles of the press in {len(ps.channels)} channels"
+                  f" ({ps.articles} new or changed, {ps.same} unchanged; {ps.links} links to cables):"
+                  " cablebase channel list", soft_wrap=True)
+    if r.site_pages:
+        err.print(f"{len(r.site_pages)} site pages without a cable (About, listings …) skipped", soft_wrap=True)
     if r.unreferenced:
         keys = ", ".join(r.provisional[:3]) + (" …" if len(r.provisional) > 3 else "")
         known = r.unreferenced - len(r.provisional)

@@ -136,9 +136,9 @@ def channel_show(
         shown = "all" if all_ else f"page {page} of {pages}"
         if not total:
             typer.echo("no article yet: its feeds are polled by `cablebase poll` "
-                       f"(see them with cablebase feed list --channel {json.dumps(name)})")
+                       f"(see them with cablebase feed list --channel {json.dumps(name, ensure_ascii=False)})")
         else:
-            typer.echo(f"{total} articles ({shown}). Browse all {total}: cablebase channel show {json.dumps(name)} --all")
+            typer.echo(f"{total} articles ({shown}). Browse all {total}: cablebase channel show {json.dumps(name, ensure_ascii=False)} --all")
         for a in arts:
             when = (a["published"] or "")[:10] or "----------"
             lang = f" [{a['language']}]" if a["language"] else ""

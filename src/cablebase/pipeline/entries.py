@@ -70,7 +70,7 @@ def prepare_entry(e: FeedEntry, key: str, ehash: str, base_url: str | None, opts
                   *, parse: Callable | None = None, add_cable: Callable | None = None,
                   language: bool = True) -> PreparedEntry:
     """One entry → its article row, images, cable links and language (``language=False``: the
-    caller sets ``data.language``, see ``_set_languages``)."""
+    caller sets ``data.language``, see ``set_languages``)."""
     lim = opts.limits
     html = e.content or e.summary or ""
     info = extract_html(html, e.link or base_url, limits=lim)
@@ -111,14 +111,14 @@ def prepare_entries(parsed: ParsedFeed, known: dict[str, Any], base_url: str | N
                                            language=False))
         except Exception as ex:  # one bad entry never loses the others
             out.items.append(f"entry {getattr(e, 'link', None) or getattr(e, 'id', None)}: {type(ex).__name__}: {ex}"[:500])
-    _set_languages([it.data for it in out.items if not isinstance(it, str)], opts.language_sample_chars)
+    set_languages([it.data for it in out.items if not isinstance(it, str)], opts.language_sample_chars)
     if parsed.entries_cut:  # said on the feed (its note), not silent
         out.items.append(f"the feed has {parsed.entries_cut} entries; only the first {opts.limits.max_entries}"
                          " are read (limit max_entries)")
     return out
 
 
-def _set_languages(items: list[Article], sample_chars: int) -> None:
+def set_languages(items: list[Article], sample_chars: int) -> None:
     """``_language`` for each article, the detections done together (same answers, less CPU)."""
     if not items:
         return

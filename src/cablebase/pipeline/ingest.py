@@ -21,12 +21,14 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from typing import Any
 from itertools import chain, islice
 from pathlib import Path
 
 from ..config import OFFICIAL_IDS_ENV, Settings, official_ids
 from ..errors import ParseError, StoreError
 from ..parse import OfficialIds, parse
+from ..parse.press import PressPage, read_press_page
 from ..record import Cable
 from .pool import cpu_count, mp_context
 from ..sources.files import InputFailure, RawInput, expand_paths, is_archive, iter_inputs, read_inputs
@@ -76,6 +78,13 @@ class IngestReport:
     """The provisional keys (``UNREF-…``) they were stored under (those not found as versions)."""
     index_stale: bool = False
     """Some records were stored but not indexed: ``reindex`` fixes it."""
+    press: list[tuple[str, PressPage]] = field(default_factory=list)
+    """Pages without a cable that are articles (of a WikiLeaks site snapshot): stored as articles
+    by the archive (``pipeline.press``), not reported as failures."""
+    site_pages: list[str] = field(default_factory=list)
+    """Pages without a cable that are neither cable nor article (About, listings): skipped."""
+    press_stored: Any = None
+    """What storing the press did (``pipeline.press.PressReport``), once the archive has."""
     started: float = field(default_factory=time.perf_counter)
     elapsed: float = 0.0
 
@@ -291,6 +300,21 @@ def _parse_isolated(
     return out
 
 
+_NO_CABLE = ("no cable found", "page has a metadata table but no <pre>")
+
+
+def _press_page(inp: RawInput | InputFailure, failure: Failure) -> PressPage | None:
+    """What a page that holds no cable is (``parse.press``), when it may be one of a site's
+    articles or pages; None for anything else (an error then). A page of the site's ``cable/``
+    tree without its cable is a broken cable page: an error, not a site page."""
+    if not isinstance(inp, RawInput) or not failure.reason.startswith(_NO_CABLE):
+        return None
+    member = inp.location.rsplit("::", 1)[-1]
+    if "/cable/" in inp.location or member.startswith("cable/"):
+        return None
+    return read_press_page(inp.data, inp.location)
+
+
 def ingest(
     store: Store,
     paths: Iterable[str | os.PathLike[str]],
@@ -358,7 +382,13 @@ def ingest(
         report.inputs += 1
         result = p.result
         if isinstance(result, Failure):
-            fail(result)
+            page = _press_page(p.input, result)
+            if page is None:
+                fail(result)
+            elif page.kind == "article":
+                report.press.append((p.input.location, page))
+            else:
+                report.site_pages.append(p.input.location)
         else:
             assert isinstance(p.input, RawInput)
             report.cables += len(result)

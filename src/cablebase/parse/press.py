@@ -1,0 +1,116 @@
+"""Pages of a WikiLeaks site snapshot that hold no cable: the press, and the site around it.
+
+A Cablegate site (the 2010 and 2011 snapshots) carries, beside the cable pages, the articles
+WikiLeaks and its partners published on the cables ("Brazil - Argentina alertou EUA sobre
+programa nuclear brasileiro", by Natalia Viana, in Portuguese), press releases and editorials,
+and site pages (About, Mirrors, the listings by release date). ``read_press_page`` tells them
+apart:
+
+- an **article** (``kind="article"``): the page's main pane opens with ``Section - Title`` and
+  a byline (author, date); its section (``Brazil``, ``Latin America``, ``Editorial``,
+  ``Press Release`` …) is where the site filed it. The date is read from the byline in the
+  languages the snapshots use, and left out when the byline gives none (or no year): nothing
+  is invented;
+- a **site page** (``kind="site"``): any other page of the site (navigation, listings, About).
+
+Pure: bytes in, a ``PressPage`` out; None for what is not an HTML page of a WikiLeaks site (a
+page that names WikiLeaks nowhere is no page of one: ingest reports it as holding no cable).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MONTHS = {
+    **dict.fromkeys(("january", "janeiro", "enero", "janvier", "januari", "januar", "gennaio", "jan"), 1),
+    **dict.fromkeys(("february", "fevereiro", "febrero", "février", "februari", "februar", "febbraio", "feb"), 2),
+    **dict.fromkeys(("march", "março", "marzo", "mars", "mars", "märz", "mar"), 3),
+    **dict.fromkeys(("april", "abril", "avril", "aprile", "apr"), 4),
+    **dict.fromkeys(("may", "maio", "mayo", "mai", "maj", "maggio"), 5),
+    **dict.fromkeys(("june", "junho", "junio", "juin", "juni", "giugno", "jun"), 6),
+    **dict.fromkeys(("july", "julho", "julio", "juillet", "juli", "luglio", "jul"), 7),
+    **dict.fromkeys(("august", "agosto", "août", "augusti", "aug"), 8),
+    **dict.fromkeys(("september", "setembro", "septiembre", "septembre", "settembre", "sep", "sept"), 9),
+    **dict.fromkeys(("october", "outubro", "octubre", "octobre", "oktober", "ottobre", "oct"), 10),
+    **dict.fromkeys(("november", "novembro", "noviembre", "novembre", "nov", "ноября", "نوفمبر"), 11),
+    **dict.fromkeys(("december", "dezembro", "diciembre", "décembre", "dezember", "dicembre", "dec",
+                     "декабря", "ديسمبر"), 12),
+}
+"""Month names of the bylines (English, Portuguese, Spanish, French, Swedish, German, Italian;
+the Russian and Arabic press releases' November and December)."""
+
+_WORD = r"[^\W\d_]+"
+_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?::[ae]|\.|º|st|nd|rd|th)?\s+(?:de\s+)?({_WORD})\.?,?\s+(?:de\s+)?(\d{{4}})\b",
+                             re.I)
+_MONTH_DAY_YEAR = re.compile(rf"\b({_WORD})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
+_HTML = re.compile(rb"<(?:!doctype\s+html|html|head|body|div|p|a)\b", re.I)
+"""An HTML page or fragment (XHTML with its XML declaration included)."""
+_SECTION_TITLE = re.compile(r"^(.{2,40}?) - (.{3,})$")
+_MAX_TEXT_CHARS = 400_000
+
+
+@dataclass(frozen=True, slots=True)
+class PressPage:
+    """A snapshot page without a cable: an article (with its section, byline and text) or a site page."""
+
+    kind: str
+    """``article`` or ``site``."""
+    title: str | None = None
+    section: str | None = None
+    """Where the site filed the article: ``Brazil``, ``Latin America``, ``Editorial``, ``Press Release`` …"""
+    byline: str | None = None
+    published: str | None = None
+    """``YYYY-MM-DD`` when the byline gives a whole date; None otherwise."""
+    text: str = ""
+    html: str = ""
+    """The article's pane as HTML (its links to cables are read from it)."""
+
+
+def byline_date(byline: str) -> str | None:
+    """The date a byline gives (``Natalia Viana, 10 de fevereiro de 2011, 11:00 GMT`` →
+    ``2011-02-10``; ``2:a december 2010``; ``January 16 2011``), or None."""
+    for rx, order in ((_DAY_MONTH_YEAR, "dmy"), (_MONTH_DAY_YEAR, "mdy")):
+        for m in rx.finditer(byline):
+            day, month, year = (m.group(1), m.group(2), m.group(3)) if order == "dmy" else (m.group(2), m.group(1), m.group(3))
+            mo = MONTHS.get(month.lower())
+            d = int(day)
+            if mo and 1 <= d <= 31 and 1990 <= int(year) <= 2100:
+                return f"{int(year):04d}-{mo:02d}-{d:02d}"
+    return None
+
+
+def read_press_page(data: bytes, location: str | None = None) -> PressPage | None:
+    """What a snapshot page without a cable is (see the module doc); None if not HTML."""
+    if not _HTML.search(data[:4096]) or b"wikileaks" not in data.lower():
+        return None  # not a page of a WikiLeaks site: whatever it is, it is no press page
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(data)
+    pane = tree.css_first("div.pane.big")
+    h2 = pane.css_first("h2") if pane is not None else None
+    head = _SECTION_TITLE.match(" ".join(h2.text().split())) if h2 is not None else None
+    if head is None:
+        return PressPage("site", title=_title(tree))
+    section, title = head.group(1).strip(), head.group(2).strip()
+    byline = None
+    first_p = pane.css_first("p")
+    if first_p is not None and first_p.css_first("i") is not None:
+        byline = " ".join(first_p.text().split()) or None
+        first_p.decompose()
+    for n in pane.css("h2, div.rightcol, div.morearticles, script, style"):
+        n.decompose()
+    paras = [" ".join(n.text().split()) for n in pane.css("p, li, blockquote, h3, h4")]
+    text = "\n\n".join(p for p in paras if p)[:_MAX_TEXT_CHARS]
+    if not text:
+        text = " ".join(pane.text(separator=" ").split())[:_MAX_TEXT_CHARS]
+    return PressPage("article", title=title, section=section, byline=byline,
+                     published=byline_date(byline) if byline else None, text=text, html=pane.html or "")
+
+
+def _title(tree) -> str | None:
+    t = tree.css_first("title")
+    return " ".join(t.text().split()) or None if t is not None else None
+
+
+__all__ = ["MONTHS", "PressPage", "byline_date", "read_press_page"]

@@ -1,0 +1,74 @@
+"""The press an ingest finds: articles of a WikiLeaks site snapshot stored as articles.
+
+Pages that hold no cable are read by ``parse.press``; the articles among them (WikiLeaks' and
+its partners' stories on the cables, press releases, editorials) are stored here, each in the
+channel of the section the site filed it under (``WikiLeaks » Brazil``, ``WikiLeaks » Latin
+America`` …), prepared as a feed entry is (text, links to the cables it cites or embeds,
+language), and linked to the cables. Each channel has one local source, ``cablebase:press/…``,
+which is never fetched: its status says so. Re-ingesting the same pages changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from .._store.channels import ChannelStore
+from ..parse.feed_model import FeedEntry
+from ..parse.press import PressPage
+from .entries import PrepareOptions, set_languages, prepare_entry
+from .identity import entry_hash, entry_key
+
+CHANNEL_PREFIX = "WikiLeaks » "
+SOURCE_PREFIX = "cablebase:press/"
+LOCAL_REASON = "articles read from ingested pages of a WikiLeaks site snapshot; not a feed to poll"
+BASE_URL = "https://cablegate.wikileaks.org/"
+"""Where the snapshots' relative links (``/cable/2009/12/09BRASILIA1234.html``) point: only the
+cable links are read from them."""
+
+
+@dataclass(slots=True)
+class PressReport:
+    articles: int = 0
+    """Articles stored new or changed."""
+    same: int = 0
+    """Articles already stored as they are."""
+    links: int = 0
+    channels: list[str] = field(default_factory=list)
+
+
+def store_press(channels: ChannelStore, pages: list[tuple[str, PressPage]],
+                opts: PrepareOptions = PrepareOptions()) -> PressReport:
+    """Store the article pages (``(location, page)``) in their sections' channels."""
+    report = PressReport()
+    by_section: dict[str, list[tuple[str, PressPage]]] = defaultdict(list)
+    for loc, page in pages:
+        if page.kind == "article":
+            by_section[page.section or "Articles"].append((loc, page))
+    for section, items in sorted(by_section.items()):
+        name = CHANNEL_PREFIX + section
+        fid = channels.add_feed(SOURCE_PREFIX + quote(section), name, title=name)
+        channels.set_feed_status(fid, "disabled", LOCAL_REASON)
+        known = channels.entry_state(fid)
+        arts = []
+        for loc, page in items:
+            e = FeedEntry(id="page:" + loc.rsplit("::", 1)[-1], title=page.title, author=page.byline,
+                          published=f"{page.published}T00:00:00+00:00" if page.published else None,
+                          content=page.html)
+            key, eh = entry_key(e), entry_hash(e)
+            if key in known and known[key][1] == eh:
+                report.same += 1
+                continue
+            prepared = prepare_entry(e, key, eh, BASE_URL, opts, language=False)
+            arts.append(prepared.data)
+            report.links += len(prepared.data.links or [])
+        if arts:
+            set_languages(arts, opts.language_sample_chars)
+            channels.store_entries(fid, arts, known)
+            report.articles += len(arts)
+        report.channels.append(name)
+    return report
+
+
+__all__ = ["CHANNEL_PREFIX", "PressReport", "store_press"]
