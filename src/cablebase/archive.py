@@ -60,17 +60,21 @@ class SearchPlan:
 
 
 class Archive:
-    """One archive, opened for reading and writing (``create``: made if absent).
+    """One archive, opened for reading and writing (``create``: made if absent; ``lazy``, with
+    ``create=False``: its store opened on first use, for a user that may only read listings).
 
     Raises ``StoreError`` when it cannot be opened (``no archive at …`` without ``create``)."""
 
-    def __init__(self, settings: Settings, *, create: bool = True):
+    def __init__(self, settings: Settings, *, create: bool = True, lazy: bool = False):
         self.settings = settings
         self._opened: SQLiteStore | None = None
-        if create:
-            self._opened = open_store(settings, create=True)
-        elif not settings.sqlite_path.exists():
-            raise StoreError(f"no archive at {settings.db_dir} (nothing ingested yet; see `cablebase ingest`)")
+        if lazy and not create:  # a reader-only user (a web thread) may never need the store
+            if settings.db_dir.exists() and not settings.db_dir.is_dir():
+                raise StoreError(f"{settings.db_dir} is a file; the archive (--db) is a directory")
+            if not settings.sqlite_path.exists():
+                raise StoreError(f"no archive at {settings.db_dir} (nothing ingested yet; see `cablebase ingest`)")
+        else:
+            self._opened = open_store(settings, create=create)
         self._channels: ChannelStore | None = None
         self._entities: EntityStore | None = None
         self._reader: Browse | None = None
@@ -95,9 +99,10 @@ class Archive:
                 self._reader.close()
                 self._reader = None
         finally:
-            if self._opened is not None:
-                self._opened.close()
-                self._opened = None
+            opened, self._opened = self._opened, None
+            self._channels = self._entities = None  # they were on the store's connection
+            if opened is not None:
+                opened.close()
 
     def __enter__(self) -> Archive:
         return self

@@ -86,7 +86,7 @@ def enrich_cmd(
     except ImportError as e:
         _error(f"enrichment needs a package that is not installed: {e}")
         raise typer.Exit(1) from None
-    except OSError as e:
+    except (OSError, CablebaseError) as e:
         _error(f"enrich failed: {e}")
         raise typer.Exit(1) from None
     finally:
@@ -118,6 +118,9 @@ def entity_show(
     st = _open(db)
     try:
         page = st.entities.page(name, type_.upper() if type_ else None)
+    except CablebaseError as e:
+        _error(str(e))
+        raise typer.Exit(1) from None
     finally:
         st.close()
     if page is None:
@@ -160,6 +163,9 @@ def entity_list(
     st = _open(db)
     try:
         rows = st.entities.list_entities(type_.upper() if type_ else None, limit=limit, offset=offset)
+    except CablebaseError as e:
+        _error(str(e))
+        raise typer.Exit(1) from None
     finally:
         st.close()
     if as_json:

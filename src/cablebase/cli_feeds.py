@@ -18,6 +18,7 @@ from typing import Annotated, Iterator, Optional
 import typer
 
 from . import Archive, CablebaseError, PollSettings, open_archive
+from .parse.subscriptions import parse_opml
 
 channel_app = typer.Typer(help="Channels: named groups of feeds, browsed newest first.", no_args_is_help=True)
 feed_app = typer.Typer(help="Feed subscriptions.", no_args_is_help=True)
@@ -242,11 +243,12 @@ def feed_import(path: Path, channel: Annotated[Optional[str], typer.Option("--ch
     """Subscribe to every feed of an OPML file (its folders become channels)."""
     try:
         data = path.read_bytes()
-        with _open(db) as c:
-            n, refused = c.import_opml(data, channel)
+        parse_opml(data)  # a file that is no OPML is refused before the archive is opened (or made)
     except (OSError, CablebaseError) as e:
         _err(f"{path}: {e}")
         raise typer.Exit(1) from None
+    with _open(db) as c:
+        n, refused = c.import_opml(data, channel)
     for why in refused:
         _err(why)
     bad = len(refused)
@@ -261,7 +263,11 @@ def feed_export(output: Annotated[Optional[Path], typer.Option("--output", "-o")
     with _open(db) as c:
         text, n = c.export_opml()
     if output:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as e:
+            _err(f"{output}: cannot write: {e.strerror or e}")
+            raise typer.Exit(1) from None
         typer.echo(f"{n} subscriptions written to {output}")
     else:
         sys.stdout.write(text)

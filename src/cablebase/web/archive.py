@@ -97,7 +97,7 @@ class WebArchive:
         """This thread's ``Archive`` (it holds SQLite connections: one per thread)."""
         a = getattr(self._local, "archive", None)
         if a is None:
-            a = Archive(self.settings, create=False)
+            a = Archive(self.settings, create=False, lazy=True)
             self._local.archive = a
             with self._all_lock:
                 self._all.append(a)
