@@ -71,3 +71,50 @@ def test_a_cable_page_without_its_cable_is_still_an_error(tmp_path: Path) -> Non
     with open_archive(tmp_path / "db") as archive:
         r = archive.ingest([tmp_path / "cable"], workers=0)
     assert len(r.failures) == 1 and not r.site_pages
+
+
+SAVED = """Quantcast
+Channel: Opera Leaks » Gondor
+Viewing all articles
+Browse latest Browse all 8
+
+Despacho revela temor de Gondor
+
+$
+0
+0
+
+Leia aqui a matéria sobre esse documento
+
+Reference ID: 09BRASILIA412
+
+Created: 2009-03-14 15:45
+
+Released: 2011-05-25 20:30
+
+Classification: CONFIDENTIAL
+
+¶1.  (C)  The ferry will run again in April, the minister said.  End.
+
+Viewing all articles
+Browse latest Browse all 8
+
+Latest Images
+"""
+
+
+def test_a_saved_channel_page_becomes_that_channel_with_its_post(tmp_path: Path) -> None:
+    from cablebase.parse.press import read_saved_channel
+
+    page = read_saved_channel(SAVED)
+    assert (page.channel, page.announced, page.title) == ("Opera Leaks » Gondor", 8, "Despacho revela temor de Gondor")
+    assert "$" not in page.text.split("\n") and "Latest Images" not in page.text
+    f = tmp_path / "channel.txt"
+    f.write_text(SAVED, encoding="utf-8")
+    with open_archive(tmp_path / "db") as archive:
+        r = archive.ingest([f], workers=0)
+        assert r.failures == [] and r.cables == 1
+        total, arts = archive.channels.channel_articles("Opera Leaks » Gondor")
+        assert total == 1 and {(c["ref_id"], c["kind"]) for c in arts[0]["cables"]} == {("09BRASILIA412", "embeds")}
+        [feed] = archive.channels.list_feeds()
+        assert "1 article of the 8 articles the page announces" in feed["status_reason"]

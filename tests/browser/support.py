@@ -126,7 +126,7 @@ def build_archive(db_dir: Path, cables: list[Path] | None = None, *, extra_versi
         pr = st.poll(ps)
         total, arts = channels.channel_articles(SEED_CHANNEL)
         facts = {
-            "ingested": report.cables, "poll_new": pr.new, "poll_errors": pr.errors,
+            "ingested": report.cables, "poll_new": pr.new, "poll_merged": pr.merged, "poll_errors": pr.errors,
             "seed_article_id": arts[0]["id"] if arts else None, "seed_title": title,
             "hostile_article_id": channels.channel_articles(HOSTILE_CHANNEL)[1][0]["id"],
             "image_url": img_url,

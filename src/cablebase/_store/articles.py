@@ -162,6 +162,11 @@ class ArticleRecords(ChannelTables):
             db.execute("INSERT OR REPLACE INTO feed_entries(feed_id, entry_key, article_id, entry_hash, first_seen)"
                        " VALUES(?,?,?,?,?)", (feed_id, it.entry_key, aid, it.entry_hash, now))
             known[it.entry_key] = (aid, it.entry_hash)
+            # what the copy already stored lacks (its link, author, date: a copy from a saved
+            # page has none), the other copy gives
+            db.execute("UPDATE articles SET url=COALESCE(url, ?), canonical_url=COALESCE(canonical_url, ?),"
+                       " author=COALESCE(author, ?), published=COALESCE(published, ?) WHERE id=?",
+                       (it.url, it.canonical_url, it.author, it.published, aid))
             self._update(aid, it, now, force=False)
             return aid, "merged"
         aid = db.execute(

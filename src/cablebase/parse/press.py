@@ -15,6 +15,11 @@ apart:
 
 Pure: bytes in, a ``PressPage`` out; None for what is not an HTML page of a WikiLeaks site (a
 page that names WikiLeaks nowhere is no page of one: ingest reports it as holding no cable).
+
+``read_saved_channel`` reads the other kind of page the press comes in: a feed aggregator's
+channel page saved as text (``Channel: Opera Leaks » Cuba`` / ``Browse latest Browse all 8`` /
+the post's title / its text, which may republish a cable), the form cablebase was specified
+from. It gives the post as an article of that channel, and how many the page announces.
 """
 
 from __future__ import annotations
@@ -50,6 +55,13 @@ _SECTION_TITLE = re.compile(r"^(.{2,40}?) - (.{3,})$")
 _MAX_TEXT_CHARS = 400_000
 
 
+_CHANNEL = re.compile(r"\A(?:[^\n]{0,40}\n)?Channel: ([^\n]{2,200})\n(?:Viewing all articles\n)?"
+                      r"Browse latest Browse all (\d{1,6})\n")
+_WIDGET = re.compile(r"^(?:\$|\d{1,4})$")
+"""The aggregator's counters left between a post's title and its text (``$``, ``0``)."""
+_TRAILER = re.compile(r"\n(?:Viewing all articles|Browse latest Browse all \d+|Latest Images)\s*(?:\n|$)")
+
+
 @dataclass(frozen=True, slots=True)
 class PressPage:
     """A snapshot page without a cable: an article (with its section, byline and text) or a site page."""
@@ -65,6 +77,10 @@ class PressPage:
     text: str = ""
     html: str = ""
     """The article's pane as HTML (its links to cables are read from it)."""
+    channel: str | None = None
+    """The channel it was found in, when the page is a saved channel page (``Opera Leaks » Cuba``)."""
+    announced: int | None = None
+    """How many articles that channel page says the channel has (``Browse all 8``)."""
 
 
 def byline_date(byline: str) -> str | None:
@@ -108,9 +124,25 @@ def read_press_page(data: bytes, location: str | None = None) -> PressPage | Non
                      published=byline_date(byline) if byline else None, text=text, html=pane.html or "")
 
 
+def read_saved_channel(text: str) -> PressPage | None:
+    """The post of a feed aggregator's channel page saved as text (see the module doc), or None."""
+    m = _CHANNEL.match(text.replace("\r\n", "\n")[:2000])
+    if m is None:
+        return None
+    rest = text.replace("\r\n", "\n")[m.end():]
+    cut = _TRAILER.search(rest)
+    lines = [line.strip() for line in (rest[:cut.start()] if cut else rest).split("\n")]
+    lines = [line for line in lines if line and not _WIDGET.match(line)]
+    if len(lines) < 2:
+        return None
+    title, body = lines[0], "\n\n".join(lines[1:])[:_MAX_TEXT_CHARS]
+    return PressPage("article", title=title, text=body, channel=" ".join(m.group(1).split()),
+                     announced=int(m.group(2)))
+
+
 def _title(tree) -> str | None:
     t = tree.css_first("title")
     return " ".join(t.text().split()) or None if t is not None else None
 
 
-__all__ = ["MONTHS", "PressPage", "byline_date", "read_press_page"]
+__all__ = ["MONTHS", "PressPage", "byline_date", "read_press_page", "read_saved_channel"]

@@ -28,7 +28,8 @@ from pathlib import Path
 from ..config import OFFICIAL_IDS_ENV, Settings, official_ids
 from ..errors import ParseError, StoreError
 from ..parse import OfficialIds, parse
-from ..parse.press import PressPage, read_press_page
+from ..parse.decode import decode
+from ..parse.press import PressPage, read_press_page, read_saved_channel
 from ..record import Cable
 from .pool import cpu_count, mp_context
 from ..sources.files import InputFailure, RawInput, expand_paths, is_archive, iter_inputs, read_inputs
@@ -315,6 +316,17 @@ def _press_page(inp: RawInput | InputFailure, failure: Failure) -> PressPage | N
     return read_press_page(inp.data, inp.location)
 
 
+def _saved_channel(inp: RawInput) -> PressPage | None:
+    """The post of a feed aggregator's channel page saved as text (``parse.press``), if the
+    input is one: the cables it republishes are stored as cables, the post as an article."""
+    if b"Channel: " not in inp.data[:300]:
+        return None
+    try:
+        return read_saved_channel(decode(inp.data, inp.location))
+    except ParseError:
+        return None
+
+
 def ingest(
     store: Store,
     paths: Iterable[str | os.PathLike[str]],
@@ -391,6 +403,9 @@ def ingest(
                 report.site_pages.append(p.input.location)
         else:
             assert isinstance(p.input, RawInput)
+            saved = _saved_channel(p.input)
+            if saved is not None:
+                report.press.append((p.input.location, saved))
             report.cables += len(result)
             raw = p.blob or p.input.data
             for c in result:

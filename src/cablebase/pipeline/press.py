@@ -5,11 +5,15 @@ its partners' stories on the cables, press releases, editorials) are stored here
 channel of the section the site filed it under (``WikiLeaks » Brazil``, ``WikiLeaks » Latin
 America`` …), prepared as a feed entry is (text, links to the cables it cites or embeds,
 language), and linked to the cables. Each channel has one local source, ``cablebase:press/…``,
-which is never fetched: its status says so. Re-ingesting the same pages changes nothing.
+which is never fetched: its status says so. A feed aggregator's channel page saved as text
+(the seed's ``Opera Leaks » Cuba``) becomes that channel, its post an article that embeds the
+cable it republishes; the source's status says how many of the articles the page announces it
+holds. Re-ingesting the same pages changes nothing.
 """
 
 from __future__ import annotations
 
+import html
 from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -42,20 +46,21 @@ def store_press(channels: ChannelStore, pages: list[tuple[str, PressPage]],
                 opts: PrepareOptions = PrepareOptions()) -> PressReport:
     """Store the article pages (``(location, page)``) in their sections' channels."""
     report = PressReport()
-    by_section: dict[str, list[tuple[str, PressPage]]] = defaultdict(list)
+    by_channel: dict[str, list[tuple[str, PressPage]]] = defaultdict(list)
     for loc, page in pages:
         if page.kind == "article":
-            by_section[page.section or "Articles"].append((loc, page))
-    for section, items in sorted(by_section.items()):
-        name = CHANNEL_PREFIX + section
-        fid = channels.add_feed(SOURCE_PREFIX + quote(section), name, title=name)
-        channels.set_feed_status(fid, "disabled", LOCAL_REASON)
+            by_channel[page.channel or CHANNEL_PREFIX + (page.section or "Articles")].append((loc, page))
+    for name, items in sorted(by_channel.items()):
+        saved = items[0][1].channel is not None
+        fid = channels.add_feed(SOURCE_PREFIX + quote(name), name, title=None if saved else name)
+        announced = max((p.announced or 0 for _, p in items), default=0)
+        channels.set_feed_status(fid, "disabled", _saved_reason(len(items), announced) if saved else LOCAL_REASON)
         known = channels.entry_state(fid)
         arts = []
         for loc, page in items:
             e = FeedEntry(id="page:" + loc.rsplit("::", 1)[-1], title=page.title, author=page.byline,
                           published=f"{page.published}T00:00:00+00:00" if page.published else None,
-                          content=page.html)
+                          content=page.html or _paragraphs_html(page.text))
             key, eh = entry_key(e), entry_hash(e)
             if key in known and known[key][1] == eh:
                 report.same += 1
@@ -69,6 +74,16 @@ def store_press(channels: ChannelStore, pages: list[tuple[str, PressPage]],
             report.articles += len(arts)
         report.channels.append(name)
     return report
+
+
+def _saved_reason(held: int, announced: int) -> str:
+    """What a saved channel page holds of what it announces, said where its source is listed."""
+    of = f" of the {announced} articles the page announces" if announced > held else ""
+    return f"a channel page saved as text: {held} article{'s' if held != 1 else ''}{of}; not a feed to poll"
+
+
+def _paragraphs_html(text: str) -> str:
+    return "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n\n") if p.strip())
 
 
 __all__ = ["CHANNEL_PREFIX", "PressReport", "store_press"]
