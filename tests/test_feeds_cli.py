@@ -119,3 +119,39 @@ def test_empty_states_say_what_to_do_next(run):
     assert "no article yet" in r.output and "cablebase poll" in r.output
     r = run("entity", "list")
     assert "cablebase enrich" in r.output
+
+
+LOCAL_FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Local Leaks</title><link>http://example.org/</link>
+<item><title>Cable on the ferry</title><link>http://example.org/1</link><guid>1</guid>
+<description>The cable 09BRASILIA1112 says the ferry will run.</description></item>
+</channel></rss>
+"""
+
+
+def test_a_feed_file_on_disk_is_polled_like_any_feed(run, tmp_path):
+    f = tmp_path / "local.xml"
+    f.write_text(LOCAL_FEED, encoding="utf-8")
+    r = run("feed", "add", str(f))
+    assert "file://" in r.output and "Local Leaks" in r.output
+    first = json.loads(run("poll", "--json").output)
+    assert (first["new"], first["errors"]) == (1, 0)
+    again = json.loads(run("poll", "--all", "--json").output)
+    assert (again["new"], again["not_modified"]) == (0, 1)  # same time and size: not read again
+    f.write_text(LOCAL_FEED.replace("</channel>", "<item><title>Second</title><guid>2</guid>"
+                                    "<description>More.</description></item></channel>"), encoding="utf-8")
+    third = json.loads(run("poll", "--all", "--json").output)
+    assert third["new"] == 1
+    shown = run("channel", "show", "Local Leaks").output
+    assert "09BRASILIA1112" in shown
+
+
+def test_only_the_local_user_subscribes_to_files(tmp_path):
+    from cablebase import CablebaseError, open_archive
+
+    secret = tmp_path / "secret.xml"
+    secret.write_text(LOCAL_FEED, encoding="utf-8")
+    with open_archive(tmp_path / "db") as archive:  # what the web API and feeds go through
+        with pytest.raises(CablebaseError):
+            archive.add_feed(secret.as_uri())
+        assert archive.channels.list_feeds() == []

@@ -19,6 +19,7 @@ import typer
 
 from . import Archive, CablebaseError, PollSettings, open_archive
 from .parse.subscriptions import parse_opml
+from .sources.files import file_path
 
 channel_app = typer.Typer(help="Channels: named groups of feeds, browsed newest first.", no_args_is_help=True)
 feed_app = typer.Typer(help="Feed subscriptions.", no_args_is_help=True)
@@ -177,10 +178,14 @@ def feed_add(
     no_fetch: Annotated[bool, typer.Option("--no-fetch", help="Store the URL without fetching it now.")] = False,
     db: DbOpt = None,
 ) -> None:
-    """Subscribe to a feed, or to a page that announces its feed."""
+    """Subscribe to a feed, or to a page that announces its feed; or to a feed file on this
+    machine (a path or a file: URL), polled like any feed (its time and size stand for the ETag)."""
     with _open(db) as c:
         try:
-            sub = c.add_feed(url, channel, fetch=not no_fetch)
+            if url.startswith("file:") or Path(url).exists():  # a feed file on this machine
+                sub = c.add_local_feed(file_path(url) if url.startswith("file:") else Path(url), channel)
+            else:
+                sub = c.add_feed(url, channel, fetch=not no_fetch)
         except CablebaseError as e:
             _err(f"{url}: {e}")
             raise typer.Exit(1) from None

@@ -48,6 +48,7 @@ from .._store.channels import ChannelStore
 from ..model import Article
 from .entries import PreparedFeed, PrepareOptions, prepare_entries, prepare_entry, prepare_feed
 from ..sources.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetched, Fetcher, FetchError, parse_retry_after  # noqa: F401
+from ..sources.files import get_file
 from .fulltext import extract_main, fetch_fulltext
 from .identity import canonical_url, content_hash, entry_hash, entry_key
 from .poll_writes import PassWrites
@@ -177,8 +178,12 @@ class Poller:
         fid, url = feed["id"], feed["url"]
         res = FeedResult(fid, url, "error")
         try:
-            got = await fetcher.get(url, etag=feed.get("etag"), last_modified=feed.get("last_modified"),
-                                    max_bytes=self.settings.max_body_bytes)
+            if url.startswith("file:"):  # a local feed file the user subscribed to (cablebase feed add PATH)
+                status, body, tag = get_file(url, etag=feed.get("etag"), max_bytes=self.settings.max_body_bytes)
+                got = Fetched(url, status, body, {"etag": tag})
+            else:
+                got = await fetcher.get(url, etag=feed.get("etag"), last_modified=feed.get("last_modified"),
+                                        max_bytes=self.settings.max_body_bytes)
         except FetchError as e:
             res.error, res.status = e.reason, e.status
             self.store.feed_failed(fid, error=e.reason, status=e.status, next_fetch=self._next_error(feed, e.retry_after))

@@ -14,6 +14,10 @@ import tarfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from ..errors import FetchError
 
 MAX_INPUT_BYTES = 50 * 2**20
 """Largest single input (file or archive member) read; larger ones are refused unread."""
@@ -203,8 +207,42 @@ def read_one(path: str | os.PathLike[str], max_bytes: int = MAX_INPUT_BYTES) -> 
         return InputFailure(loc, _os_reason(e))
 
 
+def file_path(url: str) -> Path:
+    """The path a ``file:`` URL names (``file:///srv/feeds/cuba.xml``)."""
+    return Path(url2pathname(urlsplit(url).path))
+
+
+def file_url(path: str | os.PathLike[str]) -> str:
+    """The ``file:`` URL of a local path, absolute."""
+    return Path(path).resolve().as_uri()
+
+
+def get_file(url: str, *, etag: str | None = None, max_bytes: int) -> tuple[int, bytes | None, str]:
+    """A local feed file (a ``file:`` subscription, which only the local user can make):
+    ``(200, bytes, tag)``, or ``(304, None, tag)`` when its modification time and size are those
+    of ``etag`` (the ``"mtime_ns-size"`` tag returned last time). ``FetchError`` if it cannot be
+    read or is over ``max_bytes`` (refused unread: size from ``stat``). Never used for URLs
+    that come from feeds or pages: those are http(s) only (``net``)."""
+    path = file_path(url)
+    try:
+        st = path.stat()
+        if not path.is_file():
+            raise FetchError(url, f"{path} is not a file")
+        tag = f'"{st.st_mtime_ns}-{st.st_size}"'
+        if etag == tag:
+            return 304, None, tag
+        if st.st_size > max_bytes:
+            raise FetchError(url, f"{path}: {st.st_size} bytes is over the {max_bytes}-byte limit (max_body_bytes)")
+        return 200, path.read_bytes(), tag
+    except OSError as e:
+        raise FetchError(url, f"{path}: cannot read: {e.strerror or e}") from None
+
+
 __all__ = [
     "ARCHIVE_SUFFIXES",
+    "file_path",
+    "file_url",
+    "get_file",
     "INPUT_SUFFIXES",
     "InputFailure",
     "RawInput",
