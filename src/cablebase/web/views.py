@@ -418,8 +418,9 @@ def channel(arch: WebArchive, ch: dict[str, Any], *, mode: str, page: int | None
         "mode": mode, "total": total, "page": page_no, "pages": pages, "per_page": per_page,
         "articles": items, "images": images,
         "feeds": [
-            {"id": f["id"], "title": plain(f.get("title")) or None, "url": safe_url(f.get("url")),
+            {"id": f["id"], "title": plain(f["title"]) if f.get("title") else None, "url": safe_url(f.get("url")),
              "site_url": safe_url(f.get("site_url")), "status": f.get("status"),
+             "note": plain(f["status_reason"]) if f.get("status_reason") else None,
              "last_success": f.get("last_success"), "last_error": f.get("last_error")}
             for f in st.list_feeds(ch["name"])
         ],
