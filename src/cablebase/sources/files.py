@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from ..errors import FetchError
+from ..errors import FetchError, InputTooLarge
 
 MAX_INPUT_BYTES = 50 * 2**20
 """Largest single input (file or archive member) read; larger ones are refused unread."""
@@ -120,8 +120,6 @@ def read_file(path: str | os.PathLike[str], max_bytes: int = MAX_INPUT_BYTES) ->
 
     Raises ``OSError`` for unreadable files and ``InputTooLarge`` for oversized ones.
     """
-    from ..errors import InputTooLarge
-
     st = os.stat(path)
     if stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(21, "is a directory", str(path))
@@ -226,14 +224,12 @@ def get_file(url: str, *, etag: str | None = None, max_bytes: int) -> tuple[int,
     path = file_path(url)
     try:
         st = path.stat()
-        if not path.is_file():
-            raise FetchError(url, f"{path} is not a file")
         tag = f'"{st.st_mtime_ns}-{st.st_size}"'
         if etag == tag:
             return 304, None, tag
-        if st.st_size > max_bytes:
-            raise FetchError(url, f"{path}: {st.st_size} bytes is over the {max_bytes}-byte limit (max_body_bytes)")
-        return 200, path.read_bytes(), tag
+        return 200, read_file(path, max_bytes), tag
+    except InputTooLarge:
+        raise FetchError(url, f"{path}: larger than the {human_size(max_bytes)} limit (max_body_bytes)") from None
     except OSError as e:
         raise FetchError(url, f"{path}: cannot read: {e.strerror or e}") from None
 
