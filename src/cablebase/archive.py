@@ -35,7 +35,7 @@ from .model import Added, CheckReport, Hit, SearchFilters, SearchResults, Stats,
 from .pipeline.ingest import Failure, IngestReport, ingest
 from .record import Cable
 from .errors import CablebaseError, StoreError
-from .parse.subscriptions import parse_opml, write_opml
+from .parse.subscriptions import OpmlFeed, parse_opml, write_opml
 from .parse.feed import parse_feed
 from .sources.files import file_path, file_url, get_file
 from .sources.net import NetPolicy, split_checked
@@ -258,15 +258,17 @@ class Archive:
 
         run_async(self.poller(settings).watch(on_report=on_report, passes=passes))
 
-    def import_opml(self, data: bytes, channel: str | None = None,
+    def import_opml(self, data: bytes | list[OpmlFeed], channel: str | None = None,
                     net: NetPolicy | None = None) -> tuple[int, list[str]]:
-        """Subscribe to every feed of an OPML document (its folders become channels, or all go
-        to ``channel``), in one transaction. Feeds whose URL the network policy refuses are
-        left out: (feeds added, the reasons of those refused). Bad OPML: ``FeedParseError``."""
+        """Subscribe to every feed of an OPML document (its bytes, or what ``parse_opml`` read
+        from them: its folders become channels, or all go to ``channel``), in one transaction.
+        Feeds whose URL the network policy refuses are left out: (feeds added, the reasons of
+        those refused). Bad OPML: ``FeedParseError``."""
         policy = net or self.settings.poll.net
+        feeds = parse_opml(data) if isinstance(data, bytes) else data
         added, refused = 0, []
         with self.channels.tx():
-            for f in parse_opml(data):
+            for f in feeds:
                 try:
                     split_checked(f.url, policy)
                 except CablebaseError as e:

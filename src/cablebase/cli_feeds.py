@@ -247,13 +247,12 @@ def feed_import(path: Path, channel: Annotated[Optional[str], typer.Option("--ch
                 db: DbOpt = None) -> None:
     """Subscribe to every feed of an OPML file (its folders become channels)."""
     try:
-        data = path.read_bytes()
-        parse_opml(data)  # a file that is no OPML is refused before the archive is opened (or made)
+        feeds = parse_opml(path.read_bytes())  # a file that is no OPML is refused before the archive is opened (or made)
     except (OSError, CablebaseError) as e:
         _err(f"{path}: {e}")
         raise typer.Exit(1) from None
     with _open(db) as c:
-        n, refused = c.import_opml(data, channel)
+        n, refused = c.import_opml(feeds, channel)
     for why in refused:
         _err(why)
     bad = len(refused)
