@@ -234,6 +234,11 @@ def check_circles(paths: Iterable[Path], package: Path = PACKAGE) -> list[Findin
 
 
 # -- SQL outside the store ----------------------------------------------------------------------
+def _by_place(findings: list[Finding]) -> list[Finding]:
+    """Findings ``file:line`` in file order, then line order."""
+    return sorted(findings, key=lambda x: (x.where.split(":")[0], int(x.where.rsplit(":", 1)[1])))
+
+
 def check_sql(paths: Iterable[Path], package: Path = PACKAGE) -> list[Finding]:
     paths = list(paths)
     store = package / STORE
@@ -251,7 +256,7 @@ def check_sql(paths: Iterable[Path], package: Path = PACKAGE) -> list[Finding]:
             elif (isinstance(node, ast.ImportFrom) and not node.level
                   and (node.module or "").split(".")[0] == ENGINE):
                 out.append(Finding("sql", f"{_display(f)}:{node.lineno}", f"from {ENGINE} import outside {STORE}/"))
-    return sorted(out, key=lambda x: (x.where.split(":")[0], int(x.where.rsplit(":", 1)[1])))
+    return _by_place(out)
 
 
 def _is_front(name: str, package: Path) -> bool:
@@ -278,7 +283,7 @@ def check_front(paths: Iterable[Path], package: Path = PACKAGE) -> list[Finding]
             for t in targets:
                 if t == store or t.startswith(store + "."):
                     out.append(Finding("front", f"{_display(f)}:{node.lineno}", f"imports {t} (storage is private)"))
-    return sorted(out, key=lambda x: (x.where.split(":")[0], int(x.where.rsplit(":", 1)[1])))
+    return _by_place(out)
 
 
 def _exception_classes(package: Path) -> dict[str, tuple[Path, int, list[str]]]:
@@ -320,7 +325,7 @@ def check_errors(paths: Iterable[Path], package: Path = PACKAGE) -> list[Finding
             out.append(Finding("errors", f"{_display(f)}:{line}", f"exception {n} outside {ERRORS}.py"))
         elif not rooted(n):
             out.append(Finding("errors", f"{_display(f)}:{line}", f"exception {n} not under {ROOT_ERROR}"))
-    return sorted(out, key=lambda x: (x.where.split(":")[0], int(x.where.rsplit(":", 1)[1])))
+    return _by_place(out)
 
 
 # -- running ----------------------------------------------------------------------------------
