@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ._store import SQLiteStore, open_store
+from ._store import SQLiteStore, open_reader, open_store
 from ._store import index_facets
 from ._store import query as query_module
 from ._store.browse import Browse
@@ -71,9 +71,9 @@ class Archive:
         self.settings = settings
         self._opened: SQLiteStore | None = None
         if lazy and not create:  # a reader-only user (a web thread) may never need the store
-            if settings.db_dir.exists() and not settings.db_dir.is_dir():
+            if not settings.is_pg and settings.db_dir.exists() and not settings.db_dir.is_dir():
                 raise StoreError(f"{settings.db_dir} is a file; the archive (--db) is a directory")
-            if not settings.sqlite_path.exists():
+            if not settings.is_pg and not settings.sqlite_path.exists():
                 raise StoreError(f"no archive at {settings.db_dir} (nothing ingested yet; see `cablebase ingest`)")
         else:
             self._opened = open_store(settings, create=create)
@@ -318,13 +318,13 @@ class Archive:
         """A read-only view for listings (cables by facet, channels, entities), on its own
         connection; opened on first use and closed with the archive."""
         if self._reader is None:
-            self._reader = Browse(self.settings.sqlite_path, busy_timeout_ms=self.settings.busy_timeout_ms)
+            self._reader = open_reader(self.settings)
         return self._reader
 
     def records(self, refs: list[str] | None = None) -> Iterator[tuple[str, bytes]]:
         """(ref_id, record as JSON) of every cable by ref_id, or of ``refs`` in that order, read
         on a connection of their own: a long export may be iterated from any thread."""
-        b = Browse(self.settings.sqlite_path, busy_timeout_ms=self.settings.busy_timeout_ms)
+        b = open_reader(self.settings)
         try:
             yield from (b.iter_records() if refs is None else b.records_for(refs))
         finally:

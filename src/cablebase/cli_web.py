@@ -54,7 +54,7 @@ def serve_cmd(
             os.environ[BASE_URL_ENV] = base_url
         settings = Settings.load(db)  # the environment, read once; the workers read it again
         ws = settings.web.check()
-        if not settings.sqlite_path.exists():
+        if not settings.is_pg and not settings.sqlite_path.exists():
             raise CablebaseError(f"no archive at {settings.db_dir} (nothing ingested yet; see `cablebase ingest`)")
         # building the app once here reports a broken archive before any worker starts
         from .web.app import create_app

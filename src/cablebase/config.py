@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -32,6 +34,10 @@ OFFICIAL_IDS_ENV = "CABLEBASE_OFFICIAL_IDS"
 ``REFID,month``): malformed official IDs get their clean aliases from it, and partial extracts
 their IDs. Unset: the list is looked for at ``OFFICIAL_IDS_DEFAULT``; absent: not used."""
 OFFICIAL_IDS_DEFAULT = "../shared/corpus/cablemap-fixtures/cablemap.core/cablemap/core/cable2month.csv.gz"
+
+INDEX_DIR_ENV = "CABLEBASE_INDEX_DIR"
+"""Where the search index of a PostgreSQL archive is kept on this machine (see ``index_home``)."""
+PG_SCHEMES = ("postgresql://", "postgres://")
 
 SQLITE_NAME = "cablebase.sqlite"
 INDEX_NAME = "index"
@@ -78,14 +84,40 @@ def default_db_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def is_db_url(db: str | os.PathLike[str] | None) -> bool:
+    """Whether ``db`` names a PostgreSQL archive (``postgresql://…``) rather than a directory."""
+    return isinstance(db, str) and db.startswith(PG_SCHEMES)
+
+
+def resolve_db(db: str | os.PathLike[str] | None = None) -> str | Path:
+    """The archive: ``db`` if given, else ``$CABLEBASE_DB``, else the default directory; a
+    ``postgresql://`` URL is kept as the string it is, anything else is a directory."""
+    db = db or os.environ.get(DB_ENV) or None
+    if db is None:
+        return default_db_dir()
+    if is_db_url(db):
+        return str(db)
+    return Path(db).expanduser()
+
+
 def resolve_db_dir(db: str | os.PathLike[str] | None = None) -> Path:
-    """The archive directory: ``db`` if given, else ``$CABLEBASE_DB``, else the default."""
-    if db:
-        return Path(db).expanduser()
-    env = os.environ.get(DB_ENV)
+    """The directory of the archive named by ``db`` (see ``resolve_db``): the archive itself,
+    or for a PostgreSQL archive the local directory holding its search index."""
+    where = resolve_db(db)
+    return index_home(where) if isinstance(where, str) else where
+
+
+def index_home(url: str) -> Path:
+    """Where the search index of the PostgreSQL archive ``url`` lives on this machine:
+    ``$CABLEBASE_INDEX_DIR``, else a directory per host, port and database under the user data
+    directory. The index is derived: ``cablebase reindex`` rebuilds it from the database."""
+    env = os.environ.get(INDEX_DIR_ENV)
     if env:
         return Path(env).expanduser()
-    return default_db_dir()
+    parts = urlsplit(url)
+    name = (parts.path or "/").lstrip("/") or "postgres"
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{parts.hostname or 'local'}-{parts.port or 5432}-{name}")
+    return default_db_dir() / "postgresql" / slug
 
 
 # -- the web server's section -------------------------------------------------------------
@@ -160,6 +192,9 @@ class Settings:
     """Everything tunable about an archive and an ingest run."""
 
     db_dir: Path
+    """The archive directory; for a PostgreSQL archive, the local directory of its index."""
+    db_url: str | None = None
+    """``postgresql://…``: the archive's records are in that database (None: in ``db_dir``)."""
     max_input_bytes: int = MAX_INPUT_BYTES
     batch_size: int = BATCH_SIZE
     index_heap_bytes: int = INDEX_HEAP_BYTES
@@ -174,6 +209,20 @@ class Settings:
     """The web server: token, public URL, caches (``CABLEBASE_WEB_*``)."""
 
     @property
+    def is_pg(self) -> bool:
+        return self.db_url is not None
+
+    def describe(self) -> str:
+        """The archive as messages name it (a URL without its password, or the directory)."""
+        if self.db_url:
+            parts = urlsplit(self.db_url)
+            host = parts.hostname or ""
+            user = f"{parts.username}@" if parts.username else ""
+            port = f":{parts.port}" if parts.port else ""
+            return f"{parts.scheme}://{user}{host}{port}{parts.path}"
+        return str(self.db_dir)
+
+    @property
     def sqlite_path(self) -> Path:
         return self.db_dir / SQLITE_NAME
 
@@ -186,7 +235,9 @@ class Settings:
         """Settings for the archive named by ``db`` (see ``resolve_db_dir``), with the environment
         read once for every section (``CABLEBASE_MAX_INPUT_BYTES``, ``CABLEBASE_NET_ALLOW``,
         ``CABLEBASE_WEB_*``). ``overrides`` set fields, sections included (``web=…``)."""
-        s = cls(db_dir=resolve_db_dir(db), poll=PollSettings(net=NetPolicy.from_env()), web=WebSettings.from_env())
+        where = resolve_db(db)
+        url = where if isinstance(where, str) else None
+        s = cls(db_dir=index_home(url) if url else where, db_url=url, poll=PollSettings(net=NetPolicy.from_env()), web=WebSettings.from_env())
         env_max = os.environ.get(MAX_INPUT_BYTES_ENV)
         if env_max:
             try:

@@ -15,8 +15,8 @@ from feedserver import LONG, rss
 
 
 @pytest.fixture()
-def store():
-    return ChannelStore(sqlite3.connect(":memory:", isolation_level=None))
+def store(archive_db):
+    return ChannelStore(archive_db)  # on both backends (conftest.archive_db)
 
 
 @pytest.fixture()

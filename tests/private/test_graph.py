@@ -36,8 +36,8 @@ def mention(text: str, type_: str, name: str | None = None, paragraph: int = 0, 
 
 
 @pytest.fixture
-def es() -> EntityStore:
-    return EntityStore(sqlite3.connect(":memory:", isolation_level=None))
+def es(archive_db) -> EntityStore:
+    return EntityStore(archive_db)  # on both backends (conftest.archive_db)
 
 
 # -- graph ---------------------------------------------------------------------------------

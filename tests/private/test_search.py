@@ -24,8 +24,8 @@ CORPUS = Path(__file__).parents[2].parent / "shared" / "corpus"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(db_dir=tmp_path / "db", index_heap_bytes=50_000_000)
+def settings(archive_settings: Settings) -> Settings:
+    return archive_settings  # each test on both backends (conftest.archive_settings)
 
 
 def _cables() -> list:

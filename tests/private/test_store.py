@@ -42,8 +42,13 @@ def make_cable(ref_id: str = "09ANKARA1561", raw: bytes | None = None, **kw: obj
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(db_dir=tmp_path / "db", index_heap_bytes=50_000_000)
+def settings(archive_settings: Settings) -> Settings:
+    """A new archive on each backend (the contract: ``conftest.archive_settings``)."""
+    return archive_settings
+
+
+sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+"""For what only the embedded archive has (its file, WAL, SQLite's own checks)."""
 
 
 @pytest.fixture
@@ -58,6 +63,7 @@ def count(st: SQLiteStore, table: str) -> int:
 
 
 # -- opening -----------------------------------------------------------------------------
+@sqlite_only
 def test_store_implements_protocol_and_uses_wal(store: SQLiteStore) -> None:
     assert isinstance(store, Store)
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -175,11 +181,20 @@ def test_raw_bytes_must_match_the_hash_the_parser_recorded(store: SQLiteStore) -
         store.add_cable(cable, b"some other bytes")
 
 
+def refuse_cable(store: SQLiteStore, ref_id: str) -> None:
+    """A trigger that makes the database refuse to store ``ref_id`` ("boom"), on either engine."""
+    if isinstance(store.db, sqlite3.Connection):
+        store.db.execute(f"CREATE TRIGGER boom BEFORE INSERT ON cables WHEN NEW.ref_id = '{ref_id}'"
+                         " BEGIN SELECT RAISE(ABORT, 'boom'); END")
+        return
+    store.db.raw.execute(f"CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN IF NEW.ref_id = '{ref_id}' THEN"
+                         " RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql")
+    store.db.raw.execute("CREATE TRIGGER boom BEFORE INSERT ON cables FOR EACH ROW EXECUTE FUNCTION boom()")
+
+
 def test_a_failing_batch_stores_nothing_at_all(store: SQLiteStore) -> None:
     # Make the database refuse the second cable half-way through the batch.
-    store.db.execute(
-        "CREATE TRIGGER boom BEFORE INSERT ON cables WHEN NEW.ref_id = '09BAD2' BEGIN SELECT RAISE(ABORT, 'boom'); END"
-    )
+    refuse_cable(store, "09BAD2")
     items = [make_cable("09GOOD1"), make_cable("09BAD2"), make_cable("09GOOD3")]
     with pytest.raises(StoreError, match="boom"):
         store.add_cables(items)
@@ -233,6 +248,7 @@ def test_check_finds_documents_the_store_does_not_hold(store: SQLiteStore) -> No
     assert store.check().ok
 
 
+@sqlite_only
 def test_check_reports_sqlite_integrity_problems(store: SQLiteStore) -> None:
     store.add_cable(*make_cable("09ONE1"))
     store.db.execute("PRAGMA foreign_keys = OFF")
@@ -401,6 +417,7 @@ def test_raw_inputs_are_packed_at_rest_and_given_back_verbatim(store: SQLiteStor
     assert store.get_raw(blob.sha256) == b"tiny"
 
 
+@sqlite_only
 def test_an_archive_of_schema_v1_is_upgraded(settings: Settings) -> None:
     settings.db_dir.mkdir(parents=True)
     con = sqlite3.connect(settings.sqlite_path)

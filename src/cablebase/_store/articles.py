@@ -17,6 +17,10 @@ from ..model import Article, Link
 from ..parse.feed_model import FeedImage
 from .channel_tables import ChannelTables
 
+_LINK_UPSERT = (' ON CONFLICT(article_id, ref_id) DO UPDATE SET kind = excluded.kind, "offset" = excluded."offset",'
+                ' snippet = excluded.snippet, via = excluded.via')
+"""What an article → cable link row becomes when the article links that cable already."""
+
 
 def _iso_now(now: float) -> str:
     return datetime.fromtimestamp(now, timezone.utc).isoformat()
@@ -136,8 +140,8 @@ class ArticleRecords(ChannelTables):
         if links:
             # rows a deleted article with a reused id may have left (the one-by-one path deletes them too)
             db.execute("DELETE FROM article_cables WHERE article_id BETWEEN ? AND ?", (rows[0][0], rows[-1][0]))
-            db.executemany('INSERT OR REPLACE INTO article_cables(article_id, ref_id, kind, "offset", snippet, via)'
-                           " VALUES(?,?,?,?,?,?)", links)
+            db.executemany('INSERT INTO article_cables(article_id, ref_id, kind, "offset", snippet, via)'
+                           " VALUES(?,?,?,?,?,?)" + _LINK_UPSERT, links)
 
     def _store_one(self, feed_id: int, it: Article, known, now: float) -> tuple[int, str]:
         db = self.db
@@ -159,8 +163,10 @@ class ArticleRecords(ChannelTables):
                            (it.content_hash,)).fetchone()
             aid = r[0] if r else None
         if aid is not None:
-            db.execute("INSERT OR REPLACE INTO feed_entries(feed_id, entry_key, article_id, entry_hash, first_seen)"
-                       " VALUES(?,?,?,?,?)", (feed_id, it.entry_key, aid, it.entry_hash, now))
+            db.execute("INSERT INTO feed_entries(feed_id, entry_key, article_id, entry_hash, first_seen)"
+                       " VALUES(?,?,?,?,?) ON CONFLICT(feed_id, entry_key) DO UPDATE SET article_id = excluded.article_id,"
+                       " entry_hash = excluded.entry_hash, first_seen = excluded.first_seen",
+                       (feed_id, it.entry_key, aid, it.entry_hash, now))
             known[it.entry_key] = (aid, it.entry_hash)
             # what the copy already stored lacks (its link, author, date: a copy from a saved
             # page has none), the other copy gives
@@ -172,10 +178,10 @@ class ArticleRecords(ChannelTables):
         aid = db.execute(
             """INSERT INTO articles(url, canonical_url, title, author, published, updated, summary, content, text,
                    language, content_hash, first_seen, last_changed, sort_key)
-               VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+               VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id""",
             (it.url, it.canonical_url, it.title, it.author, it.published, it.updated, it.summary, it.content,
              it.text, it.language, it.content_hash, now, now, _sort_key(it.published, now)),
-        ).lastrowid
+        ).fetchone()[0]
         db.execute("INSERT INTO feed_entries(feed_id, entry_key, article_id, entry_hash, first_seen) VALUES(?,?,?,?,?)",
                    (feed_id, it.entry_key, aid, it.entry_hash, now))
         known[it.entry_key] = (aid, it.entry_hash)
@@ -197,8 +203,11 @@ class ArticleRecords(ChannelTables):
             return "same"  # another feed's copy, no fuller than ours
         version = cur[2]
         db.execute(
-            """INSERT OR REPLACE INTO article_versions(article_id, version, title, summary, content, text,
-                   content_hash, published, updated, replaced) VALUES(?,?,?,?,?,?,?,?,?,?)""",
+            """INSERT INTO article_versions(article_id, version, title, summary, content, text,
+                   content_hash, published, updated, replaced) VALUES(?,?,?,?,?,?,?,?,?,?)
+               ON CONFLICT(article_id, version) DO UPDATE SET title = excluded.title, summary = excluded.summary,
+                   content = excluded.content, text = excluded.text, content_hash = excluded.content_hash,
+                   published = excluded.published, updated = excluded.updated, replaced = excluded.replaced""",
             (aid, version, cur[3], cur[4], cur[5], cur[6], cur[0], cur[7], cur[8], now))
         db.execute(
             """UPDATE articles SET title=?, author=COALESCE(?, author), updated=?, summary=?, content=?,
@@ -222,8 +231,8 @@ class ArticleRecords(ChannelTables):
         self.db.execute("DELETE FROM article_cables WHERE article_id=?", (aid,))
         if links:
             self.db.executemany(
-                'INSERT OR REPLACE INTO article_cables(article_id, ref_id, kind, "offset", snippet, via)'
-                " VALUES(?,?,?,?,?,?)",
+                'INSERT INTO article_cables(article_id, ref_id, kind, "offset", snippet, via)'
+                " VALUES(?,?,?,?,?,?)" + _LINK_UPSERT,
                 [(aid, l.ref_id, l.kind, l.offset, l.snippet, l.via) for l in links])
 
     def set_links(self, article_id: int, links: list[Link]) -> None:

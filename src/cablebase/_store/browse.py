@@ -32,7 +32,7 @@ import orjson
 from ..errors import StoreError
 from ..model import BROWSE_KINDS, CableRow, FacetRow
 from ..parse.refid import split_ref_id
-from . import names
+from . import dialect, names
 from .channels import ChannelStore
 
 _CHUNK = 500
@@ -72,10 +72,8 @@ class ReadOnlyChannels(ChannelStore):
     @property
     def present(self) -> bool:
         if not self._present:
-            self._present = self.db.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN "
-                "('channels','feeds','channel_feeds','articles','feed_entries','images','article_cables')"
-            ).fetchone()[0] == 7
+            self._present = len(dialect.tables(self.db, (
+                "channels", "feeds", "channel_feeds", "articles", "feed_entries", "images", "article_cables"))) == 7
         return self._present
 
     def tx(self):  # pragma: no cover - writes are impossible here
@@ -147,10 +145,7 @@ def read_only_entities(conn: sqlite3.Connection):
     except ImportError:  # pragma: no cover - the entity store is another team's, still moving
         return None
     need = ("entities", "entity_aliases", "mentions", "similar", "enriched")
-    have = conn.execute(
-        f"SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN ({','.join('?' * len(need))})", need
-    ).fetchone()[0]
-    if have != len(need):
+    if len(dialect.tables(conn, need)) != len(need):
         return None
 
     class ReadOnlyEntities(EntityStore):
@@ -163,9 +158,10 @@ def read_only_entities(conn: sqlite3.Connection):
 class Browse:
     """Read-only queries on one connection (use one ``Browse`` per thread)."""
 
-    def __init__(self, sqlite_path: Path, *, busy_timeout_ms: int = 10_000):
-        self.path = Path(sqlite_path)
-        self.db = connect_readonly(self.path, busy_timeout_ms=busy_timeout_ms)
+    def __init__(self, sqlite_path: Path | None = None, *, busy_timeout_ms: int = 10_000, db: Any = None):
+        """On the SQLite file ``sqlite_path`` (opened read-only), or on the connection ``db``."""
+        self.path = Path(sqlite_path) if sqlite_path is not None else None
+        self.db = db if db is not None else connect_readonly(Path(sqlite_path), busy_timeout_ms=busy_timeout_ms)
         self.channels = ReadOnlyChannels(self.db)
         self._entities: Any = None
         self._entities_checked = 0.0
@@ -199,6 +195,8 @@ class Browse:
     def data_version(self) -> int:
         """SQLite's ``PRAGMA data_version`` of this connection: it moves whenever another
         connection commits, and costs nothing to ask (``version()`` is the costly answer)."""
+        if dialect.is_pg(self.db):  # no such counter: the cheap parts of version() stand for it
+            return hash(self.version())
         return int(self.db.execute("PRAGMA data_version").fetchone()[0])
 
     def cable_version(self) -> int:
@@ -400,9 +398,15 @@ class Browse:
 
     def references_table(self) -> Iterator[tuple[str, str]]:
         """(citing ref_id, cited ref_id) for every REF of every current record."""
-        cur = self.db.execute(
-            "SELECT c.ref_id, json_extract(r.value, '$.ref_id') FROM cables c JOIN sources s ON s.id = c.source_id,"
-            " json_each(s.record, '$.references') r WHERE json_extract(r.value, '$.ref_id') IS NOT NULL")
+        if dialect.is_pg(self.db):
+            sql = ("SELECT c.ref_id, r.value->>'ref_id' FROM cables c JOIN sources s ON s.id = c.source_id,"
+                   " jsonb_array_elements(CASE WHEN jsonb_typeof(s.record::jsonb->'references') = 'array'"
+                   " THEN s.record::jsonb->'references' ELSE '[]'::jsonb END) AS r(value)"
+                   " WHERE r.value->>'ref_id' IS NOT NULL")
+        else:
+            sql = ("SELECT c.ref_id, json_extract(r.value, '$.ref_id') FROM cables c JOIN sources s ON s.id = c.source_id,"
+                   " json_each(s.record, '$.references') r WHERE json_extract(r.value, '$.ref_id') IS NOT NULL")
+        cur = self.db.execute(sql)
         yield from cur
 
     def similar_refs(self, ref_id: str, limit: int = 10) -> list[str]:

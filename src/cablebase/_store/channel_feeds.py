@@ -31,11 +31,10 @@ class FeedRecords(ChannelTables):
                 if title:
                     self.set_channel_title(name, title)
                 return row[0]
-            cur = self.db.execute(
-                "INSERT INTO channels(name, title, title_follows_feed, created) VALUES(?,?,?,?)",
+            return self.db.execute(
+                "INSERT INTO channels(name, title, title_follows_feed, created) VALUES(?,?,?,?) RETURNING id",
                 (name, title, 0 if title else 1, self.now()),
-            )
-            return cur.lastrowid
+            ).fetchone()[0]
 
     def set_channel_title(self, name: str, title: str | None) -> None:
         """Set a channel's title by hand (None: let it follow its feed again)."""
@@ -83,9 +82,10 @@ class FeedRecords(ChannelTables):
                                 (fid,))
             else:
                 fid = self.db.execute(
-                    "INSERT INTO feeds(url, added_url, title, added, next_fetch, interval_s) VALUES(?,?,?,?,?,?)",
+                    "INSERT INTO feeds(url, added_url, title, added, next_fetch, interval_s) VALUES(?,?,?,?,?,?)"
+                    " RETURNING id",
                     (url, added_url or url, title, now, now, interval_s),
-                ).lastrowid
+                ).fetchone()[0]
             if channel:
                 cid = self.add_channel(channel)
                 self.db.execute("INSERT OR IGNORE INTO channel_feeds(channel_id, feed_id) VALUES(?,?)", (cid, fid))

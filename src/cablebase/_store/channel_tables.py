@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Self
 
 from ..errors import StoreError
+from . import dialect
 from .write_batch import WriteBatch
 
 SCHEMA = """
@@ -157,7 +158,7 @@ class ChannelTables:
                 for stmt in SCHEMA.split(";"):
                     if stmt.strip():
                         self.db.execute(stmt)
-                cols = {r[1] for r in self.db.execute("PRAGMA table_info(feeds)")}
+                cols = dialect.columns(self.db, "feeds")
                 for col, decl in self._ADDED_COLUMNS:
                     if col not in cols:  # a file from before the column
                         self.db.execute(f"ALTER TABLE feeds ADD COLUMN {col} {decl}")

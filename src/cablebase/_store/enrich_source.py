@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
+from . import dialect
 
 CHUNK = 500
 """Ids per ``IN (…)`` statement."""
@@ -26,7 +27,7 @@ class EnrichSource:
         self.db = conn
 
     def has_table(self, name: str) -> bool:
-        return self.db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone() is not None
+        return bool(dialect.tables(self.db, (name,)))
 
     # -- cables --------------------------------------------------------------------------------
     def cable_record_texts(self) -> Iterator[str]:

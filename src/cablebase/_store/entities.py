@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..enrich.entity_names import fold
+from . import dialect
 from .entity_writes import SCHEMA, EntityWriter
 
 TYPES = ("PER", "ORG", "PLACE")
@@ -89,10 +90,12 @@ class EntityStore(EntityWriter):
 
     def documents(self, eid: int) -> list[dict[str, Any]]:
         """Every cable and article mentioning the entity: doc, kind, mentions, month, paragraphs."""
+        numbers = ("string_agg(DISTINCT CAST(m.number AS TEXT), ',')" if dialect.is_pg(self.db)
+                   else "group_concat(DISTINCT m.number)")
         rows = self.db.execute(
-            "SELECT m.doc, m.kind, count(*), e.month, group_concat(DISTINCT m.number)"
+            f"SELECT m.doc, m.kind, count(*), e.month, {numbers}"
             " FROM mentions m LEFT JOIN enriched e ON e.doc = m.doc WHERE m.entity_id = ?"
-            " GROUP BY m.doc ORDER BY e.month, m.doc",
+            " GROUP BY m.doc, m.kind, e.month ORDER BY e.month, m.doc",
             (eid,),
         )
         out = []

@@ -167,7 +167,8 @@ class EntityWriter:
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str | None) -> None:
-        self.db.execute("INSERT OR REPLACE INTO enrich_meta(key, value) VALUES (?, ?)", (key, value))
+        self.db.execute("INSERT INTO enrich_meta(key, value) VALUES (?, ?)"
+                        " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
     # -- writing -------------------------------------------------------------------------
     def write_doc(
@@ -207,11 +208,14 @@ class EntityWriter:
                 rows,
             )
             db.executemany(
-                "INSERT OR REPLACE INTO doc_tags(doc, pos, tag, kind, meaning) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO doc_tags(doc, pos, tag, kind, meaning) VALUES (?, ?, ?, ?, ?) ON CONFLICT(doc, pos)"
+                " DO UPDATE SET tag = excluded.tag, kind = excluded.kind, meaning = excluded.meaning",
                 [(doc, i, t["tag"], t["kind"], t.get("meaning")) for i, t in enumerate(tags)],
             )
             db.executemany(
-                "INSERT OR REPLACE INTO doc_acronyms(doc, acronym, expansion, kind, source) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO doc_acronyms(doc, acronym, expansion, kind, source) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT(doc, acronym) DO UPDATE SET expansion = excluded.expansion, kind = excluded.kind,"
+                " source = excluded.source",
                 [(doc, a["acronym"], a["expansion"], a["kind"], a["source"]) for a in acronyms],
             )
             if references is not None:
@@ -220,7 +224,9 @@ class EntityWriter:
                     [(doc, r.get("ref_id"), r.get("letter") or "", r.get("raw") or "") for r in references],
                 )
             db.execute(
-                "INSERT OR REPLACE INTO enriched(doc, kind, hash, month, enriched_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO enriched(doc, kind, hash, month, enriched_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(doc)"
+                " DO UPDATE SET kind = excluded.kind, hash = excluded.hash, month = excluded.month,"
+                " enriched_at = excluded.enriched_at",
                 (doc, kind, hash, month, _now()),
             )
         return new_people
@@ -253,9 +259,8 @@ class EntityWriter:
             # a one-word person name is never taken for someone across cables
             return (hit[0][1] or hit[0][0]), False
         last = folded.split()[-1] if folded else ""
-        cur = db.execute("INSERT INTO entities(key, type, name, last) VALUES (?, ?, ?, ?)", (key, type_, name, last))
-        eid = cur.lastrowid
-        assert eid is not None
+        eid = db.execute("INSERT INTO entities(key, type, name, last) VALUES (?, ?, ?, ?) RETURNING id",
+                         (key, type_, name, last)).fetchone()[0]
         self._alias(db, folded, eid)
         return eid, True
 

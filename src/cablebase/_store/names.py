@@ -36,6 +36,7 @@ from typing import Any
 import orjson
 
 from ..parse import refid
+from . import dialect
 from ..model import PROVISIONAL_PREFIX, is_provisional
 from ..record import Cable
 
@@ -55,6 +56,11 @@ RECORD_SQL = (
 """The record JSON of source ``s`` of cable ``c`` with the stored key as its ``ref_id`` when the
 record has none (a provisional cable, or a version read without its ID); records are written
 with ``ref_id`` first, so the test is a prefix."""
+RECORD_SQL_PG = (
+    "CASE WHEN substr(s.record, 1, 14) = '{\"ref_id\":null'"
+    " THEN jsonb_set(s.record::jsonb, '{ref_id}', to_jsonb(c.ref_id))::text ELSE s.record END"
+)
+"""``RECORD_SQL`` for PostgreSQL (``jsonb_set`` for ``json_set``)."""
 
 _CHUNK = 500
 
@@ -90,7 +96,7 @@ def names_of(ref_id: str, aliases: Iterable[str] = ()) -> list[str]:
 
 
 def _present(db: sqlite3.Connection) -> bool:
-    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cable_names'").fetchone() is not None
+    return bool(dialect.tables(db, ("cable_names",)))
 
 
 # -- looking names up ------------------------------------------------------------------------
@@ -237,7 +243,7 @@ def problems(db: sqlite3.Connection) -> list[str]:
 
 
 __all__ = [
-    "PROVISIONAL_PREFIX", "RECORD_SQL", "SCHEMA", "add", "canonical_many", "is_provisional", "merge", "names_for",
+    "PROVISIONAL_PREFIX", "RECORD_SQL", "RECORD_SQL_PG", "SCHEMA", "add", "canonical_many", "is_provisional", "merge", "names_for",
     "names_of", "owners", "problems", "provisional_among", "rebuild", "record_text", "resolve", "resolve_one",
     "text_key",
 ]

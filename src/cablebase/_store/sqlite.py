@@ -27,7 +27,7 @@ from ..errors import Busy, IndexNotUpdated, IndexOutdated, StoreError
 from ..record import Cable
 from .base import ProgressCallback, RawBlob
 from ..model import Added, CheckReport, Hit, Outcome, SearchFilters, SearchResults
-from . import names, write
+from . import dialect, names, write
 from .index import SearchIndex
 from .records import ArchiveRecords
 from .sqlite_schema import SCHEMA_VERSION, Transaction, migrate
@@ -51,28 +51,7 @@ class SQLiteStore(ArchiveRecords):
 
     def __init__(self, settings: Settings, *, create: bool = True):
         self.settings = settings
-        path = settings.sqlite_path
-        if settings.db_dir.exists() and not settings.db_dir.is_dir():
-            raise StoreError(f"{settings.db_dir} is a file; the archive (--db) is a directory")
-        if not path.exists():
-            if not create:
-                raise StoreError(f"no archive at {settings.db_dir} (nothing ingested yet; see `cablebase ingest`)")
-            try:
-                settings.db_dir.mkdir(parents=True, exist_ok=True)
-            except OSError as e:
-                raise StoreError(f"cannot create archive directory {settings.db_dir}: {e.strerror or e}") from None
-        try:
-            self.db = sqlite3.connect(path, isolation_level=None, timeout=settings.busy_timeout_ms / 1000)
-            self.db.execute(f"PRAGMA busy_timeout = {int(settings.busy_timeout_ms)}")
-            mode = self.db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode.lower() != "wal":
-                raise StoreError(f"{path}: cannot switch to WAL mode (got {mode})")
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-            migrate(self.db, path)
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"{path}: cannot open archive: {e}") from None
+        self.db = self._connect(create)
         self.index = SearchIndex(
             settings.index_path, heap_size=settings.index_heap_bytes, threads=settings.index_threads
         )
@@ -84,6 +63,33 @@ class SQLiteStore(ArchiveRecords):
         """index_pending seqs this store wrote while another process held the index."""
         self._drained = 0.0
         """When this store last indexed what others listed (0: not yet)."""
+
+    def _connect(self, create: bool) -> sqlite3.Connection:
+        """Open (``create``: create) the records' database, at its current schema."""
+        settings = self.settings
+        path = settings.sqlite_path
+        if settings.db_dir.exists() and not settings.db_dir.is_dir():
+            raise StoreError(f"{settings.db_dir} is a file; the archive (--db) is a directory")
+        if not path.exists():
+            if not create:
+                raise StoreError(f"no archive at {settings.db_dir} (nothing ingested yet; see `cablebase ingest`)")
+            try:
+                settings.db_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise StoreError(f"cannot create archive directory {settings.db_dir}: {e.strerror or e}") from None
+        try:
+            db = sqlite3.connect(path, isolation_level=None, timeout=settings.busy_timeout_ms / 1000)
+            db.execute(f"PRAGMA busy_timeout = {int(settings.busy_timeout_ms)}")
+            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise StoreError(f"{path}: cannot switch to WAL mode (got {mode})")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+            migrate(db, path)
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{path}: cannot open archive: {e}") from None
+        return db
 
     # -- lifecycle -----------------------------------------------------------------------
     def _tx(self) -> Transaction:
@@ -235,7 +241,7 @@ class SQLiteStore(ArchiveRecords):
                 seqs = self._list_pending([c.ref_id for c in changed] + removed)
         except sqlite3.OperationalError as e:
             if "locked" in str(e) or "busy" in str(e):
-                raise Busy(f"{self.settings.sqlite_path} is being written by another process ({e}); try again later") from None
+                raise Busy(f"{self.settings.describe()} is being written by another process ({e}); try again later") from None
             raise StoreError(f"cannot store {write.describe(prepared)}: {e}") from None
         except sqlite3.Error as e:
             raise StoreError(f"cannot store {write.describe(prepared)}: {e}") from None
@@ -268,9 +274,9 @@ class SQLiteStore(ArchiveRecords):
     def _list_pending(self, refs: list[str]) -> dict[str, int]:
         """List the changed (or removed) cables in index_pending (in the write's transaction): ref_id → seq."""
         out: dict[str, int] = {}
-        for ref in refs:
-            cur = self.db.execute("INSERT OR REPLACE INTO index_pending (ref_id) VALUES (?)", (ref,))
-            out[ref] = cur.lastrowid  # type: ignore[assignment]
+        for ref in refs:  # a new seq each time: the row of an older write must not clear this one
+            self.db.execute("DELETE FROM index_pending WHERE ref_id = ?", (ref,))
+            out[ref] = self.db.execute("INSERT INTO index_pending (ref_id) VALUES (?) RETURNING seq", (ref,)).fetchone()[0]
         return out
 
     def _prepare(self, items: Iterable[tuple[Cable, bytes | RawBlob]]) -> list[write.Item]:
@@ -294,10 +300,7 @@ class SQLiteStore(ArchiveRecords):
         """``entity:`` in queries: the cables mentioning ``name``; None before ``cablebase enrich``."""
         db = self.db
         need = ("entities", "entity_aliases", "mentions", "enriched")
-        have = db.execute(
-            f"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ({','.join('?' * len(need))})", need
-        ).fetchone()[0]
-        if have != len(need) or db.execute("SELECT 1 FROM enriched LIMIT 1").fetchone() is None:
+        if len(dialect.tables(db, need)) != len(need) or db.execute("SELECT 1 FROM enriched LIMIT 1").fetchone() is None:
             return None
         from .entities import EntityStore
 
@@ -362,6 +365,9 @@ class SQLiteStore(ArchiveRecords):
         ]
         problems += [f"foreign key violation in {r[0]} (rowid {r[1]}) -> {r[2]}" for r in self.db.execute("PRAGMA foreign_key_check")]
         problems += names.problems(self.db)
+        return self._compare_index(problems)
+
+    def _compare_index(self, problems: list[str]) -> CheckReport:
         stored = self.ref_ids()
         try:
             in_index = self.index.ref_ids()

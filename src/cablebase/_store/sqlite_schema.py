@@ -36,7 +36,7 @@ from . import names
 
 SCHEMA_VERSION = 4
 
-SCHEMA = """
+TABLES = """
 CREATE TABLE IF NOT EXISTS raw_inputs (
     sha256  TEXT PRIMARY KEY,
     size    INTEGER NOT NULL,
@@ -84,7 +84,10 @@ CREATE TABLE IF NOT EXISTS index_pending (
     seq     INTEGER PRIMARY KEY AUTOINCREMENT,
     ref_id  TEXT NOT NULL UNIQUE
 );
-""".replace("RECORD_SQL", names.RECORD_SQL) + names.SCHEMA
+"""
+"""The tables of every backend (``RECORD_SQL`` stands for the engine's spelling of
+``names.RECORD_SQL``)."""
+SCHEMA = TABLES.replace("RECORD_SQL", names.RECORD_SQL) + names.SCHEMA
 
 
 def migrate(db: sqlite3.Connection, path: Path) -> None:

@@ -147,13 +147,11 @@ def write(db: sqlite3.Connection, items: list[Item]) -> tuple[list[Added], list[
         known_src.add(key)
         stored.append(it)
         src = it.cable.source
-        cur = db.execute(
+        sid = db.execute(
             "INSERT INTO sources (ref_id, sha256, form, location, added, complete, paragraphs, body_len, record)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (ref, it.sha, src.form if src else None, src.location if src else None, stamp, *it.fullness, it.record),
-        )
-        sid = cur.lastrowid
-        assert sid is not None
+        ).fetchone()[0]
         old = current.get(ref)
         if old is None:
             outcome = Outcome.NEW

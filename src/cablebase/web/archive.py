@@ -79,7 +79,7 @@ class WebArchive:
     def __init__(self, settings: Settings, web: WebSettings):
         self.settings = settings
         self.web = web
-        if not settings.sqlite_path.exists():
+        if not settings.is_pg and not settings.sqlite_path.exists():
             raise StoreError(f"no archive at {settings.db_dir} (nothing ingested yet; see `cablebase ingest`)")
         self._local = threading.local()
         self._all: list[Archive] = []
