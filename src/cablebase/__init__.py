@@ -37,6 +37,7 @@ _HOMES = {
     "FeedParseError": ".errors",
     "FetchError": ".errors",
     "Hit": ".model",
+    "MigrateReport": ".model",
     "IndexNotUpdated": ".errors",
     "IndexOutdated": ".errors",
     "IngestReport": ".pipeline.ingest",
@@ -86,7 +87,7 @@ if TYPE_CHECKING:
     from .archive import Archive, SearchPlan, open_archive
     from .config import Settings, WebSettings
     from .errors import BadQuery, Busy, CablebaseError, FeedParseError, FetchError, IndexNotUpdated, IndexOutdated, InputTooLarge, NoCableFound, ParseError, StoreError, UnsafeURL
-    from .model import Added, Article, BROWSE_KINDS, CableRow, CheckReport, FacetRow, Hit, Link, Outcome, SearchFilters, SearchResults, Stats, StoredSource, from_other_versions, is_provisional, paragraph_anchors
+    from .model import Added, Article, BROWSE_KINDS, CableRow, CheckReport, FacetRow, Hit, Link, MigrateReport, Outcome, SearchFilters, SearchResults, Stats, StoredSource, from_other_versions, is_provisional, paragraph_anchors
     from .pipeline.enrich import EnrichReport
     from .pipeline.ingest import Failure, IngestReport, Parsed, parse_files
     from .pipeline.poll_report import PollReport
@@ -111,6 +112,7 @@ __all__ = [
     "FetchError",
     "Failure",
     "Hit",
+    "MigrateReport",
     "IndexNotUpdated",
     "IndexOutdated",
     "IngestReport",

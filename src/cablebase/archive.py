@@ -31,8 +31,9 @@ from ._store.browse import Browse
 from ._store.channels import ChannelStore
 from ._store.entities import EntityStore
 from .config import Settings
-from .model import Added, CheckReport, Hit, SearchFilters, SearchResults, Stats, StoredSource
+from .model import Added, CheckReport, Hit, MigrateReport, SearchFilters, SearchResults, Stats, StoredSource
 from .pipeline.ingest import Failure, IngestReport, ingest
+from .pipeline.migrate import migrate
 from .record import Cable
 from .errors import CablebaseError, StoreError
 from .parse.subscriptions import OpmlFeed, parse_opml, write_opml
@@ -312,6 +313,12 @@ class Archive:
             if getattr(spec, "help", ""):
                 helps[spec.name] = spec.help
         return query_module.__doc__ or "", [(ns, helps.get(k, "")) for k, ns in names.items()]
+
+    # -- moving ----------------------------------------------------------------------------
+    def migrate_to(self, target: str, progress: Callable[[str, int], None] | None = None) -> MigrateReport:
+        """Copy this archive, whole, into the new archive ``target`` (a directory, or a
+        ``postgresql://`` URL) and verify it (rows per table on both sides, ``check``)."""
+        return migrate(self._store, self.settings, target, progress)
 
     # -- reading views -------------------------------------------------------------------
     def reader(self) -> Browse:

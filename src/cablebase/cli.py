@@ -31,6 +31,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from .cli_options import DbOpt, JsonOpt
 from . import (
     Archive,
     BadQuery,
@@ -46,7 +47,7 @@ from . import (
 )
 from . import cli_enrich, cli_feeds, cli_web
 from .cli_show import render_cable, show_json
-from .config import DB_ENV, INDEX_COMMIT_EVERY, MAX_INPUT_BYTES
+from .config import INDEX_COMMIT_EVERY, MAX_INPUT_BYTES
 from .parse import FORMATS
 
 app = typer.Typer(
@@ -62,20 +63,10 @@ app.add_typer(cli_feeds.feed_app, name="feed")
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
-DbOpt = Annotated[
-    Optional[Path],
-    typer.Option(
-        "--db",
-        envvar=DB_ENV,
-        help=f"Archive directory (cablebase.sqlite + index/). Default: ${DB_ENV}, else the user data dir.",
-        show_default=False,
-    ),
-]
 FormatOpt = Annotated[
     Optional[str],
     typer.Option("--format", "-f", help=f"Input form, instead of detecting it: {', '.join(FORMATS)}."),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 MaxBytesOpt = Annotated[
     int, typer.Option("--max-bytes", help="Refuse (unread) any input larger than this many bytes.", min=1)
 ]
@@ -101,7 +92,7 @@ def _check_format(fmt: str | None) -> None:
 
 
 @contextmanager
-def _archive(db: Path | None, *, create: bool = False, **overrides: object) -> Iterator[Archive]:
+def _archive(db: str | None, *, create: bool = False, **overrides: object) -> Iterator[Archive]:
     try:
         st = open_archive(db, create=create, **overrides)
     except (CablebaseError, ValueError) as e:
@@ -403,6 +394,28 @@ def reindex_cmd(db: DbOpt = None) -> None:
 
         n = st.reindex(on_progress)
     err.print(f"indexed {n:,} cables")
+
+
+@app.command("migrate")
+def migrate_cmd(
+    to: Annotated[str, typer.Option("--to", help="The new archive: a directory, or postgresql://USER@HOST:PORT/NAME.",
+                                    show_default=False)],
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+) -> None:
+    """Copy the whole archive to another backend (embedded ↔ PostgreSQL), then verify the copy."""
+    with _archive(db) as st:
+        rep = st.migrate_to(to)
+    if as_json:
+        sys.stdout.write(orjson.dumps(rep.to_dict()).decode() + "\n")
+    else:
+        for table, a, b in rep.tables:
+            if a or b:
+                out.print(f"{table:<18} {a:>9,} → {b:>9,}" + ("" if a == b else "  MISMATCH"))
+        out.print(f"{rep.source} → {rep.target}: {rep.indexed:,} cables indexed; check "
+                  + ("ok" if rep.check.ok else "FAILED"))
+    if not rep.ok:
+        raise typer.Exit(1)
 
 
 @app.command("check")

@@ -7,7 +7,6 @@ to the main typer app. Heavy imports (spaCy, scikit-learn, dask) happen inside t
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import orjson
@@ -16,26 +15,21 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .cli_options import DbOpt, JsonOpt
 from . import Archive, CablebaseError, open_archive
-from .config import DB_ENV
 
 entity_app = typer.Typer(help="People, organisations and places found in the cables.", no_args_is_help=True)
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
-DbOpt = Annotated[
-    Path | None,
-    typer.Option("--db", envvar=DB_ENV, help=f"Archive directory. Default: ${DB_ENV}, else the user data dir.", show_default=False),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 
 
 def _error(msg: str) -> None:
     err.print(Text("error: ", style="bold red") + Text(" ".join(msg.split())), soft_wrap=True)
 
 
-def _open(db: Path | None) -> Archive:
+def _open(db: str | None) -> Archive:
     try:
         return open_archive(db, create=False)
     except (CablebaseError, ValueError) as e:

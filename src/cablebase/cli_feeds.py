@@ -17,6 +17,7 @@ from typing import Annotated, Iterator, Optional
 
 import typer
 
+from .cli_options import DbOpt, JsonOpt
 from . import Archive, CablebaseError, PollSettings, open_archive
 from .parse.subscriptions import parse_opml
 from .sources.files import file_path
@@ -24,12 +25,6 @@ from .sources.files import file_path
 channel_app = typer.Typer(help="Channels: named groups of feeds, browsed newest first.", no_args_is_help=True)
 feed_app = typer.Typer(help="Feed subscriptions.", no_args_is_help=True)
 
-DbOpt = Annotated[
-    Optional[Path],
-    typer.Option("--db", envvar="CABLEBASE_DB", show_default=False,
-                 help="Archive directory (holds cablebase.sqlite). Default: $CABLEBASE_DB, else the user data dir."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 
 
 def _err(msg: str) -> None:
@@ -37,7 +32,7 @@ def _err(msg: str) -> None:
 
 
 @contextmanager
-def _open(db: Path | None) -> Iterator[Archive]:
+def _open(db: str | None) -> Iterator[Archive]:
     """The archive (made if absent): its channels, feeds and articles, and its poller."""
     try:
         archive = open_archive(db, create=True)

@@ -13,13 +13,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from .cli_options import DbOpt, JsonOpt
 from .config import DB_ENV
 
-DbOpt = Annotated[
-    Optional[Path],
-    typer.Option("--db", envvar=DB_ENV, show_default=False,
-                 help=f"Archive directory (cablebase.sqlite + index/). Default: ${DB_ENV}, else the user data dir."),
-]
 
 
 def _err(msg: str) -> None:
@@ -63,7 +59,7 @@ def serve_cmd(
     except (CablebaseError, ValueError) as e:
         _err(str(e))
         raise typer.Exit(1) from None
-    os.environ[DB_ENV] = str(settings.db_dir.resolve())
+    os.environ[DB_ENV] = settings.db_url or str(settings.db_dir.resolve())
     n = workers or max(1, min(4, os.cpu_count() or 1))
     mode = "read-write (token set)" if ws.token else "read-only"
     typer.echo(f"cablebase: serving {settings.db_dir} on http://{host}:{port}/ ({n} worker{'s' if n > 1 else ''}, {mode})",

@@ -266,6 +266,28 @@ class CheckReport:
         }
 
 
+@dataclass(slots=True)
+class MigrateReport:
+    """Result of ``Archive.migrate_to``: every table's rows on both sides, and the target's check."""
+
+    source: str
+    target: str
+    tables: list[tuple[str, int, int]]
+    """(table, rows in the source, rows in the target after the copy)."""
+    indexed: int
+    """Cables the target's new search index holds."""
+    check: CheckReport
+
+    @property
+    def ok(self) -> bool:
+        return self.check.ok and all(a == b for _, a, b in self.tables)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "source": self.source, "target": self.target, "indexed": self.indexed,
+                "tables": [{"table": t, "source": a, "target": b} for t, a, b in self.tables],
+                "check": self.check.to_dict()}
+
+
 BROWSE_KINDS = ("created", "released", "origin", "tag", "classification")
 """What cables can be browsed by (``cables_where(kind, value)``)."""
 

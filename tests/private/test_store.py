@@ -49,6 +49,8 @@ def settings(archive_settings: Settings) -> Settings:
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 """For what only the embedded archive has (its file, WAL, SQLite's own checks)."""
+pg_only = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+"""For what only the team server does (a second writer's records indexed by the first)."""
 
 
 @pytest.fixture
@@ -380,7 +382,8 @@ def test_real_versions_archive_keeps_every_version(settings: Settings) -> None:
         assert st.check().ok
 
 
-def test_a_second_writer_is_told_busy_and_writes_nothing(settings: Settings) -> None:
+@sqlite_only
+def test_a_second_writer_is_told_busy_and_writes_nothing_on_the_embedded_archive(settings: Settings) -> None:
     from cablebase.errors import Busy
 
     with open_store(settings) as first, open_store(settings) as second:
@@ -391,6 +394,18 @@ def test_a_second_writer_is_told_busy_and_writes_nothing(settings: Settings) -> 
         assert count(second, "sources") == 1
     with open_store(settings) as again:  # the lock goes with the writer
         again.add_cable(*make_cable("09TWO2"))
+        assert again.check().ok
+
+
+@pg_only
+def test_a_second_writer_on_postgresql_stores_and_the_index_holder_indexes_it(settings: Settings) -> None:
+    with open_store(settings) as first, open_store(settings) as second:
+        first.add_cable(*make_cable("09ONE1"))  # holds the index writer from now on
+        assert second.add_cable(*make_cable("09TWO2")).outcome is Outcome.NEW  # stored, not refused
+        assert first.ref_ids() == {"09ONE1", "09TWO2"}
+        first.flush()  # the holder indexes what the other listed
+        assert {h.ref_id for h in first.search("nuclear", limit=5)} == {"09ONE1", "09TWO2"}
+    with open_store(settings) as again:
         assert again.check().ok
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..model import Article, Link
 from ..parse.feed_model import FeedImage
+from . import dialect
 from .channel_tables import ChannelTables
 
 _LINK_UPSERT = (' ON CONFLICT(article_id, ref_id) DO UPDATE SET kind = excluded.kind, "offset" = excluded."offset",'
@@ -129,6 +130,7 @@ class ArticleRecords(ChannelTables):
                VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
             [(aid, it.url, it.canonical_url, it.title, it.author, it.published, it.updated, it.summary, it.content,
               it.text, it.language, it.content_hash, now, now, _sort_key(it.published, now, iso)) for aid, it in rows])
+        dialect.ids_given(db, "articles")
         db.executemany("INSERT INTO feed_entries(feed_id, entry_key, article_id, entry_hash, first_seen) VALUES(?,?,?,?,?)",
                        [(feed_id, it.entry_key, aid, it.entry_hash, now) for aid, it in rows])
         images = [(aid, i.url, i.kind, i.mime, i.width, i.height, i.title, now) for aid, it in rows for i in it.images]

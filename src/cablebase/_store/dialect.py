@@ -109,6 +109,26 @@ def tables(db: Any, names: tuple[str, ...] | list[str]) -> set[str]:
     return {r[0] for r in db.execute(sql, names)}
 
 
+def all_tables(db: Any) -> tuple[str, ...]:
+    """Every table of the archive (not views, not the engine's own)."""
+    if is_pg(db):
+        sql = ("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+               " AND table_type = 'BASE TABLE'")
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite~_%' ESCAPE '~'"
+    return tuple(sorted(r[0] for r in db.execute(sql)))
+
+
+def ids_given(db: Any, table: str) -> None:
+    """After rows went into ``table`` with ids chosen by the caller (``max + 1, …``): make the
+    engine's own next id follow them. SQLite always does; a PostgreSQL identity column keeps
+    its own counter, moved on here."""
+    if is_pg(db):
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", table):
+            raise ValueError(f"not a table name: {table!r}")
+        db.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+
+
 def columns(db: Any, table: str) -> set[str]:
     """The column names of ``table``."""
     if is_pg(db):
@@ -120,4 +140,4 @@ def columns(db: Any, table: str) -> set[str]:
     return {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
 
 
-__all__ = ["columns", "is_pg", "tables", "to_pg"]
+__all__ = ["all_tables", "columns", "ids_given", "is_pg", "tables", "to_pg"]

@@ -56,6 +56,12 @@ def migrate(db: pg.PgConnection, where: str, *, create: bool = True) -> None:
 class PgStore(SQLiteStore):
     """The archive with its records in PostgreSQL (``Settings.db_url``) and its index local."""
 
+    DEFER_INDEX = True
+    """On a team's server, a writer that finds the search index held by another process (a
+    second ingest) stores its records anyway instead of failing with ``Busy``: they stay listed
+    in ``index_pending`` and the index holder indexes them within ``DRAIN_EVERY_S`` (or this
+    store does when it closes, or the next writer does)."""
+
     def _connect(self, create: bool) -> pg.PgConnection:  # type: ignore[override]
         s = self.settings
         assert s.db_url is not None

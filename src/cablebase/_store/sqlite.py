@@ -194,10 +194,15 @@ class SQLiteStore(ArchiveRecords):
         self.close()
 
     # -- writing -------------------------------------------------------------------------
-    def add_cable(self, cable: Cable, raw: bytes | RawBlob, *, defer_index: bool = False) -> Added:
+    DEFER_INDEX = False
+    """``defer_index`` when a writer does not say: the embedded archive's writers fail fast
+    (``Busy``) while another process holds the index."""
+
+    def add_cable(self, cable: Cable, raw: bytes | RawBlob, *, defer_index: bool | None = None) -> Added:
         return self.add_cables([(cable, raw)], defer_index=defer_index)[0]
 
-    def add_cables(self, items: Iterable[tuple[Cable, bytes | RawBlob]], *, defer_index: bool = False) -> list[Added]:
+    def add_cables(self, items: Iterable[tuple[Cable, bytes | RawBlob]], *,
+                   defer_index: bool | None = None) -> list[Added]:
         """Store cables with their raw input bytes in one transaction, then index them.
 
         ``raw`` is the input's bytes, or a ``RawBlob`` packed from them (by a parser
@@ -212,6 +217,8 @@ class SQLiteStore(ArchiveRecords):
         with ``defer_index`` stores the records anyway and leaves them listed in
         ``index_pending`` for that process (or the next writer) to index.
         """
+        if defer_index is None:
+            defer_index = self.DEFER_INDEX
         prepared = self._prepare(items)
         if not prepared:
             return []
