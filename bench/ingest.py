@@ -4,7 +4,7 @@ for the full 251,287-cable Cablegate release.
 Wall-clock rows depend on what else the machine is doing (the load average is printed);
 the CPU column (process CPU ms per cable) and the CPU model built from it do not.
 
-    python bench/ingest.py [--sample 2010|2011] [--workers N] [--batch-size N]
+    python bench/ingest.py [--sample 2010|2011] [--workers N] [--batch-size N] [--db postgresql://…]
 
 ``--sample 2010`` (default): the 1,295 cablegate-2010 pages (loose files).
 ``--sample 2011``: the 6,712 cable pages of cablegate-html-2011 (unpacked to a temp dir).
@@ -12,7 +12,10 @@ the CPU column (process CPU ms per cable) and the CPU model built from it do not
 Prints a table: each stage alone in one process, then the real pipeline end to end
 (fresh archive each time: parsing in this process, then in --workers processes), a re-ingest of
 the same inputs (all unchanged), and a projection to 251,287 cables against the target of
-10 minutes on this machine. Nothing is asserted.
+10 minutes on this machine. With ``--db postgresql://USER@HOST:PORT/NAME``, the same end-to-end
+ingest then runs into a new database on that server (``NAME_bench_PID``, dropped afterwards),
+side by side with the embedded archive, and search latency (p50/p99 over the same queries) is
+measured on both. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ from cablebase import open_archive
 from cablebase.pipeline.ingest import default_workers
 from cablebase.sources.files import RawInput, iter_inputs
 from cablebase._store import RawBlob, open_store
+from cablebase._store.pg import drop_database
+
+QUERIES = ["nuclear", "iran nuclear", "pseudoephedrine", "president", "class:secret election", "oil",
+           "human rights", "tag:PGOV", "origin:\"Embassy Madrid\"", "military", "bank", "corruption police",
+           "visit", "\"prime minister\"", "drug trafficking", "energy", "china", "terrorism", "trade", "refugees"]
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FULL = 251_287
@@ -83,6 +91,7 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--workers", type=int, default=default_workers())
     ap.add_argument("--batch-size", type=int, default=256)
+    ap.add_argument("--db", help="also ingest into a new database on this PostgreSQL server, side by side")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="cablebase-bench-"))
     try:
@@ -156,6 +165,9 @@ def main() -> None:
                     )
                     ix_bytes = dir_size(s.index_path)
                     e2e = r
+                    embedded = (s, r.elapsed)
+        if a.db:
+            postgres_side_by_side(a, paths, tmp, *embedded)
         print("-" * 88)
         print(f"load average after: {os.getloadavg()[0]:.1f} (other work on the machine slows every row)")
         rate = e2e.cables / e2e.elapsed
@@ -168,6 +180,45 @@ def main() -> None:
               f"({per / 1e3:,.0f} KB/cable incl. raw page) -> ~{per * FULL / 1e9:,.0f} GB for {FULL:,}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def latency(archive, reps: int = 5) -> tuple[float, float]:
+    """p50 and p99 in ms of ``archive.search_results`` (20 hits + facets) over ``QUERIES``."""
+    ms = []
+    for _ in range(reps):
+        for q in QUERIES:
+            t = time.perf_counter()
+            archive.search_results(q, limit=20)
+            ms.append((time.perf_counter() - t) * 1000)
+    ms.sort()
+    return ms[len(ms) // 2], ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+
+
+def postgres_side_by_side(a, paths: list[Path], tmp: Path, embedded: Settings, embedded_s: float) -> None:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(a.db)
+    name = f"{(parts.path.strip('/') or 'cablebase')}_bench_{os.getpid()}"
+    url = urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
+    s = Settings(db_dir=tmp / "pg-index", db_url=url, batch_size=a.batch_size, index_commit_every=INDEX_COMMIT_EVERY)
+    try:
+        with open_archive(settings=s) as pg:
+            r = pg.ingest(paths, workers=a.workers)
+            assert not r.failures, r.failures[:3]
+            row("ingest end to end, PostgreSQL", r.cables, r.elapsed,
+                f"{r.elapsed / embedded_s:.2f}x embedded (target <= 1.5x)")
+            ok = pg.check().ok
+            with open_archive(settings=embedded, create=False) as emb:
+                same = all([h.ref_id for h in emb.search(q, limit=20)] == [h.ref_id for h in pg.search(q, limit=20)]
+                           for q in QUERIES)
+                e50, e99 = latency(emb)
+            p50, p99 = latency(pg)
+        print(f"  PostgreSQL archive check: {'ok' if ok else 'DRIFT'}; same hits, same order as embedded for all "
+              f"{len(QUERIES)} queries: {same}")
+        print(f"  search p50/p99 (20 hits + facets, {len(QUERIES)} queries x 5): embedded {e50:.1f}/{e99:.1f} ms, "
+              f"PostgreSQL {p50:.1f}/{p99:.1f} ms (the index is tantivy on both)")
+    finally:
+        drop_database(url)
 
 
 if __name__ == "__main__":

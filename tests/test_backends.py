@@ -146,3 +146,40 @@ def test_several_processes_write_one_postgresql_archive(tmp_path, pg_target, mon
     with open_archive(tmp_path / "one", create=True) as one:  # the same inputs, one process, embedded
         one.ingest([*a, *b])
         assert one.ref_ids() == refs
+
+
+PAGES = ["/", "/cable/09STATE100", "/search?q=subject", "/browse/origin", "/origin/Secretary%20of%20State",
+         "/channels", "/channel/Desk%20Leaks", "/article/1", "/cable/09STATE100/diff", "/search.atom?q=subject"]
+JSON = ["/index.json", "/api/cables/09STATE100", "/api/search?q=subject", "/api/browse/origin", "/channels.json",
+        "/channel/Desk%20Leaks/all.json", "/api/stats", "/api/home"]
+VOLATILE = {"first_seen", "last_changed", "updated", "added", "last_fetch", "last_success", "next_fetch", "took_ms",
+            "elapsed", "created_at", "generated"}
+
+
+def _stable(v):
+    """A JSON answer without the times of day it was stored at (which differ between two builds)."""
+    if isinstance(v, dict):
+        return {k: _stable(x) for k, x in v.items() if k not in VOLATILE}
+    if isinstance(v, list):
+        return [_stable(x) for x in v]
+    return v
+
+
+def test_the_web_serves_both_backends_alike(archive_settings, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from cablebase.config import Settings, WebSettings
+    from cablebase.web.app import create_app
+
+    ref = Settings(db_dir=tmp_path / "ref", index_heap_bytes=50_000_000)
+    for s in (archive_settings, ref):
+        with open_archive(settings=s) as a:
+            fill(a, tmp_path)
+    got = {}
+    for s in (archive_settings, ref):
+        with TestClient(create_app(s, WebSettings()), raise_server_exceptions=False) as c:
+            got[s.describe()] = {u: (r.status_code, _stable(r.json()) if u in JSON else None)
+                                 for u in PAGES + JSON for r in [c.get(u)]}
+    mine, theirs = got[archive_settings.describe()], got[ref.describe()]
+    assert {u for u, (status, _) in mine.items() if status != 200} == set()
+    assert mine == theirs

@@ -10,7 +10,7 @@ SQLite spellings that ``to_pg`` rewrites mechanically:
 - ``INSERT OR IGNORE`` → ``INSERT … ON CONFLICT DO NOTHING``;
 - ``group_concat(x, sep)`` → ``string_agg(x, sep)``, ``char(n)`` → ``chr(n)``, ``LIKE`` →
   ``ILIKE`` (SQLite's LIKE ignores ASCII case); the table ``similar`` quoted (a reserved word
-  there);
+  there); each ``ORDER BY`` term sorts NULL first ascending and last descending (as SQLite);
 - in DDL: ``INTEGER PRIMARY KEY [AUTOINCREMENT]`` → an identity column, ``INTEGER`` →
   ``BIGINT``, ``REAL`` → ``DOUBLE PRECISION``, ``BLOB`` → ``BYTEA``, ``WITHOUT ROWID`` dropped,
   ``TEXT`` → ``TEXT COLLATE "C"`` (compared and ordered by code point, as SQLite does),
@@ -51,6 +51,54 @@ _CODE_RULES = [
 ]
 
 
+_ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.I)
+_ORDER_END = re.compile(r"\b(LIMIT|OFFSET|UNION|EXCEPT|INTERSECT|FOR|RETURNING)\b", re.I)
+
+
+def _nulls_as_sqlite(sql: str) -> str:
+    """Each ``ORDER BY`` term sorts NULL as SQLite does, smallest: ``NULLS FIRST`` ascending,
+    ``NULLS LAST`` descending (PostgreSQL's default is the other way round)."""
+    out, pos = [], 0
+    for m in _ORDER_BY.finditer(sql):
+        if m.start() < pos:
+            continue
+        out.append(sql[pos:m.end()])
+        i, depth, start, terms = m.end(), 0, m.end(), []
+        while i < len(sql):
+            ch = sql[i]
+            if ch in "'\"":  # a quoted string or name: skipped whole
+                i = sql.find(ch, i + 1)
+                i = len(sql) if i < 0 else i + 1
+                continue
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0 and ch == ",":
+                terms.append(sql[start:i])
+                start = i + 1
+            elif depth == 0 and ch == ";":
+                break
+            elif depth == 0 and _ORDER_END.match(sql, i) and not (sql[i - 1].isalnum() or sql[i - 1] == "_"):
+                break
+            i += 1
+        terms.append(sql[start:i])
+        fixed = []
+        for t in terms:
+            body = t.rstrip()
+            if not body.strip() or re.search(r"\bNULLS\b", body, re.I):
+                fixed.append(t)
+                continue
+            nulls = " NULLS LAST" if re.search(r"\bDESC$", body, re.I) else " NULLS FIRST"
+            fixed.append(body + nulls + t[len(body):])
+        out.append(",".join(fixed))
+        pos = i
+    out.append(sql[pos:])
+    return "".join(out)
+
+
 def _outside_literals(sql: str, fn) -> str:
     """Apply ``fn`` to the parts of ``sql`` outside quoted strings and identifiers."""
     out, pos = [], 0
@@ -84,6 +132,8 @@ def to_pg(sql: str) -> str:
     if ignore:
         sql = _INSERT_OR_IGNORE.sub("INSERT INTO", sql, count=1)
     sql = _outside_literals(sql, _code)
+    if _ORDER_BY.search(sql):
+        sql = _nulls_as_sqlite(sql)
     if ignore:
         m = _RETURNING.search(sql)
         sql = (sql[:m.start()] + "ON CONFLICT DO NOTHING " + sql[m.start():]) if m else sql.rstrip().rstrip(";") + " ON CONFLICT DO NOTHING"
