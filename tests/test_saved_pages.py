@@ -178,3 +178,14 @@ def test_the_seed_page_on_disk_is_the_opera_leaks_cuba_channel(run, tmp_path):
     assert "Garcia Luna" in run("show", "07MEXICO983").output
     again = _poll(run)
     assert (again["new"], again["updated"], again["not_modified"]) == (0, 0, 1)
+
+
+def test_a_channel_page_saved_as_html_is_read_as_the_text_one() -> None:
+    html = ("<!DOCTYPE html><html><head><title>Opera Leaks » Gondor</title></head><body>"
+            "<p>Channel: Opera Leaks » Gondor</p><p>Viewing all articles</p><p>Browse latest Browse all 8</p>"
+            "<h2>Despacho revela temor de Gondor</h2><p>Leia aqui a matéria</p><p>Reference ID: 09BRASILIA412</p>"
+            "<p>¶1. (C) The ferry will run.</p><p>Latest Images</p></body></html>")
+    page = read_saved_page(html.encode(), "file:///tmp/gondor.html")
+    assert (page.kind, page.channel, page.announced) == ("channel page", "Opera Leaks » Gondor", 8)
+    assert page.entry.title == "Despacho revela temor de Gondor"
+    assert "09BRASILIA412" in page.entry.content and "Latest Images" not in page.entry.content
