@@ -37,8 +37,7 @@ from .pipeline.migrate import migrate
 from .record import Cable
 from .errors import CablebaseError, StoreError
 from .parse.subscriptions import OpmlFeed, parse_opml, write_opml
-from .parse.feed import parse_feed
-from .sources.files import file_path, file_url, get_file
+from .sources.files import file_url, get_file
 from .sources.net import NetPolicy, split_checked
 from .sources.settings import PollSettings
 
@@ -226,15 +225,14 @@ class Archive:
     def add_local_feed(self, path: str | os.PathLike[str], channel: str | None = None) -> Subscribed:
         """Subscribe to a feed file on this machine (``file:`` URL), polled like any feed: its
         modification time and size stand for the ETag. Only the local user may (the CLI): feeds
-        and the web API can subscribe to http(s) only. ``FeedParseError`` if it holds no feed."""
-        from .pipeline.subscribe import Subscribed
+        and the web API can subscribe to http(s) only. A page saved on disk (a feed aggregator's
+        channel page, a news article page) is read as a feed of its one article, in the page's
+        channel (or its site's). ``FeedParseError`` if it is neither feed nor saved page."""
+        from .pipeline.subscribe import add_local_feed
 
         url = file_url(path)
         _status, body, _tag = get_file(url, max_bytes=self.settings.poll.max_body_bytes)
-        parsed = parse_feed(body or b"", url=url, limits=self.settings.poll.limits)
-        name = channel or parsed.title or file_path(url).stem
-        fid = self.channels.add_feed(url, name, title=parsed.title)
-        return Subscribed(fid, url, parsed.title, name)
+        return add_local_feed(self.channels, url, body or b"", channel, self.settings.poll.limits)
 
     def poller(self, settings: PollSettings | None = None, **kw: Any) -> Poller:
         """A poller over this archive's feeds. Cables embedded in articles are stored here,

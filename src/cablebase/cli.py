@@ -252,7 +252,9 @@ def _print_ingest_summary(r: IngestReport) -> None:
                   f" ({ps.articles} new or changed, {ps.same} unchanged; {ps.links} links to cables):"
                   " cablebase channel list", soft_wrap=True)
     if r.site_pages:
-        err.print(f"{len(r.site_pages)} site pages without a cable (About, listings …) skipped", soft_wrap=True)
+        notes = "".join(f"; {loc}: {why}" for loc, why in r.site_notes.items())
+        err.print(f"{len(r.site_pages)} site pages without a cable (About, listings …) skipped{notes}",
+                  soft_wrap=True, markup=False, highlight=False)
     if r.unreferenced:
         keys = ", ".join(r.provisional[:3]) + (" …" if len(r.provisional) > 3 else "")
         known = r.unreferenced - len(r.provisional)
