@@ -146,6 +146,10 @@ def connect(url: str, *, create: bool = True, busy_timeout_ms: int = 10_000) -> 
         except psycopg.Error as e2:
             raise StoreError(f"cannot open archive {public_url(url)}: {str(e2).strip()}") from None
     conn.adapters.register_loader("numeric", _Numbers)
+    # As SQLite's synchronous=NORMAL in WAL mode (the embedded archive): a commit returns before
+    # its WAL reaches the disk, so a power cut may lose the last few hundred milliseconds of
+    # writes, never corrupt what was written; the server's other users keep their own setting.
+    conn.execute("SET synchronous_commit = off")
     return PgConnection(conn, busy_timeout_ms=busy_timeout_ms)
 
 
