@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -128,11 +129,12 @@ def archive_dir(tmp_path, monkeypatch):
 
 
 # -- delivery from another process ------------------------------------------------------------------
-def test_ingest_in_another_process_is_delivered_signed_within_60s(archive_dir, tmp_path, receiver):
+@pytest.mark.parametrize("deliverer", [["watch", "run", "--interval", "1"], ["poll", "--watch"]],
+                         ids=["watch-run", "poll-watch"])
+def test_ingest_in_another_process_is_delivered_signed_within_60s(archive_dir, tmp_path, receiver, deliverer):
     with open_archive(archive_dir) as a:
         w = a.add_watch("zanzibar", receiver.url)
-    runner = _start(["watch", "run", "--interval", "1"], archive_dir, tmp_path / "run.log",
-                    CABLEBASE_NET_ALLOW="127.0.0.1")
+    runner = _start(deliverer, archive_dir, tmp_path / "run.log", CABLEBASE_NET_ALLOW="127.0.0.1")
     try:
         time.sleep(1.0)
         dump = cable_csv(tmp_path / "new.csv", [("06ZANZIBAR12", "CLOVES AND ZANZIBAR", "Zanzibar exports cloves."),
@@ -153,7 +155,7 @@ def test_ingest_in_another_process_is_delivered_signed_within_60s(archive_dir, t
     assert data["watch"] == {"id": w.id, "query": "zanzibar"}
     assert [(e["kind"], e["ref_id"], e["path"]) for e in data["events"]] == [
         ("new", "06ZANZIBAR12", "/cable/06ZANZIBAR12")]  # the unrelated cable did not fire
-    assert data["events"][0]["title"] == "CLOVES AND ZANZIBAR"
+    assert data["events"][0]["subject"] == data["events"][0]["title"] == "CLOVES AND ZANZIBAR"
 
 
 def test_serve_delivers_a_watch_made_over_the_api(archive_dir, tmp_path, receiver):
@@ -249,6 +251,13 @@ def test_a_second_pass_delivers_nothing_twice_and_non_matches_never_fire(archive
         assert (again.events, again.queued, again.sent) == (0, 0, 0)
         assert len(receiver.posts) == 1
         assert a.watch_events(quiet.id) == [] and a.watch_deliveries(quiet.id) == []
+        # a pass that reads the same rows again (two deliverers at once, a crash before the
+        # watermark moved) records and sends nothing twice: one event per (watch, item)
+        con = sqlite3.connect(archive_dir / "cablebase.sqlite", timeout=30)
+        with con:
+            con.execute("UPDATE watches SET source_mark = 0")
+        con.close()
+        assert a.run_watches().events == 0 and len(receiver.posts) == 1
         # the same bytes ingested again change nothing: no new version, no event
         a.ingest([tmp_path / "a.csv"])
         assert a.run_watches().events == 0 and len(receiver.posts) == 1
@@ -289,6 +298,25 @@ def test_a_matching_article_fires(archive_dir, tmp_path, monkeypatch, receiver):
         (e,) = a.watch_events(w.id)
         assert e["kind"] == "article" and e["title"] == "Cloves of Zanzibar" and e["path"].startswith("/article/")
         assert json.loads(receiver.posts[0][1])["events"][0]["article_id"] == e["article_id"]
+
+
+def test_an_article_citing_a_matching_cable_fires(archive_dir, tmp_path, monkeypatch, receiver):
+    monkeypatch.setattr(watch_pass, "ARTICLE_SETTLE_S", 0.0)
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Desk</title><link>http://example.com/</link>'
+        '<item><title>Road news</title><link>http://example.com/b1</link><guid>b1</guid>'
+        '<description>The embassy wrote about it in 06NAIROBI5 that year.</description></item>'
+        '<item><title>Other road news</title><link>http://example.com/b2</link><guid>b2</guid>'
+        '<description>Nothing cited here.</description></item></channel></rss>', encoding="utf-8")
+    with open_archive(archive_dir) as a:
+        a.ingest([cable_csv(tmp_path / "n.csv", [("06NAIROBI5", "NAIROBI TRAFFIC", "Jams.")])])
+        w = a.add_watch("subject:traffic", receiver.url)  # a cable field: the article's own words cannot match
+        a.add_local_feed(feed, "desk")
+        a.poll(all_feeds=True)
+        assert a.run_watches().events == 1
+        (e,) = a.watch_events(w.id)
+        assert (e["kind"], e["title"], e["ref_id"]) == ("article", "Road news", "06NAIROBI5")
 
 
 def test_article_text_matching():

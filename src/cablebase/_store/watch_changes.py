@@ -7,6 +7,11 @@ Every cable stored, and every new version of a stored cable, is a new row of ``s
 are handed out under the one write lock and committed in order, so a row below the watermark
 never appears later; the delivery pass also waits for a row to settle (its cable searchable,
 its article's links stored) before passing it.
+
+On PostgreSQL ids come from a sequence and two writers' transactions may commit out of id
+order: a row could commit below a watermark a pass has already moved past. A backend where
+that can happen must hold the watermark below the rows of transactions still open (or have
+the pass re-read a window of recent rows: the events' ``UNIQUE`` key makes a re-read harmless).
 """
 
 from __future__ import annotations
@@ -38,12 +43,9 @@ def new_sources(db: sqlite3.Connection, after: int, limit: int) -> list[dict[str
 
 def new_articles(db: sqlite3.Connection, after: int, limit: int) -> list[dict[str, Any]]:
     """Up to ``limit`` articles stored after ``after`` (by id), with the ref_ids they link
-    (``refs``); empty when the archive has no channel tables yet."""
-    try:
-        cur = db.execute("SELECT id, url, title, summary, text, first_seen FROM articles WHERE id > ?"
-                         " ORDER BY id LIMIT ?", (after, limit))
-    except sqlite3.OperationalError:
-        return []
+    (``refs``). The channel tables must exist (``WatchStore`` makes them)."""
+    cur = db.execute("SELECT id, url, title, summary, text, first_seen FROM articles WHERE id > ?"
+                     " ORDER BY id LIMIT ?", (after, limit))
     cols = [d[0] for d in cur.description]
     rows = [dict(zip(cols, r)) for r in cur.fetchall()]
     by_id = {r["id"]: r for r in rows}
@@ -61,10 +63,7 @@ def new_articles(db: sqlite3.Connection, after: int, limit: int) -> list[dict[st
 def latest(db: sqlite3.Connection) -> tuple[int, int]:
     """(the latest source id, the latest article id): where a new watch starts."""
     s = db.execute("SELECT coalesce(max(id), 0) FROM sources").fetchone()[0]
-    try:
-        a = db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
-    except sqlite3.OperationalError:
-        a = 0
+    a = db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
     return int(s), int(a)
 
 

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
 from ..errors import StoreError
+from .channel_tables import ChannelTables
 from .watch_changes import latest
 
 SCHEMA = """
@@ -91,6 +92,7 @@ class WatchStore:
     def __init__(self, conn: sqlite3.Connection):
         self.db = conn
         self._sp = 0
+        ChannelTables(conn)  # the articles a watch reads exist (empty) before any feed was added
         try:
             with self.tx():
                 for stmt in SCHEMA.split(";"):

@@ -172,8 +172,9 @@ def payload(watch: dict[str, Any], events: list[dict[str, Any]], base_url: str |
     """The JSON body of a delivery: the watch and the items that matched."""
     items = []
     for e in events:
-        item = {"kind": e["kind"], "ref_id": e["ref_id"], "article_id": e["article_id"], "title": e["title"],
-                "path": e["path"]}
+        cable = e["kind"] != "article"
+        item = {"kind": e["kind"], "ref_id": e["ref_id"], "subject": e["title"] if cable else None,
+                "article_id": e["article_id"], "title": e["title"], "path": e["path"]}
         if base_url:
             item["url"] = base_url + e["path"]
         items.append(item)
