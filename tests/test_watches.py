@@ -267,6 +267,29 @@ def test_a_second_pass_delivers_nothing_twice_and_non_matches_never_fire(archive
         assert [e["ref_id"] for e in a.watch_events(w.id)] == ["06ZANZIBAR12"]
 
 
+def test_a_cable_stored_by_a_writer_still_open_fires(archive_dir, tmp_path, monkeypatch, receiver):
+    """A writer that stays open (``poll --watch`` storing an embedded cable) clears its
+    ``index_pending`` rows only at its next write: the pass matches the cable once the index
+    has it (after ``PENDING_WAIT_S``), not only when the writer closes."""
+    from cablebase import parse_files
+
+    (parsed,) = list(parse_files([cable_csv(tmp_path / "p.csv", [("06ZANZIBAR12", "ZANZIBAR", "Zanzibar.")])]))
+    (cable,) = parsed.result
+    writer = open_archive(archive_dir)
+    try:
+        with open_archive(archive_dir) as a:
+            w = a.add_watch("zanzibar", receiver.url)
+        writer.add_cable(cable, parsed.input.data)
+        with open_archive(archive_dir) as a:
+            monkeypatch.setattr(watch_pass, "PENDING_WAIT_S", 3600.0)
+            assert a.run_watches().events == 0  # still listed as pending: waits
+            monkeypatch.setattr(watch_pass, "PENDING_WAIT_S", 0.0)
+            assert a.run_watches().sent == 1
+            assert [e["ref_id"] for e in a.watch_events(w.id)] == ["06ZANZIBAR12"]
+    finally:
+        writer.close()
+
+
 def test_a_new_version_of_a_matching_cable_fires_as_version(archive_dir, tmp_path, receiver):
     with open_archive(archive_dir) as a:
         a.ingest([cable_csv(tmp_path / "v1.csv", [("06ZANZIBAR12", "ZANZIBAR", "Zanzibar.")])])

@@ -18,8 +18,9 @@ stream (``store.watch_changes``: ids of ``sources`` and ``articles`` rows, which
 a *delivery pass* looks at what arrived past them:
 
 1. it reads the new rows once for all watches, and keeps the *settled* prefix: a version
-   whose cable is still waiting for the search index (``index_pending``) waits (up to
-   ``STALL_S``), an article waits ``ARTICLE_SETTLE_S`` for its cable links and page text;
+   whose cable may not be searchable yet (listed in ``index_pending``) waits
+   (``PENDING_WAIT_S``, ``STALL_S``), an article waits ``ARTICLE_SETTLE_S`` for its cable
+   links and page text;
 2. for each watch, the cables among the new rows are matched by running the watch's query in
    the search index restricted to their ref_ids; the articles as ``watch_match`` says;
 3. each match is recorded as one event per (watch, item), idempotently (``UNIQUE`` +
@@ -64,9 +65,13 @@ BATCH = 2000
 """Rows of the change stream read at once."""
 MAX_BATCHES = 25
 """Batches per pass at most (the rest waits for the next pass)."""
+PENDING_WAIT_S = 10.0
+"""A version whose cable is still listed in ``index_pending`` (a writer clears its rows only at
+its next write or when it closes, well after the index commit that made the cable searchable)
+is matched this long after it was stored if the index has the cable by then."""
 STALL_S = 120.0
-"""A version whose cable the index still lists as pending after this long is matched against
-what the index holds (a writer died before indexing, and nobody has repaired it yet)."""
+"""... and after this long in any case (a writer died before indexing, and nobody has repaired
+it yet: the cable is matched against what the index holds)."""
 ARTICLE_SETTLE_S = 5.0
 """An article is matched this long after it was first stored (its cable links come with it
 or soon after)."""
@@ -149,12 +154,16 @@ def _added_at(added: str | None) -> float:
         return 0.0
 
 
-def _settled_sources(rows: list[dict[str, Any]], now: float) -> list[dict[str, Any]]:
-    """The prefix of ``rows`` that may be matched now (see the module doc)."""
+def _settled_sources(index: SearchIndex, rows: list[dict[str, Any]], now: float) -> list[dict[str, Any]]:
+    """The prefix of ``rows`` that may be matched now (see the module doc, ``PENDING_WAIT_S``)."""
+    waiting = [r["ref_id"] for r in rows if r["pending"] and now - _added_at(r["added"]) < STALL_S]
+    indexed = index_facets.refs_among(index, "", waiting) if waiting else set()
     out = []
     for r in rows:
-        if r["pending"] and now - _added_at(r["added"]) < STALL_S:
-            break
+        if r["pending"]:
+            age = now - _added_at(r["added"])
+            if age < STALL_S and not (age >= PENDING_WAIT_S and r["ref_id"] in indexed):
+                break
         out.append(r)
     return out
 
@@ -195,7 +204,7 @@ def collect(db: Any, store: WatchStore, index: SearchIndex, *, base_url: str | N
         low_a = min(w["article_mark"] for w in watches)
         raw_s = new_sources(db, low_s, BATCH)
         raw_a = new_articles(db, low_a, BATCH)
-        srcs, arts = _settled_sources(raw_s, t), _settled_articles(raw_a, t)
+        srcs, arts = _settled_sources(index, raw_s, t), _settled_articles(raw_a, t)
         if not srcs and not arts:
             break
         end_s = srcs[-1]["id"] if srcs else low_s
