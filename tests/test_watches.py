@@ -407,8 +407,10 @@ def test_api_watches_crud_and_feed(archive_dir, tmp_path, client, receiver):
     assert client.post("/api/watches", json={"query": "(unclosed"}, headers=AUTH).status_code == 400
     bad = client.post("/api/watches", json={"query": "x", "webhook": "http://192.168.1.10/"}, headers=AUTH)
     assert bad.status_code == 400 and "CABLEBASE_NET_ALLOW" in bad.json()["detail"]
+    assert made["webhook"] == receiver.url  # whole, to its maker
     listed = client.get("/api/watches").json()
     assert [w["id"] for w in listed] == [wid] and "secret" not in listed[0]
+    assert listed[0]["webhook"] == receiver.url.rsplit("/", 1)[0] + "/…"  # readers: scheme and host
     one = client.get(f"/api/watches/{wid}").json()
     assert one["query"] == "zanzibar" and one["events"] == [] and "secret" not in one
 

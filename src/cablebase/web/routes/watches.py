@@ -7,7 +7,9 @@
 - ``GET /api/watches/ID/deliveries``: the delivery log (each POST and its attempts);
 - ``GET /api/watches/ID/feed`` and ``/watch/ID.atom``: the watch's own Atom feed, newest first.
 
-Writes go one at a time on an archive of their own (as the other write actions). Who made a
+Only the answer to the POST holds the secret and the whole webhook URL: the other answers show
+the webhook's scheme and host (its path is often a credential). Writes go one at a time on an
+archive of their own (as the other write actions). Who made a
 watch is the request's user where the server knows one (``request.state.user``), else
 ``local``. The webhook is checked with the feeds' network policy (``CABLEBASE_NET_ALLOW``).
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any, Optional
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
@@ -44,8 +46,18 @@ def _user(request: Request) -> str:
     return str(name) if name else "local"
 
 
+def redact(url: str | None) -> str | None:
+    """A webhook URL as readers see it: scheme and host only (the path and query of a webhook are
+    often its credential, as with chat services' incoming hooks)."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    rest = parts.path not in ("", "/") or parts.query
+    return f"{parts.scheme}://{parts.netloc}/" + ("…" if rest else "")
+
+
 def _public(w: dict[str, Any]) -> dict[str, Any]:
-    return {**w, "feed": f"/watch/{w['id']}.atom"}
+    return {**w, "webhook": redact(w["webhook"]), "feed": f"/watch/{w['id']}.atom"}
 
 
 def _watch(request: Request, watch_id: int) -> dict[str, Any]:
@@ -98,7 +110,7 @@ async def remove_watch(request: Request, watch_id: int) -> Response:
 @router.get("/api/watches/{watch_id}/deliveries", summary="The watch's webhook deliveries and every attempt")
 async def deliveries(request: Request, watch_id: int) -> Response:
     _watch(request, watch_id)
-    return JSON(arch(request).archive.watch_deliveries(watch_id, 100))
+    return JSON([{**d, "url": redact(d["url"])} for d in arch(request).archive.watch_deliveries(watch_id, 100)])
 
 
 @router.get("/api/watches/{watch_id}/feed", include_in_schema=False)
