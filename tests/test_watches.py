@@ -8,6 +8,8 @@ the cables come from small CSV dumps written by the tests, ingested in this proc
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import socket
@@ -148,6 +150,10 @@ def test_ingest_in_another_process_is_delivered_signed_within_60s(archive_dir, t
         _stop(runner)
     (headers, body), = receiver.delivered()
     assert headers["content-type"] == "application/json"
+    ts = headers["x-cablebase-timestamp"]
+    expected = hmac.new(w.secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert headers["x-cablebase-signature"] == "sha256=" + expected  # as the README tells a receiver
+    assert abs(time.time() - int(ts)) < 120
     assert verify(w.secret, headers[TIMESTAMP_HEADER.lower()], body, headers[SIGNATURE_HEADER.lower()])
     assert not verify("whsec_another", headers[TIMESTAMP_HEADER.lower()], body, headers[SIGNATURE_HEADER.lower()])
     assert not verify(w.secret, str(int(time.time()) - 3600), body, headers[SIGNATURE_HEADER.lower()])  # replayed
