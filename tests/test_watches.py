@@ -13,7 +13,6 @@ import hmac
 import json
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -121,13 +120,23 @@ def _stop(p: subprocess.Popen) -> None:
 
 
 @pytest.fixture
-def archive_dir(tmp_path, monkeypatch):
+def empty_db(archive_settings, monkeypatch) -> str:
+    """A new archive on each backend (``conftest.backend``), named as ``--db`` names it: a
+    directory, or a ``postgresql://`` URL with its index in ``CABLEBASE_INDEX_DIR``."""
+    monkeypatch.delenv("CABLEBASE_NET_ALLOW", raising=False)
+    if archive_settings.is_pg:
+        monkeypatch.setenv("CABLEBASE_INDEX_DIR", str(archive_settings.db_dir))
+        return archive_settings.db_url
+    return str(archive_settings.db_dir)
+
+
+@pytest.fixture
+def archive_dir(empty_db, monkeypatch) -> str:
     """An archive holding the two cables of the sample dump; 127.0.0.1 allowed for webhooks."""
     monkeypatch.setenv("CABLEBASE_NET_ALLOW", "127.0.0.1")
-    d = tmp_path / "archive"
-    with open_archive(d) as a:
+    with open_archive(empty_db) as a:
         assert a.ingest([FIXTURES / "cables-sample.csv"]).cables == 2
-    return d
+    return empty_db
 
 
 # -- delivery from another process ------------------------------------------------------------------
@@ -259,10 +268,7 @@ def test_a_second_pass_delivers_nothing_twice_and_non_matches_never_fire(archive
         assert a.watch_events(quiet.id) == [] and a.watch_deliveries(quiet.id) == []
         # a pass that reads the same rows again (two deliverers at once, a crash before the
         # watermark moved) records and sends nothing twice: one event per (watch, item)
-        con = sqlite3.connect(archive_dir / "cablebase.sqlite", timeout=30)
-        with con:
-            con.execute("UPDATE watches SET source_mark = 0")
-        con.close()
+        a._store.db.execute("UPDATE watches SET source_mark = 0")  # private: the watermark, rewound
         assert a.run_watches().events == 0 and len(receiver.posts) == 1
         # the same bytes ingested again change nothing: no new version, no event
         a.ingest([tmp_path / "a.csv"])
@@ -360,9 +366,8 @@ def test_article_text_matching():
 
 
 # -- URL safety ---------------------------------------------------------------------------------------
-def test_private_webhooks_are_refused_without_the_allow_setting(tmp_path, monkeypatch, receiver):
-    monkeypatch.delenv("CABLEBASE_NET_ALLOW", raising=False)
-    d = tmp_path / "archive"
+def test_private_webhooks_are_refused_without_the_allow_setting(empty_db, tmp_path, receiver):
+    d = empty_db
     with open_archive(d) as a:
         a.ingest([FIXTURES / "cables-sample.csv"])
         for url in (receiver.url, "http://10.0.0.8/hook", "http://[::1]:8080/x", "http://169.254.169.254/latest"):
@@ -455,3 +460,35 @@ def test_cli_add_list_remove(archive_dir):
     assert _cli(["watch", "remove", str(w["id"])], archive_dir).returncode == 1
     once = _cli(["watch", "run", "--once", "--json"], archive_dir)
     assert once.returncode == 0 and json.loads(once.stdout)["watches"] == 0
+
+
+def test_watches_migrate_to_postgresql_and_keep_firing(tmp_path, monkeypatch, receiver):
+    """``migrate --to`` copies the watches with their events, deliveries and log; on the target a
+    watch goes on from its watermark (nothing fires twice, a new match fires)."""
+    from pgtest import drop_pg_database, pg_unavailable, pg_url
+
+    if pg_unavailable():
+        pytest.skip(pg_unavailable())
+    monkeypatch.setenv("CABLEBASE_NET_ALLOW", "127.0.0.1")
+    monkeypatch.setenv("CABLEBASE_INDEX_DIR", str(tmp_path / "pg-index"))
+    target = pg_url(f"cbtest_{os.urandom(6).hex()}")
+    try:
+        with open_archive(tmp_path / "src") as a:
+            a.ingest([FIXTURES / "cables-sample.csv"])
+            w = a.add_watch("zanzibar", receiver.url)
+            a.ingest([cable_csv(tmp_path / "a.csv", [("06ZANZIBAR12", "ZANZIBAR", "Zanzibar.")])])
+            assert a.run_watches().sent == 1
+            rep = a.migrate_to(target)
+        assert rep.ok, rep.to_dict()
+        assert {t for t, n, _ in rep.tables if n} >= {"watches", "watch_events", "watch_deliveries", "watch_attempts"}
+        with open_archive(target, create=False) as pg:
+            assert [x["id"] for x in pg.list_watches()] == [w.id]
+            assert [d["status"] for d in pg.watch_deliveries(w.id)] == ["delivered"]
+            assert pg.run_watches().events == 0
+            pg.ingest([cable_csv(tmp_path / "b.csv", [("06ZANZIBAR13", "ZANZIBAR AGAIN", "Zanzibar.")])])
+            assert pg.run_watches().sent == 1
+            assert [e["ref_id"] for e in pg.watch_events(w.id)] == ["06ZANZIBAR13", "06ZANZIBAR12"]
+            assert pg.add_watch("pemba").id == w.id + 1  # ids go on after the copied ones
+        assert len(receiver.posts) == 2
+    finally:
+        drop_pg_database(target.rsplit("/", 1)[1])

@@ -13,22 +13,15 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from . import CablebaseError, open_archive
+from .cli_options import DbOpt, JsonOpt
 
 watch_app = typer.Typer(help="Watches: saved searches that call a webhook when a match arrives.",
                         no_args_is_help=True)
-
-DbOpt = Annotated[
-    Optional[Path],
-    typer.Option("--db", envvar="CABLEBASE_DB", show_default=False,
-                 help="Archive directory (holds cablebase.sqlite). Default: $CABLEBASE_DB, else the user data dir."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 
 
 def _err(msg: str) -> None:
@@ -45,7 +38,7 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
-def _open(db: Path | None, *, create: bool = True):
+def _open(db: str | None, *, create: bool = True):
     try:
         return open_archive(db, create=create)
     except (CablebaseError, ValueError, OSError) as e:

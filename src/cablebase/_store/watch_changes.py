@@ -3,15 +3,13 @@
 Every cable stored, and every new version of a stored cable, is a new row of ``sources``
 (``store.sqlite_schema``); every new story a feed brings is a new row of ``articles``
 (``store.channel_tables``). Both have increasing integer ids, so "what arrived since" is
-``id > watermark``, whichever process wrote it (ingest, poll, the web). On SQLite the ids
-are handed out under the one write lock and committed in order, so a row below the watermark
-never appears later; the delivery pass also waits for a row to settle (its cable searchable,
-its article's links stored) before passing it.
-
-On PostgreSQL ids come from a sequence and two writers' transactions may commit out of id
-order: a row could commit below a watermark a pass has already moved past. A backend where
-that can happen must hold the watermark below the rows of transactions still open (or have
-the pass re-read a window of recent rows: the events' ``UNIQUE`` key makes a re-read harmless).
+``id > watermark``, whichever process wrote it (ingest, poll, the web). Writers hand
+out these ids inside their write transaction (``BEGIN IMMEDIATE``: SQLite's one write lock, on
+PostgreSQL the advisory lock ``store.pg`` takes for it), so they commit in id order and a row
+below a watermark never appears later. A writer that stored rows outside that lock would break
+this; the events' ``UNIQUE`` key would then let a pass re-read a window of recent rows
+harmlessly. The delivery pass also waits for a row to settle (its cable searchable, its
+article's links stored) before passing it.
 """
 
 from __future__ import annotations
