@@ -492,3 +492,32 @@ def test_watches_migrate_to_postgresql_and_keep_firing(tmp_path, monkeypatch, re
         assert len(receiver.posts) == 2
     finally:
         drop_pg_database(target.rsplit("/", 1)[1])
+
+
+def test_a_delivery_connects_to_the_address_it_checked(monkeypatch, receiver):
+    """DNS rebinding: the name is looked up once, checked, and the POST goes to that address;
+    a second look-up (which a hostile DNS server would answer with a private address) never
+    happens."""
+    import asyncio.base_events
+    import ipaddress
+
+    from cablebase.pipeline.watch_delivery import send_one
+    from cablebase.sources.net import NetPolicy
+
+    real = asyncio.base_events.BaseEventLoop.getaddrinfo
+    asked: list[str] = []
+
+    async def rebinding(self, host, port, *a, **kw):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:  # a name: first the allowed address, then a private one
+            asked.append(host)
+            host = "127.0.0.1" if len(asked) == 1 else "10.255.255.1"
+        return await real(self, host, port, *a, **kw)
+
+    monkeypatch.setattr(asyncio.base_events.BaseEventLoop, "getaddrinfo", rebinding)
+    port = receiver.url.split(":")[2].split("/")[0]
+    row = {"id": 1, "watch_id": 1, "url": f"http://hooks.example:{port}/hook", "body": "{}", "secret": "s"}
+    status, error = send_one(row, NetPolicy(allow=("127.0.0.1/32",)), time.time())
+    assert (status, error) == (204, None) and asked == ["hooks.example"]
+    assert receiver.posts[0][0]["host"] == f"hooks.example:{port}"

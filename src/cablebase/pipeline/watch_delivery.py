@@ -18,8 +18,9 @@ times; then the delivery is ``failed``. Redirects are not followed. Each attempt
 
 The target is checked again before every attempt with the feeds' rules (``sources.net``:
 loopback, private and reserved addresses refused unless ``CABLEBASE_NET_ALLOW`` allows them),
-since what a name resolves to can change after the watch was made. The POST goes through the
-poller's HTTP client (``sources.http``, h11), on a fresh connection.
+since what a name resolves to can change after the watch was made; the POST then connects to
+the very address that was checked (no second look-up that a rebinding DNS server could answer
+differently), through the poller's HTTP client (``sources.http``, h11), on a fresh connection.
 
 A deliverer claims a delivery (``claimed_until``) before sending it, so that two deliverers
 (two ``serve`` workers, a ``poll --watch`` beside them) never send one at once.
@@ -37,10 +38,10 @@ from collections.abc import Callable
 from typing import Any
 
 from .._store.watch_tables import WatchStore
-from ..errors import CablebaseError
+from ..errors import CablebaseError, ConnectError
 from ..sources import http
 from ..sources.net import NetPolicy
-from ..sources.resolve import Resolver
+from ..sources.resolve import checked_addresses
 from .watches import PassReport
 
 log = logging.getLogger("cablebase.watches")
@@ -74,10 +75,17 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str, *, now: flo
 
 
 async def _post(url: str, body: bytes, headers: dict[str, str], policy: NetPolicy) -> int:
-    await Resolver(policy).check(url)  # again at each attempt: DNS may have changed
+    addresses = await checked_addresses(url, policy)  # again at each attempt: DNS may have changed
     async with http.Client(connect_timeout=TIMEOUT_S, read_timeout=TIMEOUT_S,
                            headers={"User-Agent": "cablebase-webhook"}) as client:
-        resp = await client.post(url, body, headers)
+        targets = addresses or [None]
+        for i, address in enumerate(targets):  # only to the addresses checked, in turn
+            try:
+                resp = await client.post(url, body, headers, address=address)
+                break
+            except ConnectError:
+                if i == len(targets) - 1:
+                    raise
         try:
             await asyncio.wait_for(resp.drain(MAX_ANSWER_BYTES), TIMEOUT_S)
         finally:

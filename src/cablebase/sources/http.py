@@ -308,7 +308,7 @@ class Client:
             c.close()
         return None
 
-    async def _open(self, u: URL) -> _Conn:
+    async def _open(self, u: URL, address: str | None = None) -> _Conn:
         ctx = None
         if u.scheme == "https":
             if self._ssl is None:
@@ -317,7 +317,7 @@ class Client:
         try:
             async with asyncio.timeout(self.connect_timeout):
                 reader, writer = await asyncio.open_connection(
-                    u.host, u.port, ssl=ctx, server_hostname=u.host if ctx else None, limit=CHUNK)
+                    address or u.host, u.port, ssl=ctx, server_hostname=u.host if ctx else None, limit=CHUNK)
         except TimeoutError:
             raise ConnectTimeout(f"no connection to {u.host}:{u.port} within {self.connect_timeout:g} s (connect_timeout)") from None
         except ssl.SSLError as e:
@@ -369,9 +369,11 @@ class Client:
                 raise
         raise HTTPError("server closed the connection without answering")  # pragma: no cover
 
-    async def post(self, url: str, body: bytes, headers: dict[str, str] | None = None) -> Response:
-        """Send a POST of ``body`` on a new connection and read the response head (the caller
-        reads or drains the body and must ``close()`` the response)."""
+    async def post(self, url: str, body: bytes, headers: dict[str, str] | None = None, *,
+                   address: str | None = None) -> Response:
+        """Send a POST of ``body`` on a new connection (to ``address``, the host's address already
+        checked, when given: no second look-up) and read the response head (the caller reads or
+        drains the body and must ``close()`` the response)."""
         try:
             u = split_url(url)
         except ValueError as e:
@@ -379,7 +381,7 @@ class Client:
         hdrs = [("Host", _host_header(u.host, u.port, u.scheme)), *self.headers.items(), *(headers or {}).items(),
                 ("Content-Length", str(len(body)))]
         req = h11.Request(method="POST", target=u.target, headers=hdrs)
-        conn = await self._open(u)
+        conn = await self._open(u, address)
         try:
             return await self._exchange(conn, req, url, body)
         except _Stale:
