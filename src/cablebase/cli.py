@@ -45,7 +45,7 @@ from . import (
     open_archive,
     parse_files,
 )
-from . import cli_enrich, cli_feeds, cli_web
+from . import cli_enrich, cli_feeds, cli_watch, cli_web
 from .cli_show import render_cable, show_json
 from .config import INDEX_COMMIT_EVERY, MAX_INPUT_BYTES
 from .parse import FORMATS
@@ -59,6 +59,7 @@ app = typer.Typer(
 )
 app.add_typer(cli_feeds.channel_app, name="channel")
 app.add_typer(cli_feeds.feed_app, name="feed")
+app.add_typer(cli_watch.watch_app, name="watch")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)

@@ -287,7 +287,8 @@ def poll_command(
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Poll the due feeds once (or forever with --watch) and link new articles to cables."""
+    """Poll the due feeds once (or forever with --watch) and link new articles to cables. With
+    --watch the watches are delivered too (``cablebase watch``), every few seconds."""
     with _open(db) as c:
         settings = _settings(c, workers, per_host, False if no_fulltext else None)
 
@@ -302,13 +303,18 @@ def poll_command(
                     if x.error:
                         typer.echo(f"  {x.url}: {x.error}", err=True)
 
+        deliverer = c.watch_deliverer() if watch else None  # the watches' webhooks, while polling goes on
         try:
-            if watch:
+            if deliverer is not None:
+                deliverer.start()
                 c.watch(settings, on_report=show)
             else:
                 show(c.poll(settings, all_feeds=all_))
         except KeyboardInterrupt:
             typer.echo("stopped", err=True)
+        finally:
+            if deliverer is not None:
+                deliverer.stop()
 
 
 def register(app: typer.Typer) -> None:

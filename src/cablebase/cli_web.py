@@ -34,10 +34,11 @@ def serve_cmd(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log every request.")] = False,
 ) -> None:
-    """Serve the archive on the web: pages, JSON API (/docs), Atom feeds, exports."""
+    """Serve the archive on the web: pages, JSON API (/docs), Atom feeds, exports; and deliver
+    the watches' webhooks (a pass every few seconds)."""
     import uvicorn
 
-    from . import CablebaseError, Settings
+    from . import Archive, CablebaseError, Settings
     from .config import BASE_URL_ENV, TOKEN_ENV, read_token_file
 
     try:
@@ -77,8 +78,14 @@ def serve_cmd(
         kw["http"] = "httptools"
     except ImportError:
         pass
-    uvicorn.run("cablebase.web.app:app_from_env", factory=True, host=host, port=port, workers=n,
-                log_level=log_level, access_log=access_log, server_header=False, proxy_headers=False, **kw)
+    # the watches' deliveries: one thread beside the workers, a pass every few seconds
+    deliverer = Archive(settings, create=False, lazy=True).watch_deliverer()
+    deliverer.start()
+    try:
+        uvicorn.run("cablebase.web.app:app_from_env", factory=True, host=host, port=port, workers=n,
+                    log_level=log_level, access_log=access_log, server_header=False, proxy_headers=False, **kw)
+    finally:
+        deliverer.stop()
 
 
 def export_cmd(

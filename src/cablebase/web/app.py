@@ -105,10 +105,11 @@ def create_app(settings: Settings, web: WebSettings | None = None) -> FastAPI:
     )
     app.state.archive = archive
 
-    from .routes import api, docs, feeds, pages, write
+    from .routes import api, docs, feeds, pages, watches, write
 
     app.include_router(api.router)
     app.include_router(write.router)
+    app.include_router(watches.router)
     app.include_router(feeds.router)
     app.include_router(docs.router)
     app.include_router(pages.router)
