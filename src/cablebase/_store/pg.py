@@ -150,6 +150,10 @@ def connect(url: str, *, create: bool = True, busy_timeout_ms: int = 10_000) -> 
     # its WAL reaches the disk, so a power cut may lose the last few hundred milliseconds of
     # writes, never corrupt what was written; the server's other users keep their own setting.
     conn.execute("SET synchronous_commit = off")
+    try:  # records and articles are text: lz4 packs them at a fraction of pglz's CPU (PostgreSQL 14+)
+        conn.execute("SET default_toast_compression = 'lz4'")
+    except psycopg.Error:
+        pass
     return PgConnection(conn, busy_timeout_ms=busy_timeout_ms)
 
 
