@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from typing import Any, Self
 
 from ..enrich.entity_names import fold, strip_titles
+from . import dialect
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entities(
@@ -111,6 +112,10 @@ CREATE TABLE IF NOT EXISTS enrich_meta(
 );
 """
 
+TABLES = ("entities", "entity_aliases", "mentions", "cable_refs", "similar", "doc_tags", "doc_acronyms", "enriched",
+          "enrich_meta")
+"""The tables SCHEMA makes (present: nothing to make)."""
+
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -121,10 +126,24 @@ class EntityWriter:
 
     def __init__(self, conn: sqlite3.Connection):
         self.db = conn
-        # statement by statement: executescript would commit a transaction the caller holds
-        for stmt in SCHEMA.split(";"):
-            if stmt.strip():
-                conn.execute(stmt)
+        # statement by statement: executescript would commit a transaction the caller holds;
+        # in one transaction of its own otherwise, so that two processes opening a new
+        # PostgreSQL archive at once do not both create the tables
+        if len(dialect.tables(conn, TABLES)) == len(TABLES):
+            return  # nothing to make: no write (and no wait for another writer's lock)
+        own = not conn.in_transaction
+        if own:
+            conn.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in SCHEMA.split(";"):
+                if stmt.strip():
+                    conn.execute(stmt)
+        except BaseException:
+            if own and conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        if own:
+            conn.execute("COMMIT")
 
     @classmethod
     def open(cls, path: str) -> Self:
