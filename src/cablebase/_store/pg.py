@@ -36,7 +36,7 @@ from ..errors import StoreError
 from .dialect import to_pg
 
 WRITE_LOCK_KEY = 0x636162_6C65  # "cable": the advisory lock writers queue on
-_CHANGES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+_CHANGES = ("INSERT", "UPDATE", "DELETE")
 _LOCKED = (pg_errors.LockNotAvailable, pg_errors.QueryCanceled, pg_errors.DeadlockDetected,
            pg_errors.SerializationFailure)
 
