@@ -19,7 +19,7 @@ its writes answer 403, as they always did.
 A request authenticated by its cookie that changes anything must prove it comes from one of
 our pages (CSRF): the ``X-CSRF-Token`` header or a ``csrf`` form field carrying the session's
 token (``csrf_token``: a digest of the cookie, so it needs no storage and dies with the
-session), and an ``Origin`` header, if sent, naming this site. Bearer requests need neither:
+session), and no sign of another site (``cross_site``: ``Sec-Fetch-Site``, ``Origin``). Bearer requests need neither:
 a browser never adds that header on its own.
 
 Every request that changes something and got past the check (and every one refused to a
@@ -79,6 +79,20 @@ def principal(request: Request) -> dict[str, Any] | None:
 def client_address(scope: dict) -> str | None:
     client = scope.get("client")
     return client[0] if client else None
+
+
+def cross_site(request: Request) -> str | None:
+    """Why a request plainly comes from another site, or None: ``Sec-Fetch-Site`` (sent by
+    current browsers) says cross-site or same-site, or ``Origin`` names another host. An
+    ``Origin: null`` is no proof either way (Chromium sends it for our own forms, because the
+    pages carry ``Referrer-Policy: no-referrer``): the CSRF token decides then."""
+    site = (request.headers.get("sec-fetch-site") or "").lower()
+    if site in ("cross-site", "same-site"):
+        return "This request came from another site."
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and (urlsplit(origin).netloc or "").lower() != (request.headers.get("host") or "").lower():
+        return "This request came from another site (Origin)."
+    return None
 
 
 def _unauthorized(request: Request, message: str) -> Response:
@@ -184,13 +198,9 @@ class AccessControl:
     # -- CSRF ------------------------------------------------------------------------------------------
     async def _check_csrf(self, request: Request, who: dict[str, Any], receive: Any) -> tuple[Any, str | None]:
         """(the receive to pass on — the body replayed when it was read here, why refused or None)."""
-        origin = request.headers.get("origin")
-        if origin and origin != "null":
-            o = urlsplit(origin)
-            if (o.netloc or "").lower() != (request.headers.get("host") or "").lower():
-                return receive, "This request came from another site (Origin)."
-        elif origin == "null":
-            return receive, "This request came from an opaque origin."
+        refused = cross_site(request)
+        if refused:
+            return receive, refused
         sent = request.headers.get(CSRF_HEADER)
         if sent is None and (request.headers.get("content-type") or "").startswith("application/x-www-form-urlencoded"):
             chunks, size = [], 0
@@ -232,5 +242,5 @@ class AccessControl:
             log.error("audit log not written for %s %s: %s", request.method, request.url.path, e)
 
 
-__all__ = ["AccessControl", "CSRF_FIELD", "CSRF_HEADER", "SESSION_COOKIE", "client_address", "csrf_token",
+__all__ = ["AccessControl", "CSRF_FIELD", "CSRF_HEADER", "SESSION_COOKIE", "client_address", "cross_site", "csrf_token",
            "principal", "required_role"]

@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ... import LoginRefused
 from .. import models
-from ..auth import SESSION_COOKIE, client_address, principal
+from ..auth import SESSION_COOKIE, client_address, cross_site, principal
 from ..common import JSON, arch, page
 
 router = APIRouter(tags=["team server"])
@@ -56,8 +56,7 @@ async def login(request: Request) -> Response:
     name, token, nxt = form.get("name", ""), form.get("token", ""), _next(form.get("next"))
     request.state.audited = True
     a = arch(request)
-    origin = request.headers.get("origin")
-    if origin and origin.split("://", 1)[-1].lower() != (request.headers.get("host") or "").lower():
+    if cross_site(request):  # a login forced from another site's page (login CSRF)
         return page("login.html", status=403, next=nxt, viewer=None, message="This form was sent from another site.")
     web = a.web
     try:
