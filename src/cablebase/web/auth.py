@@ -149,10 +149,15 @@ class AccessControl:
                 await error_response(request, PageError(403, "Forbidden", refused))(scope, receive, send)
                 return
         status = [0]
+        guarded = web.private and need is not None
 
         async def send_status(message: dict) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
+                if guarded:  # what a signed-in user saw is kept by their browser only, never a shared cache
+                    headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in (b"cache-control", b"vary")]
+                    headers += [(b"cache-control", b"private, no-cache"), (b"vary", b"Authorization, Cookie")]
+                    message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_status)

@@ -352,10 +352,13 @@ async def article_page(request: Request, name: str) -> Response:
     base, suffix = split_suffix(name, ".json")
     if not base.isdigit():
         raise not_found(f"{base[:40]!r} is not an article number.")
-    data = views.article(arch(request), int(base))
+    a = arch(request)
+    data = views.article(a, int(base))
     if data is None:
         raise not_found(f"There is no article {base}.")
-    return _out(data, "article.html", suffix == ".json")
+    if suffix == ".json":
+        return JSON(data)
+    return page("article.html", **data, notes=a.archive.notes_on(f"article:{int(base)}"))
 
 
 # -- entities (when the archive has been enriched) ------------------------------------------------
