@@ -156,6 +156,8 @@ def test_cli_user_and_notes(tmp_path):
     assert new != token
     assert runner.invoke(app, ["user", "revoke", "ann", "--db", db]).exit_code == 0
     assert "revoked" in runner.invoke(app, ["user", "list", "--db", db]).stdout
+    r = runner.invoke(app, ["serve", "--private", "--db", db], env={"CABLEBASE_WEB_TOKEN": "", "CABLEBASE_WEB_PRIVATE": ""})  # restored after
+    assert r.exit_code == 1 and "no user can sign in" in r.output  # a private server nobody could use
     with _open(db) as a:
         ref = next(iter(sorted(a.ref_ids())))
     r = runner.invoke(app, ["notes", "add", ref, "a note from the CLI", "--db", db])
