@@ -304,6 +304,26 @@ def test_audit_log_admin_only_and_complete(private, site):
                 and set(getattr(r, "methods", ())) - {"GET", "HEAD"}], "the audit log has no write route"
 
 
+def test_admin_manages_users_over_http(private, site):
+    ad, ed = bearer(site["tokens"]["admin"]), bearer(site["tokens"]["editor"])
+    assert private.post("/api/users", json={"name": "web1", "role": "reader"}, headers=ed).status_code == 403
+    r = private.post("/api/users", json={"name": "web1", "role": "reader"}, headers=ad)
+    assert r.status_code == 201 and set(r.json()) == {"name", "role", "token"} and r.headers["cache-control"] == "no-store"
+    tok = r.json()["token"]
+    assert private.get("/", headers=bearer(tok)).status_code == 200
+    assert private.post("/api/users", json={"name": "web1", "role": "reader"}, headers=ad).status_code == 409
+    assert private.post("/api/users", json={"name": "web2", "role": "king"}, headers=ad).status_code == 400
+    new = private.post("/api/users/web1/rotate", headers=ad).json()["token"]
+    assert private.get("/", headers=bearer(tok)).status_code == 401 and private.get("/", headers=bearer(new)).status_code == 200
+    assert private.post("/api/users/web1/revoke", headers=ad).json()["revoked"] == 1
+    assert private.get("/", headers=bearer(new)).status_code == 401
+    assert private.post("/api/users/nobody/revoke", headers=ad).status_code == 404
+    users = private.get("/api/users", headers=ad).text
+    assert tok not in users and new not in users
+    acts = [(e["actor"], e["action"], e["target"]) for e in private.get("/api/audit?actor=admin", headers=ad).json()["entries"]]
+    assert ("admin", "user.add", "web1") in acts and ("admin", "user.revoke", "web1") in acts
+
+
 def test_tokens_never_shown_or_logged(site, caplog):
     caplog.set_level(logging.DEBUG)
     bodies = []

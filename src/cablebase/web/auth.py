@@ -155,8 +155,10 @@ class AccessControl:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
                 if guarded:  # what a signed-in user saw is kept by their browser only, never a shared cache
-                    headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in (b"cache-control", b"vary")]
-                    headers += [(b"cache-control", b"private, no-cache"), (b"vary", b"Authorization, Cookie")]
+                    old = message.get("headers", [])
+                    keep = next((v for k, v in old if k.lower() == b"cache-control" and b"no-store" in v), None)
+                    headers = [(k, v) for k, v in old if k.lower() not in (b"cache-control", b"vary")]
+                    headers += [(b"cache-control", keep or b"private, no-cache"), (b"vary", b"Authorization, Cookie")]
                     message = {**message, "headers": headers}
             await send(message)
 

@@ -46,3 +46,26 @@ class NoteVersionOut(BaseModel):
 class NoteHistoryOut(BaseModel):
     id: int
     versions: list[NoteVersionOut]
+
+
+class UserIn(BaseModel):
+    name: str = Field(description="The user's name (1 to 64 printable characters, no spaces)")
+    role: str = Field("reader", description="reader, editor or admin")
+
+
+class UserToken(BaseModel):
+    name: str
+    role: str
+    token: str = Field(description="The user's token: returned this once, never again (only its sha256 is kept)")
+
+
+class UserOut(BaseModel):
+    name: str
+    role: str
+    created: float
+    rotated: float
+    revoked: int = Field(description="1 once revoked")
+
+
+class UsersOut(BaseModel):
+    users: list[UserOut]

@@ -1,5 +1,6 @@
 """Logging in and out (``/login``, ``/logout``), and the admin's pages: ``/admin`` (users and
-the audit log), ``GET /api/audit`` and ``GET /api/users``.
+the audit log), ``GET /api/audit``, and users (``GET|POST /api/users``, ``POST
+/api/users/NAME/rotate|revoke``: a token is in the response that makes it, once).
 
 Who may reach which route is decided in one place, ``web.auth.AccessControl``; these routes
 only do their work. Logins are rate-limited per client address and per name
@@ -16,10 +17,11 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from ... import LoginRefused
-from .. import models
+from ... import DeskError, LoginRefused
+from .. import desk_models, models
 from ..auth import SESSION_COOKIE, client_address, cross_site, principal
-from ..common import JSON, arch, page
+from ..common import JSON, PageError, arch, page
+from .write import _json_body
 
 router = APIRouter(tags=["team server"])
 
@@ -100,9 +102,49 @@ async def api_audit(request: Request, limit: Annotated[int, Query(ge=1, le=1000)
     return JSON({"entries": rows, "next_before": rows[-1]["id"] if len(rows) == limit else None})
 
 
-@router.get("/api/users", responses=ADMIN_ERRORS, summary="Every user and their role, without secrets (admins only)")
+@router.get("/api/users", response_model=desk_models.UsersOut, responses=ADMIN_ERRORS,
+            summary="Every user and their role, without secrets (admins only)")
 async def api_users(request: Request) -> Response:
     return JSON({"users": await asyncio.to_thread(lambda: arch(request).archive.users())})
+
+
+async def _user_change(request: Request, fn: Any, status: int = 200) -> Response:
+    """``fn(archive, actor, address)`` on a worker thread; a ``DeskError`` becomes its status."""
+    request.state.audited = True  # the archive writes the audit row, naming the user changed
+    who = principal(request)
+    actor, where = (who["name"] if who else "local"), client_address(request.scope)
+    a = arch(request)
+    try:
+        out = await asyncio.to_thread(lambda: fn(a.archive, actor, where))
+    except DeskError as e:
+        code = {"not_found": 404, "conflict": 409, "forbidden": 409}.get(e.kind, 400)
+        raise PageError(code, "User not changed", str(e)) from None
+    return JSON(out, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def _with_token(user: dict[str, Any], token: str) -> dict[str, Any]:
+    return {"name": user["name"], "role": user["role"], "token": token}
+
+
+@router.post("/api/users", status_code=201, response_model=desk_models.UserToken, responses=ADMIN_ERRORS,
+             summary="Add a user; the response holds their token, this once (admins only)")
+async def api_add_user(request: Request) -> Response:
+    body = await _json_body(request, desk_models.UserIn)
+    return await _user_change(request, lambda ar, actor, where: _with_token(
+        *ar.add_user(body.name, body.role, actor=actor, address=where)), status=201)
+
+
+@router.post("/api/users/{name}/rotate", response_model=desk_models.UserToken, responses=ADMIN_ERRORS,
+             summary="Give a user a new token (returned this once); the old one and their sessions stop (admins only)")
+async def api_rotate_user(request: Request, name: str) -> Response:
+    return await _user_change(request, lambda ar, actor, where: _with_token(
+        *ar.rotate_token(name, actor=actor, address=where)))
+
+
+@router.post("/api/users/{name}/revoke", response_model=desk_models.UserOut, responses=ADMIN_ERRORS,
+             summary="Revoke a user: their token and sessions stop working (admins only)")
+async def api_revoke_user(request: Request, name: str) -> Response:
+    return await _user_change(request, lambda ar, actor, where: ar.revoke_user(name, actor=actor, address=where))
 
 
 @router.get("/admin", include_in_schema=False)
