@@ -13,6 +13,7 @@ same choices but does not cut at exactly the same record.
 
     python bench/crash.py                 # 50 trials, prints the table
     python bench/crash.py --trials 5 --seed 100 --keep
+    python bench/crash.py --db postgresql://postgres@127.0.0.1:5432/   # the same on PostgreSQL
 
 Prints one line per trial and then the table; exits 1 if anything was lost or duplicated, a
 check failed or a rerun added something. ``--json PATH`` writes every trial's details.
@@ -42,12 +43,14 @@ def main() -> int:
     ap.add_argument("--workdir", type=Path, default=None, help="where archives are built (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep every trial's archive and logs (failed ones are always kept)")
     ap.add_argument("--json", type=Path, default=None, help="write every trial's details here")
+    ap.add_argument("--db", default=None, metavar="postgresql://USER@HOST:PORT/",
+                    help="run every trial's archive on this PostgreSQL server (a new database each) instead of SQLite")
     a = ap.parse_args()
     if not corpus_available():
         print("corpus not found (../shared/corpus/cablegate-2010)", file=sys.stderr)
         return 2
     work = a.workdir or Path(tempfile.mkdtemp(prefix="cablebase-crash-"))
-    h = Harness(work, cables=a.cables, batch_sizes=(32, 256), keep=a.keep)
+    h = Harness(work, cables=a.cables, batch_sizes=(32, 256), keep=a.keep, pg=a.db)
     t0 = time.monotonic()
     try:
         ref = h.reference()

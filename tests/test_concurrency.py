@@ -31,7 +31,7 @@ LOCKED = ("database is locked", "database table is locked", "sqlite3.Operational
 pytestmark = pytest.mark.skipif(not corpus_available(), reason="cablegate-2010 corpus not available")
 
 
-def _env(db: Path) -> dict[str, str]:
+def _env(db: Path | str) -> dict[str, str]:
     return {**os.environ, "CABLEBASE_DB": str(db), "CABLEBASE_NET_ALLOW": "127.0.0.1", "NO_COLOR": "1"}
 
 
@@ -77,14 +77,17 @@ def feeds():
     srv.close()
 
 
-def test_serve_reads_while_ingest_and_poll_write(tmp_path, feeds):
+def test_serve_reads_while_ingest_and_poll_write(tmp_path, feeds, archive_settings, monkeypatch):
+    """On both backends: on PostgreSQL with two serve workers, as a team's server runs."""
     _srv, subs = feeds
-    db = tmp_path / "archive"
+    db = archive_settings.db_url or archive_settings.db_dir
+    monkeypatch.setenv("CABLEBASE_INDEX_DIR", str(archive_settings.db_dir))  # a PostgreSQL archive's index
+    workers = "2" if archive_settings.is_pg else "1"
     first = subprocess.run([CLI, "ingest", str(CABLES / "2007")], check=False, env=_env(db), capture_output=True, timeout=300)
     assert first.returncode == 0, first.stderr[-2000:]
     subscribe(db, subs)
     port = _free_port()
-    serve = _start(["serve", "--port", str(port), "--workers", "1"], db, tmp_path / "serve.log")
+    serve = _start(["serve", "--port", str(port), "--workers", workers], db, tmp_path / "serve.log")
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -118,3 +118,48 @@ def test_a_saved_channel_page_becomes_that_channel_with_its_post(tmp_path: Path)
         assert total == 1 and {(c["ref_id"], c["kind"]) for c in arts[0]["cables"]} == {("09BRASILIA412", "embeds")}
         [feed] = archive.channels.list_feeds()
         assert "1 article of the 8 articles the page announces" in feed["status_reason"]
+
+
+STRAY = b"<html><head></head><body>Here is an empty test file.</body></html>"
+"""What the 2011 snapshot's mirror carries at its top level beside the site (``test_rsync.html``)."""
+
+
+def _tar(path: Path, members: list[tuple[str, bytes]]) -> Path:
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w:xz") as tf:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_a_file_the_mirror_carries_is_a_skipped_site_page_not_an_error(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cablebase.cli import app
+
+    site = _tar(tmp_path / "site.tar.xz", [("Gondor-pediu-ajuda.html", ARTICLE), ("mirrors.html", SITE),
+                                           ("test_rsync.html", STRAY)])
+    r = CliRunner().invoke(app, ["ingest", "--db", str(tmp_path / "db"), str(site)])
+    assert r.exit_code == 0, r.output
+    assert "error:" not in r.output
+    line = next(x for x in r.output.splitlines() if "site pages" in x)
+    assert line.startswith("2 site pages") and f"{site}!test_rsync.html" in line
+    assert "names WikiLeaks nowhere" in line and "Here is an empty test file." in line
+
+
+@pytest.mark.parametrize("members", [
+    [("test_rsync.html", STRAY)],                          # no page of a site in the archive: nothing says it is one
+    [("a.html", STRAY), ("b.html", b"<html><body>Also nothing.</body></html>")],
+])
+def test_the_same_file_outside_a_site_snapshot_is_still_an_error(tmp_path: Path, members) -> None:
+    loose = tmp_path / "test_rsync.html"
+    loose.write_bytes(STRAY)
+    arc = _tar(tmp_path / "other.tar.xz", members)
+    with open_archive(tmp_path / "db") as archive:
+        r = archive.ingest([loose, arc], workers=0)
+    assert [f.location for f in r.failures] == [str(loose)] + [f"{arc}!{n}" for n, _ in members]
+    assert all("no cable" in f.reason for f in r.failures) and not r.site_pages and not r.site_notes

@@ -428,8 +428,15 @@ def test_entities_when_enriched(archive, tmp_path):
         assert not f.bozo, f.bozo_exception
         assert f.feed.title == "Entity: Genaro Garcia Luna"
         assert [e.id for e in f.entries] == ["urn:cablebase:cable:07MEXICO983"]
-    # a plain archive has no entity section and no entity pages
+        # the home page leads to them: the most mentioned people, organizations and places
+        home = doc(c.get("/"))
+        assert home.xpath("//p[@class='entities']//a[text()='Genaro Garcia Luna']/@href") == [link[0]]
+        groups = c.get("/index.json").json()["entities"]
+        assert [(g["label"], [e["name"] for e in g["entities"]]) for g in groups] == [
+            ("People", ["Genaro Garcia Luna"]), ("Organizations", ["DHS"])]
+    # a plain archive has no entity section and no entity pages; its home page says how to get them
     assert "id=\"entities\"" not in client_get(archive[0], "/cable/07MEXICO983")
+    assert "No entities yet: <code>cablebase enrich</code>" in client_get(archive[0], "/")
 
 
 def client_get(db, url):

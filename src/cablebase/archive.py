@@ -30,16 +30,17 @@ from ._store import query as query_module
 from ._store.browse import Browse
 from ._store.channels import ChannelStore
 from ._store.entities import EntityStore
+from ._store.watch_tables import WatchStore
 from .config import Settings
 from .archive_desk import DeskFace
 from .model import Added, CheckReport, Hit, MigrateReport, SearchFilters, SearchResults, Stats, StoredSource
 from .pipeline.ingest import Failure, IngestReport, ingest
 from .pipeline.migrate import migrate
+from .pipeline import watches as watch_pass
 from .record import Cable
 from .errors import CablebaseError, StoreError
 from .parse.subscriptions import OpmlFeed, parse_opml, write_opml
-from .parse.feed import parse_feed
-from .sources.files import file_path, file_url, get_file
+from .sources.files import file_url, get_file
 from .sources.net import NetPolicy, split_checked
 from .sources.settings import PollSettings
 
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from .pipeline.poll import Poller
     from .pipeline.poll_report import PollReport
     from .pipeline.subscribe import Subscribed
+    from .pipeline.watch_delivery import Deliverer
 
 # The poll and enrich use cases (feed parsers, the HTTP client, the NLP stage) are loaded by the
 # methods that run them, not with this module: every command opens an Archive, and loading them
@@ -82,6 +84,7 @@ class Archive(DeskFace):
             self._opened = open_store(settings, create=create)
         self._channels: ChannelStore | None = None
         self._entities: EntityStore | None = None
+        self._watches: WatchStore | None = None
         self._reader: Browse | None = None
 
     @property
@@ -105,7 +108,7 @@ class Archive(DeskFace):
                 self._reader = None
         finally:
             opened, self._opened = self._opened, None
-            self._channels = self._entities = self._desk_store = None  # they were on the store's connection
+            self._channels = self._entities = self._watches = self._desk_store = None  # they were on the store's connection
             if opened is not None:
                 opened.close()
 
@@ -228,15 +231,14 @@ class Archive(DeskFace):
     def add_local_feed(self, path: str | os.PathLike[str], channel: str | None = None) -> Subscribed:
         """Subscribe to a feed file on this machine (``file:`` URL), polled like any feed: its
         modification time and size stand for the ETag. Only the local user may (the CLI): feeds
-        and the web API can subscribe to http(s) only. ``FeedParseError`` if it holds no feed."""
-        from .pipeline.subscribe import Subscribed
+        and the web API can subscribe to http(s) only. A page saved on disk (a feed aggregator's
+        channel page, a news article page) is read as a feed of its one article, in the page's
+        channel (or its site's). ``FeedParseError`` if it is neither feed nor saved page."""
+        from .pipeline.subscribe import add_local_feed
 
         url = file_url(path)
         _status, body, _tag = get_file(url, max_bytes=self.settings.poll.max_body_bytes)
-        parsed = parse_feed(body or b"", url=url, limits=self.settings.poll.limits)
-        name = channel or parsed.title or file_path(url).stem
-        fid = self.channels.add_feed(url, name, title=parsed.title)
-        return Subscribed(fid, url, parsed.title, name)
+        return add_local_feed(self.channels, url, body or b"", channel, self.settings.poll.limits)
 
     def poller(self, settings: PollSettings | None = None, **kw: Any) -> Poller:
         """A poller over this archive's feeds. Cables embedded in articles are stored here,
@@ -288,6 +290,57 @@ class Archive(DeskFace):
             for ch in self.channels.feed_channels(f["id"]) or [None]:
                 groups.setdefault(ch, []).append((f["url"], f["title"]))
         return write_opml(groups), sum(len(v) for v in groups.values())
+
+    # -- watches: saved searches that call back (``pipeline.watches``) ---------------------
+    @property
+    def _watch_store(self) -> WatchStore:
+        if self._watches is None:
+            self._watches = WatchStore(self._store.db)
+        return self._watches
+
+    def add_watch(self, query: str, webhook: str | None = None, *, created_by: str = "local") -> watch_pass.NewWatch:
+        """Save a search that fires on matching cables, versions and articles stored from now on;
+        ``webhook`` is checked with the feeds' network policy (``UnsafeURL``). The secret that
+        signs its deliveries is in the answer, and nowhere else afterwards."""
+        return watch_pass.add_watch(self._watch_store, self._store.index, query, webhook, self.settings.poll.net,
+                                    created_by=created_by)
+
+    def list_watches(self) -> list[dict[str, Any]]:
+        return self._watch_store.list()
+
+    def get_watch(self, watch_id: int) -> dict[str, Any] | None:
+        return self._watch_store.get(watch_id)
+
+    def remove_watch(self, watch_id: int) -> bool:
+        """Delete a watch, its events and deliveries; False when there is none."""
+        return self._watch_store.remove(watch_id)
+
+    def watch_events(self, watch_id: int, limit: int = 50) -> list[dict[str, Any]]:
+        """What matched the watch, newest first (``kind`` new, version or article; ``path``)."""
+        return self._watch_store.events(watch_id, limit)
+
+    def watch_deliveries(self, watch_id: int, limit: int = 50) -> list[dict[str, Any]]:
+        """The watch's webhook deliveries, newest first, each with its ``log`` of attempts."""
+        return self._watch_store.deliveries(watch_id, limit)
+
+    def run_watches(self, *, deliver: bool = True, **kw: Any) -> watch_pass.PassReport:
+        """One delivery pass: record what matched each watch since its watermarks, then (with
+        ``deliver``) send the due webhook deliveries (``backoff_s``, ``max_attempts`` …)."""
+        from .pipeline.watch_delivery import deliver_due  # asyncio + h11: ~20 ms, loaded where used (as poll)
+
+        report = watch_pass.collect(self._store.db, self._watch_store, self._store.index,
+                                    base_url=self.settings.web.base_url)
+        if deliver:
+            deliver_due(self._watch_store, self.settings.poll.net, report=report, **kw)
+        return report
+
+    def watch_deliverer(self, interval_s: float = watch_pass.INTERVAL_S,
+                        on_report: Callable[[watch_pass.PassReport], Any] | None = None) -> Deliverer:
+        """A thread (not started) running ``run_watches`` every ``interval_s`` seconds on an
+        archive of its own (``serve`` and ``poll --watch`` start one; ``stop()`` ends it)."""
+        from .pipeline.watch_delivery import Deliverer
+
+        return Deliverer(partial(Archive, self.settings, create=False), interval_s, on_report=on_report)
 
     # -- entities, graph, enrichment ----------------------------------------------------
     @property

@@ -45,7 +45,7 @@ from . import (
     open_archive,
     parse_files,
 )
-from . import cli_desk, cli_enrich, cli_feeds, cli_web
+from . import cli_desk, cli_enrich, cli_feeds, cli_watch, cli_web
 from .cli_show import render_cable, show_json
 from .config import INDEX_COMMIT_EVERY, MAX_INPUT_BYTES
 from .parse import FORMATS
@@ -59,6 +59,7 @@ app = typer.Typer(
 )
 app.add_typer(cli_feeds.channel_app, name="channel")
 app.add_typer(cli_feeds.feed_app, name="feed")
+app.add_typer(cli_watch.watch_app, name="watch")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -252,7 +253,9 @@ def _print_ingest_summary(r: IngestReport) -> None:
                   f" ({ps.articles} new or changed, {ps.same} unchanged; {ps.links} links to cables):"
                   " cablebase channel list", soft_wrap=True)
     if r.site_pages:
-        err.print(f"{len(r.site_pages)} site pages without a cable (About, listings …) skipped", soft_wrap=True)
+        notes = "".join(f"; {loc}: {why}" for loc, why in r.site_notes.items())
+        err.print(f"{len(r.site_pages)} site pages without a cable (About, listings …) skipped{notes}",
+                  soft_wrap=True, markup=False, highlight=False)
     if r.unreferenced:
         keys = ", ".join(r.provisional[:3]) + (" …" if len(r.provisional) > 3 else "")
         known = r.unreferenced - len(r.provisional)

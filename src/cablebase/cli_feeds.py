@@ -173,8 +173,10 @@ def feed_add(
     no_fetch: Annotated[bool, typer.Option("--no-fetch", help="Store the URL without fetching it now.")] = False,
     db: DbOpt = None,
 ) -> None:
-    """Subscribe to a feed, or to a page that announces its feed; or to a feed file on this
-    machine (a path or a file: URL), polled like any feed (its time and size stand for the ETag)."""
+    """Subscribe to a feed, or to a page that announces its feed; or to a file on this machine
+    (a path or a file: URL) polled like any feed (its time and size stand for the ETag): a feed,
+    or a saved page (a feed aggregator's channel page, a news article page) read as its channel's
+    article."""
     with _open(db) as c:
         try:
             if url.startswith("file:") or Path(url).exists():  # a feed file on this machine
@@ -187,6 +189,8 @@ def feed_add(
         via = f" (found on {sub.discovered_from})" if sub.discovered_from else ""
         typer.echo(f"feed {sub.feed_id}: {sub.url}{via} in channel {sub.channel!r}"
                    + (f" — {sub.title}" if sub.title else ""))
+        if sub.note:
+            typer.echo(f"    {sub.note} (cablebase poll)")
 
 
 @feed_app.command("list")
@@ -283,7 +287,8 @@ def poll_command(
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Poll the due feeds once (or forever with --watch) and link new articles to cables."""
+    """Poll the due feeds once (or forever with --watch) and link new articles to cables. With
+    --watch the watches are delivered too (``cablebase watch``), every few seconds."""
     with _open(db) as c:
         settings = _settings(c, workers, per_host, False if no_fulltext else None)
 
@@ -298,13 +303,18 @@ def poll_command(
                     if x.error:
                         typer.echo(f"  {x.url}: {x.error}", err=True)
 
+        deliverer = c.watch_deliverer() if watch else None  # the watches' webhooks, while polling goes on
         try:
-            if watch:
+            if deliverer is not None:
+                deliverer.start()
                 c.watch(settings, on_report=show)
             else:
                 show(c.poll(settings, all_feeds=all_))
         except KeyboardInterrupt:
             typer.echo("stopped", err=True)
+        finally:
+            if deliverer is not None:
+                deliverer.stop()
 
 
 def register(app: typer.Typer) -> None:

@@ -37,10 +37,11 @@ def serve_cmd(
                                           "token (Authorization: Bearer) or a browser session from /login "
                                           "(users: `cablebase user add`).")] = False,
 ) -> None:
-    """Serve the archive on the web: pages, JSON API (/docs), Atom feeds, exports."""
+    """Serve the archive on the web: pages, JSON API (/docs), Atom feeds, exports; and deliver
+    the watches' webhooks (a pass every few seconds)."""
     import uvicorn
 
-    from . import CablebaseError, Settings
+    from . import Archive, CablebaseError, Settings
     from . import open_archive
     from .config import BASE_URL_ENV, PRIVATE_ENV, TOKEN_ENV, read_token_file
 
@@ -88,8 +89,14 @@ def serve_cmd(
         kw["http"] = "httptools"
     except ImportError:
         pass
-    uvicorn.run("cablebase.web.app:app_from_env", factory=True, host=host, port=port, workers=n,
-                log_level=log_level, access_log=access_log, server_header=False, proxy_headers=False, **kw)
+    # the watches' deliveries: one thread beside the workers, a pass every few seconds
+    deliverer = Archive(settings, create=False, lazy=True).watch_deliverer()
+    deliverer.start()
+    try:
+        uvicorn.run("cablebase.web.app:app_from_env", factory=True, host=host, port=port, workers=n,
+                    log_level=log_level, access_log=access_log, server_header=False, proxy_headers=False, **kw)
+    finally:
+        deliverer.stop()
 
 
 def export_cmd(

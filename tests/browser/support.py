@@ -10,6 +10,7 @@ content and links, and polls both with the feeds code into the archive's channel
 
 from __future__ import annotations
 
+import re
 import struct
 import sys
 import zlib
@@ -136,3 +137,24 @@ def build_archive(db_dir: Path, cables: list[Path] | None = None, *, extra_versi
             srv.close()
         st.close()
     return facts
+
+
+ARTICLES_2010 = CORPUS / "cablegate-2010" / "articles" / "2010"
+_CABLE_LINK = re.compile(r"/cable/(\d{4}/\d{2}/[0-9A-Z]+\.html)")
+
+
+def build_first_run_archive(db_dir: Path) -> dict:
+    """An archive as the main job leaves it, in small: the 2010 site's articles (its channels,
+    one per section), the seed page (its channel ``Opera Leaks » Cuba``), the cablegate-2010
+    cables the articles link to, and the entities (``enrich``). Returns facts to check."""
+    from cablebase import open_archive
+
+    cited = sorted({m for p in ARTICLES_2010.glob("*.html")
+                    for m in _CABLE_LINK.findall(p.read_text(encoding="utf-8", errors="replace"))})
+    cables = [CABLES_2010 / c for c in cited if (CABLES_2010 / c).is_file()]
+    with open_archive(db_dir) as st:
+        report = st.ingest([ARTICLES_2010, SEED, *cables], workers=1)
+        st.enrich(workers=1, similar=False)
+        [garcia] = [e for e in st.entities.list_entities("PER", limit=1000) if e["name"].endswith("Garcia Luna")]
+        return {"cables": report.cables, "failures": [str(f) for f in report.failures],
+                "channels": [c["name"] for c in st.channels.list_channels()], "garcia_luna": garcia}

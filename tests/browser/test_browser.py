@@ -5,14 +5,18 @@ alx text of 07MEXICO983) and the seed channel is polled from a local feed server
 serves its image; ``cablebase serve`` runs on 127.0.0.1 at a free port. The walk: the seed
 channel → its article → cable 07MEXICO983 (metadata table, paragraph 10 under "Cuba") →
 search "pseudoephedrine" → a facet → a REF link on a cablegate-2010 cable → an Atom feed;
-then a hostile article, during which any dialog fails the test. A screenshot of each step is
-saved under pytest's temporary directory (or ``$CABLEBASE_SCREENSHOTS``).
+then a hostile article, during which any dialog fails the test. Last, the home page of a small
+first-run archive (the 2010 site's articles as channels, the seed, enriched: entities) → the
+seed's cable → Genaro Garcia Luna's entity page. A screenshot of each step is saved under
+pytest's temporary directory (or ``$CABLEBASE_SCREENSHOTS``): ``02-channel.png`` is the README's
+docs/screenshots/seed-channel.png, ``14-home-first-run.png`` its docs/screenshots/home.png.
 
 Skips cleanly when the corpus, Chromium or Playwright is absent (scripts/setup installs them).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -62,15 +66,9 @@ def _serve_command() -> list[str]:
     return [sys.executable, "-m", "cablebase.cli_web", "serve"]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    sys.path.insert(0, str(support.ROOT / "tests"))
-    from feedserver import FeedServer
-
-    db = tmp_path_factory.mktemp("browser-archive")
-    srv = FeedServer()  # stays up: the channel's image is served from it
-    facts = support.build_archive(db, srv=srv)
-    facts["db"] = str(db)
+@contextlib.contextmanager
+def _serving(db: Path):
+    """``cablebase serve`` on the archive ``db`` at a free port: its base URL."""
     port = _free_port()
     env = {**os.environ, "CABLEBASE_DB": str(db)}
     env.pop("CABLEBASE_WEB_TOKEN", None)
@@ -89,14 +87,39 @@ def site(tmp_path_factory):
                     out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
                     pytest.fail(f"cablebase serve did not start: {out[-2000:]}")
                 time.sleep(0.1)
-        yield base, facts
+        yield base
     finally:
         proc.terminate()
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    sys.path.insert(0, str(support.ROOT / "tests"))
+    from feedserver import FeedServer
+
+    db = tmp_path_factory.mktemp("browser-archive")
+    srv = FeedServer()  # stays up: the channel's image is served from it
+    try:
+        facts = support.build_archive(db, srv=srv)
+        facts["db"] = str(db)
+        with _serving(db) as base:
+            yield base, facts
+    finally:
         srv.close()
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    """An archive as the main job leaves it, in small: channels (the seed's, the 2010 site's
+    sections) and entities."""
+    db = tmp_path_factory.mktemp("first-run-archive")
+    facts = support.build_first_run_archive(db)
+    with _serving(db) as base:
+        yield base, facts
 
 
 @pytest.fixture(scope="module")
@@ -315,4 +338,35 @@ def test_note_with_script_payload_runs_nothing(site, page, shots):
         [...el.attributes].every(a => !a.name.startsWith('on') && !/^\\s*(javascript|data):/i.test(a.value)))""")
     assert pg.evaluate("document.querySelectorAll('.note svg, .note img[onerror]').length") == 0
     assert token not in pg.content()
-    snap(pg, shots, "14-hostile-note")
+    snap(pg, shots, "16-hostile-note")
+
+
+def test_home_page_of_a_first_run_shows_channels_and_entities(first_run, page, shots):
+    """What a newcomer sees first (the README's docs/screenshots/home.png is this step's
+    screenshot): the channels, the press and the people, a click away. (Last in the module: the
+    ``site`` archive is built, and its feeds polled, before the browser's event loop runs.)"""
+    base, facts = first_run
+    assert facts["failures"] == [] and support.SEED_CHANNEL in facts["channels"]
+    pg = page
+    expect = playwright_api.expect
+    pg.goto(base + "/")
+    expect(pg.locator("p.counts")).to_contain_text(f"articles in {len(facts['channels'])} channels")
+    channels = pg.locator("ul.channels")
+    for name in (support.SEED_CHANNEL, "WikiLeaks » Brazil"):
+        expect(channels.get_by_role("link", name=name, exact=True)).to_be_visible()
+    expect(pg.locator("ul.articles a").first).to_be_visible()
+    people = pg.locator("p.entities", has_text="People:")
+    expect(people.locator("a").first).to_be_visible()
+    for label in ("Organizations:", "Places:"):
+        expect(pg.locator("p.entities", has_text=label).locator("a").first).to_be_visible()
+    snap(pg, shots, "14-home-first-run")
+    # the seed's post → the cable it embeds → a person it names
+    seed_post = pg.locator("ul.articles li", has_text="Despacho revela temor")
+    seed_post.get_by_role("link", name="07MEXICO983").click()
+    expect(pg).to_have_url(base + "/cable/07MEXICO983")
+    name = facts["garcia_luna"]["name"]
+    pg.locator("section#entities").get_by_role("link", name=name, exact=True).click()
+    expect(pg).to_have_url(base + f"/entity/{facts['garcia_luna']['id']}")
+    expect(pg.locator("h1")).to_contain_text(name)
+    expect(pg.locator("body")).to_contain_text("07MEXICO983")
+    snap(pg, shots, "15-entity-first-run")

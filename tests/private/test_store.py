@@ -481,3 +481,25 @@ def test_reindex_replaces_a_damaged_index_and_respects_a_writer(settings: Settin
         with pytest.raises(Busy):
             other.reindex()
         assert {h.ref_id for h in other.search("nuclear")} == {"09A1", "09A2", "09A3"}
+
+
+@pg_only
+def test_readers_on_postgresql_come_from_a_pool_and_cannot_write(settings: Settings) -> None:
+    import sqlite3 as sqlite
+
+    from cablebase._store import open_reader
+
+    with open_store(settings) as st:
+        st.add_cable(*make_cable("09ONE1"))
+    first = open_reader(settings)
+    raw = first.db.raw
+    assert first.count() == 1
+    with pytest.raises(sqlite.OperationalError, match="read-only"):
+        first.db.execute("DELETE FROM cables")
+    first.close()
+    again = open_reader(settings)  # the same connection, lent again
+    assert again.db.raw is raw and again.count() == 1
+    other = open_reader(settings)  # while it is lent: another one
+    assert other.db.raw is not raw
+    again.close()
+    other.close()

@@ -32,10 +32,9 @@ def open_reader(settings: Settings) -> Browse:
     """A read-only view of the archive ``settings`` name, on a connection of its own
     (StoreError when there is no archive)."""
     if settings.db_url:
-        db = pg.connect(settings.db_url, create=False, busy_timeout_ms=settings.busy_timeout_ms)
+        db = pg.reader(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
         try:
             postgres.require_archive(db, settings.describe())
-            db.execute("SET default_transaction_read_only = on")
         except BaseException:
             db.close()
             raise

@@ -171,9 +171,9 @@ class FeedRecords(ChannelTables):
     def feed_fetched(self, feed_id: int, *, status: int, next_fetch: float, etag: str | None = None,
                      last_modified: str | None = None, title: str | None = None, site_url: str | None = None,
                      new_url: str | None = None, not_modified: bool = False, page_error: str | None = _KEEP,
-                     fulltext_clear_below: int | None = _KEEP) -> None:
+                     fulltext_clear_below: int | None = _KEEP, status_reason: str | None = _KEEP) -> None:
         """Record a successful fetch (200 or 304): clears the error state (and sets ``last_page_error``
-        when ``page_error`` is given, as ``feed_note`` does)."""
+        when ``page_error`` is given, as ``feed_note`` does; ``status_reason``: what the source is)."""
         now = self.now()
         with self.tx():
             sets = ["last_fetch=?", "last_success=?", "last_status=?", "error_count=0", "last_error=NULL",
@@ -185,6 +185,9 @@ class FeedRecords(ChannelTables):
             if fulltext_clear_below is not _KEEP:
                 sets.append("fulltext_clear_below=?")
                 args.append(fulltext_clear_below)
+            if status_reason is not _KEEP:
+                sets.append("status_reason=?")
+                args.append(status_reason)
             if not not_modified:
                 sets += ["etag=?", "last_modified=?"]
                 args += [etag, last_modified]

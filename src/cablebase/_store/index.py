@@ -51,6 +51,8 @@ def normalize_sort(sort: str | None) -> str:
     return s
 
 
+TIE_MARGIN = 8
+"""Hits fetched beyond a page so that ties at its end are broken by ref_id, not by segment."""
 _SORT_FIELDS = {"created": ("created_n", Order.Desc), "created-asc": ("created_n", Order.Asc),
                 "released": ("released_n", Order.Desc), "released-asc": ("released_n", Order.Asc)}
 
@@ -141,8 +143,14 @@ class SearchIndex(WritableIndex):
                                  (time.perf_counter() - t0) * 1000)
         if limit:
             if sort == "relevance":
-                found = s.search(q, limit=limit, offset=offset, count=False).hits
-                scored = [(float(score), addr) for score, addr in found]
+                found = s.search(q, limit=limit + TIE_MARGIN, offset=offset, count=False).hits
+                scored = self._ties_by_ref(s, [(float(score), addr) for score, addr in found])[:limit]
+                if not compiled.text and scored and self._unranked(s, q, scored, offset):
+                    # No words to rank by (filters alone: every hit scores the same): newest
+                    # first, so the order is the cables', not the index's segment layout.
+                    found = s.search(q, limit=limit, offset=offset, count=False, order_by_field="created_n",
+                                     order=Order.Desc).hits
+                    scored = [(scored[0][0], addr) for _, addr in found]
             else:
                 fieldname, order = _SORT_FIELDS[sort]
                 found = s.search(q, limit=limit, offset=offset, count=False, order_by_field=fieldname, order=order).hits
@@ -157,6 +165,24 @@ class SearchIndex(WritableIndex):
         hits = build_hits(s, compiled, scored)
         return SearchResults(query, total, hits, fac, sort, offset, limit, (time.perf_counter() - t0) * 1000,
                              approximate)
+
+    @staticmethod
+    def _ties_by_ref(s: tantivy.Searcher, scored: list[tuple[float, Any]]) -> list[tuple[float, Any]]:
+        """Hits of equal score in ref_id order (tantivy returns them in the order of its segments,
+        which depends on when merges ran: the same data would rank differently from one build
+        of the index to the next, or from the embedded archive to the team server's)."""
+        if len({sc for sc, _ in scored}) == len(scored):
+            return scored
+        return sorted(scored, key=lambda h: (-h[0], s.doc(h[1]).get_first("ref_id") or ""))
+
+    @staticmethod
+    def _unranked(s: tantivy.Searcher, q: Query, scored: list[tuple[float, Any]], offset: int) -> bool:
+        """Every match of ``q`` scores the same (the page's scores are all the best one's)."""
+        scores = {sc for sc, _ in scored}
+        if len(scores) > 1:
+            return False
+        best = scored[0][0] if offset == 0 else float(s.search(q, limit=1, count=False).hits[0][0])
+        return scores == {best}
 
     def _aggregate(self, s: tantivy.Searcher, q: Query, facets: bool, facet_limit: int
                    ) -> tuple[int, dict[str, list[tuple[Any, int]]], tuple[str, ...]]:

@@ -5,7 +5,8 @@
   alone, and the text with the filters);
 - ``matching_refs``: the ref_id of every match, by a terms aggregation on the ``ref_id`` fast
   field (a sorted search above ``AGG_MAX`` matches, or where the aggregation fails);
-- ``hits_for``: the hits, with snippets, of given ref_ids in that order (a page in date order).
+- ``hits_for``: the hits, with snippets, of given ref_ids in that order (a page in date order);
+- ``refs_among``: which of given ref_ids a query matches (the watches' delivery pass).
 
 The engine's queries (``EngineQuery``) are opaque outside ``_store``: callers pass them back.
 """
@@ -96,4 +97,24 @@ def hits_for(index: SearchIndex, text_q: EngineQuery, refs: list[str]) -> list[H
     return [by_ref[r] for r in refs if r in by_ref]
 
 
-__all__ = ["AGG_MAX", "EngineQuery", "full_query", "hits_for", "matching_refs"]
+def refs_among(index: SearchIndex, query: str, refs: list[str]) -> set[str]:
+    """The ref_ids among ``refs`` whose indexed (current) record matches ``query`` (``BadQuery``
+    when malformed): the query restricted to those documents, on the latest index commit."""
+    refs = list(dict.fromkeys(r for r in refs if r))
+    if not refs:
+        return set()
+    q = Query.boolean_query([(Occur.Must, index.parse_query(query)),
+                             (Occur.Must, Query.term_set_query(SCHEMA, "ref_id", refs))])
+    ix = index.index
+    ix.reload()
+    s = ix.searcher()
+    res = s.search(q, limit=len(refs), count=False)
+    out = set()
+    for _score, addr in res.hits:
+        got = s.doc(addr).to_dict().get("ref_id") or []
+        if got:
+            out.add(str(got[0]))
+    return out
+
+
+__all__ = ["AGG_MAX", "EngineQuery", "full_query", "hits_for", "matching_refs", "refs_among"]

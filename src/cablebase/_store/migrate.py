@@ -18,12 +18,13 @@ from .entity_writes import EntityWriter
 from .notes import DeskStore
 from .sqlite import SQLiteStore
 from .sqlite_schema import Transaction
+from .watch_tables import WatchStore
 
 ORDER = (
     "raw_inputs", "sources", "cables", "cable_tags", "cable_names",
     "channels", "feeds", "channel_feeds", "articles", "feed_entries", "article_versions", "images", "article_cables",
     "entities", "entity_aliases", "mentions", "cable_refs", "similar", "doc_tags", "doc_acronyms", "enriched",
-    "enrich_meta",
+    "enrich_meta", "watches", "watch_events", "watch_deliveries", "watch_attempts",
 )
 """Tables in an order their foreign keys allow; tables not named here follow, by name."""
 NOT_COPIED = ("index_pending", "cablebase_meta")
@@ -50,6 +51,7 @@ def copy_archive(src: SQLiteStore, dst: SQLiteStore,
     ChannelTables(dst.db)  # the tables a new archive makes on first use
     EntityWriter(dst.db)
     DeskStore(dst.db)  # users, sessions, notes, audit log
+    WatchStore(dst.db)
     names = tables_to_copy(src)
     there = dialect.tables(dst.db, names)
     missing = [t for t in names if t not in there]

@@ -13,12 +13,16 @@ the end of the transaction, exactly as SQLite's single writer lock: no lost upda
 two ingests, a poller and a web worker; a wait longer than ``busy_timeout_ms`` fails as
 "locked" (``Busy`` for the user), as on SQLite. Readers never wait.
 
-``connect(url)`` creates the database on first use when the role may (``CREATE DATABASE``).
+``connect(url)`` creates the database on first use when the role may (``CREATE DATABASE``);
+``reader(url)`` lends a read-only connection from the process's pool (psycopg_pool).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -26,6 +30,7 @@ import psycopg
 from psycopg import conninfo, errors as pg_errors, sql as pg_sql
 from psycopg.pq import TransactionStatus
 from psycopg.types.numeric import NumericLoader
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ..errors import StoreError
 from .dialect import to_pg
@@ -66,8 +71,11 @@ class PgConnection:
 
     row_factory = None  # rows are tuples, as with SQLite's default
 
-    def __init__(self, conn: psycopg.Connection, *, busy_timeout_ms: int = 10_000):
+    def __init__(self, conn: psycopg.Connection, *, busy_timeout_ms: int = 10_000,
+                 release: Callable[[psycopg.Connection], None] | None = None):
         self.raw = conn
+        self._release = release
+        """Gives a pooled connection back to its pool instead of closing it."""
         self.busy_timeout_ms = busy_timeout_ms
         self.total_changes = 0
         """Rows inserted, updated or deleted on this connection so far (as SQLite counts them)."""
@@ -115,7 +123,11 @@ class PgConnection:
             self.raw.execute("COMMIT")
 
     def close(self) -> None:
-        self.raw.close()
+        if self._release is not None:
+            release, self._release = self._release, None
+            release(self.raw)
+        elif not self.raw.closed:
+            self.raw.close()
 
 
 def _dbname(url: str) -> str:
@@ -133,6 +145,40 @@ def public_url(url: str) -> str:
     return f"postgresql://{user + '@' if user else ''}{host}{':' + str(port) if port else ''}/{db}"
 
 
+_POOLS: dict[tuple[str, int], ConnectionPool] = {}
+_POOLS_LOCK = threading.Lock()
+READER_POOL_MAX = 16
+"""Connections a process keeps for reading (web threads, exports): beyond them a reader waits."""
+
+
+def _configure_reader(conn: psycopg.Connection) -> None:
+    conn.adapters.register_loader("numeric", _Numbers)
+    conn.execute("SET default_transaction_read_only = on")
+
+
+def reader(url: str, *, busy_timeout_ms: int = 10_000) -> PgConnection:
+    """A read-only connection from this process's pool for ``url`` (psycopg_pool), given back to
+    the pool by ``close()``: the web's serving threads and exports borrow one per view."""
+    key = (url, os.getpid())  # a pool never crosses a fork
+    with _POOLS_LOCK:
+        pool = _POOLS.get(key)
+        if pool is None:
+            pool = _POOLS[key] = ConnectionPool(
+                url, min_size=1, max_size=READER_POOL_MAX, kwargs={"autocommit": True, "connect_timeout": 10},
+                configure=_configure_reader, open=False, name="cablebase-readers")
+            try:
+                pool.open(wait=True, timeout=10)
+            except (PoolTimeout, psycopg.Error) as e:
+                del _POOLS[key]
+                pool.close()
+                raise StoreError(f"cannot open archive {public_url(url)}: {str(e).strip()}") from None
+    try:
+        conn = pool.getconn(timeout=busy_timeout_ms / 1000)
+    except PoolTimeout:
+        raise StoreError(f"{public_url(url)}: no connection free for reading (all {READER_POOL_MAX} in use)") from None
+    return PgConnection(conn, busy_timeout_ms=busy_timeout_ms, release=pool.putconn)
+
+
 def connect(url: str, *, create: bool = True, busy_timeout_ms: int = 10_000) -> PgConnection:
     """Open ``url``; if its database does not exist and ``create``, create it first."""
     try:
@@ -146,6 +192,14 @@ def connect(url: str, *, create: bool = True, busy_timeout_ms: int = 10_000) -> 
         except psycopg.Error as e2:
             raise StoreError(f"cannot open archive {public_url(url)}: {str(e2).strip()}") from None
     conn.adapters.register_loader("numeric", _Numbers)
+    # As SQLite's synchronous=NORMAL in WAL mode (the embedded archive): a commit returns before
+    # its WAL reaches the disk, so a power cut may lose the last few hundred milliseconds of
+    # writes, never corrupt what was written; the server's other users keep their own setting.
+    conn.execute("SET synchronous_commit = off")
+    try:  # records and articles are text: lz4 packs them at a fraction of pglz's CPU (PostgreSQL 14+)
+        conn.execute("SET default_toast_compression = 'lz4'")
+    except psycopg.Error:
+        pass
     return PgConnection(conn, busy_timeout_ms=busy_timeout_ms)
 
 
@@ -169,4 +223,4 @@ def drop_database(url: str) -> None:
         c.execute(pg_sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pg_sql.Identifier(name)))
 
 
-__all__ = ["PgConnection", "connect", "drop_database", "public_url"]
+__all__ = ["PgConnection", "connect", "drop_database", "public_url", "reader"]

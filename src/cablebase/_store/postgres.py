@@ -25,7 +25,11 @@ from .sqlite_schema import TABLES, Transaction
 SCHEMA_VERSION = 1
 """Versions of the PostgreSQL schema (1: the tables of SQLite schema v4)."""
 
-SCHEMA = TABLES.replace("RECORD_SQL", names.RECORD_SQL_PG) + names.SCHEMA
+SCHEMA = TABLES.replace("RECORD_SQL", names.RECORD_SQL_PG) + names.SCHEMA + """;
+ALTER TABLE raw_inputs ALTER COLUMN data SET STORAGE EXTERNAL
+"""
+"""The tables of ``sqlite_schema``; raw inputs, already zstd-packed, are kept out of line
+without a second compression."""
 
 
 def require_archive(db: pg.PgConnection, where: str) -> None:

@@ -282,9 +282,12 @@ class SQLiteStore(ArchiveRecords):
     def _list_pending(self, refs: list[str]) -> dict[str, int]:
         """List the changed (or removed) cables in index_pending (in the write's transaction): ref_id → seq."""
         out: dict[str, int] = {}
-        for ref in refs:  # a new seq each time: the row of an older write must not clear this one
-            self.db.execute("DELETE FROM index_pending WHERE ref_id = ?", (ref,))
-            out[ref] = self.db.execute("INSERT INTO index_pending (ref_id) VALUES (?) RETURNING seq", (ref,)).fetchone()[0]
+        refs = list(dict.fromkeys(refs))
+        for ch in write.chunks(refs):  # a new seq each time: the row of an older write must not clear this one
+            marks = ",".join("?" * len(ch))
+            self.db.execute(f"DELETE FROM index_pending WHERE ref_id IN ({marks})", ch)
+            out.update((ref, seq) for seq, ref in self.db.execute(
+                f"INSERT INTO index_pending (ref_id) VALUES {','.join(['(?)'] * len(ch))} RETURNING seq, ref_id", ch))
         return out
 
     def _prepare(self, items: Iterable[tuple[Cable, bytes | RawBlob]]) -> list[write.Item]:

@@ -139,19 +139,17 @@ def write(db: sqlite3.Connection, items: list[Item]) -> tuple[list[Added], list[
     changed: dict[str, tuple[int, Cable, bool]] = {}
     stored: list[Item] = []
     for it in items:
+        key = (it.sha, it.key)
+        if key not in known_src:
+            known_src.add(key)
+            stored.append(it)
+    sids = _insert_sources(db, stored, stamp)
+    for it in items:
         ref = it.key
-        key = (it.sha, ref)
-        if key in known_src:
+        sid = sids.pop((it.sha, ref), None)
+        if sid is None:  # stored before, or earlier in this batch
             results.append(Added(ref, Outcome.UNCHANGED))
             continue
-        known_src.add(key)
-        stored.append(it)
-        src = it.cable.source
-        sid = db.execute(
-            "INSERT INTO sources (ref_id, sha256, form, location, added, complete, paragraphs, body_len, record)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (ref, it.sha, src.form if src else None, src.location if src else None, stamp, *it.fullness, it.record),
-        ).fetchone()[0]
         old = current.get(ref)
         if old is None:
             outcome = Outcome.NEW
@@ -165,25 +163,49 @@ def write(db: sqlite3.Connection, items: list[Item]) -> tuple[list[Added], list[
         results.append(Added(ref, outcome))
     names.add(db, ((n, it.key) for it in stored for n in (*names.names_of(it.key, it.cable.aliases), it.tkey)))
     removed = _merge_provisional(db, stored, current, changed, in_db)
+    rows = {True: [], False: []}
     for ref, (sid, c, existed) in changed.items():
-        row = (sid, safe_year(c), c.created, c.released, c.origin, c.classification, c.subject, int(c.partial), stamp, ref)
-        if existed:
-            db.execute(
-                "UPDATE cables SET source_id=?, year=?, created=?, released=?, origin=?, classification=?,"
-                " subject=?, partial=?, updated=? WHERE ref_id=?",
-                row,
-            )
-            db.execute("DELETE FROM cable_tags WHERE ref_id = ?", (ref,))
-        else:
-            db.execute(
-                "INSERT INTO cables (source_id, year, created, released, origin, classification, subject,"
-                " partial, updated, ref_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-        tags = list(dict.fromkeys(t for t in c.tags if t))
-        if tags:
-            db.executemany("INSERT INTO cable_tags (ref_id, tag) VALUES (?, ?)", ((ref, t) for t in tags))
+        rows[existed].append((sid, safe_year(c), c.created, c.released, c.origin, c.classification, c.subject,
+                              int(c.partial), stamp, ref))
+    if rows[True]:
+        db.executemany(
+            "UPDATE cables SET source_id=?, year=?, created=?, released=?, origin=?, classification=?,"
+            " subject=?, partial=?, updated=? WHERE ref_id=?",
+            rows[True],
+        )
+        for ch in chunks([r[-1] for r in rows[True]]):
+            db.execute(f"DELETE FROM cable_tags WHERE ref_id IN ({','.join('?' * len(ch))})", ch)
+    if rows[False]:
+        db.executemany(
+            "INSERT INTO cables (source_id, year, created, released, origin, classification, subject,"
+            " partial, updated, ref_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows[False],
+        )
+    tags = [(ref, t) for ref, (_, c, _) in changed.items() for t in dict.fromkeys(t for t in c.tags if t)]
+    if tags:
+        db.executemany("INSERT INTO cable_tags (ref_id, tag) VALUES (?, ?)", tags)
     return results, [c for _, c, _ in changed.values()], removed
+
+
+_SOURCE_COLS = "(ref_id, sha256, form, location, added, complete, paragraphs, body_len, record)"
+_SOURCES_PER_INSERT = 300
+"""Rows per multi-row INSERT (9 parameters each: well under either engine's limit)."""
+
+
+def _insert_sources(db: sqlite3.Connection, items: list[Item], stamp: str) -> dict[tuple[str, str], int]:
+    """Insert a version per item, in order, a few hundred rows per statement (one round trip
+    each on a server): (sha256, key) → its new id."""
+    out: dict[tuple[str, str], int] = {}
+    for ch in chunks(items, _SOURCES_PER_INSERT):
+        args: list[Any] = []
+        for it in ch:
+            src = it.cable.source
+            args += (it.key, it.sha, src.form if src else None, src.location if src else None, stamp, *it.fullness,
+                     it.record)
+        sql = (f"INSERT INTO sources {_SOURCE_COLS} VALUES {','.join(['(?, ?, ?, ?, ?, ?, ?, ?, ?)'] * len(ch))}"
+               " RETURNING id, sha256, ref_id")
+        out.update(((sha, ref), sid) for sid, sha, ref in db.execute(sql, args))
+    return out
 
 
 def _merge_provisional(

@@ -116,3 +116,16 @@ def extract_html(html: str | None, base_url: str | None, *, limits: FeedLimits =
         images.append(FeedImage(u, "img", None, bounded_int(attrs.get("width")), bounded_int(attrs.get("height")),
                                 clean_title(attrs.get("alt") or attrs.get("title"), 300)))
     return HtmlInfo(text, links, images)
+
+
+def extract_main(body: bytes | str, url: str | None) -> str:
+    """The main content of an article page as HTML (links kept), via trafilatura ("" when it
+    finds none)."""
+    try:
+        import trafilatura
+    except ImportError:  # pragma: no cover - trafilatura is a dependency
+        return body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    out = trafilatura.extract(body, url=url, output_format="html", include_links=True, include_comments=False,
+                              include_tables=True, include_images=True, favor_recall=True)
+    return out or ""
+

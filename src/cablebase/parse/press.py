@@ -24,8 +24,17 @@ from. It gives the post as an article of that channel, and how many the page ann
 
 from __future__ import annotations
 
+import html as html_module
 import re
 from dataclasses import dataclass
+
+from .feed_model import FeedEntry
+
+CHANNEL_PREFIX = "WikiLeaks » "
+"""The channels of a WikiLeaks site's articles, one per section: ``WikiLeaks » Brazil``."""
+SITE_URL = "https://cablegate.wikileaks.org/"
+"""Where the snapshots' relative links (``/cable/2009/12/09BRASILIA1234.html``) point: only the
+cable links are read from them."""
 
 MONTHS = {
     **dict.fromkeys(("january", "janeiro", "enero", "janvier", "januari", "januar", "gennaio", "jan"), 1),
@@ -140,9 +149,27 @@ def read_saved_channel(text: str) -> PressPage | None:
                      announced=int(m.group(2)))
 
 
+def channel_of(page: PressPage) -> str:
+    """The channel an article goes to: the saved channel page's own, else its section's."""
+    return page.channel or CHANNEL_PREFIX + (page.section or "Articles")
+
+
+def press_entry(page: PressPage, entry_id: str) -> FeedEntry:
+    """The article as a feed entry (``entry_id``: where it was read), to be prepared as one is."""
+    return FeedEntry(id=entry_id, title=page.title, author=page.byline,
+                     published=f"{page.published}T00:00:00+00:00" if page.published else None,
+                     content=page.html or paragraphs_html(page.text))
+
+
+def paragraphs_html(text: str) -> str:
+    """Paragraphs of plain text (blank-line separated) as ``<p>`` elements."""
+    return "".join(f"<p>{html_module.escape(p)}</p>" for p in text.split("\n\n") if p.strip())
+
+
 def _title(tree) -> str | None:
     t = tree.css_first("title")
     return " ".join(t.text().split()) or None if t is not None else None
 
 
-__all__ = ["MONTHS", "PressPage", "byline_date", "read_press_page", "read_saved_channel"]
+__all__ = ["CHANNEL_PREFIX", "MONTHS", "PressPage", "SITE_URL", "byline_date", "channel_of", "paragraphs_html",
+           "press_entry", "read_press_page", "read_saved_channel"]

@@ -57,7 +57,10 @@ def main(ctrl_fd: int, preload: str) -> None:
     ctrl = socket.socket(fileno=ctrl_fd)
     importlib.import_module(preload)  # loaded once, before any fork
 
-    ctrl.sendall(b"R")  # ready
+    try:
+        ctrl.sendall(b"R")  # ready
+    except OSError:  # the poller finished (or gave up on us) while we loaded: nothing to do
+        return
     while True:
         try:
             msg, fds, _flags, _addr = socket.recv_fds(ctrl, 16, 1)

@@ -20,6 +20,7 @@ from ..errors import FeedParseError
 from ..parse.feed import parse_feed
 from ..parse.feed_model import FeedEntry, FeedImage, FeedLimits, ParsedFeed
 from ..parse.html_text import extract_html
+from ..parse.saved_page import read_saved_page
 from ..parse.subscriptions import discover_feeds, looks_like_html
 from ..model import Article, Link, reduce_slots
 from .identity import canonical_url, content_hash, entry_hash, entry_key
@@ -52,6 +53,10 @@ class PreparedFeed:
     """New or changed entries in document order: a PreparedEntry, or a str saying why one failed."""
     same: int = 0
     """Entries already stored unchanged."""
+    saved: str | None = None
+    """Set when the body is a page saved on disk, not a feed: ``channel page`` or ``article page``."""
+    announced: int | None = None
+    """How many articles a saved channel page says its channel has."""
 
 
 PreparedEntry.__reduce__ = PreparedFeed.__reduce__ = reduce_slots  # type: ignore[method-assign]
@@ -150,11 +155,32 @@ def prepare_feed(body: bytes, url: str | None, ctype: str | None, known: dict[st
     try:
         parsed = parse_feed(body, url=url, content_type=ctype, limits=opts.limits)
     except FeedParseError as e:
-        return PreparedFeed(error=not_a_feed(body, url, ctype, opts.limits, e.reason))
-    if not parsed.entries and looks_like_html(body, ctype):
-        return PreparedFeed(error=not_a_feed(body, url, ctype, opts.limits, None))
+        return prepare_saved(body, url, known, opts, parse) or PreparedFeed(
+            error=not_a_feed(body, url, ctype, opts.limits, e.reason))
+    if not parsed.entries:
+        saved = prepare_saved(body, url, known, opts, parse)
+        if saved is not None:
+            return saved
+        if looks_like_html(body, ctype):
+            return PreparedFeed(error=not_a_feed(body, url, ctype, opts.limits, None))
     return prepare_entries(parsed, known, url, opts, parse=parse)
 
 
+def prepare_saved(body: bytes, url: str | None, known: dict[str, Any], opts: PrepareOptions,
+                  parse: Callable | None = None) -> PreparedFeed | None:
+    """A page saved on disk (``parse.saved_page``) read as a one-entry feed titled with its
+    channel; only a ``file:`` subscription's (a page fetched from the network is no source:
+    it names its feeds). None when the body is no saved page."""
+    if not (url or "").startswith("file:"):
+        return None
+    page = read_saved_page(body, url, limits=opts.limits)
+    if page is None:
+        return None
+    out = prepare_entries(ParsedFeed(title=page.channel, link=page.site_url, entries=[page.entry]), known,
+                          page.base_url, opts, parse=parse)
+    out.saved, out.announced = page.kind, page.announced
+    return out
+
+
 __all__ = ["PrepareOptions", "PreparedEntry", "PreparedFeed", "prepare_feed", "prepare_entries", "prepare_entry",
-           "not_a_feed"]
+           "prepare_saved", "not_a_feed"]

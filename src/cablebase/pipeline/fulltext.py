@@ -13,7 +13,7 @@ from typing import Callable
 
 from ..enrich.language import detect_language
 from ..enrich.links import link_article
-from ..parse.html_text import extract_html
+from ..parse.html_text import extract_html, extract_main
 from .._store.channels import ChannelStore
 from ..model import Link
 from ..sources.fetch import PAGE_ACCEPT, Fetcher, FetchError
@@ -74,17 +74,6 @@ async def fetch_fulltext(store: ChannelStore, settings: PollSettings, feed: dict
 
     await asyncio.gather(*(one(d["id"], d) for d in todo))
     return note, None
-
-
-def extract_main(body: bytes, url: str | None) -> str:
-    """The main content of an article page as HTML (links kept), via trafilatura."""
-    try:
-        import trafilatura
-    except ImportError:  # pragma: no cover - trafilatura is a dependency
-        return body.decode("utf-8", "replace")
-    out = trafilatura.extract(body, url=url, output_format="html", include_links=True, include_comments=False,
-                              include_tables=True, include_images=True, favor_recall=True)
-    return out or ""
 
 
 __all__ = ["fetch_fulltext", "extract_main"]

@@ -29,10 +29,14 @@ from ..config import OFFICIAL_IDS_ENV, Settings, official_ids
 from ..errors import ParseError, StoreError
 from ..parse import OfficialIds, parse
 from ..parse.decode import decode
+from ..parse.html_text import html_to_text
+from ..parse.subscriptions import looks_like_html
 from ..parse.press import PressPage, read_press_page, read_saved_channel
 from ..record import Cable
 from .pool import cpu_count, mp_context
-from ..sources.files import InputFailure, RawInput, expand_paths, is_archive, iter_inputs, read_inputs
+from ..sources.files import (
+    ARCHIVE_SEP, ARCHIVE_SUFFIXES, InputFailure, RawInput, expand_paths, is_archive, iter_inputs, read_inputs,
+)
 from .._store.base import RawBlob, Store
 from ..errors import Busy
 from ..model import Added, Outcome
@@ -84,6 +88,9 @@ class IngestReport:
     by the archive (``pipeline.press``), not reported as failures."""
     site_pages: list[str] = field(default_factory=list)
     """Pages without a cable that are neither cable nor article (About, listings): skipped."""
+    site_notes: dict[str, str] = field(default_factory=dict)
+    """Why those of ``site_pages`` that are no page of the site were skipped (location → reason):
+    an HTML file a snapshot's mirror carries beside the site's pages (``test_rsync.html``)."""
     press_stored: Any = None
     """What storing the press did (``pipeline.press.PressReport``), once the archive has."""
     started: float = field(default_factory=time.perf_counter)
@@ -316,6 +323,25 @@ def _press_page(inp: RawInput | InputFailure, failure: Failure) -> PressPage | N
     return read_press_page(inp.data, inp.location)
 
 
+def _site_archive(location: str) -> str | None:
+    """The tar archive an input is a member of (``site.tar.xz!about.html`` → ``site.tar.xz``), if any."""
+    low = location.lower()
+    ends = [i + len(s) for s in ARCHIVE_SUFFIXES if (i := low.find(s + ARCHIVE_SEP)) >= 0]
+    return location[:min(ends)] if ends else None
+
+
+def _stray_page(inp: RawInput | InputFailure, failure: Failure) -> str | None:
+    """Why an HTML member of an archive that holds no cable and names WikiLeaks nowhere may be a
+    file the site's mirror carries (``test_rsync.html``: "Here is an empty test file."); None
+    when it cannot be. It is skipped as such only if its archive holds pages of the site."""
+    if (not isinstance(inp, RawInput) or not failure.reason.startswith(_NO_CABLE)
+            or _site_archive(inp.location) is None or not looks_like_html(inp.data)):
+        return None
+    text = " ".join(html_to_text(inp.data[:4096].decode("utf-8", "replace")).split())
+    says = f": “{text[:80]}{'…' if len(text) > 80 else ''}”" if text else " (no text)"
+    return f"a file of the site's mirror, no page of the site (it names WikiLeaks nowhere){says}"
+
+
 def _saved_channel(inp: RawInput) -> PressPage | None:
     """The post of a feed aggregator's channel page saved as text (``parse.press``), if the
     input is one: the cables it republishes are stored as cables, the post as an article."""
@@ -389,18 +415,25 @@ def ingest(
         batch.clear()
         batch_locations.clear()
 
+    sites: set[str | None] = set()  # archives holding pages of a WikiLeaks site
+    strays: list[tuple[Failure, str]] = []  # HTML members naming WikiLeaks nowhere: decided at the end
     inputs = read_inputs(expanded, max_bytes=settings.max_input_bytes)
     for p in parse_inputs(inputs, fmt=fmt, workers=workers, pack=True):
         report.inputs += 1
         result = p.result
         if isinstance(result, Failure):
             page = _press_page(p.input, result)
-            if page is None:
+            stray = _stray_page(p.input, result) if page is None else None
+            if stray is not None:
+                strays.append((result, stray))
+            elif page is None:
                 fail(result)
-            elif page.kind == "article":
-                report.press.append((p.input.location, page))
             else:
-                report.site_pages.append(p.input.location)
+                sites.add(_site_archive(p.input.location))
+                if page.kind == "article":
+                    report.press.append((p.input.location, page))
+                else:
+                    report.site_pages.append(p.input.location)
         else:
             assert isinstance(p.input, RawInput)
             saved = _saved_channel(p.input)
@@ -415,6 +448,12 @@ def ingest(
                 flush()
         if on_progress:
             on_progress(report)
+    for result, why in strays:
+        if _site_archive(result.location) in sites:
+            report.site_pages.append(result.location)
+            report.site_notes[result.location] = why
+        else:
+            fail(result)
     flush()
     try:
         store.flush()

@@ -52,6 +52,7 @@ from ..sources.files import get_file
 from .fulltext import extract_main, fetch_fulltext
 from .identity import canonical_url, content_hash, entry_hash, entry_key
 from .poll_writes import PassWrites
+from .press import saved_on_disk, saved_reason
 from .prepare import PrepareCrashed, get_pool
 from .poll_report import FeedResult, PollReport
 from ..sources.settings import USER_AGENT, PollSettings
@@ -230,14 +231,19 @@ class Poller:
             self.store.feed_failed(fid, error=res.error, status=got.status, next_fetch=self._next_error(feed))
             return res
         note = self._writes.store_prepared(fid, prepared, known, res)
-        clear = None
-        if self.settings.fulltext:
+        clear, saved = None, {}
+        if prepared.saved is not None:  # a page saved on disk: it is the article's page; say what it holds
+            clear = self.settings.fulltext_min_chars
+            saved["status_reason"] = saved_reason(saved_on_disk(prepared.saved), len(self.store.entry_state(fid)),
+                                                  prepared.announced) + "; read again when the file changes"
+        elif self.settings.fulltext:
             page_note, clear = await self._fulltext(feed, res, fetcher)
             note = page_note or note
         self.store.feed_fetched(fid, status=got.status, next_fetch=self._next_ok(feed),
                                 etag=got.headers.get("etag"), last_modified=got.headers.get("last-modified"),
                                 title=prepared.title, site_url=prepared.link, new_url=got.permanent_url,
-                                page_error=note, **({"fulltext_clear_below": clear} if clear is not None else {}))
+                                page_error=note, **({"fulltext_clear_below": clear} if clear is not None else {}),
+                                **saved)
         res.outcome = "ok"
         return res
 

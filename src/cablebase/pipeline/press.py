@@ -13,23 +13,18 @@ holds. Re-ingesting the same pages changes nothing.
 
 from __future__ import annotations
 
-import html
 from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from .._store.channels import ChannelStore
-from ..parse.feed_model import FeedEntry
-from ..parse.press import PressPage
+from ..parse.press import CHANNEL_PREFIX, SITE_URL, PressPage, channel_of, press_entry
 from .entries import PrepareOptions, set_languages, prepare_entry
 from .identity import entry_hash, entry_key
 
-CHANNEL_PREFIX = "WikiLeaks » "
 SOURCE_PREFIX = "cablebase:press/"
 LOCAL_REASON = "articles read from ingested pages of a WikiLeaks site snapshot; not a feed to poll"
-BASE_URL = "https://cablegate.wikileaks.org/"
-"""Where the snapshots' relative links (``/cable/2009/12/09BRASILIA1234.html``) point: only the
-cable links are read from them."""
+BASE_URL = SITE_URL
 
 
 @dataclass(slots=True)
@@ -49,18 +44,17 @@ def store_press(channels: ChannelStore, pages: list[tuple[str, PressPage]],
     by_channel: dict[str, list[tuple[str, PressPage]]] = defaultdict(list)
     for loc, page in pages:
         if page.kind == "article":
-            by_channel[page.channel or CHANNEL_PREFIX + (page.section or "Articles")].append((loc, page))
+            by_channel[channel_of(page)].append((loc, page))
     for name, items in sorted(by_channel.items()):
         saved = items[0][1].channel is not None
         fid = channels.add_feed(SOURCE_PREFIX + quote(name), name, title=None if saved else name)
         announced = max((p.announced or 0 for _, p in items), default=0)
-        channels.set_feed_status(fid, "disabled", _saved_reason(len(items), announced) if saved else LOCAL_REASON)
+        channels.set_feed_status(fid, "disabled", saved_reason(SAVED_AS_TEXT, len(items), announced)
+                                 + "; not a feed to poll" if saved else LOCAL_REASON)
         known = channels.entry_state(fid)
         arts = []
         for loc, page in items:
-            e = FeedEntry(id="page:" + loc.rsplit("::", 1)[-1], title=page.title, author=page.byline,
-                          published=f"{page.published}T00:00:00+00:00" if page.published else None,
-                          content=page.html or _paragraphs_html(page.text))
+            e = press_entry(page, "page:" + loc.rsplit("::", 1)[-1])
             key, eh = entry_key(e), entry_hash(e)
             if key in known and known[key][1] == eh:
                 report.same += 1
@@ -76,14 +70,19 @@ def store_press(channels: ChannelStore, pages: list[tuple[str, PressPage]],
     return report
 
 
-def _saved_reason(held: int, announced: int) -> str:
-    """What a saved channel page holds of what it announces, said where its source is listed."""
-    of = f" of the {announced} articles the page announces" if announced > held else ""
-    return f"a channel page saved as text: {held} article{'s' if held != 1 else ''}{of}; not a feed to poll"
+def saved_reason(what: str, held: int, announced: int | None) -> str:
+    """What a saved page holds of what it announces, said where its source is listed:
+    ``a channel page saved as text: 1 article of the 8 articles the page announces; …``."""
+    of = f" of the {announced} articles the page announces" if announced and announced > held else ""
+    return f"{what}: {held} article{'s' if held != 1 else ''}{of}"
 
 
-def _paragraphs_html(text: str) -> str:
-    return "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n\n") if p.strip())
+SAVED_AS_TEXT = "a channel page saved as text"
 
 
-__all__ = ["CHANNEL_PREFIX", "PressReport", "store_press"]
+def saved_on_disk(kind: str) -> str:
+    """``a channel page saved on disk``, ``an article page saved on disk`` (``kind``: a ``SavedPage``'s)."""
+    return ("an " if kind[:1] in "aeiou" else "a ") + kind + " saved on disk"
+
+
+__all__ = ["CHANNEL_PREFIX", "PressReport", "saved_on_disk", "saved_reason", "store_press"]

@@ -1,4 +1,4 @@
-"""A small HTTP/1.1 client for the poller: GET only, keep-alive, h11 for the protocol.
+"""A small HTTP/1.1 client for the poller (GET, keep-alive) and the watches' webhooks (POST), h11 for the protocol.
 
 Why not httpx: on a pass of a thousand feeds most answers are a bodiless 304, and
 httpx/httpcore spend ~1 ms of CPU on each (URL and header models, anyio, the pool's
@@ -11,7 +11,8 @@ one idle pool per (scheme, host, port) reused LIFO and dropped after ``keepalive
 ``Accept-Encoding: gzip, deflate`` with decompression capped by the caller (decoded bytes are
 what is counted), a connect timeout and a per-read timeout. A request on a reused connection
 that the server had closed meanwhile is retried once on a fresh one (GET is idempotent).
-No redirects (the caller follows them, checking each hop), no cookies, no proxies.
+No redirects (the caller follows them, checking each hop), no cookies, no proxies. ``post``
+sends a body on a fresh connection (never retried: a POST is not idempotent).
 """
 
 from __future__ import annotations
@@ -307,7 +308,7 @@ class Client:
             c.close()
         return None
 
-    async def _open(self, u: URL) -> _Conn:
+    async def _open(self, u: URL, address: str | None = None) -> _Conn:
         ctx = None
         if u.scheme == "https":
             if self._ssl is None:
@@ -316,7 +317,7 @@ class Client:
         try:
             async with asyncio.timeout(self.connect_timeout):
                 reader, writer = await asyncio.open_connection(
-                    u.host, u.port, ssl=ctx, server_hostname=u.host if ctx else None, limit=CHUNK)
+                    address or u.host, u.port, ssl=ctx, server_hostname=u.host if ctx else None, limit=CHUNK)
         except TimeoutError:
             raise ConnectTimeout(f"no connection to {u.host}:{u.port} within {self.connect_timeout:g} s (connect_timeout)") from None
         except ssl.SSLError as e:
@@ -368,10 +369,32 @@ class Client:
                 raise
         raise HTTPError("server closed the connection without answering")  # pragma: no cover
 
-    async def _exchange(self, conn: _Conn, req: h11.Request, url: str) -> Response:
+    async def post(self, url: str, body: bytes, headers: dict[str, str] | None = None, *,
+                   address: str | None = None) -> Response:
+        """Send a POST of ``body`` on a new connection (to ``address``, the host's address already
+        checked, when given: no second look-up) and read the response head (the caller reads or
+        drains the body and must ``close()`` the response)."""
+        try:
+            u = split_url(url)
+        except ValueError as e:
+            raise HTTPError(f"bad URL: {e}") from None
+        hdrs = [("Host", _host_header(u.host, u.port, u.scheme)), *self.headers.items(), *(headers or {}).items(),
+                ("Content-Length", str(len(body)))]
+        req = h11.Request(method="POST", target=u.target, headers=hdrs)
+        conn = await self._open(u, address)
+        try:
+            return await self._exchange(conn, req, url, body)
+        except _Stale:
+            conn.close()
+            raise HTTPError("server closed the connection without answering") from None
+        except BaseException:
+            conn.close()
+            raise
+
+    async def _exchange(self, conn: _Conn, req: h11.Request, url: str, body: bytes = b"") -> Response:
         h = conn.h11
         try:
-            data = h.send(req) + h.send(h11.EndOfMessage())
+            data = h.send(req) + (h.send(h11.Data(data=body)) if body else b"") + h.send(h11.EndOfMessage())
         except h11.LocalProtocolError as e:
             raise HTTPError(f"bad request: {e}") from None
         first = conn.used == 0

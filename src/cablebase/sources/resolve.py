@@ -59,9 +59,28 @@ class Resolver:
         self._passed.add(key)
 
 
+async def checked_addresses(url: str, policy: NetPolicy) -> list[str] | None:
+    """Check ``url`` as ``Resolver.check`` does and return the addresses it was checked with, to
+    connect to without looking the name up again (closing the DNS-rebinding window); None for
+    a host the allow-list names, which is connected to by name. Raises UnsafeURL."""
+    _scheme, host, port = split_checked(url, policy)
+    if policy.host_allowed(host):
+        return None
+    ip = literal_ip(host)
+    if ip is not None:
+        check_addresses(url, host, [str(ip)], policy)
+        return [str(ip)]
+    try:
+        addrs = await Resolver(policy)._resolve(host, port)
+    except UnsafeURL as e:
+        raise UnsafeURL(url, e.reason) from None
+    check_addresses(url, host, addrs, policy)
+    return addrs
+
+
 async def check_url(url: str, policy: NetPolicy | None = None) -> None:
     """One-off check of ``url`` (see module doc). Raises UnsafeURL."""
     await Resolver(policy or NetPolicy.from_env()).check(url)
 
 
-__all__ = ["Resolver", "check_url"]
+__all__ = ["Resolver", "check_url", "checked_addresses"]

@@ -110,10 +110,11 @@ def create_app(settings: Settings, web: WebSettings | None = None) -> FastAPI:
     )
     app.state.archive = archive
 
-    from .routes import api, desk, docs, feeds, notes, pages, write
+    from .routes import api, desk, docs, feeds, notes, pages, watches, write
 
     app.include_router(api.router)
     app.include_router(write.router)
+    app.include_router(watches.router)
     app.include_router(notes.router)
     app.include_router(desk.router)
     app.include_router(feeds.router)

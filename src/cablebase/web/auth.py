@@ -122,7 +122,8 @@ class AccessControl:
         except PageError as e:  # the archive cannot answer: say so, never let the request through
             await error_response(request, e)(scope, receive, send)
             return
-        scope.setdefault("state", {})["principal"] = who
+        state = scope.setdefault("state", {})
+        state["principal"] = state["user"] = who  # ``user``: the name routes record as author (watches)
         if bad and need is not None:
             await _unauthorized(request, "The token is not valid (revoked or mistyped).")(scope, receive, send)
             return

@@ -213,6 +213,8 @@ class HomeOut(_Open):
     latest_cables: list[CableRowOut]
     latest_articles: list[ArticleBrief]
     channels: list[ChannelBrief]
+    entities: list[dict[str, Any]] = Field(default_factory=list, description=(
+        "The people, organizations and places most documents mention, by type (empty before `cablebase enrich`)"))
 
 
 class ErrorOut(BaseModel):

@@ -110,7 +110,22 @@ def home(arch: WebArchive) -> dict[str, Any]:
         "latest_cables": [row_dict(r) for r in arch.memo("latest", lambda: b.latest_cables(15))],
         "latest_articles": [_article_brief(a, existing) for a in arts],
         "channels": channels_list(arch),
+        "entities": arch.memo("home-entities", lambda: _top_entities(arch)),
     }
+
+
+def _top_entities(arch: WebArchive, per_type: int = 8) -> list[dict[str, Any]]:
+    """The people, organizations and places most documents mention (none before ``cablebase enrich``)."""
+    es = arch.browse.entities
+    if es is None:
+        return []
+    out = []
+    for code in ("PER", "ORG", "PLACE"):
+        items = [{"id": e["id"], "name": e["name"], "documents": e["documents"], "url": entity_url(e["id"])}
+                 for e in es.list_entities(code, limit=per_type)]
+        if items:
+            out.append({"type": code, "label": ENTITY_TYPES[code], "entities": items})
+    return out
 
 
 # -- cable -------------------------------------------------------------------------------------

@@ -165,11 +165,49 @@ def _count(rows) -> dict:
     return out
 
 
+def open_ro(db: Path | str):
+    """A connection that reads the archive ``db``: its SQLite file (read-only), or its
+    PostgreSQL database (``postgresql://…``; the same SQL through the store's adapter)."""
+    if isinstance(db, str):
+        from cablebase._store.pg import connect
+
+        return connect(db, create=False)
+    return sqlite3.connect(f"file:{db / 'cablebase.sqlite'}?mode=ro", uri=True, timeout=30)
+
+
+def new_archive(d: Path, pg: str | None, name: str) -> Path | str:
+    """Where a run keeps its archive: ``d/archive``, or a new database ``cbcrash_NAME`` on the
+    PostgreSQL server ``pg`` (dropped first, its local index too)."""
+    if pg is None:
+        return d / "archive"
+    from urllib.parse import urlsplit, urlunsplit
+
+    from cablebase._store.pg import drop_database
+    from cablebase.config import index_home
+
+    parts = urlsplit(pg)
+    url = urlunsplit((parts.scheme, parts.netloc, f"/cbcrash_{name}", parts.query, ""))
+    drop_database(url)
+    shutil.rmtree(index_home(url), ignore_errors=True)
+    return url
+
+
+def drop_archive(db: Path | str) -> None:
+    """Drop a PostgreSQL archive ``new_archive`` made, and its local index (a directory's
+    archive goes with the run's directory)."""
+    if isinstance(db, str):
+        from cablebase._store.pg import drop_database
+        from cablebase.config import index_home
+
+        drop_database(db)
+        shutil.rmtree(index_home(db), ignore_errors=True)
+
+
 def snapshot(db: Path) -> Snapshot:
     """Everything the archive holds, read directly from SQLite (read-only)."""
     from cablebase._store.base import unpack_raw
 
-    con = sqlite3.connect(f"file:{db / 'cablebase.sqlite'}?mode=ro", uri=True, timeout=30)
+    con = open_ro(db)
     try:
         q = con.execute
         snap = Snapshot(
@@ -249,7 +287,7 @@ def compare(expected: Snapshot, got: Snapshot) -> tuple[int, int, list[str]]:
 
 def _stored(db: Path, corpus: Path) -> tuple[int, int, int]:
     """(cables, of which from the corpus, articles) in the archive now."""
-    con = sqlite3.connect(f"file:{db / 'cablebase.sqlite'}?mode=ro", uri=True, timeout=30)
+    con = open_ro(db)
     try:
         return (con.execute("SELECT count(*) FROM cables").fetchone()[0],
                 con.execute("SELECT count(DISTINCT ref_id) FROM sources WHERE location LIKE ?",
@@ -361,8 +399,11 @@ class Harness:
 
     def __init__(self, workdir: Path, *, cables: Path = CABLES, synthetic_per_feed: int = 40,
                  batch_sizes: tuple[int, ...] = (256,), max_rounds: int = 3, rerun: bool = True,
-                 timeout: float = 300.0, keep: bool = False):
+                 timeout: float = 300.0, keep: bool = False, pg: str | None = None):
         self.workdir = Path(workdir)
+        self.pg = pg
+        """A PostgreSQL server (``postgresql://USER@HOST:PORT/``): each run's archive is a new
+        database there instead of a directory."""
         self.batch_sizes = batch_sizes
         """``ingest --batch-size`` of a trial is picked from these (smaller: more transactions to cut)."""
         self.batch_size = batch_sizes[0]
@@ -435,7 +476,7 @@ class Harness:
             return self.expected
         d = self.workdir / "reference"
         shutil.rmtree(d, ignore_errors=True)
-        db = d / "archive"
+        db = new_archive(d, self.pg, "reference")
         d.mkdir(parents=True)
         subscribe(db, self.feeds)
         problems: list[str] = []
@@ -453,6 +494,7 @@ class Harness:
         self.corpus_cables = _stored(db, self.cables)[1]
         if not self.keep:
             shutil.rmtree(d, ignore_errors=True)
+            drop_archive(db)
         return snap
 
     # -- one trial ---------------------------------------------------------------------
@@ -492,7 +534,7 @@ class Harness:
         d = self.workdir / f"trial-{seed}"
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True)
-        db = d / "archive"
+        db = new_archive(d, self.pg, f"trial{seed}")
         subscribe(db, self.feeds)
         try:
             for k in range(rng.randint(1, self.max_rounds)):
@@ -545,6 +587,7 @@ class Harness:
             res.seconds = time.monotonic() - t0
             if res.ok and not self.keep:
                 shutil.rmtree(d, ignore_errors=True)
+                drop_archive(db)
         return res
 
 
