@@ -177,3 +177,25 @@ def _open(db: str):
     from cablebase import open_archive
 
     return open_archive(db, create=False)
+
+
+def test_private_server_on_each_backend(archive, archive_settings):
+    """The team server over HTTP on this backend: tokens, a note, note: search, a login, the audit log."""
+    from fastapi.testclient import TestClient
+
+    from cablebase import WebSettings
+    from cablebase.web.app import create_app
+
+    ref = sorted(archive.ref_ids())[0]
+    _, tok = archive.add_user("ed", "editor")
+    h = {"Authorization": f"Bearer {tok}"}
+    with TestClient(create_app(archive_settings, WebSettings(private=True)), raise_server_exceptions=False) as c:
+        assert c.get("/").status_code == 401 and c.get("/", headers=h).status_code == 200
+        r = c.post("/api/notes", json={"target": ref, "text": "backend note <script>x</script>"}, headers=h)
+        assert r.status_code == 201, r.text
+        page = c.get(f"/cable/{ref}", headers=h).text
+        assert "backend note" in page and "<script>x" not in page
+        assert c.get("/api/search?q=note:backend", headers=h).json()["total"] == 1
+        assert c.post("/login", data={"name": "ed", "token": tok}, follow_redirects=False).status_code == 303
+        assert c.get("/api/audit", headers=h).status_code == 403
+    assert {"note.add", "login"} <= {r["action"] for r in archive.audit_log()}
