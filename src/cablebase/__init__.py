@@ -30,6 +30,7 @@ _HOMES = {
     "CableRow": ".model",
     "CablebaseError": ".errors",
     "CheckReport": ".model",
+    "DeskError": ".errors",
     "Disagreement": ".record",
     "EnrichReport": ".pipeline.enrich",
     "FacetRow": ".model",
@@ -43,6 +44,7 @@ _HOMES = {
     "IngestReport": ".pipeline.ingest",
     "InputTooLarge": ".errors",
     "Link": ".model",
+    "LoginRefused": ".errors",
     "NoCableFound": ".errors",
     "Outcome": ".model",
     "Paragraph": ".record",
@@ -86,7 +88,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from .archive import Archive, SearchPlan, open_archive
     from .config import Settings, WebSettings
-    from .errors import BadQuery, Busy, CablebaseError, FeedParseError, FetchError, IndexNotUpdated, IndexOutdated, InputTooLarge, NoCableFound, ParseError, StoreError, UnsafeURL
+    from .errors import BadQuery, Busy, CablebaseError, DeskError, LoginRefused, FeedParseError, FetchError, IndexNotUpdated, IndexOutdated, InputTooLarge, NoCableFound, ParseError, StoreError, UnsafeURL
     from .model import Added, Article, BROWSE_KINDS, CableRow, CheckReport, FacetRow, Hit, Link, MigrateReport, Outcome, SearchFilters, SearchResults, Stats, StoredSource, from_other_versions, is_provisional, paragraph_anchors
     from .pipeline.enrich import EnrichReport
     from .pipeline.ingest import Failure, IngestReport, Parsed, parse_files
@@ -105,6 +107,7 @@ __all__ = [
     "CableRow",
     "CablebaseError",
     "CheckReport",
+    "DeskError",
     "Disagreement",
     "EnrichReport",
     "FacetRow",
@@ -117,6 +120,7 @@ __all__ = [
     "IndexOutdated",
     "IngestReport",
     "Link",
+    "LoginRefused",
     "InputTooLarge",
     "NoCableFound",
     "Outcome",

@@ -32,6 +32,7 @@ from ._store.channels import ChannelStore
 from ._store.entities import EntityStore
 from ._store.watch_tables import WatchStore
 from .config import Settings
+from .archive_desk import DeskFace
 from .model import Added, CheckReport, Hit, MigrateReport, SearchFilters, SearchResults, Stats, StoredSource
 from .pipeline.ingest import Failure, IngestReport, ingest
 from .pipeline.migrate import migrate
@@ -64,11 +65,12 @@ class SearchPlan:
     full: Any
 
 
-class Archive:
+class Archive(DeskFace):
     """One archive, opened for reading and writing (``create``: made if absent; ``lazy``, with
     ``create=False``: its store opened on first use, for a user that may only read listings).
 
-    Raises ``StoreError`` when it cannot be opened (``no archive at …`` without ``create``)."""
+    Raises ``StoreError`` when it cannot be opened (``no archive at …`` without ``create``).
+    Users, logins, notes and the audit log are ``DeskFace``'s methods (``archive_desk``)."""
 
     def __init__(self, settings: Settings, *, create: bool = True, lazy: bool = False):
         self.settings = settings
@@ -106,7 +108,7 @@ class Archive:
                 self._reader = None
         finally:
             opened, self._opened = self._opened, None
-            self._channels = self._entities = self._watches = None  # they were on the store's connection
+            self._channels = self._entities = self._watches = self._desk_store = None  # they were on the store's connection
             if opened is not None:
                 opened.close()
 

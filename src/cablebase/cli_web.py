@@ -33,13 +33,17 @@ def serve_cmd(
     base_url: Annotated[Optional[str], typer.Option(help="Public URL of the site, for absolute links in feeds.")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log every request.")] = False,
+    private: Annotated[bool, typer.Option("--private", help="Every page, JSON endpoint, feed and export needs a user's "
+                                          "token (Authorization: Bearer) or a browser session from /login "
+                                          "(users: `cablebase user add`).")] = False,
 ) -> None:
     """Serve the archive on the web: pages, JSON API (/docs), Atom feeds, exports; and deliver
     the watches' webhooks (a pass every few seconds)."""
     import uvicorn
 
     from . import Archive, CablebaseError, Settings
-    from .config import BASE_URL_ENV, TOKEN_ENV, read_token_file
+    from . import open_archive
+    from .config import BASE_URL_ENV, PRIVATE_ENV, TOKEN_ENV, read_token_file
 
     try:
         if token_file is not None:
@@ -49,6 +53,8 @@ def serve_cmd(
             os.environ[TOKEN_ENV] = tok
         if base_url:
             os.environ[BASE_URL_ENV] = base_url
+        if private:
+            os.environ[PRIVATE_ENV] = "1"
         settings = Settings.load(db)  # the environment, read once; the workers read it again
         ws = settings.web.check()
         if not settings.is_pg and not settings.sqlite_path.exists():
@@ -57,12 +63,17 @@ def serve_cmd(
         from .web.app import create_app
 
         create_app(settings)
+        if ws.private:
+            with open_archive(settings=settings, create=False) as archive:
+                if not archive.has_users() and not ws.token:
+                    raise CablebaseError("--private, but no user can sign in: add one first "
+                                         "(cablebase user add NAME --role admin)")
     except (CablebaseError, ValueError) as e:
         _err(str(e))
         raise typer.Exit(1) from None
     os.environ[DB_ENV] = settings.db_url or str(settings.db_dir.resolve())
     n = workers or max(1, min(4, os.cpu_count() or 1))
-    mode = "read-write (token set)" if ws.token else "read-only"
+    mode = "private: users sign in" if ws.private else "public reading; writes need an editor's token"
     typer.echo(f"cablebase: serving {settings.db_dir} on http://{host}:{port}/ ({n} worker{'s' if n > 1 else ''}, {mode})",
                err=True)
     kw: dict = {}

@@ -125,11 +125,15 @@ def index_home(url: str) -> Path:
 # turns on write actions over HTTP (adding a feed, polling now; without one the server is
 # read-only); ``CABLEBASE_WEB_TOKEN_FILE`` — a file holding that token (its first line);
 # ``CABLEBASE_WEB_BASE_URL`` — the public URL of the site (absolute links in feeds; default: the
-# URL each request came in on); ``CABLEBASE_WEB_CACHE=0`` turns off the per-worker result caches.
+# URL each request came in on); ``CABLEBASE_WEB_CACHE=0`` turns off the per-worker result caches;
+# ``CABLEBASE_WEB_PRIVATE=1`` makes the server private (``cablebase serve --private``).
 TOKEN_ENV = "CABLEBASE_WEB_TOKEN"
 TOKEN_FILE_ENV = "CABLEBASE_WEB_TOKEN_FILE"
 BASE_URL_ENV = "CABLEBASE_WEB_BASE_URL"
 CACHE_ENV = "CABLEBASE_WEB_CACHE"
+PRIVATE_ENV = "CABLEBASE_WEB_PRIVATE"
+"""``1``: the server is private (``cablebase serve --private``): every page, JSON endpoint, feed
+and export needs a user's token or a logged-in session."""
 
 MIN_TOKEN_CHARS = 16
 
@@ -148,6 +152,15 @@ class WebSettings:
     cache: bool = True
     """Per-worker caches of search results and facet counts."""
     cache_entries: int = 512
+    private: bool = False
+    """Every page, JSON endpoint, feed and export needs a token or a session (``--private``);
+    False: reading is public, writing needs an editor's token (or ``token``)."""
+    session_s: float = 12 * 3600
+    """How long a browser stays logged in."""
+    login_max_failures: int = 5
+    """Failed logins allowed per client address, and per user name, within ``login_window_s``;
+    the next ones answer 429 with Retry-After until the oldest failure leaves the window."""
+    login_window_s: float = 300.0
     problem: str | None = None
     """What is wrong with the token settings (an unreadable token file), reported by ``check``
     when the server starts: other commands do not fail for the web's settings."""
@@ -167,6 +180,7 @@ class WebSettings:
             token=token,
             base_url=(os.environ.get(BASE_URL_ENV) or "").rstrip("/") or None,
             cache=os.environ.get(CACHE_ENV, "1").strip().lower() not in ("0", "false", "no", "off"),
+            private=os.environ.get(PRIVATE_ENV, "0").strip().lower() in ("1", "true", "yes", "on"),
             problem=problem,
         )
 

@@ -144,3 +144,22 @@ class PageError(CablebaseError):
         self.suggestions = suggestions or []
         self.search_query = search_query
         self.headers = headers or {}
+
+
+class DeskError(CablebaseError):
+    """A user, token, session or note operation that cannot be done: ``kind`` says why —
+    ``not_found`` (no such user, note or target), ``conflict`` (the name is taken),
+    ``forbidden`` (not the note's author, a revoked user) or ``invalid`` (a bad role, empty text)."""
+
+    def __init__(self, message: str, kind: str = "invalid"):
+        super().__init__(message)
+        self.kind = kind
+
+
+class LoginRefused(DeskError):
+    """A login refused: wrong name or token (``retry_after`` None), or too many failed logins
+    from this address or for this name lately (``retry_after``: seconds to wait)."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message, "rate_limited" if retry_after is not None else "forbidden")
+        self.retry_after = retry_after

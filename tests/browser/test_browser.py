@@ -105,6 +105,7 @@ def site(tmp_path_factory):
     srv = FeedServer()  # stays up: the channel's image is served from it
     try:
         facts = support.build_archive(db, srv=srv)
+        facts["db"] = str(db)
         with _serving(db) as base:
             yield base, facts
     finally:
@@ -305,6 +306,39 @@ def test_pages_work_without_javascript(site, browser, shots):
         snap(pg, shots, "13-diff-no-js")
     finally:
         ctx.close()
+
+
+NOTE_PAYLOAD = ("<script>alert('note-script')</script><img src=x onerror=alert('note-img')>"
+                "<b id=\"note-bold\">checked with the desk</b> <a href=\"javascript:alert('note-js')\">js</a>"
+                "<svg onload=alert('note-svg')></svg>")
+
+
+def test_note_with_script_payload_runs_nothing(site, page, shots):
+    """An editor signs in with the login form, writes a hostile note on a paragraph with the
+    note form (CSRF token and all), and the cable page shows it sanitised: no dialog."""
+    from cablebase import open_archive
+
+    base, facts = site
+    with open_archive(facts["db"], create=False) as a:
+        _, token = a.add_user(f"desk{os.getpid()}", "editor")
+    pg = page
+    pg.goto(base + "/login?next=/cable/07MEXICO983")
+    pg.fill("input[name=name]", f"desk{os.getpid()}")
+    pg.fill("input[name=token]", token)
+    pg.click("#login-form button[type=submit]")
+    pg.wait_for_url("**/cable/07MEXICO983")
+    pg.goto(base + "/notes/new?target=" + quote("07MEXICO983#par10", safe=""))
+    pg.fill("#note-form textarea[name=text]", NOTE_PAYLOAD)
+    pg.click("#note-form button[type=submit]")
+    pg.wait_for_url("**/cable/07MEXICO983#par10")
+    pg.wait_for_timeout(300)
+    assert pg.locator("#par10 .note b").first.inner_text() == "checked with the desk"
+    assert pg.evaluate("[...document.scripts].every(s => s.src.startsWith(location.origin + '/static/') && !s.text.trim())")
+    assert pg.evaluate("""[...document.querySelectorAll('.note *')].every(el =>
+        [...el.attributes].every(a => !a.name.startsWith('on') && !/^\\s*(javascript|data):/i.test(a.value)))""")
+    assert pg.evaluate("document.querySelectorAll('.note svg, .note img[onerror]').length") == 0
+    assert token not in pg.content()
+    snap(pg, shots, "16-hostile-note")
 
 
 def test_home_page_of_a_first_run_shows_channels_and_entities(first_run, page, shots):

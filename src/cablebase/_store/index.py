@@ -32,7 +32,7 @@ from .index_schema import ANALYZER, INDEX_SCHEMA_VERSION, SCHEMA, SHARDS, VERSIO
 from ..errors import IndexOutdated
 from .index_snippets import SNIPPET_CHARS, build_hits
 from .index_writer import WritableIndex
-from .query_compile import Compiled, Compiler, EntityLookup
+from .query_compile import Compiled, Compiler, EntityLookup, NoteLookup
 
 FACET_SEGMENT_SIZE = 20_000
 """Buckets each segment keeps per facet before merging: above the distinct values of origin,
@@ -60,11 +60,12 @@ _SORT_FIELDS = {"created": ("created_n", Order.Desc), "created-asc": ("created_n
 class SearchIndex(WritableIndex):
     """A tantivy index in a directory. Writes go through one lazily opened writer.
 
-    ``entity_lookup`` (set by the store) resolves ``entity:`` in queries."""
+    ``entity_lookup`` and ``note_lookup`` (set by the store) resolve ``entity:`` and ``note:`` in queries."""
 
     def __init__(self, path: Path, *, heap_size: int = INDEX_HEAP_BYTES, threads: int = INDEX_THREADS):
         super().__init__(path, heap_size=heap_size, threads=threads)
         self.entity_lookup: EntityLookup | None = None
+        self.note_lookup: NoteLookup | None = None
         self._names: dict[str, dict[int, str]] = {}
 
     # -- reading -------------------------------------------------------------------------
@@ -96,7 +97,7 @@ class SearchIndex(WritableIndex):
 
     def compile(self, query: str) -> Compiled:
         """The query compiled (``BadQuery`` when malformed); ``compile("")`` matches everything."""
-        return Compiler(SCHEMA, ANALYZER.analyze, self.entity_lookup).compile(query)
+        return Compiler(SCHEMA, ANALYZER.analyze, self.entity_lookup, self.note_lookup).compile(query)
 
     def parse_query(self, query: str) -> Query:
         """The tantivy query for a query string (``store.query``'s language)."""

@@ -15,6 +15,7 @@ from ..errors import StoreError
 from . import dialect
 from .channel_tables import ChannelTables
 from .entity_writes import EntityWriter
+from .notes import DeskStore
 from .sqlite import SQLiteStore
 from .sqlite_schema import Transaction
 from .watch_tables import WatchStore
@@ -49,6 +50,7 @@ def copy_archive(src: SQLiteStore, dst: SQLiteStore,
     lacks a table ``src`` has."""
     ChannelTables(dst.db)  # the tables a new archive makes on first use
     EntityWriter(dst.db)
+    DeskStore(dst.db)  # users, sessions, notes, audit log
     WatchStore(dst.db)
     names = tables_to_copy(src)
     there = dialect.tables(dst.db, names)

@@ -26,6 +26,9 @@ of the vocabulary and make one query cost seconds."""
 EntityLookup = Callable[[str], "list[str] | None"]
 """name → ref_ids of the cables mentioning it; None when entities have not been built."""
 
+NoteLookup = Callable[[str], "list[str]"]
+"""words → ref_ids of the cables with a note holding them."""
+
 ENTITIES_NOT_BUILT = "entities not built yet — run `cablebase enrich` first, then entity: works"
 
 _REGEX_META = set("\\.+*?()|[]{}^$#&-~")
@@ -57,13 +60,15 @@ class Compiled:
 class Compiler:
     """Compiles a syntax tree to ``tantivy.Query`` for one schema and one text analyzer."""
 
-    def __init__(self, schema: object, analyze: Callable[[str], list[str]], entities: EntityLookup | None = None):
+    def __init__(self, schema: object, analyze: Callable[[str], list[str]], entities: EntityLookup | None = None,
+                 notes: NoteLookup | None = None):
         import tantivy
 
         self.t = tantivy
         self.schema = schema
         self.analyze = analyze
         self.entities = entities
+        self.notes = notes
         self.query_text = ""
 
     # entry point
@@ -271,3 +276,12 @@ class Compiler:
         if not refs:
             return T.Query.empty_query()
         return T.Query.term_set_query(self.schema, "ref_id", list(refs))
+
+    def _note(self, n: Word | Phrase) -> object:
+        words = " ".join(n.text.split())
+        if not words:
+            raise self.fail('note: needs words, e.g. note:source or note:"call back"', n)
+        refs = self.notes(words) if self.notes is not None else []
+        if not refs:
+            return self.t.Query.empty_query()
+        return self.t.Query.term_set_query(self.schema, "ref_id", list(refs))

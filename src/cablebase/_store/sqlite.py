@@ -27,7 +27,7 @@ from ..errors import Busy, IndexNotUpdated, IndexOutdated, StoreError
 from ..record import Cable
 from .base import ProgressCallback, RawBlob
 from ..model import Added, CheckReport, Hit, Outcome, SearchFilters, SearchResults
-from . import dialect, names, write
+from . import dialect, names, notes, write
 from .index import SearchIndex
 from .records import ArchiveRecords
 from .sqlite_schema import SCHEMA_VERSION, Transaction, migrate
@@ -56,6 +56,7 @@ class SQLiteStore(ArchiveRecords):
             settings.index_path, heap_size=settings.index_heap_bytes, threads=settings.index_threads
         )
         self.index.entity_lookup = self._entity_refs
+        self.index.note_lookup = lambda words: notes.refs_with_note(self.db, words)
         self._indexed: dict[str, tuple[int, int]] = {}
         """ref_id → (its index_pending seq, index commits done when its document was added):
         the row goes once a later commit is done."""

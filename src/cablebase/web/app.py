@@ -2,8 +2,10 @@
 
 Pages (server-rendered HTML that works without JavaScript), their JSON forms (``.json`` or
 ``/api/…``, documented at ``/docs`` from the OpenAPI document), Atom feeds and streaming
-exports, all read-only over the archive in ``settings.db_dir``. Write actions (add a feed,
-poll now) need the token of ``WebSettings`` and are off without one.
+exports over the archive in ``settings.db_dir``, plus the team server's notes, logins and
+audit log. Who may do what is decided for every route in one place, ``web.auth``: on a
+private server (``WebSettings.private``) every page needs a user's token or a session; on a
+public one reading is open and writing needs an editor (or the token of ``WebSettings``).
 
 Every response carries a Content-Security-Policy that allows scripts, styles and fonts from
 this site only (no inline script, no plugin), images from anywhere over http(s) (articles'
@@ -31,6 +33,7 @@ from starlette.staticfiles import StaticFiles
 from .. import WebSettings, __version__
 from .. import CablebaseError, Settings
 from .archive import WebArchive
+from .auth import AccessControl
 from .common import PageError, error_response
 
 log = logging.getLogger("cablebase.web")
@@ -51,8 +54,10 @@ SECURITY_HEADERS = [
 
 DESCRIPTION = """Diplomatic cables and the journalism that reports on them: a searchable, cross-linked archive.
 
-Read-only JSON over the archive; writes (add a feed, poll now) need `Authorization: Bearer <token>`
-and are off unless the server was given a token."""
+JSON over the archive. Writes (notes, add a feed, poll now) need `Authorization: Bearer <token>` of an
+editor (`cablebase user add NAME --role editor`); the audit log and users need an admin. On a private
+server (`cablebase serve --private`) reading needs a reader's token too (or a session from `/login`):
+401 without a valid token, 403 for a role that may not."""
 
 
 class SecurityHeaders:
@@ -105,11 +110,13 @@ def create_app(settings: Settings, web: WebSettings | None = None) -> FastAPI:
     )
     app.state.archive = archive
 
-    from .routes import api, docs, feeds, pages, watches, write
+    from .routes import api, desk, docs, feeds, notes, pages, watches, write
 
     app.include_router(api.router)
     app.include_router(write.router)
     app.include_router(watches.router)
+    app.include_router(notes.router)
+    app.include_router(desk.router)
     app.include_router(feeds.router)
     app.include_router(docs.router)
     app.include_router(pages.router)
@@ -155,6 +162,7 @@ def create_app(settings: Settings, web: WebSettings | None = None) -> FastAPI:
             resp.headers[k.decode()] = v.decode()
         return resp
 
+    app.add_middleware(AccessControl)  # inside SecurityHeaders: its refusals carry the headers too
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -232,6 +232,19 @@ def pager(page: int, pages: int, width: int = 3) -> list[int | None]:
     return out
 
 
+def note_html(text: str | None) -> Markup:
+    """A note's text as safe HTML: sanitised exactly as articles are (its line breaks are kept
+    by the page's CSS, ``white-space: pre-wrap``)."""
+    return sanitize_html(text)
+
+
+def timestamp(t: float | int | None) -> str:
+    """Unix seconds as ``2026-12-06 07:30`` (UTC)."""
+    if t is None:
+        return ""
+    return datetime.fromtimestamp(float(t), tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -244,7 +257,7 @@ def environment() -> Environment:
     )
     env.filters.update(
         safe_url=safe_url, plain=plain, slug=slug, p=path_part, iso=iso, day=day,
-        language_name=language_name, sanitize=sanitize_html,
+        language_name=language_name, sanitize=sanitize_html, note_html=note_html, timestamp=timestamp,
     )
     env.globals.update(qs=qs, pager=pager, highlight=highlight)
     return env

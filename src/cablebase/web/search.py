@@ -105,9 +105,15 @@ def _count_facets(refs: list[str], table: dict, filters: SearchFilters) -> dict[
     }
 
 
+def _version(arch: WebArchive, query: str) -> object:
+    """What cached results of ``query`` depend on: the cables, and the notes when it asks ``note:``."""
+    v = arch.version()[0]
+    return (v, arch.archive.notes_version()) if "note" in query.lower() else v
+
+
 def _matches(arch: WebArchive, query: str, filters: SearchFilters, plan: SearchPlan,
              need_dates: bool) -> Matches:
-    key = ("m", arch.version()[0], query.strip(), filters)
+    key = ("m", _version(arch, query), query.strip(), filters)
     m: Matches | None = arch.results.get(key)
     if m is not None and (m.by_date or not need_dates or not m.total):
         return m
@@ -147,7 +153,7 @@ def search(arch: WebArchive, query: str, filters: SearchFilters, *, sort: str = 
         sort = "newest"  # every cable scores the same: date order is the useful one
     offset = (page - 1) * per_page
     if USE_ENGINE_FACETS:
-        key = ("sr", arch.version()[0], query.strip(), filters, sort, page, per_page)
+        key = ("sr", _version(arch, query), query.strip(), filters, sort, page, per_page)
         got: SearchPage | None = arch.results.get(key)
         if got is not None:
             return got
@@ -161,7 +167,7 @@ def search(arch: WebArchive, query: str, filters: SearchFilters, *, sort: str = 
             return got
     plan = archive.search_plan(query, filters)
     m = _matches(arch, query, filters, plan, need_dates=sort != "relevance")
-    key = ("h", arch.version()[0], query.strip(), filters, sort, page, per_page)
+    key = ("h", _version(arch, query), query.strip(), filters, sort, page, per_page)
     hits: list[Hit] | None = arch.results.get(key)
     if hits is None:
         if offset >= m.total:

@@ -57,7 +57,7 @@ async def cablegate_address(year: str, month: str, name: str) -> Response:
 async def cable_page(request: Request, name: str) -> Response:
     ref, suffix = split_suffix(name, ".json", ".html")
     a = arch(request)
-    key = ("cable-page", a.version(), name)
+    key = ("cable-page", a.version(), a.archive.notes_version(), name)
     hit = a.results.get(key)
     if hit is not None:  # the same page for the same archive version: kept per worker
         return JSON.from_bytes(hit) if suffix == ".json" else HTMLResponse(hit)
@@ -75,13 +75,20 @@ async def cable_page(request: Request, name: str) -> Response:
         resp: Response = JSON(data)
         a.results.put(key, resp.body)
         return resp
-    body = render("cable.html", **data, groups=_groups(data["record"]), body=data["record"].get("body") or "")
+    notes = a.archive.notes_on(data["ref_id"])
+    groups = _groups(data["record"], [n for n in notes if n["paragraph"]])
+    body = render("cable.html", **data, groups=groups, body=data["record"].get("body") or "",
+                  cable_notes=[n for n in notes if not n["paragraph"]])
     a.results.put(key, body)
     return HTMLResponse(body)
 
 
-def _groups(rec: dict[str, Any]) -> list[dict[str, Any]]:
-    """Paragraphs grouped under their section headings, with comment spans marked."""
+def _groups(rec: dict[str, Any], notes: list[dict[str, Any]] = ()) -> list[dict[str, Any]]:  # type: ignore[assignment]
+    """Paragraphs grouped under their section headings, with comment spans marked and the
+    notes on each paragraph."""
+    by_par: dict[str, list[dict[str, Any]]] = {}
+    for n in notes:
+        by_par.setdefault(n["paragraph"], []).append(n)
     groups: list[dict[str, Any]] = []
     comments = span_patterns(rec.get("comments") or [])
     anchors = paragraph_anchors([p.get("number") for p in rec.get("paragraphs") or []])  # the ids search hits link
@@ -98,7 +105,7 @@ def _groups(rec: dict[str, Any]) -> list[dict[str, Any]]:
         anchor = anchors[i]
         groups[-1]["paragraphs"].append({
             "number": num, "marking": p.get("marking"), "anchor": anchor,
-            "segments": mark_spans(p.get("text") or "", comments),
+            "segments": mark_spans(p.get("text") or "", comments), "notes": by_par.get(anchor, []),
         })
     return groups
 
@@ -210,7 +217,8 @@ async def search_page(request: Request) -> Response:
     json = request.url.path.endswith(".json")
     q, filters, sort, pg, params = search_params(request)
     per_page = a.web.search_per_page
-    cache_key = ("search-page", a.version()[0], request.url.query) if not json else None
+    notes_v = a.archive.notes_version() if "note" in q.lower() else 0  # note: results follow the notes
+    cache_key = ("search-page", a.version()[0], notes_v, request.url.query) if not json else None
     if cache_key is not None:
         cached = a.results.get(cache_key)
         if cached is not None:
@@ -344,10 +352,13 @@ async def article_page(request: Request, name: str) -> Response:
     base, suffix = split_suffix(name, ".json")
     if not base.isdigit():
         raise not_found(f"{base[:40]!r} is not an article number.")
-    data = views.article(arch(request), int(base))
+    a = arch(request)
+    data = views.article(a, int(base))
     if data is None:
         raise not_found(f"There is no article {base}.")
-    return _out(data, "article.html", suffix == ".json")
+    if suffix == ".json":
+        return JSON(data)
+    return page("article.html", **data, notes=a.archive.notes_on(f"article:{int(base)}"))
 
 
 # -- entities (when the archive has been enriched) ------------------------------------------------

@@ -7,7 +7,8 @@
 - ``GET /api/watches/ID/deliveries``: the delivery log (each POST and its attempts);
 - ``GET /api/watches/ID/feed`` and ``/watch/ID.atom``: the watch's own Atom feed, newest first.
 
-Only the answer to the POST holds the secret and the whole webhook URL: the other answers show
+Who may call which is checked for every route in ``web.auth`` (editors write, readers read on
+a private server). Only the answer to the POST holds the secret and the whole webhook URL: the other answers show
 the webhook's scheme and host (its path is often a credential). Writes go one at a time on an
 archive of their own (as the other write actions). Who made a
 watch is the request's user where the server knows one (``request.state.user``), else
@@ -28,7 +29,7 @@ from ... import Archive, BadQuery, CablebaseError
 from ..common import JSON, PageError, arch, not_found
 from ..render import iso, strip_controls
 from .feeds import EPOCH, _feed, _respond
-from .write import AUTH_ERRORS, _json_body, _with_archive, require_token
+from .write import AUTH_ERRORS, _json_body, _with_archive
 
 router = APIRouter(tags=["watches"])
 
@@ -70,7 +71,6 @@ def _watch(request: Request, watch_id: int) -> dict[str, Any]:
 @router.post("/api/watches", responses=AUTH_ERRORS, status_code=201,
              summary="Save a search that calls a webhook (and fills a feed) when a match arrives")
 async def add_watch(request: Request) -> Response:
-    require_token(request)
     body = await _json_body(request, WatchIn)
     user = _user(request)
 
@@ -100,7 +100,6 @@ async def get_watch(request: Request, watch_id: int) -> Response:
 @router.delete("/api/watches/{watch_id}", responses=AUTH_ERRORS, status_code=204,
                summary="Delete a watch with its matches and delivery log")
 async def remove_watch(request: Request, watch_id: int) -> Response:
-    require_token(request)
     removed = await asyncio.to_thread(_with_archive, arch(request).settings, lambda a: a.remove_watch(watch_id))
     if not removed:
         raise not_found(f"There is no watch {watch_id}.")

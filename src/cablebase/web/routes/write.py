@@ -1,9 +1,9 @@
-"""Write actions over HTTP: add a feed, poll now. Off unless a token is configured.
+"""Write actions over HTTP: add a feed, poll now. Editors only.
 
-``Authorization: Bearer <token>`` must carry the token set by ``CABLEBASE_WEB_TOKEN`` (or
-``cablebase serve --token-file``). Without a configured token every write answers 403: the
-server is read-only. A bearer token is never sent by a browser on its own, so a page on
-another site cannot make a visitor's browser do these (no CSRF).
+Who may call them is checked by ``web.auth`` (as for every route): ``Authorization: Bearer``
+with an editor's or admin's token (``cablebase user add``), or the token set by
+``CABLEBASE_WEB_TOKEN`` (``cablebase serve --token-file``), or a browser session with its CSRF
+token. A public server with no user and no token answers 403: it is read-only.
 
 The work runs in a thread with connections of its own (the reading connections are
 read-only), one write at a time per worker process.
@@ -12,7 +12,6 @@ read-only), one write at a time per worker process.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import threading
 from typing import Callable, TypeVar
 
@@ -28,19 +27,7 @@ router = APIRouter(prefix="/api", tags=["write (token required)"])
 _write_lock = threading.Lock()
 
 AUTH_ERRORS = {401: {"model": models.ErrorOut, "description": "Token missing or wrong"},
-               403: {"model": models.ErrorOut, "description": "Write actions are off (no token configured)"}}
-
-
-def require_token(request: Request) -> None:
-    token = arch(request).web.token
-    if not token:
-        raise PageError(403, "Read-only", "Write actions are off on this server: no token is configured "
-                        "(set CABLEBASE_WEB_TOKEN or use `cablebase serve --token-file`).")
-    got = request.headers.get("authorization") or ""
-    scheme, _, value = got.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
-        raise PageError(401, "Unauthorized", "A valid token is needed: Authorization: Bearer <token>.",
-                        headers={"WWW-Authenticate": 'Bearer realm="cablebase"'})
+               403: {"model": models.ErrorOut, "description": "Not an editor, or writes are off (no user, no token)"}}
 
 
 T = TypeVar("T")
@@ -67,7 +54,6 @@ async def _json_body(request: Request, model):
 @router.post("/feeds", response_model=models.FeedAdded, responses=AUTH_ERRORS,
              summary="Subscribe to a feed (or a page that names one) in a channel")
 async def add_feed(request: Request) -> Response:
-    require_token(request)
     body = await _json_body(request, models.FeedIn)
     a = arch(request)
 
@@ -84,7 +70,6 @@ async def add_feed(request: Request) -> Response:
 @router.post("/poll", response_model=models.PollOut, responses=AUTH_ERRORS,
              summary="Poll the due feeds now (or the ones named, or all)")
 async def poll_now(request: Request) -> Response:
-    require_token(request)
     raw = await request.body()
     body = await _json_body(request, models.PollIn) if raw.strip() else models.PollIn()
     a = arch(request)
