@@ -463,8 +463,7 @@ def _txt_cables(corpus: Path) -> list:
 
 @pytest.fixture(scope="module")
 def html_cables():
-    from conftest import CORPUS
-
+    CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"  # as conftest's (its module name is not unique)
     if not CORPUS.is_dir():
         pytest.skip(f"real corpus not found at {CORPUS}")
     files = sorted((CORPUS / "cablegate-2010" / "cable").glob("**/*.html"))[:200]
