@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import threading
+import time
 import hashlib
 import zlib
 import sqlite3
@@ -386,6 +389,7 @@ def test_real_versions_archive_keeps_every_version(settings: Settings) -> None:
 def test_a_second_writer_is_told_busy_and_writes_nothing_on_the_embedded_archive(settings: Settings) -> None:
     from cablebase.errors import Busy
 
+    settings = dataclasses.replace(settings, busy_timeout_ms=300)
     with open_store(settings) as first, open_store(settings) as second:
         first.add_cable(*make_cable("09ONE1"))  # holds the index writer from now on
         with pytest.raises(Busy, match="another process"):
@@ -395,6 +399,29 @@ def test_a_second_writer_is_told_busy_and_writes_nothing_on_the_embedded_archive
     with open_store(settings) as again:  # the lock goes with the writer
         again.add_cable(*make_cable("09TWO2"))
         assert again.check().ok
+
+
+@sqlite_only
+def test_a_second_writer_waits_for_the_index_lock_while_the_first_lets_go(settings: Settings) -> None:
+    settings = dataclasses.replace(settings, busy_timeout_ms=5_000)
+    holding = threading.Event()
+
+    def first_writer() -> None:  # a writer of its own (a thread here; another process in use)
+        with open_store(settings) as first:
+            first.add_cable(*make_cable("09ONE1"))  # holds the index writer until closed
+            holding.set()
+            time.sleep(0.5)
+
+    t = threading.Thread(target=first_writer)
+    t.start()
+    try:
+        assert holding.wait(10)
+        with open_store(settings) as second:
+            second.add_cable(*make_cable("09TWO2"))  # waits, then writes: no Busy
+            assert second.ref_ids() == {"09ONE1", "09TWO2"}
+            assert second.check().ok
+    finally:
+        t.join()
 
 
 @pg_only

@@ -145,6 +145,20 @@ class SQLiteStore(ArchiveRecords):
             except StoreError:
                 return False
 
+    def _take_index_lock(self, *, wait: bool) -> None:
+        """Take the index's write lock; with ``wait``, retry for ``busy_timeout_ms`` as SQLite
+        does for its own lock (another process's writer commits and lets go within a second
+        or so), then raise ``Busy``."""
+        deadline = time.monotonic() + (self.settings.busy_timeout_ms / 1000 if wait else 0)
+        while True:
+            try:
+                self.index.open_writer()
+                return
+            except Busy:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.05)
+
     def _clear_indexed(self, *, in_tx: bool = False) -> None:
         """Delete the index_pending rows of documents that a finished index commit holds
         (in the caller's transaction with ``in_tx``, else in one of its own)."""
@@ -196,8 +210,8 @@ class SQLiteStore(ArchiveRecords):
 
     # -- writing -------------------------------------------------------------------------
     DEFER_INDEX = False
-    """``defer_index`` when a writer does not say: the embedded archive's writers fail fast
-    (``Busy``) while another process holds the index."""
+    """``defer_index`` when a writer does not say: the embedded archive's writers wait for the
+    index lock (``busy_timeout_ms``), then fail (``Busy``) while another process holds it."""
 
     def add_cable(self, cable: Cable, raw: bytes | RawBlob, *, defer_index: bool | None = None) -> Added:
         return self.add_cables([(cable, raw)], defer_index=defer_index)[0]
@@ -214,7 +228,8 @@ class SQLiteStore(ArchiveRecords):
         nothing of the batch is stored. Raises ``IndexNotUpdated`` if the records were
         committed but the index update failed.
 
-        If another process holds the search index, raises ``Busy`` before writing anything;
+        If another process holds the search index for longer than ``busy_timeout_ms``, raises
+        ``Busy`` before writing anything;
         with ``defer_index`` stores the records anyway and leaves them listed in
         ``index_pending`` for that process (or the next writer) to index.
         """
@@ -225,7 +240,7 @@ class SQLiteStore(ArchiveRecords):
             return []
         deferred = False
         try:
-            self.index.open_writer()  # take the index lock first: if another process holds it, write nothing
+            self._take_index_lock(wait=not defer_index)  # if another process keeps it, write nothing
         except IndexOutdated:
             self.reindex()  # an index of an older cablebase: rebuilt from the records, then written to
         except Busy:
