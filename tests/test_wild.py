@@ -321,3 +321,17 @@ def test_a_subjects_last_line_after_a_blank_line_is_kept():
             "QUICK MANEUVERS ON FINANCIAL CRISIS\nREF: A. LONDON 2666\n\nClassified By: Mark Tokola for reasons 1.4 b and d.\n\n"
             "1. (C) PM Brown's performance caught the Conservative Party off-guard.\n")
     assert parse_text(text).subject == "CONSERVATIVE PARTY CAUGHT BY BROWN'S QUICK MANEUVERS ON FINANCIAL CRISIS"
+
+
+def test_a_numbered_paragraph_run_into_a_long_line_starts_its_own():
+    # A newspaper's copy: each paragraph's lines joined, and paragraph 3 run onto paragraph 2's line.
+    long2 = "2. (U) The delegation visited the plant and met its managers. " * 3
+    text = ("UNCLASSIFIED\n\nTAGS: ECON, BR\nSUBJECT: CODEL VISIT\n\n1. (U) Summary: a visit. End Summary.\n\n"
+            + long2 + "3. The group toured the distilleries afterwards.\n\n4. (U) Comment: a good visit.\n")
+    c = parse_text(text)
+    assert [p.number for p in c.paragraphs] == [1, 2, 3, 4]
+    assert c.paragraphs[2].text == "The group toured the distilleries afterwards."
+    # In a telegram's own short lines, a number after a full stop is the paragraph's text.
+    short = ("UNCLASSIFIED\n\nTAGS: ECON, BR\nSUBJECT: CODEL VISIT\n\n1. (U) Summary: a visit. End Summary.\n\n"
+             "2. (U) The points agreed: one. 3. is next.\n")
+    assert [p.number for p in parse_text(short).paragraphs] == [1, 2]

@@ -291,7 +291,7 @@ def _para_at(text: str, m: re.Match | None, expected: int, first: bool) -> int |
     return None
 
 
-def _paragraph_starts(text: str, start: int) -> list[int]:
+def paragraph_starts(text: str, start: int) -> list[int]:
     """Where the numbered paragraphs begin, in sequence 1, 2, 3 … (a number out of sequence or
     in mid-sentence is text: ``in 2. quarter``; a portion mark or ¶ makes a number surer).
     After the first, only the next two numbers are looked for (``str.find``: a fast scan)."""
@@ -445,7 +445,7 @@ def reflow(text: str) -> str:
     if subj < 0:
         sm = _LABELS_ANY_CASE.search(body)
         subj = sm.start() if sm else 0
-    starts = _paragraph_starts(body, max(subj, 0))
+    starts = paragraph_starts(body, max(subj, 0))
     if starts:
         parts = []
         last = 0
@@ -462,4 +462,4 @@ def reflow(text: str) -> str:
     return "\n".join(ln.strip() for ln in out.split("\n"))
 
 
-__all__ = ["FLAT_LINE", "is_flattened", "reflow"]
+__all__ = ["FLAT_LINE", "is_flattened", "paragraph_starts", "reflow"]
