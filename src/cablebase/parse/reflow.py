@@ -345,6 +345,10 @@ def _space_hints(text: str) -> str:
     if "(" in text:
         text = _MARK_GAP.sub(". ", text)  # inside a paragraph mark: ``1.  (C)``
     if len(runs) > 1 or runs[common] * 300 >= len(text):
+        if common >= 4 and runs[common] * 100 < len(text):
+            # Too rare for line breaks (a line every ~70 characters) and as long as a blank line
+            # with the spaces around it (``LEBANON \n \nREF`` → four): a blank line, and so are longer runs.
+            common = 3
         text = re.sub(" " * (common + 1) + "+", "\n\n", text)
         for n in range(common, 1, -1):  # what runs are left are line breaks (str.replace: C speed)
             text = text.replace(" " * n, "\n")
@@ -353,9 +357,9 @@ def _space_hints(text: str) -> str:
 
 
 # The end of a ``Classified By:`` line: its reasons (``reasons 1.4 (b) and (d).``, ``1.5(B),(D)``).
-_CLBY_REASONS = re.compile(
-    r"1\.[45]\s*(?:\(\s*[a-hA-H](?:\s*[,&]?\s*(?:and\s+)?[a-hA-H]\b)*\s*\)|[a-hA-H]\b(?:\s*,\s*[a-hA-H]\b)*)"
-    r"(?:\s*(?:,|and|&)\s*(?:\(\s*[a-hA-H]\s*\)|[a-hA-H]\b))*\.?"
+CLBY_REASONS = re.compile(
+    r"1\.[45]\s*(?:\(\s*[a-hA-H](?:\s*[,&]?\s*(?:(?i:and)\s+)?[a-hA-H]\b)*\s*\)|[a-hA-H]\b(?:\s*,\s*[a-hA-H]\b)*)"
+    r"(?:\s*(?:,|(?i:and)|&)\s*(?:\(\s*[a-hA-H]\s*\)|[a-hA-H]\b))*\.?"
 )
 _PREAMBLE = 4000
 """Characters after the banner where the preamble's labels are looked for (E.O. … REF … Classified By)."""
@@ -383,7 +387,7 @@ def _preamble(body: str) -> str:
     if cl < 0:
         cl = pre.find("LASSIFIED BY")
     if cl >= 0:
-        r = _CLBY_REASONS.search(pre, cl, cl + 400)
+        r = CLBY_REASONS.search(pre, cl, cl + 400)
         if r and "\n\n" not in pre[cl: r.end()]:
             pre = pre[: r.end()] + "\n\n" + pre[r.end():].lstrip(" ")
     # (each rule tried only at its label's line: a line-anchored pattern scanned over the whole
@@ -462,4 +466,4 @@ def reflow(text: str) -> str:
     return "\n".join(ln.strip() for ln in out.split("\n"))
 
 
-__all__ = ["FLAT_LINE", "is_flattened", "paragraph_starts", "reflow"]
+__all__ = ["CLBY_REASONS", "FLAT_LINE", "is_flattened", "paragraph_starts", "reflow"]
