@@ -360,3 +360,12 @@ def test_a_flattened_blank_line_with_its_spaces_ends_the_ref():
     a, b = parse_text(clean), parse(clean.replace("\n", " "))[0]
     assert [r.raw for r in b.references] == [r.raw for r in a.references] == ["STATE 139903"]
     assert len(b.paragraphs) == len(a.paragraphs) == 1
+
+
+def test_a_flattened_copy_keeps_a_quoted_text_numbered_anew():
+    # WikiLeaks' ¶ marks a paragraph whatever its number: a quoted text numbered from 1 again.
+    clean = ("UNCLAS SECTION 01 OF 02 KYIV 000278\n\nSIPDIS\n\nE.O. 12958: N/A\nTAGS: PREL, UP\nSUBJECT: STATEMENT\n\n"
+             "¶1. The ministry sent us its statement.\n\n¶2. Its text follows.\n\n¶1. Ukraine welcomes the talks.\n\n"
+             "¶2. Ukraine expects progress on 22-28-12- \n¶72. in the statement.\n")
+    assert [p.number for p in parse_text(clean).paragraphs] == [1, 2, 1, 2]
+    assert [p.number for p in parse(clean.replace("\n", " "))[0].paragraphs] == [1, 2, 1, 2]

@@ -288,6 +288,8 @@ def _para_at(text: str, m: re.Match | None, expected: int, first: bool) -> int |
     ended = j < 0 or text[j] in _SENTENCE_END or text[j] == "-"
     if num == expected and (ended or marked) or marked and ended and (num == expected + 1 or first):
         return num
+    if pil and (j < 0 or text[j] in _SENTENCE_END or m.group("mark")):
+        return num  # WikiLeaks' ``¶`` begins a paragraph whatever its number (a quoted text numbered anew)
     return None
 
 
@@ -325,6 +327,14 @@ def paragraph_starts(text: str, start: int) -> list[int]:
                 p = text.find(key, p + 1)
                 if best is not None and p > best[0]:
                     break
+        p = text.find("¶", pos)
+        while p >= 0 and (best is None or p < best[0]):
+            m = _PARA.match(text, p)
+            num = _para_at(text, m, expected, False) if m and m.group("pnum") else None
+            if num is not None:
+                best = (p, num, m.end())
+                break
+            p = text.find("¶", p + 1)
         if best is None:
             return out
         out.append(best[0])
