@@ -141,8 +141,6 @@ def split_run_paragraphs(lines: list[str]) -> list[str]:
 def read_paragraphs(c: Cable, lines: list[str], split_long: bool = True) -> None:
     """``c``'s paragraphs and signer from the body's lines after the preamble. ``split_long``:
     look for numbered paragraphs run into long lines (not needed where ``reflow`` did)."""
-    if split_long and lines and max(map(len, lines)) > LONG_LINE:
-        lines = split_run_paragraphs(lines)
     paras: list[Paragraph] = []
     heading = None
     cur: list[str] = []
@@ -257,6 +255,25 @@ def read_paragraphs(c: Cable, lines: list[str], split_long: bool = True) -> None
                 i = j
     flush()
     c.paragraphs = paras
+    if split_long and _next_number_inside(paras):
+        split = split_run_paragraphs(lines)
+        if split is not lines:
+            read_paragraphs(c, split, split_long=False)
+
+
+def _next_number_inside(paras: list[Paragraph]) -> bool:
+    """Does a long paragraph hold the next paragraph's number (``… a lunch. 3. The CODEL …``)?
+    (a cheap test, ``str`` searches only, before looking for paragraphs run into a line)"""
+    for p in paras:
+        t = p.text
+        if len(t) > LONG_LINE:
+            key = str(p.number + 1 if p.number is not None else 1) + "."
+            i = t.find(key)
+            while i >= 0:
+                if t[i + len(key): i + len(key) + 1] in (" ", "("):
+                    return True
+                i = t.find(key, i + 1)
+    return False
 
 
 def _word_positions(low: str, word: str) -> list[int]:
