@@ -261,6 +261,9 @@ def read_paragraphs(c: Cable, lines: list[str], split_long: bool = True) -> None
             read_paragraphs(c, split, split_long=False)
 
 
+_ENDED = frozenset('.:;"\')!?-')
+
+
 def _next_number_inside(paras: list[Paragraph]) -> bool:
     """Does a long paragraph hold the next paragraph's number (``… a lunch. 3. The CODEL …``)?
     (a cheap test, ``str`` searches only, before looking for paragraphs run into a line)"""
@@ -270,8 +273,10 @@ def _next_number_inside(paras: list[Paragraph]) -> bool:
             key = str(p.number + 1 if p.number is not None else 1) + "."
             i = t.find(key)
             while i >= 0:
-                if t[i + len(key): i + len(key) + 1] in (" ", "("):
-                    return True
+                after = t[i + len(key): i + len(key) + 4]
+                if after[:1] in (" ", "(") and t[i - 1: i] in (" ", "¶") and i > 1 and (
+                        t[max(0, i - 8): i].rstrip(" ¶")[-1:] in _ENDED or after.lstrip()[:1] == "("):
+                    return True  # in sequence, after a sentence's end or with a portion mark
                 i = t.find(key, i + 1)
     return False
 
