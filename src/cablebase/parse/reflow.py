@@ -71,6 +71,8 @@ _PARA = re.compile(
     r"(?P<mark>\(\s*(?:U|SBU|C|S|TS|FOUO|NF|[CSU](?:\s*/\s*[A-Z]+)+|SBU\s*/\s*NF|[CSU]\s*-\s*ENTIRE\s+TEXT)\s*\))?"
 )
 _SENTENCE_END = frozenset('.:;"\')!?')
+_ABBREVIATIONS = frozenset(("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
+                            "No", "Nos", "no", "Para", "Paras", "para", "paras", "Art", "Sec", "Vol", "p", "pp"))
 _BACKSLASH_BREAK = re.compile(r"(?<=\s)\\(?=\s|$)")
 _RUNS = re.compile(r"  +")  # (a literal prefix: several times faster than `` {2,}``)
 _MARK_GAP = re.compile(r"\.(?<=\d\.)  +(?=\()")
@@ -286,6 +288,8 @@ def _para_at(text: str, m: re.Match | None, expected: int, first: bool) -> int |
     while j >= 0 and text[j] in " \n":
         j -= 1
     ended = j < 0 or text[j] in _SENTENCE_END or text[j] == "-"
+    if ended and text[j] == "." and text[max(0, j - 6): j].rpartition(" ")[2] in _ABBREVIATIONS:
+        ended = False  # ``scheduled for Nov. 8.``: a date, not a sentence's end
     if num == expected and (ended or marked) or marked and ended and (num == expected + 1 or first):
         return num
     if pil and (j < 0 or text[j] in _SENTENCE_END or m.group("mark")):

@@ -106,6 +106,16 @@ def _is_heading_line(s: str) -> bool:
     return s.isupper() or all(w[:1].isupper() or not w[:1].isalpha() or len(w) <= 3 for w in s.split())
 
 
+def _text_before_ended(strs: list[str], i: int) -> bool:
+    """Does the last line of text before line ``i`` end a sentence (or a heading's dashes)? A
+    blank line does not end one: ``… Please see paragraph`` / blank / ``¶3.`` is the text's; a
+    heading does."""
+    k = i - 1
+    while k >= 0 and not strs[k]:
+        k -= 1
+    return k < 0 or strs[k][-1] in _ENDED or _is_heading_line(strs[k])  # (``ARTICLE II`` / ``¶1.``)
+
+
 def _next_starts_paragraph(lines: list[str], i: int, end: int) -> bool:
     while i < end and not lines[i].strip():
         i += 1
@@ -216,7 +226,7 @@ def read_paragraphs(c: Cable, lines: list[str], split_long: bool = True) -> None
             # WikiLeaks put ¶ before any line starting with a number ("on September\n¶15."):
             # out of sequence and mid-sentence, that is text, not a paragraph.
             plausible = num == expected or (m.group("mark") and num in (expected, expected + 1)) \
-                or (pil and (sentence_ended or m.group("mark")))
+                or (pil and (m.group("mark") or sentence_ended and _text_before_ended(strs, i)))
             if plausible:
                 flush()
                 cur_num = num
