@@ -387,3 +387,13 @@ def test_a_date_is_not_a_paragraph_number_in_a_flattened_copy():
     paras = parse(clean.replace("\n", " "))[0].paragraphs
     assert [(p.number, p.text) for p in paras] == [(1, "The visit is currently scheduled for Nov. 2."),
                                                     (2, "A related item was discussed.")]
+
+
+def test_a_heading_underlined_over_two_lines_is_one_heading():
+    text = ("CONFIDENTIAL\n\nE.O. 12958: DECL: 11/20/2016\nTAGS: PGOV, FR\nSUBJECT: PRIMARY\n\n"
+            "1. (C) Summary: a victory. End summary.\n\nA FIFTY PERCENT CHANCE OF BEING FRANCE'S\n"
+            "----------------------------------------\nNEXT PRESIDENT\n--------------\n"
+            "2. (C) Her victory confirms her as the leader.\n")
+    paras = parse_text(text).paragraphs
+    assert [p.number for p in paras] == [1, 2]
+    assert paras[1].heading == "A FIFTY PERCENT CHANCE OF BEING FRANCE'S NEXT PRESIDENT"

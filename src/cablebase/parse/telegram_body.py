@@ -159,6 +159,7 @@ def read_paragraphs(c: Cable, lines: list[str], split_long: bool = True) -> None
     expected = 1
     n = len(lines)
     i = 0
+    underlined = -9  # the line of the last underlined heading
 
     strs = [x.strip() for x in lines]
 
@@ -205,11 +206,14 @@ def read_paragraphs(c: Cable, lines: list[str], split_long: bool = True) -> None
             i += 3
             continue
         # Underlined heading (Text / ----) or a short heading line standing alone before a paragraph.
-        if s and first not in "-¶" and not first.isdigit() and len(s) <= 80 and (i == 0 or not strs[i - 1]):
+        if s and first not in "-¶" and not first.isdigit() and len(s) <= 80 and (
+                i == 0 or not strs[i - 1] or i - 2 == underlined):
             nxt = strs[i + 1] if i + 1 < end else ""
             if nxt.startswith("---") and DASH_LINE_RE.match(nxt):
                 flush()
-                heading = cur_heading = s
+                # (a heading underlined over two lines: ``… CHANCE OF BEING FRANCE'S`` / ---- / ``NEXT PRESIDENT`` / ----)
+                heading = cur_heading = heading + " " + s if i - 2 == underlined else s
+                underlined = i
                 i += 2
                 continue
             if not nxt and _is_heading_line(s) and _next_starts_paragraph(lines, i + 1, end):
