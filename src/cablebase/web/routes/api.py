@@ -9,7 +9,7 @@ from starlette.responses import Response, StreamingResponse
 
 from ... import BROWSE_KINDS, BadQuery, SearchFilters
 from .. import export as export_mod
-from .. import models, views
+from .. import diffview, models, views
 from ..common import JSON, PageError, arch, not_found
 from ..search import search
 
@@ -52,10 +52,10 @@ async def api_cable(request: Request, ref_id: Annotated[str, Path(description="R
 
 
 @router.get("/cables/{ref_id}/diff", response_model=models.DiffOut, responses=ERRORS,
-            summary="Two versions of a cable compared line by line")
+            summary="Two versions of a cable compared word by word, block by block")
 async def api_diff(request: Request, ref_id: str, a: Annotated[int, Query(description="Source id (left)")],
                    b: Annotated[int, Query(description="Source id (right)")]) -> Response:
-    data = views.diff(arch(request), ref_id, a, b)
+    data = diffview.diff(arch(request), ref_id, a, b)
     if data is None:
         raise not_found(f"{ref_id[:80]} has no source {a} or {b}.")
     return JSON(data)

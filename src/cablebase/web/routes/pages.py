@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ... import BROWSE_KINDS, Archive, BadQuery, paragraph_anchors
-from .. import views
+from .. import diffview, views
 from ..common import JSON, PageError, arch, int_param, not_found, page, split_suffix
 from ..params import search_params
 from ..render import highlight, mark_spans, qs, render, span_patterns
@@ -121,7 +121,7 @@ async def cable_diff(request: Request, ref: str) -> Response:
     ids = [s["id"] for s in sources]
     sa = int_param(qp.get("a"), "a", default=ids[1] if len(ids) > 1 else ids[0])
     sb = int_param(qp.get("b"), "b", default=ids[0])
-    data = views.diff(a, ref, sa, sb)  # type: ignore[arg-type]
+    data = diffview.diff(a, ref, sa, sb)  # type: ignore[arg-type]
     if data is None:
         raise not_found(f"{ref[:80]} has no source {sa} or {sb}.")
     return _out(data, "diff.html", request.url.path.endswith(".json"))

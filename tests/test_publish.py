@@ -1,0 +1,91 @@
+"""Safe to publish from (issue 17): what a reporter quotes must be right and reachable. Copies
+compared word by word, no server path on a public page, one value per field on every page and
+export, and no dead end. On a small archive built from the corpus (``tests/browser/support.py``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from lxml import html as lhtml
+
+sys.path.insert(0, str(Path(__file__).parent / "browser"))
+import support  # noqa: E402
+
+from cablebase import WebSettings  # noqa: E402
+from cablebase.config import Settings  # noqa: E402
+from cablebase.web.app import create_app  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not support.corpus_available(), reason="corpus not available")
+
+SERVER_PATH = re.compile(r"(?:/work/|/home/|/tmp/|/shared/corpus|/var/|[A-Za-z]:\\\\)")
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    d = tmp_path_factory.mktemp("publish")
+    facts = support.build_archive(d, [support.CABLES_2010 / p for p in support.SMALL_SET])
+    return d, facts
+
+
+@pytest.fixture(scope="module")
+def client(archive):
+    from fastapi.testclient import TestClient
+
+    app = create_app(Settings.load(archive[0]), WebSettings())
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def doc(r):
+    return lhtml.fromstring(r.text)
+
+
+def text(el) -> str:
+    return " ".join(el.text_content().split())
+
+
+def _sources(client):
+    srcs = client.get("/cable/07MEXICO983.json").json()["sources"]
+    by_name = {s["location"]: s["id"] for s in srcs}
+    return by_name["07MEXICO983.txt"], by_name["opera-leaks-cuba-channel.txt"]
+
+
+# -- comparing copies -----------------------------------------------------------------------------
+def test_blog_copy_of_07MEXICO983_is_faithful_word_by_word(client):
+    tel, blog = _sources(client)
+    j = client.get(f"/cable/07MEXICO983/diff.json?a={tel}&b={blog}").json()
+    s = j["summary"]
+    # the blog ran the paragraphs together and curled the quotes: the words are the same but
+    # for the signature (GARZA) the blog left out
+    assert s["verdict"] == "faithful" and s["identical_pct"] >= 99.5 and s["changes"] == 1
+    assert [(c["kind"], c["a"]) for c in j["changes"] if not c["header"]] == [("dropped", "GARZA")]
+    numbered = [p for p in j["paragraphs"] if p["label"]]
+    assert len({p["label"] for p in numbered}) == 16 and all(p["status"] in ("identical", "changed") for p in numbered)
+    assert j == client.get(f"/api/cables/07MEXICO983/diff?a={tel}&b={blog}").json()
+    t = doc(client.get(f"/cable/07MEXICO983/diff?a={tel}&b={blog}"))
+    assert text(t.xpath("//p[@id='summary']")[0]).startswith(s["text"])
+    assert s["text"].startswith("faithful: 99.9% of words identical; 1 change")
+    assert [text(d) for d in t.xpath("//table[contains(@class,'diff')]//tr[contains(@class,'changed')]//del")] == ["GARZA"]
+
+
+# -- leaks ----------------------------------------------------------------------------------------
+def test_no_server_path_on_public_pages(client):
+    tel, blog = _sources(client)
+    for url in ("/cable/07MEXICO983", "/cable/07MEXICO983.json", "/api/cables/07MEXICO983",
+                f"/cable/07MEXICO983/diff?a={tel}&b={blog}", f"/cable/07MEXICO983/diff.json?a={tel}&b={blog}",
+                f"/api/cables/07MEXICO983/diff?a={tel}&b={blog}"):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert not SERVER_PATH.search(r.text), (url, SERVER_PATH.search(r.text))
+    srcs = client.get("/cable/07MEXICO983.json").json()["sources"]
+    locs = {s["location"] for s in srcs}
+    assert {"07MEXICO983.txt", "opera-leaks-cuba-channel.txt"} <= locs  # file names; the polled post by its URL
+    assert all("/" not in loc or loc.startswith("http") for loc in locs)
+    t = doc(client.get("/cable/07MEXICO983"))
+    assert "07MEXICO983.txt" in [text(td) for td in t.xpath("//section[@id='sources']//td[@class='loc']")]
