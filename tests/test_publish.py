@@ -89,3 +89,20 @@ def test_no_server_path_on_public_pages(client):
     assert all("/" not in loc or loc.startswith("http") for loc in locs)
     t = doc(client.get("/cable/07MEXICO983"))
     assert "07MEXICO983.txt" in [text(td) for td in t.xpath("//section[@id='sources']//td[@class='loc']")]
+
+
+# -- one truth per field --------------------------------------------------------------------------
+def test_released_date_the_same_on_page_list_json_and_exports(client):
+    page = client.get("/cable/07MEXICO983.json").json()
+    released = page["from_other_versions"]["released"]["value"]  # the alx text lacks it; the blog copy has it
+    assert released.startswith("2011-05-25")
+    t = doc(client.get("/origin/Embassy%20Mexico"))
+    row = [r for r in t.xpath("//table//tr") if "07MEXICO983" in text(r)][0]
+    assert released[:10] in text(row)
+    j = client.get("/origin/Embassy%20Mexico.json").json()
+    assert [c["released"] for c in j["cables"] if c["ref_id"] == "07MEXICO983"] == [released]
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/export?format=csv&q=07MEXICO983").text)))
+    assert [r["released"] for r in rows if r["ref_id"] == "07MEXICO983"] == [released]
+    lines = client.get("/api/export?format=jsonl&q=07MEXICO983").text.splitlines()
+    assert '"released":"' + released + '"' in lines[0]
+    assert client.get("/api/search?q=released:2011-05-25").json()["total"] >= 1
