@@ -106,3 +106,15 @@ def test_released_date_the_same_on_page_list_json_and_exports(client):
     lines = client.get("/api/export?format=jsonl&q=07MEXICO983").text.splitlines()
     assert '"released":"' + released + '"' in lines[0]
     assert client.get("/api/search?q=released:2011-05-25").json()["total"] >= 1
+
+
+# -- no dead end: search ---------------------------------------------------------------------------
+@pytest.mark.parametrize("q", ["MEXICO 983", "MEXICO 00983", "07 MEXICO 983", "2007 MEXICO 983", "mexico 983"])
+def test_ref_line_form_finds_the_cable(client, q):
+    j = client.get("/api/search", params={"q": q}).json()
+    assert [h["ref_id"] for h in j["hits"]][:1] == ["07MEXICO983"], j
+
+
+def test_ref_line_form_of_another_year_or_post_finds_nothing_else(client):
+    assert "07MEXICO983" not in [h["ref_id"] for h in client.get("/api/search", params={"q": "08 MEXICO 983"}).json()["hits"]]
+    assert "07MEXICO983" not in [h["ref_id"] for h in client.get("/api/search", params={"q": "MEXICO 984"}).json()["hits"]]
