@@ -30,6 +30,10 @@ SERVER_PATH = re.compile(r"(?:/work/|/home/|/tmp/|/shared/corpus|/var/|[A-Za-z]:
 def archive(tmp_path_factory):
     d = tmp_path_factory.mktemp("publish")
     facts = support.build_archive(d, [support.CABLES_2010 / p for p in support.SMALL_SET])
+    from cablebase import open_archive
+
+    with open_archive(d) as st:
+        st.enrich(workers=1, similar=False)
     return d, facts
 
 
@@ -118,3 +122,34 @@ def test_ref_line_form_finds_the_cable(client, q):
 def test_ref_line_form_of_another_year_or_post_finds_nothing_else(client):
     assert "07MEXICO983" not in [h["ref_id"] for h in client.get("/api/search", params={"q": "08 MEXICO 983"}).json()["hits"]]
     assert "07MEXICO983" not in [h["ref_id"] for h in client.get("/api/search", params={"q": "MEXICO 984"}).json()["hits"]]
+
+
+# -- exports ---------------------------------------------------------------------------------------
+def test_export_links_on_every_result_list(client):
+    t = doc(client.get("/search", params={"q": "pseudoephedrine"}))
+    links = t.xpath("//p[@id='total']//a[@class='export']/@href")  # beside the total, not in the help panel
+    assert any("format=csv" in h for h in links) and any("format=jsonl" in h for h in links)
+    assert not t.xpath("//details//a[@class='export']")
+    r = client.get([h for h in links if "format=csv" in h][0])
+    assert r.status_code == 200 and "07MEXICO983" in r.text
+    t = doc(client.get("/origin/Embassy%20Madrid"))
+    csv_link = [h for h in t.xpath("//a[@class='export']/@href") if "format=csv" in h][0]
+    rows = list(csv.DictReader(io.StringIO(client.get(csv_link).text)))
+    assert rows and {r["origin"] for r in rows} == {"Embassy Madrid"}
+    j = client.get("/origin/Embassy%20Madrid.json").json()
+    assert len(rows) == j["total"]
+
+
+def test_csv_export_has_url_matched_paragraph_and_entities(client):
+    r = client.get("/api/export", params={"format": "csv", "q": "pseudoephedrine"})
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    [row] = [x for x in rows if x["ref_id"] == "07MEXICO983"]
+    assert row["url"] == "/cable/07MEXICO983"
+    assert row["matched_paragraph"] == "¶6 (/cable/07MEXICO983#par6)"
+    assert "pseudoephedrine" in row["matched_text"].lower()
+    ents = row["entities"].split("; ")
+    assert "Genaro Garcia Luna" in ents and "Michael Chertoff" in ents
+    t = doc(client.get("/cable/07MEXICO983"))
+    assert t.xpath("//*[@id='par6']")  # the anchor the export names is on the page
+    every = list(csv.DictReader(io.StringIO(client.get("/api/export", params={"format": "csv"}).text)))
+    assert all(x["url"] == "/cable/" + quote(x["ref_id"], safe="") and x["matched_paragraph"] == "" for x in every)

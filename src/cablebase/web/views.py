@@ -8,7 +8,7 @@ which is sanitised once (``content_html``) so that the JSON form carries the saf
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from .. import BROWSE_KINDS, CableRow, SearchFilters, from_other_versions, is_provisional
 from .archive import WebArchive
@@ -324,8 +324,16 @@ def browse_list(arch: WebArchive, kind: str, value: str, page: int, per_page: in
         "kind": kind, "label": KIND_LABELS[kind], "value": value, "url": browse_url(kind, value),
         "feed_url": browse_url(kind, value) + ".atom" if kind in ("origin", "tag", "classification") else None,
         "total": total, "page": page, "pages": pages, "per_page": per_page,
+        "export_url": export_url(kind, value),
         "cables": [row_dict(r) for r in rows],
     }
+
+
+def export_url(kind: str, value: str) -> str:
+    """The export (``/api/export``, add ``&format=csv``) of the cables a listing shows."""
+    if kind in ("origin", "tag", "classification"):
+        return "/api/export?" + urlencode({kind: value})
+    return "/api/export?" + urlencode({"q": f"{kind}:{value}"})
 
 
 # -- channels and articles ----------------------------------------------------------------------

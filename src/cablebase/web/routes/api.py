@@ -132,7 +132,9 @@ async def api_export(request: Request, format: Literal["jsonl", "csv"] = "jsonl"
     except BadQuery as e:
         raise PageError(400, "Bad query", str(e)) from None
     name = f"cablebase-export.{'jsonl' if format == 'jsonl' else 'csv'}"
-    return StreamingResponse(export_mod.stream(a.archive, refs, format),
+    return StreamingResponse(export_mod.stream(a.archive, refs, format, query=q,
+                                               filters=_filters(origin, classification, year, tag),
+                                               base_url=a.settings.web.base_url),
                              media_type=export_mod.MEDIA_TYPES[format],
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
