@@ -64,3 +64,41 @@ def test_channel_show_suggests_a_command_that_works_when_pasted(tmp_path):
     assert r2.returncode == 0 and "Despacho revela temor" in r2.stdout
     r = cablebase(db, "channel", "show", "Opera Leaks")
     assert r.returncode == 1 and "cablebase channel list" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_stage_progress_off_a_terminal_prints_count_rate_and_eta():
+    import io
+
+    from rich.console import Console
+
+    from cablebase.cli_progress import LINE_EVERY_S, stage_progress
+
+    buf = io.StringIO()
+    now = [100.0]
+    with stage_progress(Console(file=buf, force_terminal=False, width=200), "enriching", "documents",
+                        clock=lambda: now[0]) as progress:
+        progress(0, 1000)
+        now[0] += 1.0
+        progress(50, 1000)  # within LINE_EVERY_S of the last line: not printed
+        now[0] += LINE_EVERY_S
+        progress(250, 1000)
+        now[0] += 5.0
+        progress(1000, 1000)
+    lines = buf.getvalue().splitlines()
+    assert lines[0] == "enriching: 0/1,000 documents (0%), 0.0 documents/s, 0 s elapsed"
+    assert lines[1] == "enriching: 250/1,000 documents (25%), 22.7 documents/s, 11 s elapsed, ETA 33 s"
+    assert lines[2] == "enriching: 1,000/1,000 documents (100%), 62.5 documents/s, 16 s elapsed"
+    assert len(lines) == 3
+
+
+def test_enrich_says_how_far_it_is(tmp_path):
+    alx = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "cablegate-txt-alx" / "cables"
+    if not alx.is_dir():
+        pytest.skip("corpus not found")
+    db = tmp_path / "db"
+    assert cablebase(db, "ingest", str(alx)).returncode == 0
+    r = cablebase(db, "enrich", "--no-similar")
+    assert r.returncode == 0, r.stderr
+    progress = [l for l in r.stderr.splitlines() if l.startswith("enriching: ")]
+    assert progress[0].startswith("enriching: 0/2 documents") and progress[-1].startswith("enriching: 2/2 documents")
+    assert all("documents/s" in l for l in progress)
