@@ -153,3 +153,29 @@ def test_csv_export_has_url_matched_paragraph_and_entities(client):
     assert t.xpath("//*[@id='par6']")  # the anchor the export names is on the page
     every = list(csv.DictReader(io.StringIO(client.get("/api/export", params={"format": "csv"}).text)))
     assert all(x["url"] == "/cable/" + quote(x["ref_id"], safe="") and x["matched_paragraph"] == "" for x in every)
+
+
+# -- codes explained ----------------------------------------------------------------------------------
+def test_tag_meanings_and_acronyms_shown_on_the_cable_page(client):
+    t = doc(client.get("/cable/07MEXICO983"))
+    tags = {text(a): a.get("title") for a in t.xpath("//dd[@id='tags']/a")}
+    assert tags["PGOV"].lower() == "internal governmental affairs" and tags["SNAR"].lower() == "narcotics"
+    gl = {text(a): a.get("title") for a in t.xpath("//dd[@id='glossary']//abbr")}
+    assert gl["PGOV"].lower() == "internal governmental affairs"
+    assert gl["DHS"] == "Department of Homeland Security"
+    body = {text(a): a.get("title") for a in t.xpath("//div[@id='body']//abbr")}
+    assert body["DHS"] == "Department of Homeland Security" and body["PGR"] == "Office of the Attorney General"
+    j = client.get("/cable/07MEXICO983.json").json()["glossary"]
+    assert {"acronym": "DHS", "expansion": "Department of Homeland Security"} in j["acronyms"]
+    assert {t["tag"]: t["meaning"] for t in j["tags"]}["PGOV"].lower() == "internal governmental affairs"
+
+
+def test_codes_marked_only_where_they_stand_as_words():
+    from cablebase.web.glossary import abbreviate
+
+    codes = {"DCM": "Deputy Chief of Mission", "PGOV": "Internal governmental affairs"}
+    segs = abbreviate([("The DCM met DCMS staff; PGOV, ", False), ("the DCM said", True)], codes)
+    assert segs == [("The ", False, None), ("DCM", False, "Deputy Chief of Mission"), (" met DCMS staff; ", False, None),
+                    ("PGOV", False, "Internal governmental affairs"), (", ", False, None),
+                    ("the ", True, None), ("DCM", True, "Deputy Chief of Mission"), (" said", True, None)]
+    assert abbreviate([("no codes", False)], {}) == [("no codes", False, None)]

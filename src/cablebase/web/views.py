@@ -13,6 +13,7 @@ from urllib.parse import quote, urlencode
 from .. import BROWSE_KINDS, CableRow, SearchFilters, from_other_versions, is_provisional
 from .archive import WebArchive
 from .diffview import public_record, public_source
+from .glossary import glossary
 from .render import day, plain, safe_url, sanitize_html, slug
 
 KIND_LABELS = {
@@ -156,6 +157,7 @@ def cable(arch: WebArchive, ref_id: str) -> dict[str, Any] | None:
     filled = from_other_versions(rec, ((s["id"], b.source_record(ref, s["id"])) for s in sources[1:]))
     sources = [public_source(s, cable_url(ref)) for s in sources]
     ents, similar = _enrichment(arch, ref)
+    codes = glossary(arch, ref)
     if rec.get("ref_id") is None and not is_provisional(ref):
         rec["ref_id"] = ref  # the shown version was read without its ID (merged by its text)
     return {
@@ -165,6 +167,7 @@ def cable(arch: WebArchive, ref_id: str) -> dict[str, Any] | None:
         "names": [n for n in names[1:] if n != ref.upper() and not is_provisional(n)],
         "entities": ents,
         "similar": similar,
+        "glossary": codes,
         "record": public_record(rec),
         "from_other_versions": filled,
         "updated": meta.get("updated"),
