@@ -393,6 +393,22 @@ class Archive(DeskFace):
             b.close()
 
 
+    def records_with_entities(self, refs: list[str] | None = None) -> Iterator[tuple[str, bytes, list[str]]]:
+        """``records`` with the names of the entities each cable mentions, most mentioned first
+        (none before ``cablebase enrich``): what an export's ``entities`` column holds."""
+        b = open_reader(self.settings)
+        try:
+            es = b.entities
+            for ref, rec in (b.iter_records() if refs is None else b.records_for(refs)):
+                names: dict[str, int] = {}
+                if es is not None:
+                    for m in es.mentions_of(ref):
+                        names[m["name"]] = names.get(m["name"], 0) + 1
+                yield ref, rec, sorted(names, key=lambda n: (-names[n], n))
+        finally:
+            b.close()
+
+
 def open_archive(db: str | os.PathLike[str] | None = None, *, create: bool = True,
                  settings: Settings | None = None, **overrides: object) -> Archive:
     """Open the archive in directory ``db`` (default: ``$CABLEBASE_DB`` or ``./cablebase-data``;

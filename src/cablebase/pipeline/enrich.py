@@ -298,6 +298,8 @@ def enrich(
             on_progress(done, len(todo))
 
     t_ner = time.perf_counter()
+    if todo and on_progress:
+        on_progress(0, len(todo))  # the count to do, before the first batch (the models load first)
     if todo:
         if dask:
             rep.mode = "dask"

@@ -13,7 +13,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ... import BROWSE_KINDS, Archive, BadQuery, paragraph_anchors
-from .. import views
+from .. import diffview, views
+from ..glossary import abbreviate, explained
 from ..common import JSON, PageError, arch, int_param, not_found, page, split_suffix
 from ..params import search_params
 from ..render import highlight, mark_spans, qs, render, span_patterns
@@ -76,16 +77,17 @@ async def cable_page(request: Request, name: str) -> Response:
         a.results.put(key, resp.body)
         return resp
     notes = a.archive.notes_on(data["ref_id"])
-    groups = _groups(data["record"], [n for n in notes if n["paragraph"]])
+    groups = _groups(data["record"], [n for n in notes if n["paragraph"]], explained(data["glossary"]))
     body = render("cable.html", **data, groups=groups, body=data["record"].get("body") or "",
                   cable_notes=[n for n in notes if not n["paragraph"]])
     a.results.put(key, body)
     return HTMLResponse(body)
 
 
-def _groups(rec: dict[str, Any], notes: list[dict[str, Any]] = ()) -> list[dict[str, Any]]:  # type: ignore[assignment]
-    """Paragraphs grouped under their section headings, with comment spans marked and the
-    notes on each paragraph."""
+def _groups(rec: dict[str, Any], notes: list[dict[str, Any]] = (),  # type: ignore[assignment]
+            codes: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Paragraphs grouped under their section headings, with comment spans marked, the codes
+    of ``codes`` (acronym → expansion) explained and the notes on each paragraph."""
     by_par: dict[str, list[dict[str, Any]]] = {}
     for n in notes:
         by_par.setdefault(n["paragraph"], []).append(n)
@@ -105,7 +107,8 @@ def _groups(rec: dict[str, Any], notes: list[dict[str, Any]] = ()) -> list[dict[
         anchor = anchors[i]
         groups[-1]["paragraphs"].append({
             "number": num, "marking": p.get("marking"), "anchor": anchor,
-            "segments": mark_spans(p.get("text") or "", comments), "notes": by_par.get(anchor, []),
+            "segments": abbreviate(mark_spans(p.get("text") or "", comments), codes or {}),
+            "notes": by_par.get(anchor, []),
         })
     return groups
 
@@ -121,7 +124,7 @@ async def cable_diff(request: Request, ref: str) -> Response:
     ids = [s["id"] for s in sources]
     sa = int_param(qp.get("a"), "a", default=ids[1] if len(ids) > 1 else ids[0])
     sb = int_param(qp.get("b"), "b", default=ids[0])
-    data = views.diff(a, ref, sa, sb)  # type: ignore[arg-type]
+    data = diffview.diff(a, ref, sa, sb)  # type: ignore[arg-type]
     if data is None:
         raise not_found(f"{ref[:80]} has no source {sa} or {sb}.")
     return _out(data, "diff.html", request.url.path.endswith(".json"))
