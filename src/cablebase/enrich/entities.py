@@ -483,22 +483,6 @@ class EntityExtractor:
         return name, scoped_key(f, people.doc)
 
 
-__all__ = [
-    "LABELS",
-    "MODEL",
-    "MODELS",
-    "SUBJECT",
-    "TYPES",
-    "CableEntities",
-    "EntityExtractor",
-    "FoundMention",
-    "default_model",
-    "display_name",
-    "entity_key",
-    "fold",
-    "load_nlp",
-    "model_path",
-    "paragraphs_of",
-    "ruler_patterns",
-    "strip_titles",
-]
+__all__ = ["LABELS", "MODEL", "MODELS", "SUBJECT", "TYPES", "CableEntities", "EntityExtractor", "FoundMention",
+           "default_model", "display_name", "entity_key", "fold", "load_nlp", "model_path", "paragraphs_of",
+           "ruler_patterns", "strip_titles"]
