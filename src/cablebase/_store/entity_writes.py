@@ -17,6 +17,8 @@ own) and creates its tables with ``CREATE TABLE IF NOT EXISTS``:
 - ``doc_tags``, ``doc_acronyms`` — typed TAGS and acronym expansions per document.
 - ``enriched`` — per document the hash of the record it was enriched from and its month
   (``YYYY-MM``): what makes ``cablebase enrich`` incremental and the timelines cheap.
+- ``entity_reports`` — "this attribution is wrong", as editors report it: the entity, the
+  document, paragraph and span of the mention, who reported it, a note, when (admins read them).
 - ``enrich_meta`` — key/value (the truecaser table, model name, counters).
 
 Person variants merge across cables when unambiguous: a name that ends exactly one longer
@@ -107,6 +109,19 @@ CREATE TABLE IF NOT EXISTS enriched(
     enriched_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS enriched_month ON enriched(month);
+CREATE TABLE IF NOT EXISTS entity_reports(
+    id INTEGER PRIMARY KEY,
+    entity_id INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    paragraph INTEGER,
+    start INTEGER,
+    "end" INTEGER,
+    text TEXT,
+    reporter TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    created TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entity_reports_entity ON entity_reports(entity_id);
 CREATE TABLE IF NOT EXISTS enrich_meta(
     key TEXT PRIMARY KEY,
     value TEXT
@@ -114,7 +129,7 @@ CREATE TABLE IF NOT EXISTS enrich_meta(
 """
 
 TABLES = ("entities", "entity_aliases", "mentions", "cable_refs", "similar", "doc_tags", "doc_acronyms", "enriched",
-          "enrich_meta")
+          "entity_reports", "enrich_meta")
 """The tables SCHEMA makes (present: nothing to make)."""
 
 
@@ -333,6 +348,23 @@ class EntityWriter:
                     self.merge(srow[0], eid)
                     n += 1
         return n
+
+    def report(self, entity_id: int, doc: str, *, reporter: str, paragraph: int | None = None, start: int | None = None,
+               end: int | None = None, note: str = "") -> int:
+        """Record an editor's report that a mention is wrongly attributed to ``entity_id``."""
+        text = None
+        if start is not None and end is not None:
+            row = self.db.execute(
+                'SELECT text FROM mentions WHERE doc = ? AND paragraph = ? AND start = ? AND "end" = ?',
+                (doc, paragraph, start, end),
+            ).fetchone()
+            text = row[0] if row else None
+        with self.tx() as db:
+            return db.execute(
+                'INSERT INTO entity_reports(entity_id, doc, paragraph, start, "end", text, reporter, note, created)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (entity_id, doc, paragraph, start, end, text, reporter, note, _now()),
+            ).fetchone()[0]
 
     def unmerge_people(self) -> None:
         """Forget every person merge (before enriching everything again under new rules)."""
