@@ -89,12 +89,17 @@ async def _report(request: Request, eid: int, fields: dict[str, Any]) -> dict[st
     note = str(fields.get("note") or "")[:2000]
     who = principal(request)
     reporter = who["name"] if who else "local"
-    es = a.archive.entities
-    if es.entity(eid) is None:
+    paragraph, start, end = _int(fields.get("paragraph")), _int(fields.get("start")), _int(fields.get("end"))
+
+    def write() -> int | None:  # on a worker thread: its own archive connection
+        es = a.archive.entities
+        if es.entity(eid) is None:
+            return None
+        return es.report(eid, doc, reporter=reporter, paragraph=paragraph, start=start, end=end, note=note)
+
+    rid = await asyncio.to_thread(write)
+    if rid is None:
         raise not_found(f"There is no entity {eid}.")
-    rid = await asyncio.to_thread(lambda: es.report(
-        eid, doc, reporter=reporter, paragraph=_int(fields.get("paragraph")), start=_int(fields.get("start")),
-        end=_int(fields.get("end")), note=note))
     return {"id": rid, "entity_id": eid, "doc": doc, "reporter": reporter}
 
 
@@ -122,8 +127,7 @@ async def report_api(request: Request, eid: int) -> Response:
 async def reports_page(request: Request) -> Response:
     """Every report, latest first (admins: ``/admin…`` is theirs in ``web.auth``)."""
     a = arch(request)
-    es = a.archive.entities
-    rows = es.reports()
+    rows = await asyncio.to_thread(lambda: a.archive.entities.reports())
     for r in rows:
         r["entity_url"] = f"/entity/{r['entity_id']}"
         r["doc_url"] = (f"/article/{r['doc'].split(':', 1)[1]}" if r["doc"].startswith("article:") else f"/cable/{r['doc']}")
