@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..parse.refid import split_ref_id
+from .entity_names import titles
 from .tags import _rows, ambiguous_aliases, countries, country_names
 
 
@@ -70,7 +71,12 @@ _AFTER_RE = re.compile(r"(?<![\w/])(" + _ACR + r")\s+\(([^()]{4,120})\)")
 _WORD_RE = re.compile(r"[\w'’.\-]+|[^\w\s]")
 
 
+_PARTY_STATE = re.compile(r"^[RDI]-[A-Z]{2}$")
+
+
 def _is_acronym(s: str) -> bool:
+    if _PARTY_STATE.match(s):  # "Lindsey Graham (R-SC)": a party and a state, not an acronym
+        return False
     letters = [c for c in s if c.isalpha()]
     return len(letters) >= 2 and sum(c.isupper() for c in letters) >= max(2, len(letters) - 1)
 
@@ -113,6 +119,12 @@ def definitions(text: str) -> dict[str, str]:
         fit = _initials_fit(run, acr)
         if fit is not None:
             run = run[fit:]
+        else:  # "PD Staff Director of the House Foreign Affairs Committee (HCFA)": the name after the office
+            cut = [i for i, w in enumerate(run) if w.lower().strip(".,") in titles()]
+            if cut:
+                run = run[cut[-1] + 1 :]
+                while run and run[0].lower() in _CONNECT:
+                    run.pop(0)
         caps = [w for w in run if w[:1].isupper()]
         if len(caps) < 2 or len(run) > 12:
             continue

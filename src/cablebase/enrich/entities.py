@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..record import Cable
-from .acronyms import GovEvidence, definitions, expand, origin_country
+from .acronyms import GovEvidence, curated, definitions, expand, origin_country
 from .entity_model import (  # noqa: F401 (lexicon, places: still importable from here)
     MODEL, MODELS, SKIP_LABEL, default_model, lexicon, load_nlp, model_path, places, prepare_truecaser,
     ruler_patterns,
@@ -50,7 +50,7 @@ from .entity_model import (  # noqa: F401 (lexicon, places: still importable fro
 from .entity_people import (
     SCOPE, PeopleEvidence, curated_person, doc_name, evidence_keys, is_full_name, scoped_key, title_word,
 )
-from .entity_filters import refine, undefined_acronym
+from .entity_filters import cut_word, generic_org, org_like, place_in_name, refine, undefined_acronym
 from .entity_names import LEAD_TRAIL, display_name, entity_key, fold, strip_titles, titles
 from .entity_rules import (
     ORG_WORDS, PERSON_TITLES, REDACTED, TAIL_CONNECTOR, TITLE_THEN_WORDS, country_folded, is_junk, name_like,
@@ -224,6 +224,10 @@ class EntityExtractor:
                     s.start += off
                     s.end = s.start + len(stripped)
                     txt = stripped
+            if cut_word(preps[s.para], s.start, s.end):
+                continue  # "Valencia" of "Valenciana", "Islam" of "Islamist"
+            if s.label == "PLACE" and place_in_name(preps[s.para], s.end):
+                continue  # "Paris" of "Paris Club"
             if not s.fixed:
                 kept = refine(txt, s.label)
                 if kept is None:
@@ -329,6 +333,10 @@ class EntityExtractor:
             name, key = self._name_key(s, txt, full_names, acr_type, acr, gov, people)
             if not key:
                 continue
+            if s.label == "ORG" and generic_org(key.split(":", 1)[1]):  # every country has a Congress: whose?
+                where = origin or (next(iter(hint)) if len(hint) == 1 else None)
+                key = f"{key}@{where or people.doc}"
+                name = f"{name}, {where}" if where else name
             num = texts[s.para][0]
             ev: list[str] = []
             if s.label == "PER":
@@ -440,12 +448,12 @@ class EntityExtractor:
         if lab == "ORG":
             if txt in acr_type:
                 exp = acr_type[txt][1]
-                if refine(exp, "ORG") is None:
+                if refine(exp, "ORG") is None or not (org_like(exp) or curated().get(txt, ("", ""))[1] == "ORG"):
                     return "", ""  # "NPT": a treaty, not an organisation
                 return f"{display_name(exp)} ({txt})", entity_key("ORG", exp)
             a = acr.get(txt)
             if a is not None and a.kind in ("DEFINED", "ORG"):
-                if refine(a.expansion, "ORG") is None:
+                if refine(a.expansion, "ORG") is None or (a.kind == "DEFINED" and not org_like(a.expansion)):
                     return "", ""
                 return f"{display_name(a.expansion)} ({txt})", entity_key("ORG", a.expansion)
             if s.ent_id.startswith("org:"):
@@ -456,8 +464,8 @@ class EntityExtractor:
             for a, (l2, exp) in acr_type.items():
                 if l2 == "ORG" and fold(exp) == f:
                     return f"{display_name(exp)} ({a})", entity_key("ORG", exp)
-            if undefined_acronym(txt):
-                return "", ""  # capitals nobody defines: a treaty, a term or an office as often as a body
+            if undefined_acronym(txt) or not org_like(name):
+                return "", ""  # capitals nobody defines, a name without an organisation's word: as often something else
             return name, entity_key("ORG", name)
         # people (see entity_people): a shorter name ending a longer one in the same cable is
         # that person; a surname alone only on evidence

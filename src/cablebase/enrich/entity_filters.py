@@ -32,6 +32,44 @@ PLACE_FIRST = frozenset([
 _NOT_PERSON_WORDS = frozenset(["authority", "authorities", "ministry", "forum", "federation", "fund", "news", "times", "post"])
 
 
+ORG_NAME_WORDS = ORG_WORDS | frozenset([
+    "brigade", "command", "corps", "fund", "bank", "tv", "news", "times", "league", "network", "foundation",
+    "federation", "alliance", "authority", "tribunal", "school", "club", "division", "directorate", "unit",
+    "regiment", "battalion", "guard", "guards", "airlines", "airways", "petroleum", "oil", "energy", "telecom",
+    "inc", "ltd", "co", "corp", "sa", "ag", "gmbh", "holding", "holdings", "industries", "group", "press",
+    "agency", "radio", "television", "herald", "journal", "daily", "magazine", "nations", "organization",
+    "organisation", "coalition", "brotherhood", "taliban", "qaida", "qaeda", "shabaab", "hizballah", "hezbollah",
+    "hamas", "fatah", "chamber", "board", "cabinet", "presidency", "prosecutor", "prosecutors", "judiciary",
+    "legislature", "assembly", "senate", "congress", "parliament", "majlis", "duma", "rada", "knesset", "sejm",
+    "cortes", "bundestag", "bundesrat", "shura", "jirga", "mission", "secretariat", "office", "conference",
+])
+"""Words that make a run of capitalised words an organisation's name (``Basque Nationalist Party``)."""
+GENERIC_ORGS = frozenset([
+    "congress", "national congress", "parliament", "senate", "national assembly", "supreme court", "constitutional court",
+    "supreme council", "central bank", "national police", "federal police", "presidency", "council of ministers",
+    "chamber of deputies", "armed forces", "army", "navy", "air force", "cabinet", "foreign ministry", "defense ministry",
+    "defence ministry", "interior ministry", "finance ministry", "justice ministry", "mfa", "mod", "moi", "mofa",
+    "attorney general", "attorney general s office", "prosecutor general s office", "electoral commission",
+    "national electoral council", "national court", "high court", "supreme electoral tribunal", "police", "intelligence service", "customs",
+])
+"""Names every country's body bears (``Ministry of Foreign Affairs``, ``Congress``): one entity per
+country, never one for all of them."""
+
+
+def generic_org(folded: str) -> bool:
+    """A name many countries' bodies bear: ``ministry of …``, ``… ministry``, ``Congress`` …"""
+    f = folded.removeprefix("the ")
+    return f in GENERIC_ORGS or f.startswith("ministry ") or f.endswith(" ministry") or f.startswith("ministry of ")
+
+
+def org_like(txt: str) -> bool:
+    """A run of words that names an organisation by its own words (``Basque Nationalist Party``):
+    two words or more, one of them an organisation word. A single word or a name without one
+    (``Boeing``, ``Jean-Marie LePen's``, ``Missile Defense``) is as often something else."""
+    words = fold(txt).split()
+    return len(words) >= 2 and any(w in ORG_NAME_WORDS for w in words)
+
+
 def _title(word: str) -> bool:
     return word in titles()
 
@@ -66,6 +104,8 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
     if label == "PER":
         if folded[0] in PLACE_FIRST and len(words) >= 2:
             return None
+        if len([w for w in folded if w and len(w) > 1]) > 4:
+            return None  # "Revista Brasileira de Meteorologia I. Camilloni": not one name
         dem = {fold(d) for d in demonyms()}
         if any(w in dem for w in folded):
             return None
@@ -96,4 +136,23 @@ def undefined_acronym(txt: str) -> bool:
     return t.isupper() and " " not in t and len(t) <= 8
 
 
-__all__ = ["NOT_ORG_LAST", "PLACE_FIRST", "refine", "undefined_acronym"]
+PLACE_THEN = frozenset([
+    "club", "group", "process", "accord", "accords", "agreement", "declaration", "summit", "conference", "protocol",
+    "initiative", "plan", "treaty", "round", "convention", "pact", "forum", "council", "commission", "principles",
+])
+"""A place's name followed by one of these is part of another name (``Paris Club``)."""
+
+
+def cut_word(text: str, start: int, end: int) -> bool:
+    """The span starts or ends inside a word (``Valencia`` of ``Valenciana``)."""
+    return (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalpha())
+
+
+def place_in_name(text: str, end: int) -> bool:
+    """A place's name that goes on as another name: ``Paris Club``, ``Oslo Process``."""
+    nxt = text[end : end + 20].split(maxsplit=1)
+    return bool(nxt) and nxt[0][:1].isupper() and fold(nxt[0]) in PLACE_THEN
+
+
+__all__ = ["GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PLACE_FIRST", "PLACE_THEN", "cut_word", "generic_org",
+           "org_like", "place_in_name", "refine", "undefined_acronym"]
