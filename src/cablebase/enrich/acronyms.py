@@ -120,7 +120,7 @@ def definitions(text: str) -> dict[str, str]:
         if fit is not None:
             run = run[fit:]
         else:  # "PD Staff Director of the House Foreign Affairs Committee (HCFA)": the name after the office
-            cut = [i for i, w in enumerate(run) if w.lower().strip(".,") in titles()]
+            cut = [i for i, w in enumerate(run[:-1]) if w.lower().strip(".,") in titles() and run[i + 1].lower() in _CONNECT]
             if cut:
                 run = run[cut[-1] + 1 :]
                 while run and run[0].lower() in _CONNECT:
