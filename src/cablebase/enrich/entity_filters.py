@@ -29,13 +29,14 @@ PLACE_FIRST = frozenset([
 """First words of place names that a name finder reads as people (``San Miguel``)."""
 
 
-_NOT_PERSON_WORDS = frozenset(["authority", "authorities", "ministry", "forum", "federation", "fund", "news", "times", "post"])
+_NOT_PERSON_WORDS = frozenset(["authority", "authorities", "ministry", "ministries", "forum", "federation", "fund", "news",
+                               "times", "post", "opposition", "meeting", "coalition", "path"])
 
 
 ORG_NAME_WORDS = ORG_WORDS | frozenset([
     "brigade", "command", "corps", "fund", "bank", "tv", "news", "times", "league", "network", "foundation",
     "federation", "alliance", "authority", "tribunal", "school", "club", "division", "directorate", "unit",
-    "regiment", "battalion", "guard", "guards", "airlines", "airways", "petroleum", "oil", "energy", "telecom",
+    "regiment", "battalion", "guard", "guards", "airlines", "airways", "petroleum", "telecom",
     "inc", "ltd", "co", "corp", "sa", "ag", "gmbh", "holding", "holdings", "industries", "group", "press",
     "agency", "radio", "television", "herald", "journal", "daily", "magazine", "nations", "organization",
     "organisation", "coalition", "brotherhood", "taliban", "qaida", "qaeda", "shabaab", "hizballah", "hezbollah",
@@ -49,11 +50,19 @@ GENERIC_ORGS = frozenset([
     "supreme council", "central bank", "national police", "federal police", "presidency", "council of ministers",
     "chamber of deputies", "armed forces", "army", "navy", "air force", "cabinet", "foreign ministry", "defense ministry",
     "defence ministry", "interior ministry", "finance ministry", "justice ministry", "mfa", "mod", "moi", "mofa",
-    "attorney general", "attorney general s office", "prosecutor general s office", "electoral commission",
+    "attorney general", "attorney general s office", "office of defense cooperation", "socialist party",
+    "democratic party", "labour party", "labor party", "conservative party", "liberal party", "communist party",
+    "green party", "greens", "people s party", "national party", "republican party", "social democratic party",
+    "christian democratic party", "workers party", "popular party", "national front", "liberal democratic party", "prosecutor general s office", "electoral commission",
     "national electoral council", "national court", "high court", "supreme electoral tribunal", "police", "intelligence service", "customs",
 ])
 """Names every country's body bears (``Ministry of Foreign Affairs``, ``Congress``): one entity per
 country, never one for all of them."""
+
+
+NO_ORG = frozenset(["working group", "steering committee", "task force", "joint commission", "prefectures",
+                    "contact group", "core group", "high level group", "expert group", "experts group"])
+"""Names of a kind of body, not of one: never attributed."""
 
 
 def generic_org(folded: str) -> bool:
@@ -66,8 +75,9 @@ def org_like(txt: str) -> bool:
     """A run of words that names an organisation by its own words (``Basque Nationalist Party``):
     two words or more, one of them an organisation word. A single word or a name without one
     (``Boeing``, ``Jean-Marie LePen's``, ``Missile Defense``) is as often something else."""
-    words = fold(txt).split()
-    return len(words) >= 2 and any(w in ORG_NAME_WORDS for w in words)
+    f = fold(txt)
+    words = f.split()
+    return len(words) >= 2 and any(w in ORG_NAME_WORDS for w in words) and f.removeprefix("the ") not in NO_ORG
 
 
 def _title(word: str) -> bool:
@@ -102,6 +112,13 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
             return None
         return (0, len(txt), label)
     if label == "PER":
+        if "/" in txt:
+            return None  # "Holbrooke/Riedel": two people, or an office
+        idx = [i for i, w in enumerate(folded[:-1]) if _title(w)]
+        if idx:  # "Pol-Mil Chief Gilad", "Sao Paulo Governor Jose Serra": the name follows the last title
+            start = _offset(txt, words, idx[-1] + 1)
+            kept = refine(txt[start:], label)
+            return None if kept is None else (kept[0] + start, kept[1] + start, kept[2])
         if folded[0] in PLACE_FIRST and len(words) >= 2:
             return None
         if len([w for w in folded if w and len(w) > 1]) > 4:
@@ -111,11 +128,12 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
             return None
         if any(w in ORG_WORDS or w in _NOT_PERSON_WORDS for w in folded):
             return None
-        idx = [i for i, w in enumerate(folded[:-1]) if _title(w)]
-        if idx:  # "Pol-Mil Chief Gilad": the name is what follows the last title
-            start = _offset(txt, words, idx[-1] + 1)
-            return (start, len(txt), label)
         return (0, len(txt), label)
+    if label == "PLACE":
+        if len(words) == 1 and (len(txt) <= 3 or "-" in txt or (not txt.isupper() and sum(c.isupper() for c in txt) > 1)):
+            return None  # "OC", "MoU", "Igla-S": capitals the model took for a place
+        if any(w in ORG_NAME_WORDS for w in folded):
+            return None  # "Grand Coalition", "Hizballah"
     return (0, len(txt), label)
 
 
