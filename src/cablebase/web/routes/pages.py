@@ -13,13 +13,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ... import BROWSE_KINDS, Archive, BadQuery, paragraph_anchors
-from .. import diffview, views
+from .. import diffview, entity_views, views
 from ..glossary import abbreviate, explained
 from ..common import JSON, PageError, arch, int_param, not_found, page, split_suffix
 from ..params import search_params
 from ..render import highlight, mark_spans, qs, render, span_patterns
 from ..search import FACET_LIMIT, SORTS, search
-from .feeds import browse_feed, channel_feed, entity_feed
+from .feeds import browse_feed, channel_feed
 
 router = APIRouter(include_in_schema=False)
 
@@ -234,8 +234,12 @@ async def search_page(request: Request) -> Response:
         if json:
             raise PageError(400, "Bad query", str(e)) from None
         return page("search.html", status=400, **_search_shell(q, params, sort), error=str(e), top_query=q)
+    ents = entity_views.search_facet(a, q, filters, params)
     if json:
-        return JSON(res.to_dict())
+        out = res.to_dict()
+        out["facets"]["entity"] = [{"value": e["name"], "type": e["type"], "count": e["documents"], "query": e["query"],
+                                    "url": e["url"]} for e in ents]
+        return JSON(out)
     ctx = _search_shell(q, params, sort)
     facets = {}
     for name, _label in FACET_LABELS:
@@ -270,7 +274,7 @@ async def search_page(request: Request) -> Response:
                      "origin": h.origin, "classification": h.classification,
                      "segments": highlight(h.snippet, h.highlights)})
     body = render("search.html", **ctx, total=res.total, page=res.page, pages=res.pages, per_page=res.per_page,
-                  hits=hits, facets=facets, active=active, top_query=q)
+                  hits=hits, facets=facets, active=active, top_query=q, entity_facet=ents)
     if cache_key is not None:
         a.results.put(cache_key, body)
     return HTMLResponse(body)
@@ -364,16 +368,3 @@ async def article_page(request: Request, name: str) -> Response:
     return page("article.html", **data, notes=a.archive.notes_on(f"article:{int(base)}"))
 
 
-# -- entities (when the archive has been enriched) ------------------------------------------------
-@router.get("/entity/{name}")
-async def entity_page(request: Request, name: str) -> Response:
-    base, suffix = split_suffix(name, ".json", ".atom")
-    if not base.isdigit():
-        raise not_found(f"{base[:40]!r} is not an entity number.")
-    data = views.entity(arch(request), int(base))
-    if data is None:
-        raise not_found(f"There is no entity {base} (or the archive has not been enriched: `cablebase enrich`).")
-    if suffix == ".atom":
-
-        return entity_feed(request, data)
-    return _out(data, "entity.html", suffix == ".json")
