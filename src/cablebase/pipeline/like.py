@@ -1,0 +1,61 @@
+"""Cables like a text (the use case over ``enrich.like``): fit the model on the archive's
+cables, keep it while the archive does not change, rank.
+
+``LikeIndex.of(archive)`` reads every current record once (``Archive.records``) and fits
+``enrich.like.fit``; the fitted model is kept per archive directory and cable version, so a
+server answers every query after the first from memory. ``fetch_text`` reads an article
+address through the archive's safe fetch (``sources.fetch``: the feeds' address rules).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import orjson
+
+from ..enrich.like import LikeModel, cable_text, fit
+
+MIN_CHARS = 40
+"""Cables with less text than this are left out (nothing to compare)."""
+
+_CACHE: dict[Any, LikeModel] = {}
+_LOCK = threading.Lock()
+
+
+def model_for(archive: Any) -> LikeModel:
+    """The fitted model of ``archive``'s cables (kept until a cable changes)."""
+    reader = archive.reader()
+    key = (str(archive.settings.db_dir), reader.cable_version())
+    got = _CACHE.get(key)
+    if got is not None:
+        return got
+    with _LOCK:
+        got = _CACHE.get(key)
+        if got is None:
+            refs: list[str] = []
+            texts: list[str] = []
+            for ref, rec in archive.records():
+                t = cable_text(orjson.loads(rec))
+                if len(t.strip()) >= MIN_CHARS:
+                    refs.append(ref)
+                    texts.append(t)
+            got = fit(refs, texts)
+            for k in [k for k in _CACHE if k[0] == key[0]]:
+                del _CACHE[k]
+            _CACHE[key] = got
+    return got
+
+
+def like(archive: Any, text: str, limit: int = 10) -> list[dict[str, Any]]:
+    """The cables most like ``text``: [{ref_id, score, subject, created, origin, classification}]."""
+    ranked = model_for(archive).rank(text, limit)
+    rows = archive.reader().rows_for([r for r, _ in ranked])
+    out = []
+    for ref, score in ranked:
+        row = rows.get(ref)
+        out.append({"ref_id": ref, "score": score,
+                    "subject": row.subject if row else None, "created": row.created if row else None,
+                    "origin": row.origin if row else None,
+                    "classification": row.classification if row else None})
+    return out
