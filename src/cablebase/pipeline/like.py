@@ -15,6 +15,10 @@ from typing import Any
 import orjson
 
 from ..enrich.like import LikeModel, cable_text, fit
+from ..errors import FetchError
+from ..parse.html_text import extract_html, extract_main
+from ..sources.fetch import PAGE_ACCEPT, Fetcher
+from ..sources.settings import PollSettings
 
 MIN_CHARS = 40
 """Cables with less text than this are left out (nothing to compare)."""
@@ -59,3 +63,14 @@ def like(archive: Any, text: str, limit: int = 10) -> list[dict[str, Any]]:
                     "origin": row.origin if row else None,
                     "classification": row.classification if row else None})
     return out
+
+
+async def fetch_text(url: str, settings: PollSettings) -> str:
+    """The main text of the article page at ``url``, fetched with the feeds' rules (address
+    checks on every hop, size and time limits: ``sources.fetch``). FetchError when it fails."""
+    async with Fetcher(settings) as f:
+        got = await f.get(url, accept=PAGE_ACCEPT, max_bytes=settings.max_page_bytes, limit_name="max_page_bytes")
+    if got.status >= 400 or not got.body:
+        raise FetchError(url, f"the page answered HTTP {got.status}")
+    main = extract_main(got.body, got.url) or got.body.decode("utf-8", "replace")
+    return extract_html(main, got.url, limits=settings.limits, want_links=False).text
