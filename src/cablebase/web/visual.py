@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import SearchFilters
-from .._store.visual import VisualQueries
 from ..enrich import timeline as tl
 from ..parse.refid import split_ref_id
 from .archive import WebArchive
@@ -29,8 +28,8 @@ THREAD_MAX_CABLES = 150
 NETWORK_SIZE = 20
 
 
-def _vq(arch: WebArchive) -> VisualQueries:
-    return VisualQueries(arch.browse.db)
+def _vq(arch: WebArchive) -> Any:
+    return arch.browse.visual  # _store.visual.VisualQueries
 
 
 def cable_months(arch: WebArchive) -> dict[str, tuple[str | None, str | None]]:
@@ -78,6 +77,7 @@ def timeline_of(arch: WebArchive, refs: Iterable[str], *, articles: Iterable[int
             r["url"] = link(r["month"])
     return {
         "total": len(refs), "undated": undated["cables"], "articles": len(arts),
+        "undated_articles": undated["articles"],
         "months": rows, "bursts": sorted(bursts), "burst_threshold": round(bar, 2), "burst_method": tl.BURST_METHOD,
     }
 
