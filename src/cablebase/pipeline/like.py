@@ -10,6 +10,7 @@ address through the archive's safe fetch (``sources.fetch``: the feeds' address 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -27,10 +28,44 @@ _CACHE: dict[Any, LikeModel] = {}
 _LOCK = threading.Lock()
 
 
+def _key(archive: Any) -> tuple[str, int]:
+    return (str(archive.settings.db_dir), archive.reader().cable_version())
+
+
+def ready(archive: Any) -> bool:
+    """Whether the model of ``archive``'s current cables is fitted (a query answers at once)."""
+    return _key(archive) in _CACHE
+
+
+_FITTING: set[str] = set()
+
+
+def fit_in_background(open_fn: Callable[[], Any]) -> None:
+    """Fit the model in a thread of its own, on an archive ``open_fn()`` opens there (and
+    closes): a server's pages do not wait for it. Once per archive at a time."""
+    def run() -> None:
+        a = open_fn()
+        try:
+            model_for(a)
+        finally:
+            a.close()
+            _FITTING.discard(name)
+
+    probe = open_fn()
+    try:
+        name = str(probe.settings.db_dir)
+    finally:
+        probe.close()
+    with _LOCK:
+        if name in _FITTING:
+            return
+        _FITTING.add(name)
+    threading.Thread(target=run, name="like-fit", daemon=True).start()
+
+
 def model_for(archive: Any) -> LikeModel:
     """The fitted model of ``archive``'s cables (kept until a cable changes)."""
-    reader = archive.reader()
-    key = (str(archive.settings.db_dir), reader.cable_version())
+    key = _key(archive)
     got = _CACHE.get(key)
     if got is not None:
         return got

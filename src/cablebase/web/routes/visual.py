@@ -20,8 +20,9 @@ import anyio
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from ... import BadQuery, FetchError
-from ...pipeline.like import fetch_text
+from ... import Archive, BadQuery, FetchError
+from ...pipeline.like import fetch_text, fit_in_background
+from ...pipeline.like import ready as like_ready
 from .. import svg, visual
 from ..archive import WebArchive
 from ..common import JSON, PageError, arch, int_param, not_found, page
@@ -74,6 +75,9 @@ def panel_channel(a: WebArchive, articles: list[dict[str, Any]], title: str) -> 
 def panel_related(a: WebArchive, text: str, linked: list[str], limit: int = 10) -> list[dict[str, Any]]:
     """The article page's "related cables": the cables most like its text."""
     if not text.strip():
+        return []
+    if not like_ready(a.archive):  # the first fit takes a while: not on this page's time
+        fit_in_background(lambda: Archive(a.settings, create=False, lazy=True))
         return []
     try:
         got = a.archive.like(text, limit)
