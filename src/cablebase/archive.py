@@ -383,6 +383,12 @@ class Archive(DeskFace):
             self._reader = open_reader(self.settings)
         return self._reader
 
+    def like(self, text: str, limit: int = 10) -> list[dict[str, Any]]:
+        """The cables most like ``text``, in any language (``pipeline.like``; README)."""
+        from .pipeline.like import like  # scikit-learn, loaded where used (as enrich)
+
+        return like(self, text, limit)
+
     def records(self, refs: list[str] | None = None) -> Iterator[tuple[str, bytes]]:
         """(ref_id, record as JSON) of every cable by ref_id, or of ``refs`` in that order, read
         on a connection of their own: a long export may be iterated from any thread."""

@@ -20,6 +20,7 @@ from ..params import search_params
 from ..render import highlight, mark_spans, qs, render, span_patterns
 from ..search import FACET_LIMIT, SORTS, search
 from .feeds import browse_feed, channel_feed
+from . import visual as visual_panels
 
 router = APIRouter(include_in_schema=False)
 
@@ -169,7 +170,8 @@ async def _browse_list(request: Request, kind: str, raw_value: str) -> Response:
     data = views.browse_list(a, kind, stored, pg, a.web.per_page)  # type: ignore[arg-type]
     if data["page"] > data["pages"]:
         raise not_found(f"There is no page {pg} (the last is {data['pages']}).")
-    return _out(data, "browse_list.html", suffix == ".json")
+    return _out(data, "browse_list.html", suffix == ".json",
+                **({} if suffix == ".json" else {"timeline": visual_panels.panel_facet(a, kind, stored)}))
 
 
 @router.get("/browse/{kind}/{value}")
@@ -274,7 +276,8 @@ async def search_page(request: Request) -> Response:
                      "origin": h.origin, "classification": h.classification,
                      "segments": highlight(h.snippet, h.highlights)})
     body = render("search.html", **ctx, total=res.total, page=res.page, pages=res.pages, per_page=res.per_page,
-                  hits=hits, facets=facets, active=active, top_query=q, entity_facet=ents)
+                  hits=hits, facets=facets, active=active, top_query=q, entity_facet=ents,
+                  timeline=visual_panels.panel_search(a, q, filters, params))
     if cache_key is not None:
         a.results.put(cache_key, body)
     return HTMLResponse(body)
@@ -339,7 +342,10 @@ async def channel_page(request: Request, name: str) -> Response:
         return channel_feed(request, ch)
     a = arch(request)
     data = views.channel(a, ch, mode="latest", page=None, per_page=20)
-    return _out(data, "channel.html", suffix == ".json")
+    if suffix == ".json":
+        return JSON(data)
+    _total, every = a.browse.channels.channel_articles(ch["name"], all=True)
+    return page("channel.html", **data, timeline=visual_panels.panel_channel(a, every, data["title"]))
 
 
 @router.get("/channel/{name}/all")
@@ -365,6 +371,8 @@ async def article_page(request: Request, name: str) -> Response:
         raise not_found(f"There is no article {base}.")
     if suffix == ".json":
         return JSON(data)
-    return page("article.html", **data, notes=a.archive.notes_on(f"article:{int(base)}"))
+    related = visual_panels.panel_related(a, (a.browse.channels.get_article(int(base)) or {}).get("text") or "",
+                                          [c["ref_id"] for c in data["cables"] if c["in_archive"]])
+    return page("article.html", **data, notes=a.archive.notes_on(f"article:{int(base)}"), related=related)
 
 
