@@ -146,6 +146,11 @@ class Archive(DeskFace):
     def stats(self) -> Stats:
         return self._store.stats()
 
+    def disk_usage(self) -> dict[str, int]:
+        """Bytes on disk: ``records`` (the database), ``index`` (the search index), and the record
+        JSON as text (``record_json``) and as stored (``record_json_stored``)."""
+        return self._store.disk_usage()
+
     def check(self, *, quick: bool = False) -> CheckReport:
         """Database integrity and records ↔ index agreement."""
         return self._store.check(quick=quick)

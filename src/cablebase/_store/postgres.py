@@ -128,6 +128,11 @@ class PgStore(SQLiteStore):
             raise StoreError(f"cannot create the index directory {s.db_dir}: {e.strerror or e}") from None
         return db
 
+    RECORD_BYTES_SQL = "SELECT sum(octet_length(record)), sum(pg_column_size(record)) FROM sources"
+
+    def _database_bytes(self) -> int:
+        return int(self.db.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+
     def check(self, *, quick: bool = False) -> CheckReport:
         """Compare the records with the index. PostgreSQL enforces the foreign keys itself and
         checks its pages as it reads them; what is left to check is what SQL cannot say."""

@@ -194,6 +194,7 @@ def _merge(store: Any, report: IngestReport, res: UnitResult, fail: Callable[[Fa
             _stale(report, fail, e)
     report.inputs += part.inputs
     report.cables += part.cables
+    report.worker_seconds += res.seconds
     report.outcomes.update(part.outcomes)
     report.unreferenced += part.unreferenced
     for key in part.provisional:

@@ -59,6 +59,8 @@ class IngestReport:
     """Where the work ran when not here: the Dask scheduler, its workers and its dashboard."""
     resumed: int = 0
     """Inputs a killed earlier run of the same ingest had already stored (skipped: ``dask_ingest``)."""
+    worker_seconds: float = 0.0
+    """On a cluster: the workers' time spent on the units (reading, parsing, writing), summed."""
     started: float = field(default_factory=time.perf_counter)
     elapsed: float = 0.0
 
