@@ -121,7 +121,7 @@ def run(label: str, url: str, paths: list[str], threads: int, **kw) -> dict:
     drop_database(url)
     over = (wall * threads - rep.worker_seconds) / rep.cables if threads and rep.cables else None
     return {"label": label, "wall": wall, "cpu": cpu, "cables": rep.cables, "failures": len(rep.failures),
-            "unit_s": rep.worker_seconds, "overhead_ms": over * 1000 if over is not None else None,
+            "unit_s": rep.worker_seconds, "worker_cpu": rep.worker_cpu, "write_s": rep.write_seconds, "overhead_ms": over * 1000 if over is not None else None,
             "check": check.ok, "stored": stats.cables}
 
 
@@ -164,6 +164,12 @@ def main() -> None:
         unit = f"{r['unit_s']:.1f}" if r["unit_s"] else "—"
         print(f"{r['label']:<36}{r['cables']:>8}{r['wall']:>8.1f}{r['cables'] / r['wall']:>10.0f}{r['cpu']:>13.1f}"
               f"{unit:>8}{over:>19}  {'ok' if r['check'] else 'FAILED'}{failed}")
+    print("\nper cable: worker CPU (read + parse + pack + write, the worker thread), the workers' write"
+          " transactions (wall, lock waits included), the client's CPU (indexing):")
+    for r in rows[1:]:
+        n = r["cables"] or 1
+        print(f"  {r['label']:<34} worker CPU {r['worker_cpu'] * 1000 / n:.2f} ms, write {r['write_s'] * 1000 / n:.2f} ms,"
+              f" client CPU {r['cpu'] * 1000 / n:.2f} ms")
     if trip is not None:
         print(f"\nempty task round trip through the scheduler (6 in flight): {trip * 1000:.2f} ms a task,"
               f" {trip * 1000 / a.unit:.3f} ms a cable at {a.unit} inputs a unit")

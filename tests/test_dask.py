@@ -195,3 +195,15 @@ def test_a_database_made_again_under_the_same_name_gets_its_own_index(pg_db, cor
         check = a.check()
         assert check.ok, check
         assert a.search_results("", limit=1).total == 5
+
+
+def test_enrich_on_the_cluster_reads_the_records_on_the_workers(cluster, pg_db, corpus):
+    url = pg_url(pg_db)
+    pages = sorted((corpus / "cablegate-2010" / "cable").rglob("*.html"))[:12]
+    with open_archive(url) as a:
+        a.ingest(pages, workers=0)
+        rep = a.enrich(dask=cluster.addr, similar=False, articles=False)
+        assert rep.ok, rep.failures
+        assert (rep.mode, rep.workers, rep.enriched) == ("dask", 2, 12)
+        assert a.entities.counts()["documents"] == 12
+        assert a.enrich(dask=cluster.addr, similar=False, articles=False).enriched == 0  # incremental

@@ -374,6 +374,8 @@ class Archive(DeskFace):
         changed cable (``force=True``: all); see ``enrich.run.enrich`` for the options."""
         from .pipeline.enrich import enrich
 
+        if kw.get("dask") and self.settings.db_url:
+            kw.setdefault("db_url", self.settings.db_url)  # the workers read the records themselves
         return enrich(self._store.db, **kw)
 
     @staticmethod

@@ -195,6 +195,8 @@ def _merge(store: Any, report: IngestReport, res: UnitResult, fail: Callable[[Fa
     report.inputs += part.inputs
     report.cables += part.cables
     report.worker_seconds += res.seconds
+    report.worker_cpu += res.cpu
+    report.write_seconds += res.write_seconds
     report.outcomes.update(part.outcomes)
     report.unreferenced += part.unreferenced
     for key in part.provisional:

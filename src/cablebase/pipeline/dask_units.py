@@ -68,6 +68,10 @@ class UnitResult:
     """The input each cable of ``batch`` came from."""
     seconds: float = 0.0
     """The worker's time on the unit (reading, parsing, writing)."""
+    cpu: float = 0.0
+    """The worker thread's CPU time on the unit."""
+    write_seconds: float = 0.0
+    """Of ``seconds``, the time spent storing (the transaction, waiting for the writers' lock included)."""
 
     @property
     def clean(self) -> bool:
@@ -184,7 +188,7 @@ def _drop_writer() -> None:
 def run_unit(unit: Unit, fmt: str | None, max_bytes: int, url: str | None, official: str | None) -> UnitResult:
     """Read, parse and (with ``url``) store one unit on a worker. Never raises for a bad input
     or cable: each is a ``Failure`` in the result."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     if official is not None and os.environ.get(OFFICIAL_IDS_ENV) != official and (not official or Path(official).is_file()):
         os.environ[OFFICIAL_IDS_ENV] = official  # the client's official ID list, where this worker has it
     part = IngestReport()
@@ -208,9 +212,12 @@ def run_unit(unit: Unit, fmt: str | None, max_bytes: int, url: str | None, offic
     if url is None:
         res.batch = batch
     elif batch:
+        w0 = time.perf_counter()
         store_batch(lambda items: _writer(url).add_cables(items), batch, res.locations, part, on_store_error=_drop_writer)
+        res.write_seconds = time.perf_counter() - w0
         res.locations = []
     res.seconds = time.perf_counter() - t0
+    res.cpu = time.thread_time() - c0
     return res
 
 

@@ -61,6 +61,10 @@ class IngestReport:
     """Inputs a killed earlier run of the same ingest had already stored (skipped: ``dask_ingest``)."""
     worker_seconds: float = 0.0
     """On a cluster: the workers' time spent on the units (reading, parsing, writing), summed."""
+    worker_cpu: float = 0.0
+    """On a cluster: the workers' CPU time on the units, summed."""
+    write_seconds: float = 0.0
+    """On a cluster: of ``worker_seconds``, the time in the workers' write transactions."""
     started: float = field(default_factory=time.perf_counter)
     elapsed: float = 0.0
 
