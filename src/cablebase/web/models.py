@@ -236,6 +236,26 @@ class FeedAdded(_Open):
     channel: Optional[str] = None
 
 
+class ChannelIn(BaseModel):
+    name: str = Field(description="The channel's name, e.g. \"Opera Leaks » Cuba\"")
+    title: Optional[str] = Field(None, description="A longer title (default: the name)")
+
+
+class ChannelAdded(_Open):
+    channel_id: int
+    name: str
+
+
+class IngestOut(_Open):
+    name: str = Field(description="The upload's name as stored (a safe base name)")
+    cables: int = Field(description="Cables found in it")
+    new: int
+    updated: int
+    versions: int
+    unchanged: int
+    failures: list[dict[str, str]] = Field(description="What was refused, and why")
+
+
 class PollIn(BaseModel):
     feed_ids: Optional[list[int]] = Field(None, description="Only these feeds (default: every due feed)")
     all: bool = Field(False, description="Every active feed, due or not")
