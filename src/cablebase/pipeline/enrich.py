@@ -74,6 +74,8 @@ class EnrichReport:
     workers: int = 1
     elapsed: float = 0.0
     ner_seconds: float = 0.0
+    store_seconds: float = 0.0
+    """Of the run, the time this process spent writing what the workers found (the one writer)."""
 
     @property
     def ok(self) -> bool:
@@ -84,7 +86,7 @@ class EnrichReport:
             "documents": self.documents, "enriched": self.enriched, "unchanged": self.unchanged,
             "removed": self.removed, "failures": [list(f) for f in self.failures], "merges": self.merges,
             "similar": self.similar, "tokens": self.tokens, "mode": self.mode, "workers": self.workers,
-            "elapsed": round(self.elapsed, 3),
+            "elapsed": round(self.elapsed, 3), "store_seconds": round(self.store_seconds, 3),
         }
 
 
@@ -294,6 +296,11 @@ def enrich(
     changed_cables: list[str] = []
 
     def store(results: list[dict[str, Any]]) -> None:
+        t_store = time.perf_counter()
+        _store_results(results)
+        rep.store_seconds += time.perf_counter() - t_store
+
+    def _store_results(results: list[dict[str, Any]]) -> None:
         nonlocal done
         for r in results:
             doc = r["doc"]
