@@ -125,11 +125,27 @@ def run(label: str, url: str, paths: list[str], threads: int, **kw) -> dict:
             "check": check.ok, "stored": stats.cables}
 
 
+def enrich_row(url: str, paths: list[str], n: int, addr: str) -> dict:
+    """Enrichment of ``n`` of the inputs' cables on the cluster (the workers read the records from
+    PostgreSQL; this process, the one writer, stores what they find)."""
+    pages = sorted(p for root in paths for p in Path(root).rglob("*.html"))[:n]
+    drop_database(url)
+    with open_archive(url) as a:
+        a.ingest(pages, dask=addr)
+        t0 = time.perf_counter()
+        rep = a.enrich(dask=addr, similar=False)
+        wall = time.perf_counter() - t0
+    drop_database(url)
+    return {"docs": rep.enriched, "wall": wall, "store_s": rep.store_seconds, "tokens": rep.tokens,
+            "failures": len(rep.failures)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("paths", nargs="*", default=[str(CORPUS / "cablegate-2010" / "cable")])
     ap.add_argument("--db", default="postgresql://postgres@127.0.0.1:5432/cablebase")
     ap.add_argument("--unit", type=int, default=64, help="inputs per unit of work")
+    ap.add_argument("--enrich", type=int, default=0, help="also enrich this many cables on the 2-worker cluster")
     a = ap.parse_args()
     os.environ.setdefault("CABLEBASE_INDEX_DIR", f"/tmp/cablebase-dask-bench-{os.getpid()}")
     logdir = Path(os.environ["CABLEBASE_INDEX_DIR"] + "-logs")
@@ -142,6 +158,7 @@ def main() -> None:
     rows.append(run("local (1 parser process + this one)", f"{base}/{name}_dask_bench_0", a.paths, 0))
     print(rows[-1], flush=True)
     trip = None
+    enr = None
     for n, store_on in ((1, "workers"), (2, "workers"), (2, "client")):
         cl = Cluster(n, logdir)
         try:
@@ -151,6 +168,9 @@ def main() -> None:
             print(rows[-1], flush=True)
             if n == 2 and trip is None:
                 trip = task_round_trip(cl.addr, 500, 2 * 3)
+                if a.enrich:
+                    enr = enrich_row(f"{base}/{name}_dask_bench_enrich", a.paths, a.enrich, cl.addr)
+                    print(enr, flush=True)
         finally:
             cl.close()
     load1 = os.getloadavg()
@@ -173,6 +193,12 @@ def main() -> None:
     if trip is not None:
         print(f"\nempty task round trip through the scheduler (6 in flight): {trip * 1000:.2f} ms a task,"
               f" {trip * 1000 / a.unit:.3f} ms a cable at {a.unit} inputs a unit")
+    if enr:
+        d = enr["docs"] or 1
+        print(f"enrichment on the 2 workers: {enr['docs']} cables in {enr['wall']:.1f} s ({enr['docs'] / enr['wall']:.2f}"
+              f" cables/s, {enr['tokens'] / enr['wall']:,.0f} tokens/s, {enr['tokens'] / d:,.0f} tokens a cable);"
+              f" the client's writes {enr['store_s'] * 1000 / d:.1f} ms a cable"
+              f" ({enr['store_s'] / enr['wall'] * 100:.0f}% of the run); {enr['failures']} failures")
     print(f"load average before {load0[0]:.1f}, after {load1[0]:.1f}; {os.cpu_count()} CPUs shared by the client,"
           " the workers, the scheduler and PostgreSQL")
 
