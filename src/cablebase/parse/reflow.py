@@ -56,8 +56,9 @@ _LABELS_ANY_CASE = re.compile(r"(?i)\b(?:e\.\s?o\.\s?(?:" + EO_ORDERS + r"|\d{4,
 _PAGE_OF = re.compile(r" OF \d{3}\b")
 _PAGE_HEAD = re.compile(r"PAGE\s+\d{2}\s+[A-Z][A-Z ]{1,30}?\s+\d{4,6}\s+\d{6}Z")
 _SIPDIS = re.compile(r"SIPDIS\b")
-_CAVEAT_WORDS = re.compile(r"\s*\b(NOFORN|EXDIS|NODIS|LIMDIS|STADIS|SENSITIVE|EFTO)\b\s*(?=[A-Z])")
-_DASHES = re.compile(r"-{3,}(?: +-+)*")
+# (each led by a literal or a set of words: a fast scan; a word's start is checked where it is used)
+_CAVEAT_WORDS = re.compile(r"(NOFORN|EXDIS|NODIS|LIMDIS|STADIS|SENSITIVE|EFTO)\b\s*(?=[A-Z])")
+_DASHES = re.compile(r"----*(?: +-+)*")
 # A subject's continuation taken for a paragraph: a short upper-case chunk right before a label.
 _SUBJECT_TAIL = re.compile(r"^(SUBJE?C?T?\s*:[^\n]*(?:\n[ ]*[^\s][^\n]*)*)[ ]*\n[ ]*\n\s*"
                            r"(?!SUMMARY|BEGIN|COMMENT|REF|CLASSIFIED)([^a-z\n]{2,120}?)[ ]*\n[ ]*\n\s*"
@@ -386,7 +387,7 @@ def _preamble(body: str) -> str:
     lab = labels.search(pre)
     pre_end = lab.start() if lab else 0
     if pre_end:
-        pre = _CAVEAT_WORDS.sub(lambda m: "\n" + m.group(1) + "\n", pre[:pre_end]) + pre[pre_end:]
+        pre = _caveats_apart(pre[:pre_end]) + pre[pre_end:]
     if "Classified By" in pre:
         pre = _GLUED_CLBY.sub(" ", pre)  # ``…VISIT TO CAIROClassified By:``
     pre = labels.sub(lambda m: "\n\n" + m.group(0), pre)
@@ -415,6 +416,25 @@ def _preamble(body: str) -> str:
     if m:
         pre = pre[: m.start()] + m.group(1) + "\n" + m.group(2) + "\n\n" + pre[m.end():]
     return pre
+
+
+def _caveats_apart(text: str) -> str:
+    """Caveat words (``NOFORN``, ``SENSITIVE`` …) on lines of their own, the spaces around them taken."""
+    out, last = [], 0
+    for m in _CAVEAT_WORDS.finditer(text):
+        a = m.start()
+        c = text[a - 1: a]
+        if c.isalnum() or c == "_":
+            continue  # inside a word
+        while a > last and text[a - 1].isspace():
+            a -= 1
+        out.append(text[last:a])
+        out.append("\n" + m.group(1) + "\n")
+        last = m.end()
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _line_start(text: str, label: str) -> int:
@@ -477,7 +497,7 @@ def reflow(text: str) -> str:
         k = len(body) - 200 + sig.start("s") if len(body) > 200 else sig.start("s")
         body = body[:k].rstrip() + "\n\n" + body[k:].strip()
     out = head.rstrip() + "\n" + (banner + "\n\n" if banner else "") + body.lstrip(" ")
-    return "\n".join(ln.strip() for ln in out.split("\n"))
+    return "\n".join(map(str.strip, out.split("\n")))
 
 
 __all__ = ["CLBY_REASONS", "FLAT_LINE", "is_flattened", "paragraph_starts", "reflow"]
