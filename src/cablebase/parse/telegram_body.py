@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from ..record import Cable, Paragraph
-from .reflow import paragraph_starts
+from .paragraph_numbers import paragraph_starts
 
 PAGE_BREAK_RE = re.compile(r"^\s*[A-Z][A-Z .']{0,40}?\s+0*\d{4,8}\s+\d{3}(?:\.\d{1,2})?\s+OF\s+\d{3}\s*$", re.I)
 PAGE_LINE_RE = re.compile(r"^\s*PAGE\s+\d{2}\s+[A-Z]", re.I)
