@@ -55,7 +55,9 @@ def paragraph_starts(text: str, start: int) -> list[int]:
     while True:
         best = None
         for key in (str(expected) + ".", str(expected + 1) + "."):
-            p = text.find(key, pos)
+            # (the next number is looked for only before the one already found, give or take a ¶)
+            end = best[0] + 8 if best is not None else len(text)
+            p = text.find(key, pos, end)
             while p >= 0:
                 q = p - 1 if text[p - 1: p] == "¶" else p
                 while q > 0 and text[q - 1] == " " and text[q - 2: q - 1] == "¶":
@@ -68,17 +70,17 @@ def paragraph_starts(text: str, start: int) -> list[int]:
                         if best is None or q < best[0]:
                             best = (q, num, m.end())
                         break
-                p = text.find(key, p + 1)
+                p = text.find(key, p + 1, end)
                 if best is not None and p > best[0]:
                     break
-        p = text.find("¶", pos)
+        p = text.find("¶", pos, best[0] if best is not None else len(text))
         while p >= 0 and (best is None or p < best[0]):
             m = _PARA.match(text, p)
             num = _para_at(text, m, expected, False) if m and m.group("pnum") else None
             if num is not None:
                 best = (p, num, m.end())
                 break
-            p = text.find("¶", p + 1)
+            p = text.find("¶", p + 1, best[0] if best is not None else len(text))
         if best is None:
             return out
         out.append(best[0])
