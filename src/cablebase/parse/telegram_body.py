@@ -42,25 +42,68 @@ def clean_body_lines(lines: list[str], post: str | None = None) -> tuple[list[st
     pages = " OF 0" in text or " of 0" in text or "PAGE " in text or "page " in text
     if not (sipdis or pages):
         return [ln.rstrip() for ln in lines], False
-    kept = []
-    for ln in lines:
-        ln = ln.rstrip()
+    kept = [ln.rstrip() for ln in lines]
+    drop = False
+    for i in _debris_candidates(text, sipdis, pages):
+        ln = kept[i]
         if sipdis and ("IPDIS" in ln or "ipdis" in ln):
             if SIPDIS_LINE_RE.match(ln):
+                kept[i] = None
+                drop = True
                 continue
             ln = _SIPDIS_INLINE.sub("", ln)
             if not ln.strip():
+                kept[i] = None
+                drop = True
                 continue
         if pages:
             tail = ln[-6:-3]
             if (tail == "OF " or tail == "of ") and PAGE_BREAK_RE.match(ln):
                 ln = _text_before_page_break(ln, post)
                 if not ln:
+                    kept[i] = None
+                    drop = True
                     continue
             elif "PAGE" in ln[:8] and PAGE_LINE_RE.match(ln):
+                kept[i] = None
+                drop = True
                 continue
-        kept.append(ln)
+        kept[i] = ln
+    if drop:
+        kept = [ln for ln in kept if ln is not None]
     return kept, sipdis
+
+
+_PAGE_TAIL_UPPER = re.compile(r"OF \d{3}[^\S\n]*$", re.M)
+_PAGE_TAIL_LOWER = re.compile(r"of \d{3}[^\S\n]*$", re.M)
+
+
+def _debris_candidates(text: str, sipdis: bool, pages: bool) -> list[int]:
+    """The lines (indices) that may hold SIPDIS or page debris: found by scanning the text
+    (``str.find`` and literal-led patterns), not line by line."""
+    hits = []
+    if sipdis:
+        for key in ("IPDIS", "ipdis"):
+            i = text.find(key)
+            while i >= 0:
+                hits.append(i)
+                i = text.find(key, i + 5)
+    if pages:
+        hits.extend(m.start() for m in _PAGE_TAIL_UPPER.finditer(text))
+        hits.extend(m.start() for m in _PAGE_TAIL_LOWER.finditer(text))
+        i = text.find("PAGE")
+        while i >= 0:
+            if i - (text.rfind("\n", 0, i) + 1) <= 4:  # ``"PAGE" in line[:8]``
+                hits.append(i)
+            i = text.find("PAGE", i + 4)
+    out: list[int] = []
+    n = last = 0
+    for p in sorted(hits):
+        n += text.count("\n", last, p)
+        last = p
+        if not out or out[-1] != n:
+            out.append(n)
+    return out
 
 
 _PAGE_BREAK_TAIL = re.compile(r"\s+0*\d{4,8}\s+\d{3}(?:\.\d{1,2})?\s+OF\s+\d{3}\s*$", re.I)
