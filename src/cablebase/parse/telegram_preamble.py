@@ -25,6 +25,7 @@ _TAGS_RE = re.compile(r"^TAGS\b\s*:?", re.I)
 _SUBJ_RE = re.compile(r"^SUBJ(?:ECT)?\s*:\s*", re.I)
 _REF_RE = re.compile(r"^REFS?(?:TEL)?\s*:\s*", re.I)
 _CLBY_RE = re.compile(r"^CLASSIFIED\s+BY\b\s*:?\s*", re.I)
+_CLBY_LINE = re.compile(r"\s*CLASSIFIED\s+BY\b", re.I)
 # Preamble fields: (cheap prefix test on the upper-cased line, pattern of the label, name).
 _PREAMBLE_FIELDS = (("TAGS", _TAGS_RE, "TAGS"), ("SUBJ", _SUBJ_RE, "SUBJECT"), ("REF", _REF_RE, "REF"),
                     ("CLASSIFIED", _CLBY_RE, "CLBY"))
@@ -48,7 +49,7 @@ def split_run_together(lines: list[str]) -> list[str]:
             return out
         if idx < 60 and _may_run_together(ln) and _RUN_TOGETHER.search(ln):
             out.extend(_RUN_TOGETHER.split(ln))
-        elif len(ln) > LONG_LINE and _CLBY_RE.match(ln.lstrip()):
+        elif len(ln) > LONG_LINE and _CLBY_LINE.match(ln):
             out.extend(_classified_by_and_text(ln))
         else:
             out.append(ln)
