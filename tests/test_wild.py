@@ -397,3 +397,13 @@ def test_a_heading_underlined_over_two_lines_is_one_heading():
     paras = parse_text(text).paragraphs
     assert [p.number for p in paras] == [1, 2]
     assert paras[1].heading == "A FIFTY PERCENT CHANCE OF BEING FRANCE'S NEXT PRESIDENT"
+
+
+def test_the_banner_ends_a_tags_line_a_copy_put_above_it():
+    from cablebase.parse.telegram_preamble import read_preamble
+    from cablebase.record import Cable
+    for banner in ("UNCLAS SECTION 01 OF 02 MEXICO 000536", "U N C L A S SECTION 01 OF 02 MEXICO 000536"):
+        c = Cable()
+        read_preamble(c, ["TAGS: PGOV PINR MX", banner, "", "SIPDIS", "", "SUBJECT: A CAMPAIGN INSIDER", "",
+                          "1. (U) Poloffs met him."])
+        assert c.tags == ["PGOV", "PINR", "MX"] and c.subject == "A CAMPAIGN INSIDER"

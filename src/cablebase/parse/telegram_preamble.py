@@ -113,9 +113,11 @@ def read_preamble(c: Cable, body_lines: list[str]) -> tuple[int, list[str]]:
                 seen_field = True
                 break
         else:
-            if cur == "SUBJECT" and HANDLING_NOTE.match(s) or cur in ("SUBJECT", "TAGS") and s[:3] == "---" \
-                    and DASH_LINE_RE.match(s):
-                cur = None  # a handling note (``SENSITIVE BUT UNCLASSIFIED``) or a heading's dashes: past the field
+            if cur == "SUBJECT" and HANDLING_NOTE.match(s) or cur in ("SUBJECT", "TAGS") and (
+                    s[:3] == "---" and DASH_LINE_RE.match(s) or _banner_line(s)):
+                # a handling note (``SENSITIVE BUT UNCLASSIFIED``), a heading's dashes or the
+                # classification banner (a copy's TAGS line above it): past the field
+                cur = None
             if cur in fields:
                 fields[cur].append(s)
             elif seen_field and first_text_idx is None:
@@ -145,6 +147,11 @@ def read_preamble(c: Cable, body_lines: list[str]) -> tuple[int, list[str]]:
 
 _FIELD_AFTER = re.compile(r"^(?:REF(?:TELS?|S)?\b|Classified\s+By|CLASSIFIED\s+BY|SUBJ|¶|\d{1,3}\s*\.|-{3})", re.I)
 _TAG_LINE = re.compile(r"^[A-Z][A-Z0-9]{1,11}(?:[,.]?\s+[A-Z][A-Z0-9]{1,11}){0,29}[,.]?\s*$")
+
+
+def _banner_line(s: str) -> bool:
+    c = classification_line(s)
+    return bool(c and c[1] and c[2])
 
 
 def _field_goes_on(lines: list[str], i: int, cur: str, so_far: list[str]) -> bool:
