@@ -407,3 +407,12 @@ def test_the_banner_ends_a_tags_line_a_copy_put_above_it():
         read_preamble(c, ["TAGS: PGOV PINR MX", banner, "", "SIPDIS", "", "SUBJECT: A CAMPAIGN INSIDER", "",
                           "1. (U) Poloffs met him."])
         assert c.tags == ["PGOV", "PINR", "MX"] and c.subject == "A CAMPAIGN INSIDER"
+
+
+def test_a_second_copys_banner_ends_the_subject():
+    # A page holding a cut copy and then the whole one: the banner of the second ends the subject.
+    text = ("UNCLAS YEREVAN 000494\n\nE.O. 12958: N/A\nTAGS: PHUM, AM\n"
+            "SUBJECT: ARMENIA CONTINUES AGGRESSIVE PROSECUTION OF TRAF... UNCLAS YEREVAN 000494 SENSITIVE "
+            "STATE FOR DRL, EUR/CARC\n\n1. (U) Summary: prosecutions went on.\n")
+    assert parse_text(text).subject == "ARMENIA CONTINUES AGGRESSIVE PROSECUTION OF TRAF..."
+    assert parse(text.replace("\n", " "))[0].subject == "ARMENIA CONTINUES AGGRESSIVE PROSECUTION OF TRAF..."

@@ -15,7 +15,7 @@ import re
 from ..record import Cable, Reference
 from . import refid
 from .subject import HANDLING_NOTE, tidy_subject
-from .reflow import CLBY_REASONS
+from .reflow import CLBY_REASONS, banner_start
 from .telegram_body import DASH_LINE_RE, LONG_LINE, PARA_RE
 from .telegram_classification import classification_line
 
@@ -140,7 +140,12 @@ def read_preamble(c: Cable, body_lines: list[str]) -> tuple[int, list[str]]:
         if t and re.match(r"^[A-Z][A-Z0-9]{1,11}$", t) and t not in tags:
             tags.append(t)
     c.tags = tags
-    c.subject = tidy_subject(" ".join(subject_lines))
+    subject = " ".join(subject_lines)
+    if len(subject) > 60 and ("ONF" in subject or "ECRET" in subject or "NCLAS" in subject or "E C R E" in subject):
+        b = banner_start(subject)
+        if b > 0:
+            subject = subject[:b]  # a second copy's banner run into the subject (a page holding two copies)
+    c.subject = tidy_subject(subject)
     c.classified_by = " ".join(" ".join(clby_lines).split()) or None
     return first_para_idx, ref_lines
 
