@@ -416,3 +416,12 @@ def test_a_second_copys_banner_ends_the_subject():
             "STATE FOR DRL, EUR/CARC\n\n1. (U) Summary: prosecutions went on.\n")
     assert parse_text(text).subject == "ARMENIA CONTINUES AGGRESSIVE PROSECUTION OF TRAF..."
     assert parse(text.replace("\n", " "))[0].subject == "ARMENIA CONTINUES AGGRESSIVE PROSECUTION OF TRAF..."
+
+
+def test_a_marked_paragraph_right_under_the_classified_by_line_is_a_paragraph():
+    text = ("CONFIDENTIAL\n\nE.O. 12958: DECL: 06/12/2016\nTAGS: PREL, IN\nSUBJECT: CONTACT GROUPS\n\n"
+            "Classified By: A/PolCouns A. Person for Reasons 1.4 (B, D)\n"
+            "(C) On June 12 A/PolCouns met the Joint Secretary to deliver the demarche.\n")
+    c = parse_text(text)
+    assert c.classified_by == "A/PolCouns A. Person for Reasons 1.4 (B, D)"
+    assert [p.text[:12] for p in c.paragraphs] == ["(C) On June "]

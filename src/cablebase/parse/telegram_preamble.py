@@ -113,6 +113,8 @@ def read_preamble(c: Cable, body_lines: list[str]) -> tuple[int, list[str]]:
                 seen_field = True
                 break
         else:
+            if cur == "CLBY" and s[:1] == "(" and _MARK_START.match(s) and _ends_with_reasons(clby_lines):
+                cur = None  # ``… Reasons 1.4 (B, D)`` / ``(C) On June 12 …``: the first paragraph, no blank line between
             if cur == "SUBJECT" and HANDLING_NOTE.match(s) or cur in ("SUBJECT", "TAGS") and (
                     s[:3] == "---" and DASH_LINE_RE.match(s) or _banner_line(s)):
                 # a handling note (``SENSITIVE BUT UNCLASSIFIED``), a heading's dashes or the
@@ -152,6 +154,16 @@ def read_preamble(c: Cable, body_lines: list[str]) -> tuple[int, list[str]]:
 
 _FIELD_AFTER = re.compile(r"^(?:REF(?:TELS?|S)?\b|Classified\s+By|CLASSIFIED\s+BY|SUBJ|¶|\d{1,3}\s*\.|-{3})", re.I)
 _TAG_LINE = re.compile(r"^[A-Z][A-Z0-9]{1,11}(?:[,.]?\s+[A-Z][A-Z0-9]{1,11}){0,29}[,.]?\s*$")
+
+
+_MARK_START = re.compile(r"\((?:U|SBU|C|S|TS|FOUO|[CSU]/{1,2}[A-Z]+|SBU/NF)\)\s")
+
+
+def _ends_with_reasons(clby_lines: list[str]) -> bool:
+    """Does the ``Classified By`` field so far end with its reasons (``1.4 (b) and (d).``)?"""
+    text = " ".join(clby_lines).rstrip()
+    r = CLBY_REASONS.search(text)
+    return bool(r) and r.end() >= len(text)
 
 
 def _banner_line(s: str) -> bool:
