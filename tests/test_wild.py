@@ -345,7 +345,7 @@ def test_a_paragraph_run_onto_the_classified_by_line_is_a_paragraph():
     assert c.classified_by == "Ambassador A. Person for reasons 1.4 (b) and (d)."
     assert [p.text[:15] for p in c.paragraphs] == ["(C) Poloff disc"]
     assert parse_text("UNCLAS\n\nTAGS: PREL\nSUBJECT: X\n\nCLASSIFIED BY: A. PERSON, REASONS, 1.4 (B) AND (D). "
-                      + "x" * 90 + "\n").classified_by == "A. PERSON, REASONS, 1.4 (B) AND (D)."
+                      + "SUMMARY: " + "x" * 90 + "\n").classified_by == "A. PERSON, REASONS, 1.4 (B) AND (D)."
 
 
 def test_a_flattened_blank_line_with_its_spaces_ends_the_ref():
@@ -425,3 +425,16 @@ def test_a_marked_paragraph_right_under_the_classified_by_line_is_a_paragraph():
     c = parse_text(text)
     assert c.classified_by == "A/PolCouns A. Person for Reasons 1.4 (B, D)"
     assert [p.text[:12] for p in c.paragraphs] == ["(C) On June "]
+
+
+def test_reasons_end_where_the_text_begins_not_before_more_reasons():
+    from cablebase.parse.reflow import reasons_end
+    for line, rest in (("Classified By: DCM A. Person for reasons 1.4 (a) (b) and (c)", ""),
+                       ("Classified By: DCM A. Person for reasons 1.4 b and d 1.(C)", "1.(C)"),
+                       ("Classified By: DCM A. Person, REASONS 1.4 (B), (C), AND (D)", "")):
+        end = reasons_end(line, 0, len(line))
+        assert (line[end:].strip() if end else "") == rest
+    text = ("CONFIDENTIAL\n\nE.O. 12958: DECL: 1/1/2018\nTAGS: PREL\nSUBJECT: X\n\nSEE PARA 4.\n\n"
+            "1.(U) SEE ACTION REQUEST IN PARAGRAPH\n\n¶4.\n2.(SBU) SUMMARY: talks failed.\n\n3.(SBU) More.\n\n"
+            "4.(SBU) ACTION REQUEST: advise.\n")
+    assert [p.number for p in parse_text(text).paragraphs] == [1, 2, 3, 4]

@@ -272,6 +272,20 @@ def _banner(text: str, start: int) -> re.Match | None:
         pos = m.end()
 
 
+# What may follow a ``Classified By`` line's reasons on the same line: the first paragraph (its
+# number, its portion mark), a heading, a word in capitals — not more reasons (``(b) and (c)``, ``, (D)``).
+_AFTER_REASONS = re.compile(r"\s*(?:$|\n|¶?\d{1,2}\s*\.|\((?:U|SBU|C|S|TS|FOUO|[CSU]/{1,2}[A-Z]+|SBU/NF)\)|[A-Z\-])")
+
+
+def reasons_end(text: str, start: int, end: int) -> int | None:
+    """Where the reasons of a ``Classified By`` line between ``start`` and ``end`` end
+    (``… for reasons 1.4 (b) and (d).``), when what follows them can begin the text; else None."""
+    r = CLBY_REASONS.search(text, start, end)
+    if r and _AFTER_REASONS.match(text, r.end()):
+        return r.end()
+    return None
+
+
 def banner_start(text: str) -> int:
     """Where a classification banner with post and serial begins in ``text`` after its start
     (a second copy run into a line: ``SUBJECT: … TRAF... UNCLAS YEREVAN 000494``), else -1."""
@@ -340,9 +354,9 @@ def _preamble(body: str) -> str:
     if cl < 0:
         cl = pre.find("LASSIFIED BY")
     if cl >= 0:
-        r = CLBY_REASONS.search(pre, cl, cl + 400)
-        if r and "\n\n" not in pre[cl: r.end()]:
-            pre = pre[: r.end()] + "\n\n" + pre[r.end():].lstrip(" ")
+        end = reasons_end(pre, cl, cl + 400)
+        if end and "\n\n" not in pre[cl: end]:
+            pre = pre[:end] + "\n\n" + pre[end:].lstrip(" ")
     # (each rule tried only at its label's line: a line-anchored pattern scanned over the whole
     # preamble costs as much as the rest of it)
     i = _line_start(pre, "TAGS")
@@ -454,4 +468,4 @@ def reflow(text: str) -> str:
     return "\n".join(map(str.strip, out.split("\n")))
 
 
-__all__ = ["CLBY_REASONS", "FLAT_LINE", "banner_start", "is_flattened", "reflow"]
+__all__ = ["CLBY_REASONS", "FLAT_LINE", "banner_start", "is_flattened", "reasons_end", "reflow"]

@@ -149,6 +149,9 @@ def _is_heading_line(s: str) -> bool:
     return s.isupper() or all(w[:1].isupper() or not w[:1].isalpha() or len(w) <= 3 for w in s.split())
 
 
+_PARAGRAPH_WORDS = frozenset(("PARA", "PARAS", "PARAGRAPH", "PARAGRAPHS"))
+
+
 def _text_before_ended(strs: list[str], i: int) -> bool:
     """Does the last line of text before line ``i`` end a sentence (or a heading's dashes)? A
     blank line does not end one: ``… Please see paragraph`` / blank / ``¶3.`` is the text's; a
@@ -156,7 +159,11 @@ def _text_before_ended(strs: list[str], i: int) -> bool:
     k = i - 1
     while k >= 0 and not strs[k]:
         k -= 1
-    return k < 0 or strs[k][-1] in _ENDED or _is_heading_line(strs[k])  # (``ARTICLE II`` / ``¶1.``)
+    if k < 0:
+        return True
+    if strs[k].rpartition(" ")[2].upper() in _PARAGRAPH_WORDS:
+        return False  # ``… SEE ACTION REQUEST IN PARAGRAPH`` / ``¶4.``: a reference, not a paragraph
+    return strs[k][-1] in _ENDED or _is_heading_line(strs[k])  # (``ARTICLE II`` / ``¶1.``)
 
 
 def _next_starts_paragraph(lines: list[str], i: int, end: int) -> bool:
