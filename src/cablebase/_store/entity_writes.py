@@ -213,6 +213,7 @@ class EntityWriter:
             ids: dict[str, int] = {}
             rows = []
             aliases: dict[tuple[str, int], None] = {}
+            pending: set[tuple[str, str]] = set()  # (alias, type) of those not written yet
             """Written together at the end (one statement, not two a mention: on PostgreSQL each
             is a round trip), or before looking up a key not yet known, which may find them."""
             for m in mentions:
@@ -221,13 +222,16 @@ class EntityWriter:
                 if eid is None:
                     eid = known.get(key)
                     if eid is None:
-                        self._aliases(db, aliases)
-                        eid, created = self._entity(db, key, m["type"], m["name"])
+                        if (key.split(":", 1)[1], m["type"]) in pending:
+                            self._aliases(db, aliases)  # this key may be one of them: write them first
+                            pending.clear()
+                        eid, created = self._entity(db, key, m["type"], m["name"], absent=True)
                         if created and m["type"] == "PER":
                             new_people.append(eid)
                     ids[key] = eid
-                aliases[(fold(m["text"]) if m["type"] != "PER" else fold(strip_titles(m["text"])), eid)] = None
-                aliases[(fold(m["name"]), eid)] = None
+                for alias in (fold(m["text"]) if m["type"] != "PER" else fold(strip_titles(m["text"])), fold(m["name"])):
+                    aliases[(alias, eid)] = None
+                    pending.add((alias, m["type"]))
                 rows.append((doc, kind, m.get("paragraph"), m.get("number"), m["start"], m["end"], eid, m["type"], m["text"]))
             self._aliases(db, aliases)
             db.executemany(
@@ -272,8 +276,10 @@ class EntityWriter:
             db.execute("DELETE FROM enriched WHERE doc = ?", (doc,))
             db.execute("DELETE FROM similar WHERE ref_id = ?", (doc,))
 
-    def _entity(self, db: sqlite3.Connection, key: str, type_: str, name: str) -> tuple[int, bool]:
-        row = db.execute("SELECT id, merged_into FROM entities WHERE key = ?", (key,)).fetchone()
+    def _entity(self, db: sqlite3.Connection, key: str, type_: str, name: str, *,
+                absent: bool = False) -> tuple[int, bool]:
+        """The entity of ``key`` (made when new); ``absent``: the caller knows no entity has it."""
+        row = None if absent else db.execute("SELECT id, merged_into FROM entities WHERE key = ?", (key,)).fetchone()
         if row:
             return (row[1] or row[0]), False
         # a spelling already known as another entity's alias (same type)
