@@ -207,3 +207,25 @@ def test_enrich_on_the_cluster_reads_the_records_on_the_workers(cluster, pg_db, 
         assert (rep.mode, rep.workers, rep.enriched) == ("dask", 2, 12)
         assert a.entities.counts()["documents"] == 12
         assert a.enrich(dask=cluster.addr, similar=False, articles=False).enriched == 0  # incremental
+
+
+def test_versions_of_one_cable_written_at_once_by_two_workers(cluster, pg_db, tmp_path):
+    """A tar archive's members, one a unit: the versions of a cable reach the two workers at the
+    same time; each cable ends with all its versions, once, as a local ingest leaves it."""
+    tar = CORPUS / "cablegate-html-versions" / "versions.tar.xz"
+    if not tar.is_file():
+        pytest.skip(f"real corpus not found at {tar}")
+    url = pg_url(pg_db)
+    with open_archive(tmp_path / "local") as local:
+        want = local.ingest([tar])
+        assert want.ok, want.failures
+        refs = local.ref_ids()
+        versions = {r: len(local.sources(r)) for r in refs}
+    with open_archive(url) as a:
+        rep = a.ingest([tar], dask=cluster.addr, unit_inputs=1)
+        assert rep.ok, rep.failures
+        assert (rep.inputs, rep.cables) == (want.inputs, want.cables)
+        assert a.ref_ids() == refs
+        assert {r: len(a.sources(r)) for r in refs} == versions
+        check = a.check()
+        assert check.ok, check
