@@ -100,7 +100,7 @@ def archive_url(settings: Settings) -> str:
     """The PostgreSQL URL workers write to; StoreError for an embedded archive."""
     if not settings.db_url:
         raise StoreError(f"{settings.describe()} is an embedded archive: a cluster's workers can write only to"
-                         " a PostgreSQL archive (--db postgresql://…); or let the client store (dask_store='client')")
+                         " a PostgreSQL archive (--db postgresql://…); or let the client store them (--dask-store client)")
     return settings.db_url
 
 
