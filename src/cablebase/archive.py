@@ -404,12 +404,34 @@ class Archive(DeskFace):
             self._reader = open_reader(self.settings)
         return self._reader
 
+    def like(self, text: str, limit: int = 10) -> list[dict[str, Any]]:
+        """The cables most like ``text``, in any language (``pipeline.like``; README)."""
+        from .pipeline.like import like  # scikit-learn, loaded where used (as enrich)
+
+        return like(self, text, limit)
+
     def records(self, refs: list[str] | None = None) -> Iterator[tuple[str, bytes]]:
         """(ref_id, record as JSON) of every cable by ref_id, or of ``refs`` in that order, read
         on a connection of their own: a long export may be iterated from any thread."""
         b = open_reader(self.settings)
         try:
             yield from (b.iter_records() if refs is None else b.records_for(refs))
+        finally:
+            b.close()
+
+
+    def records_with_entities(self, refs: list[str] | None = None) -> Iterator[tuple[str, bytes, list[str]]]:
+        """``records`` with the names of the entities each cable mentions, most mentioned first
+        (none before ``cablebase enrich``): what an export's ``entities`` column holds."""
+        b = open_reader(self.settings)
+        try:
+            es = b.entities
+            for ref, rec in (b.iter_records() if refs is None else b.records_for(refs)):
+                names: dict[str, int] = {}
+                if es is not None:
+                    for m in es.mentions_of(ref):
+                        names[m["name"]] = names.get(m["name"], 0) + 1
+                yield ref, rec, sorted(names, key=lambda n: (-names[n], n))
         finally:
             b.close()
 

@@ -45,7 +45,7 @@ from . import (
     open_archive,
     parse_files,
 )
-from . import cli_desk, cli_enrich, cli_feeds, cli_watch, cli_web
+from . import cli_desk, cli_enrich, cli_feeds, cli_like, cli_watch, cli_web
 from .cli_show import render_cable, show_json
 from .config import INDEX_COMMIT_EVERY, MAX_INPUT_BYTES
 from .parse import FORMATS
@@ -476,6 +476,7 @@ cli_feeds.register(app)
 cli_enrich.register(app)
 cli_web.register(app)
 cli_desk.register(app)
+cli_like.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,6 +24,7 @@ from ..errors import StoreError
 from ..record import Cable
 from . import names
 from .base import RawBlob
+from .fill import fill_from_versions
 from ..model import Added, Outcome
 from .index_documents import safe_year
 
@@ -176,6 +177,7 @@ def write(db: sqlite3.Connection, items: list[Item]) -> tuple[list[Added], list[
         results.append(Added(ref, outcome))
     names.add(db, ((n, it.key) for it in stored for n in (*names.names_of(it.key, it.cable.aliases), it.tkey)))
     removed = _merge_provisional(db, stored, current, changed, in_db)
+    fill_from_versions(db, [r for r in dict.fromkeys(it.key for it in stored) if r not in removed], changed, chunks)
     rows = {True: [], False: []}
     for ref, (sid, c, existed) in changed.items():
         rows[existed].append((sid, safe_year(c), c.created, c.released, c.origin, c.classification, c.subject,

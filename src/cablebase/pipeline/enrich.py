@@ -52,7 +52,7 @@ INLINE_BELOW = 24
 TRUECASER_SAMPLE = 20_000
 """Mixed-case cables the truecaser learns from (more changes little)."""
 TRUECASER_KEY = "truecaser"
-ENRICH_VERSION = "1"
+ENRICH_VERSION = "2"
 """Bumped when what the stage finds changes: every document is enriched again."""
 
 
@@ -241,6 +241,9 @@ def enrich(
         tc_json = learn_truecaser(db).to_json() if source.has_table("cable_records") else Truecaser().to_json()
         es.set_meta(TRUECASER_KEY, tc_json)
     es.set_meta("model", model)
+    if force or es.get_meta("version") != ENRICH_VERSION:
+        es.unmerge_people()  # merges made by other rules: every document is enriched again, merges redone
+    es.set_meta("version", ENRICH_VERSION)
 
     # what to do: (doc, kind, hash, month)
     salt = f"{model}\x00{ENRICH_VERSION}"
@@ -323,6 +326,8 @@ def enrich(
             on_progress(done, len(todo))
 
     t_ner = time.perf_counter()
+    if todo and on_progress:
+        on_progress(0, len(todo))  # the count to do, before the first batch (the models load first)
     if todo:
         if dask:
             rep.mode = "dask"
@@ -338,7 +343,7 @@ def enrich(
                 _run_pool(n, model, tc_json, records(), store)
     rep.ner_seconds = time.perf_counter() - t_ner
 
-    rep.merges = es.merge_people(new_people)
+    rep.merges = es.merge_people(new_people) + es.resolve_titled()
     if similar and (changed_cables or rep.removed):
         from .similar import update_similar
 
