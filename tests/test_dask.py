@@ -197,11 +197,13 @@ def test_a_database_made_again_under_the_same_name_gets_its_own_index(pg_db, cor
         assert a.search_results("", limit=1).total == 5
 
 
-def test_enrich_on_the_cluster_reads_the_records_on_the_workers(cluster, pg_db, corpus):
+def test_inputs_by_url_and_enrich_on_the_cluster_reading_the_records_on_the_workers(cluster, pg_db, corpus):
     url = pg_url(pg_db)
     pages = sorted((corpus / "cablegate-2010" / "cable").rglob("*.html"))[:12]
     with open_archive(url) as a:
-        a.ingest(pages, workers=0)
+        got = a.ingest([p.as_uri() for p in pages], dask=cluster.addr)  # by URL (fsspec), as s3://… would be
+        assert got.ok and got.cables == 12, got.failures
+        assert all(a.sources(r)[0].location.startswith("file:///") for r in a.ref_ids())
         rep = a.enrich(dask=cluster.addr, similar=False, articles=False)
         assert rep.ok, rep.failures
         assert (rep.mode, rep.workers, rep.enriched) == ("dask", 2, 12)
