@@ -126,7 +126,7 @@ def _same_as_local(url: str, local: dict) -> None:
         assert a.search_results("", limit=1).total == want.cables  # every record indexed once
 
 
-def test_cluster_ingest_with_a_worker_killed_and_one_joining(cluster, pg_db, corpus, local_2010):
+def test_cluster_ingest_with_a_worker_killed_and_one_joining(pg_db, local_2010, cluster, corpus):
     url = pg_url(pg_db)
     killed: list[int] = []
 
@@ -162,7 +162,7 @@ with open_archive(sys.argv[1]) as a:
 """
 
 
-def test_a_killed_client_resumes(cluster, pg_db, corpus, local_2010):
+def test_a_killed_client_resumes(pg_db, local_2010, cluster, corpus):
     url = pg_url(pg_db)
     pages = str(corpus / "cablegate-2010")
     p = subprocess.run([sys.executable, "-c", RESTARTED, url, cluster.addr, "500", pages],
@@ -197,7 +197,7 @@ def test_a_database_made_again_under_the_same_name_gets_its_own_index(pg_db, cor
         assert a.search_results("", limit=1).total == 5
 
 
-def test_inputs_by_url_and_enrich_on_the_cluster_reading_the_records_on_the_workers(cluster, pg_db, corpus):
+def test_inputs_by_url_and_enrich_on_the_cluster_reading_the_records_on_the_workers(pg_db, cluster, corpus):
     url = pg_url(pg_db)
     pages = sorted((corpus / "cablegate-2010" / "cable").rglob("*.html"))[:12]
     with open_archive(url) as a:
@@ -211,7 +211,7 @@ def test_inputs_by_url_and_enrich_on_the_cluster_reading_the_records_on_the_work
         assert a.enrich(dask=cluster.addr, similar=False, articles=False).enriched == 0  # incremental
 
 
-def test_versions_of_one_cable_written_at_once_by_two_workers(cluster, pg_db, tmp_path):
+def test_versions_of_one_cable_written_at_once_by_two_workers(pg_db, cluster, tmp_path):
     """A tar archive's members, one a unit: the versions of a cable reach the two workers at the
     same time; each cable ends with all its versions, once, as a local ingest leaves it."""
     tar = CORPUS / "cablegate-html-versions" / "versions.tar.xz"
