@@ -23,6 +23,7 @@ from cablebase.web.app import create_app  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not support.corpus_available(), reason="corpus not available")
 
+ARTICLE = support.ARTICLES_2010 / "Brasil-rejeitou-prisioneiros-de.html"  # links 3 cables on the dead cablegate site
 SERVER_PATH = re.compile(r"(?:/work/|/home/|/tmp/|/shared/corpus|/var/|[A-Za-z]:\\\\)")
 
 
@@ -33,6 +34,7 @@ def archive(tmp_path_factory):
     from cablebase import open_archive
 
     with open_archive(d) as st:
+        st.ingest([ARTICLE, support.CABLES_2010 / "2005/10/05BRASILIA2767.html"], workers=1)
         st.enrich(workers=1, similar=False)
     return d, facts
 
@@ -179,3 +181,43 @@ def test_codes_marked_only_where_they_stand_as_words():
                     ("PGOV", False, "Internal governmental affairs"), (", ", False, None),
                     ("the ", True, None), ("DCM", True, "Deputy Chief of Mission"), (" said", True, None)]
     assert abbreviate([("no codes", False)], {}) == [("no codes", False, None)]
+
+
+# -- articles beside cables -------------------------------------------------------------------------
+def test_search_finds_the_article_that_quotes_the_cable(client, archive):
+    j = client.get("/api/search", params={"q": "pseudoephedrine"}).json()
+    assert [h["ref_id"].split("#")[0] for h in j["hits"]] == ["07MEXICO983"]
+    titles = [h["title"] for h in j["articles"]["hits"]]
+    assert archive[1]["seed_title"] in titles
+    assert {k["value"]: k["count"] for k in j["kinds"]} == {"cable": 1, "article": j["articles"]["total"]}
+    hit = j["articles"]["hits"][titles.index(archive[1]["seed_title"])]
+    assert "pseudoephedrine" in hit["snippet"].lower() and hit["url"].startswith("/article/")
+    a, b = hit["highlights"][0]
+    assert hit["snippet"][a:b].lower() == "pseudoephedrine"
+    only = client.get("/api/search", params={"q": "pseudoephedrine", "kind": "article"}).json()
+    assert only["hits"] == [] and only["articles"]["total"] == j["articles"]["total"]
+    cables = client.get("/api/search", params={"q": "pseudoephedrine", "kind": "cable"}).json()
+    assert cables["articles"]["hits"] == [] and cables["hits"]
+    assert client.get("/search.json", params={"q": "pseudoephedrine"}).json()["articles"]["total"] >= 1
+    t = doc(client.get("/search", params={"q": "pseudoephedrine"}))
+    assert archive[1]["seed_title"] in [text(x) for x in t.xpath("//section[@id='articles']//div[@class='hittitle']/a")]
+    assert t.xpath("//section[@id='facet-kind']//a[contains(@href,'kind=article')]")
+    t = doc(client.get("/search", params={"q": "pseudoephedrine", "kind": "article"}))
+    assert not t.xpath("//p[@id='total']") and t.xpath("//section[@id='articles']//li")
+
+
+def test_a_search_of_cable_fields_is_of_cables_only(client):
+    j = client.get("/api/search", params={"q": "tag:PGOV"}).json()
+    assert j["articles"] == {"total": 0, "hits": [], "searched": False}
+
+
+def test_cable_links_in_articles_point_to_the_archive(client):
+    arts = client.get("/api/search", params={"q": "Guantánamo", "kind": "article"}).json()["articles"]["hits"]
+    art = next(a for a in arts if "Guant" in a["title"])
+    j = client.get(art["url"] + ".json").json()
+    hrefs = lhtml.fromstring(j["content_html"]).xpath("//a/@href")
+    assert "/cable/05BRASILIA2767" in hrefs and "/cable/09BRASILIA1276" in hrefs
+    assert not [h for h in hrefs if "cablegate.wikileaks.org" in h]
+    t = doc(client.get(art["url"]))
+    assert t.xpath("//a[@href='/cable/05BRASILIA2767']")
+    assert client.get("/cable/05BRASILIA2767").status_code == 200  # in the archive: the link works

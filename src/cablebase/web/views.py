@@ -428,7 +428,7 @@ def article(arch: WebArchive, article_id: int) -> dict[str, Any] | None:
         "title": plain(a.get("title")) or "(untitled)", "author": plain(a.get("author")) or None,
         "published": a.get("published"), "updated": a.get("updated"), "language": a.get("language"),
         "version": a.get("version"),
-        "content_html": str(sanitize_html(html, original)),
+        "content_html": str(sanitize_html(html, original, local_cables=True)),
         "cables": [
             {"ref_id": l["ref_id"], "kind": l["kind"], "in_archive": l["ref_id"] in existing,
              "url": cable_url(existing.get(l["ref_id"], l["ref_id"])), "snippet": l.get("snippet"),

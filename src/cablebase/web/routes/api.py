@@ -10,6 +10,7 @@ from starlette.responses import Response, StreamingResponse
 from ... import BROWSE_KINDS, BadQuery, SearchFilters
 from .. import export as export_mod
 from .. import diffview, models, views
+from ..article_search import with_articles
 from ..common import JSON, PageError, arch, not_found
 from ..search import search
 
@@ -67,13 +68,15 @@ async def api_search(request: Request, q: Q = "", origin: Origin = None, classif
                      year: Year = None, tag: Tags = [],  # noqa: B006 - FastAPI reads the default, never mutates it
                      sort: Literal["relevance", "newest", "oldest"] = "relevance",
                      page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-                     per_page: Annotated[int, Query(ge=1, le=100)] = 20) -> Response:
+                     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+                     kind: Annotated[Literal["all", "cable", "article"], Query(
+                         description="What to search: cables and articles (all), or one kind")] = "all") -> Response:
+    filters = _filters(origin, classification, year, tag)
     try:
-        res = search(arch(request), q, _filters(origin, classification, year, tag), sort=sort, page=page,
-                     per_page=per_page)
+        res = search(arch(request), q, filters, sort=sort, page=page, per_page=per_page)
     except BadQuery as e:
         raise PageError(400, "Bad query", str(e)) from None
-    return JSON(res.to_dict())
+    return JSON(with_articles(res.to_dict(), arch(request), q, filters, kind, page, per_page))
 
 
 @router.get("/browse/{kind}", response_model=models.BrowseIndexOut, responses=ERRORS,

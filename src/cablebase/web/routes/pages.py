@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ... import BROWSE_KINDS, Archive, BadQuery, paragraph_anchors
 from .. import diffview, views
+from ..article_search import kind_param, page_segments, with_articles
 from ..glossary import abbreviate, explained
 from ..common import JSON, PageError, arch, int_param, not_found, page, split_suffix
 from ..params import search_params
@@ -234,8 +235,10 @@ async def search_page(request: Request) -> Response:
         if json:
             raise PageError(400, "Bad query", str(e)) from None
         return page("search.html", status=400, **_search_shell(q, params, sort), error=str(e), top_query=q)
+    kind = kind_param(request.query_params.get("kind"))
+    found = with_articles(res.to_dict(), a, q, filters, kind, pg, per_page)
     if json:
-        return JSON(res.to_dict())
+        return JSON(found)
     ctx = _search_shell(q, params, sort)
     facets = {}
     for name, _label in FACET_LABELS:
@@ -269,8 +272,13 @@ async def search_page(request: Request) -> Response:
                      "paragraph": getattr(h, "paragraph", None), "subject": h.subject, "created": h.created,
                      "origin": h.origin, "classification": h.classification,
                      "segments": highlight(h.snippet, h.highlights)})
+    kinds = [{**k, "url": "/search" + qs({**params, "page": None, "kind": k["value"]}), "chosen": k["value"] == kind}
+             for k in found["kinds"]]
     body = render("search.html", **ctx, total=res.total, page=res.page, pages=res.pages, per_page=res.per_page,
-                  hits=hits, facets=facets, active=active, top_query=q)
+                  hits=hits if kind != "article" else [], facets=facets, active=active, top_query=q, kind=kind,
+                  kinds=kinds, articles=found["articles"], article_hits=page_segments(found["articles"]),
+                  all_kinds_url="/search" + qs({**params, "page": None, "kind": None}),
+                  article_pages=max(1, -(-found["articles"]["total"] // per_page)))
     if cache_key is not None:
         a.results.put(cache_key, body)
     return HTMLResponse(body)
