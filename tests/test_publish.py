@@ -84,6 +84,7 @@ def test_blog_copy_of_07MEXICO983_is_faithful_word_by_word(client):
 def test_no_server_path_on_public_pages(client):
     tel, blog = _sources(client)
     for url in ("/cable/07MEXICO983", "/cable/07MEXICO983.json", "/api/cables/07MEXICO983",
+                "/api/export?format=jsonl", "/api/export?format=csv", "/search.json?q=pseudoephedrine",
                 f"/cable/07MEXICO983/diff?a={tel}&b={blog}", f"/cable/07MEXICO983/diff.json?a={tel}&b={blog}",
                 f"/api/cables/07MEXICO983/diff?a={tel}&b={blog}"):
         r = client.get(url)
