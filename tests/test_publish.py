@@ -222,3 +222,22 @@ def test_cable_links_in_articles_point_to_the_archive(client):
     t = doc(client.get(art["url"]))
     assert t.xpath("//a[@href='/cable/05BRASILIA2767']")
     assert client.get("/cable/05BRASILIA2767").status_code == 200  # in the archive: the link works
+
+
+# -- did you mean --------------------------------------------------------------------------------------
+def test_did_you_mean_for_a_query_with_no_hit(client, archive, monkeypatch):
+    j = client.get("/api/search", params={"q": "pseudoefedrine"}).json()
+    assert j["total"] == 0 and j["did_you_mean"] == "pseudoephedrine"
+    assert client.get("/api/search", params={"q": "pseudoephedrine"}).json()["did_you_mean"] is None
+    assert client.get("/api/search", params={"q": "xyzzyqx"}).json()["did_you_mean"] is None
+    t = doc(client.get("/search", params={"q": "Chertof pseudoefedrine"}))
+    [a] = t.xpath("//p[@id='did-you-mean']/a")
+    assert text(a) == "chertoff pseudoephedrine"
+    assert client.get("/api/search", params={"q": text(a)}).json()["total"] >= 1  # the suggestion finds something
+    from typer.testing import CliRunner
+
+    from cablebase.cli import app
+
+    monkeypatch.setenv("CABLEBASE_DB", str(archive[0]))
+    r = CliRunner().invoke(app, ["search", "Chertof"])
+    assert r.exit_code == 0 and "did you mean: cablebase search chertoff" in " ".join(r.output.split())

@@ -95,6 +95,12 @@ def with_articles(out: dict[str, Any], arch: WebArchive, q: str, filters: Search
         out["hits"] = []
     if kind == "cable":
         out["articles"] = {"total": arts["total"], "hits": [], "searched": arts["searched"]}
+    out["did_you_mean"] = None
+    if q.strip() and not out["total"] and not arts["total"]:
+        try:
+            out["did_you_mean"] = arch.archive.did_you_mean(q)
+        except Exception:  # noqa: BLE001 - a suggestion is a courtesy: a query it cannot read gets none
+            pass
     return out
 
 

@@ -278,7 +278,10 @@ async def search_page(request: Request) -> Response:
                   hits=hits if kind != "article" else [], facets=facets, active=active, top_query=q, kind=kind,
                   kinds=kinds, articles=found["articles"], article_hits=page_segments(found["articles"]),
                   all_kinds_url="/search" + qs({**params, "page": None, "kind": None}),
-                  article_pages=max(1, -(-found["articles"]["total"] // per_page)))
+                  article_pages=max(1, -(-found["articles"]["total"] // per_page)),
+                  did_you_mean=found["did_you_mean"],
+                  did_you_mean_url="/search" + qs({**params, "q": found["did_you_mean"], "page": None})
+                  if found["did_you_mean"] else None)
     if cache_key is not None:
         a.results.put(cache_key, body)
     return HTMLResponse(body)
