@@ -241,3 +241,18 @@ def test_did_you_mean_for_a_query_with_no_hit(client, archive, monkeypatch):
     monkeypatch.setenv("CABLEBASE_DB", str(archive[0]))
     r = CliRunner().invoke(app, ["search", "Chertof"])
     assert r.exit_code == 0 and "did you mean: cablebase search chertoff" in " ".join(r.output.split())
+
+
+def test_plain_language_help_linked_from_every_page(client):
+    r = client.get("/help")
+    assert r.status_code == 200
+    t = doc(r)
+    assert "How to use this archive" in text(t.xpath("//h1")[0])
+    links = t.xpath("//main//a[starts-with(@href, '/')]/@href")
+    assert len(links) >= 4
+    for h in links:  # its examples work
+        assert client.get(h).status_code == 200, h
+    tel, blog = _sources(client)
+    for url in ("/", "/search?q=cuba", "/cable/07MEXICO983", f"/cable/07MEXICO983/diff?a={tel}&b={blog}",
+                "/origin/Embassy%20Madrid", "/channels", "/nosuchpage"):
+        assert doc(client.get(url)).xpath("//nav//a[@href='/help']"), url
