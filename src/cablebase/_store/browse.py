@@ -34,6 +34,7 @@ from ..model import BROWSE_KINDS, FILLABLE, CableRow, FacetRow
 from ..parse.refid import split_ref_id
 from . import dialect, names
 from .channels import ChannelStore
+from .visual import VisualQueries
 
 _CHUNK = 500
 
@@ -177,6 +178,7 @@ class Browse:
         self.path = Path(sqlite_path) if sqlite_path is not None else None
         self.db = db if db is not None else connect_readonly(Path(sqlite_path), busy_timeout_ms=busy_timeout_ms)
         self.channels = ReadOnlyChannels(self.db)
+        self.visual = VisualQueries(self.db)  # timelines, threads, networks (web.visual)
         self._entities: Any = None
         self._entities_checked = 0.0
 

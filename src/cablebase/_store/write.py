@@ -44,6 +44,19 @@ def chunks(seq: list[Any], n: int = _CHUNK) -> Iterator[list[Any]]:
         yield seq[i : i + n]
 
 
+def list_pending(db: sqlite3.Connection, refs: list[str]) -> dict[str, int]:
+    """List the changed (or removed) cables in index_pending, in the write's transaction:
+    ref_id → seq. A new seq each time: the row of an older write must not clear this one."""
+    out: dict[str, int] = {}
+    refs = list(dict.fromkeys(refs))
+    for ch in chunks(refs):
+        marks = ",".join("?" * len(ch))
+        db.execute(f"DELETE FROM index_pending WHERE ref_id IN ({marks})", ch)
+        out.update((ref, seq) for seq, ref in db.execute(
+            f"INSERT INTO index_pending (ref_id) VALUES {','.join(['(?)'] * len(ch))} RETURNING seq, ref_id", ch))
+    return out
+
+
 @dataclass(slots=True)
 class Item:
     cable: Cable

@@ -13,6 +13,7 @@ from urllib.parse import quote, urlencode
 from .. import BROWSE_KINDS, CableRow, SearchFilters, from_other_versions, is_provisional
 from .archive import WebArchive
 from .diffview import public_record, public_source
+from .entity_views import url_for
 from .glossary import glossary
 from .render import day, plain, safe_url, sanitize_html, slug
 
@@ -122,7 +123,7 @@ def _top_entities(arch: WebArchive, per_type: int = 8) -> list[dict[str, Any]]:
         return []
     out = []
     for code in ("PER", "ORG", "PLACE"):
-        items = [{"id": e["id"], "name": e["name"], "documents": e["documents"], "url": entity_url(e["id"])}
+        items = [{"id": e["id"], "name": e["name"], "documents": e["documents"], "url": url_for(arch, e["id"], e["key"])}
                  for e in es.list_entities(code, limit=per_type)]
         if items:
             out.append({"type": code, "label": ENTITY_TYPES[code], "entities": items})
@@ -214,7 +215,8 @@ def _enrichment(arch: WebArchive, ref: str) -> tuple[list[dict[str, Any]], list[
             e = seen.get(m["entity_id"])
             if e is None:
                 e = seen[m["entity_id"]] = {"id": m["entity_id"], "name": m["name"], "type": m["type"],
-                                            "url": entity_url(m["entity_id"]), "mentions": 0, "paragraphs": []}
+                                            "url": url_for(arch, m["entity_id"], m.get("key")), "mentions": 0,
+                                            "paragraphs": []}
             e["mentions"] += 1
             if m.get("number") is not None and m["number"] not in e["paragraphs"]:
                 e["paragraphs"].append(m["number"])
@@ -246,8 +248,8 @@ def entity(arch: WebArchive, eid: int) -> dict[str, Any] | None:
         elif str(d["doc"]).startswith("article:"):
             d["url"] = article_url(int(str(d["doc"]).split(":", 1)[1]))
     for c in data.get("co_mentioned") or []:
-        c["url"] = entity_url(c["id"])
-    data["url"] = entity_url(data["id"])
+        c["url"] = url_for(arch, c["id"], c.get("key"))
+    data["url"] = url_for(arch, data["id"], data.get("key"))
     data["type_label"] = ENTITY_TYPES.get(data.get("type"), data.get("type"))
     return data
 
@@ -256,7 +258,7 @@ def entities_list(arch: WebArchive, type_: str | None, page: int, per_page: int 
     es = arch.browse.entities
     items = es.list_entities(type_, limit=per_page, offset=(page - 1) * per_page) if es else []
     for e in items:
-        e["url"] = entity_url(e["id"])
+        e["url"] = url_for(arch, e["id"], e.get("key"))
     return {"type": type_, "page": page, "per_page": per_page, "entities": items, "enriched": es is not None}
 
 

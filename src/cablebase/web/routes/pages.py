@@ -13,14 +13,15 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ... import BROWSE_KINDS, Archive, BadQuery, paragraph_anchors
-from .. import diffview, views
+from .. import diffview, entity_views, views
 from ..article_search import kind_param, page_segments, with_articles
 from ..glossary import abbreviate, explained
 from ..common import JSON, PageError, arch, int_param, not_found, page, split_suffix
 from ..params import search_params
 from ..render import highlight, mark_spans, qs, render, span_patterns
 from ..search import FACET_LIMIT, SORTS, search
-from .feeds import browse_feed, channel_feed, entity_feed
+from .feeds import browse_feed, channel_feed
+from . import visual as visual_panels
 
 router = APIRouter(include_in_schema=False)
 
@@ -170,7 +171,8 @@ async def _browse_list(request: Request, kind: str, raw_value: str) -> Response:
     data = views.browse_list(a, kind, stored, pg, a.web.per_page)  # type: ignore[arg-type]
     if data["page"] > data["pages"]:
         raise not_found(f"There is no page {pg} (the last is {data['pages']}).")
-    return _out(data, "browse_list.html", suffix == ".json")
+    return _out(data, "browse_list.html", suffix == ".json",
+                **({} if suffix == ".json" else {"timeline": visual_panels.panel_facet(a, kind, stored)}))
 
 
 @router.get("/browse/{kind}/{value}")
@@ -237,7 +239,10 @@ async def search_page(request: Request) -> Response:
         return page("search.html", status=400, **_search_shell(q, params, sort), error=str(e), top_query=q)
     kind = kind_param(request.query_params.get("kind"))
     found = with_articles(res.to_dict(), a, q, filters, kind, pg, per_page)
+    ents = entity_views.search_facet(a, q, filters, params)
     if json:
+        found["facets"]["entity"] = [{"value": e["name"], "type": e["type"], "count": e["documents"],
+                                      "query": e["query"], "url": e["url"]} for e in ents]
         return JSON(found)
     ctx = _search_shell(q, params, sort)
     facets = {}
@@ -281,7 +286,8 @@ async def search_page(request: Request) -> Response:
                   article_pages=max(1, -(-found["articles"]["total"] // per_page)),
                   did_you_mean=found["did_you_mean"],
                   did_you_mean_url="/search" + qs({**params, "q": found["did_you_mean"], "page": None})
-                  if found["did_you_mean"] else None)
+                  if found["did_you_mean"] else None,
+                  entity_facet=ents, timeline=visual_panels.panel_search(a, q, filters, params))
     if cache_key is not None:
         a.results.put(cache_key, body)
     return HTMLResponse(body)
@@ -346,7 +352,10 @@ async def channel_page(request: Request, name: str) -> Response:
         return channel_feed(request, ch)
     a = arch(request)
     data = views.channel(a, ch, mode="latest", page=None, per_page=20)
-    return _out(data, "channel.html", suffix == ".json")
+    if suffix == ".json":
+        return JSON(data)
+    _total, every = a.browse.channels.channel_articles(ch["name"], all=True)
+    return page("channel.html", **data, timeline=visual_panels.panel_channel(a, every, data["title"]))
 
 
 @router.get("/channel/{name}/all")
@@ -372,19 +381,8 @@ async def article_page(request: Request, name: str) -> Response:
         raise not_found(f"There is no article {base}.")
     if suffix == ".json":
         return JSON(data)
-    return page("article.html", **data, notes=a.archive.notes_on(f"article:{int(base)}"))
+    related = visual_panels.panel_related(a, (a.browse.channels.get_article(int(base)) or {}).get("text") or "",
+                                          [c["ref_id"] for c in data["cables"] if c["in_archive"]])
+    return page("article.html", **data, notes=a.archive.notes_on(f"article:{int(base)}"), related=related)
 
 
-# -- entities (when the archive has been enriched) ------------------------------------------------
-@router.get("/entity/{name}")
-async def entity_page(request: Request, name: str) -> Response:
-    base, suffix = split_suffix(name, ".json", ".atom")
-    if not base.isdigit():
-        raise not_found(f"{base[:40]!r} is not an entity number.")
-    data = views.entity(arch(request), int(base))
-    if data is None:
-        raise not_found(f"There is no entity {base} (or the archive has not been enriched: `cablebase enrich`).")
-    if suffix == ".atom":
-
-        return entity_feed(request, data)
-    return _out(data, "entity.html", suffix == ".json")
