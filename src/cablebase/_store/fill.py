@@ -35,11 +35,11 @@ def fill_from_versions(
         multi += db.execute(
             f"SELECT c.ref_id, c.source_id FROM cables c WHERE c.ref_id IN ({marks})"
             " AND (SELECT COUNT(*) FROM sources s WHERE s.ref_id = c.ref_id) > 1", ch).fetchall()
-    for ch in chunks([r for r in refs if r in changed]):  # new cables: their row is not written yet
+    have = {r for r, _ in multi}
+    for ch in chunks([r for r in refs if r in changed and r not in have]):  # new cables: no row written yet
         marks = ",".join("?" * len(ch))
         multi += [(r, changed[r][0]) for (r,) in db.execute(
-            f"SELECT ref_id FROM sources WHERE ref_id IN ({marks}) GROUP BY ref_id HAVING COUNT(*) > 1", ch)
-            if not any(m[0] == r for m in multi)]
+            f"SELECT ref_id FROM sources WHERE ref_id IN ({marks}) GROUP BY ref_id HAVING COUNT(*) > 1", ch)]
     for ref, sid in multi:
         if ref in changed:
             sid, cur, existed = changed[ref]
