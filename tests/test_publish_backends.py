@@ -30,6 +30,8 @@ def test_publishable_fields_and_searches(archive_settings, order):
         assert rec["released"] == "2011-05-25 20:30"  # ... the blog copy has: lists and exports show it
         assert [r.released for r in st.reader().rows_for(["07MEXICO983"]).values()] == ["2011-05-25 20:30"]
         assert [h.ref_id for h in st.search("released:2011-05-25")] == ["07MEXICO983"]
+        st.reindex()
+        assert [h.ref_id for h in st.search("released:2011-05-25")] == ["07MEXICO983"]  # a rebuilt index too
         total, rows = st.channels.search_articles(["pseudoephedrine", "Garcia Luna"])
         assert total == 1 and "pseudoephedrine" in rows[0]["text"].lower()
         assert st.channels.search_articles(["pseudoephedrine", "xyzzyq"])[0] == 0

@@ -380,7 +380,7 @@ class SQLiteStore(ArchiveRecords):
         n = 0
         batch: list[Cable] = []
         try:
-            for cable in self.iter_cables():
+            for cable in self.iter_indexed():
                 batch.append(cable)
                 if len(batch) >= 1000:
                     n += self.index.upsert(batch, new=[c.ref_id for c in batch if c.ref_id])  # after reset: all new
