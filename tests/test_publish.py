@@ -256,3 +256,10 @@ def test_plain_language_help_linked_from_every_page(client):
     for url in ("/", "/search?q=cuba", "/cable/07MEXICO983", f"/cable/07MEXICO983/diff?a={tel}&b={blog}",
                 "/origin/Embassy%20Madrid", "/channels", "/nosuchpage"):
         assert doc(client.get(url)).xpath("//nav//a[@href='/help']"), url
+
+
+def test_diff_of_a_version_that_does_not_exist_names_those_that_do(client):
+    r = client.get("/cable/07MEXICO983/diff.json?a=99999&b=1")
+    assert r.status_code == 404
+    url = re.search(r"(/cable/07MEXICO983/diff\?a=\d+&b=\d+)", r.json()["detail"]).group(1)
+    assert client.get(url).status_code == 200

@@ -128,7 +128,8 @@ async def cable_diff(request: Request, ref: str) -> Response:
     sb = int_param(qp.get("b"), "b", default=ids[0])
     data = diffview.diff(a, ref, sa, sb)  # type: ignore[arg-type]
     if data is None:
-        raise not_found(f"{ref[:80]} has no source {sa} or {sb}.")
+        raise not_found(f"{ref[:80]} has no source {sa} or {sb}: its versions are {', '.join(map(str, ids))}"
+                        f" (compare two of them: {views.cable_url(ref)}/diff?a={ids[-1]}&b={ids[0]}).")
     return _out(data, "diff.html", request.url.path.endswith(".json"))
 
 
