@@ -263,3 +263,13 @@ def test_diff_of_a_version_that_does_not_exist_names_those_that_do(client):
     assert r.status_code == 404
     url = re.search(r"(/cable/07MEXICO983/diff\?a=\d+&b=\d+)", r.json()["detail"]).group(1)
     assert client.get(url).status_code == 200
+
+
+def test_tag_meanings_where_tags_are_listed(client):
+    j = client.get("/browse/tag.json").json()
+    assert {v["value"]: v["meaning"] for v in j["values"]}["PREL"] == "External political relations"
+    t = doc(client.get("/tag/PREL"))
+    assert "External political relations" in text(t.xpath("//h1")[0])
+    t = doc(client.get("/search", params={"q": "cuba"}))
+    titles = {text(a): a.get("title") for a in t.xpath("//section[@id='facet-tag']//a")}
+    assert titles.get("PREL") == "External political relations"

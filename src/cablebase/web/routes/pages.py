@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from ... import BROWSE_KINDS, Archive, BadQuery, paragraph_anchors
 from .. import diffview, entity_views, views
 from ..article_search import kind_param, page_segments, with_articles
-from ..glossary import abbreviate, explained
+from ..glossary import abbreviate, explained, tag_meaning
 from ..common import JSON, PageError, arch, int_param, not_found, page, split_suffix
 from ..params import search_params
 from ..render import highlight, mark_spans, qs, render, span_patterns
@@ -257,7 +257,8 @@ async def search_page(request: Request) -> Response:
         for v, n in res.facets.get(name, []):
             if v in chosen:
                 continue
-            items.append({"value": v, "count": n, "url": prefix + sep + urlencode({name: v})})
+            items.append({"value": v, "count": n, "url": prefix + sep + urlencode({name: v}),
+                          "meaning": tag_meaning(v) if name == "tag" else None})
             if len(items) >= FACET_LIMIT:
                 break
         facets[name] = items
