@@ -189,7 +189,25 @@ def main() -> int:
     ap.add_argument("--errors", type=int, default=0, help="print this many errors per gold set")
     ap.add_argument("--exact", action="store_true", help="also print exact-span-match scores")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--attributions", action="store_true",
+                    help="precision of mention → entity attributions on tests/gold/attributions.jsonl (bench/attributions.py)")
+    ap.add_argument("--db", help="an enriched archive of the cablegate-2010 pages (default: build one, minutes)")
+    ap.add_argument("--draw", type=int, default=0, help="print a seeded random sample of N attributions of --db to label")
+    ap.add_argument("--seed", type=int, default=17)
     args = ap.parse_args()
+    if args.draw or args.attributions:
+        sys.path.insert(0, str(ROOT / "bench"))
+        import attributions
+
+        if args.draw:
+            for item in attributions.draw(args.db, args.draw, args.seed):
+                print(json.dumps(item, ensure_ascii=False))
+            return 0
+        res = attributions.run(args.db, args.errors)
+        if args.json:
+            print(json.dumps(res, indent=1))
+        people = res["types"].get("PER", {}).get("precision") or 0
+        return 0 if (res["overall"]["precision"] or 0) >= 0.98 and people >= 0.99 else 1
     if not CORPUS.is_dir():
         print(f"corpus not found at {CORPUS}", file=sys.stderr)
         return 2

@@ -84,14 +84,14 @@ def test_name_variants_merge_across_cables(es):
     gl = es.resolve("Garcia Luna")
     assert gl == es.resolve("Genaro Garcia Luna") and len(gl) == 1
     assert es.entity(gl[0])["name"] == "Genaro Garcia Luna"
-    # "Luna" alone (07MEXICO3) ends only that name, so it is that person too
-    assert es.ref_ids_for_entity("Garcia Luna") == ["07MEXICO1", "07MEXICO2", "07MEXICO3"]
+    # "Luna" alone (07MEXICO3: "Media Luna" is a region) is nobody's surname by itself
+    assert es.ref_ids_for_entity("Garcia Luna") == ["07MEXICO1", "07MEXICO2"]
     assert es.ref_ids_for_entity('medina mora') == ["07MEXICO1", "07MEXICO3"]
-    # a one-word name that ends one longer name only is that person
-    assert es.resolve("Calderon") == es.resolve("Felipe Calderon")
+    # nor is a one-word name that ends one longer name only
+    assert es.resolve("Calderon", "PER") != es.resolve("Felipe Calderon", "PER")
     page = es.page("Garcia Luna")
-    assert page["timeline"] == [("2007-01", 1), ("2007-02", 2)]
-    assert [d["doc"] for d in page["documents_list"]] == ["07MEXICO1", "07MEXICO2", "07MEXICO3"]
+    assert page["timeline"] == [("2007-01", 1), ("2007-02", 1)]
+    assert [d["doc"] for d in page["documents_list"]] == ["07MEXICO1", "07MEXICO2"]
     co = {c["name"] for c in page["co_mentioned"]}
     assert {"Mexico", "Medina Mora"} <= co or {"Mexico", "Eduardo Medina Mora"} <= co
     assert es.list_entities("PLACE")[0]["name"] == "Mexico"
@@ -105,6 +105,24 @@ def test_ambiguous_short_name_is_not_merged(es):
     ids = es.resolve("Castro Ruz")
     assert len(ids) == 1 and es.entity(ids[0])["name"] == "Castro Ruz"
     assert es.entity(es.resolve("Chavez", "PER")[0])["name"] == "Chavez"
+
+
+def test_surname_alone_merges_on_title_and_country_only(es):
+    from cablebase.enrich.entity_people import evidence_keys, scoped_key
+
+    def person(text, name, key, title=None, country="Venezuela"):
+        m = mention(text, "PER", name)
+        m["key"], m["evidence"] = key, evidence_keys(title, key.split(":", 1)[1].split("@")[0], {country})
+        return m
+
+    es.write_doc("09CARACAS1", hash="a", month=None, mentions=[person("Hugo Chavez", "Hugo Chavez", "PER:hugo chavez", "president")])
+    es.write_doc("09CARACAS2", hash="b", month=None, mentions=[person("Chavez", "Chavez", scoped_key("chavez", "09CARACAS2"), "president")])
+    es.write_doc("09CARACAS3", hash="c", month=None, mentions=[person("Chavez", "Chavez", scoped_key("chavez", "09CARACAS3"), "minister")])
+    es.write_doc("09MADRID4", hash="d", month=None, mentions=[person("Chavez", "Chavez", scoped_key("chavez", "09MADRID4"), "president", "Spain")])
+    assert es.resolve_titled() == 1
+    assert es.ref_ids_for_entity("Hugo Chavez") == ["09CARACAS1", "09CARACAS2"]  # same title, same country
+    # another title or another country: a person of that cable alone
+    assert len({m["entity_id"] for d in ("09CARACAS3", "09MADRID4") for m in es.mentions_of(d)}) == 2
 
 
 def test_rewrite_is_idempotent(es):

@@ -75,7 +75,8 @@ class EntityStore(EntityWriter):
             return None
         if row[4] is not None:
             return self.entity(row[4])
-        aliases = [r[0] for r in self.db.execute("SELECT alias FROM entity_aliases WHERE entity_id = ? ORDER BY alias", (eid,))]
+        aliases = [r[0] for r in self.db.execute("SELECT alias FROM entity_aliases WHERE entity_id = ? ORDER BY alias", (eid,))
+                   if ":" not in r[0] and "@" not in r[0]]  # not the evidence keys
         variants = [
             r[0]
             for r in self.db.execute(
@@ -84,7 +85,7 @@ class EntityStore(EntityWriter):
         ]
         n, docs = self.db.execute("SELECT count(*), count(DISTINCT doc) FROM mentions WHERE entity_id = ?", (eid,)).fetchone()
         return {
-            "id": row[0], "key": row[1], "type": row[2], "name": row[3],
+            "id": row[0], "key": row[1], "type": row[2], "name": row[3], "scoped": "@" in row[1],
             "aliases": aliases, "spellings": variants, "mentions": n, "documents": docs,
         }
 
@@ -125,8 +126,8 @@ class EntityStore(EntityWriter):
         ).fetchall()
         out = []
         for oid, n in rows:
-            e = self.db.execute("SELECT name, type FROM entities WHERE id = ?", (oid,)).fetchone()
-            out.append({"id": oid, "name": e[0], "type": e[1], "documents": n})
+            e = self.db.execute("SELECT name, type, key FROM entities WHERE id = ?", (oid,)).fetchone()
+            out.append({"id": oid, "name": e[0], "type": e[1], "key": e[2], "documents": n})
         return out
 
     def page(self, name_or_id: str | int, type_: str | None = None) -> dict[str, Any] | None:
@@ -134,7 +135,7 @@ class EntityStore(EntityWriter):
         if isinstance(name_or_id, int) or (isinstance(name_or_id, str) and name_or_id.isdigit()):
             eid: int | None = int(name_or_id)
         else:
-            ids = self.resolve(str(name_or_id), type_)
+            ids = self.find(str(name_or_id), type_)
             eid = ids[0] if ids else None
         if eid is None:
             return None
@@ -149,20 +150,107 @@ class EntityStore(EntityWriter):
             "co_mentioned": self.co_mentioned(eid),
         }
 
-    def list_entities(self, type_: str | None = None, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-        """Entities by number of documents mentioning them."""
+    def list_entities(self, type_: str | None = None, *, limit: int = 50, offset: int = 0,
+                      name: str | None = None) -> list[dict[str, Any]]:
+        """Entities by number of documents mentioning them (``name``: whose name contains it)."""
         where = "WHERE e.merged_into IS NULL" + (" AND e.type = ?" if type_ else "")
         args: list[Any] = [type_] if type_ else []
+        if name and fold(name):
+            where += " AND e.key LIKE ?"
+            args.append("%" + fold(name).replace("%", "").replace("_", "") + "%")
         rows = self.db.execute(
-            f"SELECT e.id, e.name, e.type, count(m.doc), count(DISTINCT m.doc) d FROM entities e"
-            f" JOIN mentions m ON m.entity_id = e.id {where} GROUP BY e.id ORDER BY d DESC, e.name LIMIT ? OFFSET ?",
+            f"SELECT e.id, e.name, e.type, count(m.doc), count(DISTINCT m.doc) d, e.key FROM entities e"
+            f" JOIN mentions m ON m.entity_id = e.id {where} GROUP BY e.id, e.name, e.type, e.key"
+            " ORDER BY d DESC, e.name LIMIT ? OFFSET ?",
             (*args, limit, offset),
         )
-        return [{"id": r[0], "name": r[1], "type": r[2], "mentions": r[3], "documents": r[4]} for r in rows]
+        return [{"id": r[0], "name": r[1], "type": r[2], "mentions": r[3], "documents": r[4], "key": r[5]} for r in rows]
+
+    def type_counts(self) -> dict[str, int]:
+        """Entities with mentions, per type."""
+        return dict(self.db.execute(
+            "SELECT e.type, count(*) FROM entities e WHERE e.merged_into IS NULL"
+            " AND EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = e.id) GROUP BY e.type"
+        ).fetchall())
+
+    def find(self, name: str, type_: str | None = None) -> list[int]:
+        """The entities a name, as a user gives it, stands for — the one rule for the entity page
+        (CLI and web), ``entity:`` in queries and the web's entity addresses: an entity number;
+        else the entities named exactly so (any spelling, ``genaro-garcia-luna``); else
+        ``resolve`` (aliases, a longer name ending with it). Best first."""
+        s = name.strip()
+        if s.isdigit():
+            row = self.db.execute("SELECT coalesce(merged_into, id), type FROM entities WHERE id = ?", (int(s),)).fetchone()
+            return [row[0]] if row and (not type_ or row[1] == type_) else []
+        ids = [i for i in self.by_name(s) if not type_ or self._type(i) == type_]
+        return ids or self.resolve(s, type_)
+
+    def by_name(self, name: str) -> list[int]:
+        """Entities named exactly ``name`` (folded: ``genaro-garcia-luna`` is Genaro Garcia Luna),
+        any type, merged variants followed, people of one document left out; most mentioned first."""
+        f = fold(name)
+        if not f:
+            return []
+        ids = []
+        for t in TYPES:
+            row = self.db.execute("SELECT coalesce(merged_into, id) FROM entities WHERE key = ?", (f"{t}:{f}",)).fetchone()
+            if row:
+                ids.append(row[0])
+        ids = [i for i in dict.fromkeys(ids) if self._count(i)]
+        return sorted(ids, key=lambda i: -self._count(i))
+
+    def shared_names(self) -> set[str]:
+        """Folded names that more than one entity with mentions bears (their pages go by number)."""
+        seen: dict[str, int] = {}
+        for (key,) in self.db.execute(
+            "SELECT e.key FROM entities e WHERE e.merged_into IS NULL AND EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = e.id)"
+        ):
+            name = key.split(":", 1)[1].split("@", 1)[0]
+            seen[name] = seen.get(name, 0) + 1
+        return {n for n, c in seen.items() if c > 1}
+
+    def mentions_in(self, eid: int, docs: list[str]) -> list[dict[str, Any]]:
+        """The mentions of entity ``eid`` in ``docs``: doc, paragraph index and number, span, text."""
+        if not docs:
+            return []
+        marks = ",".join("?" * len(docs))
+        rows = self.db.execute(
+            f'SELECT doc, paragraph, number, start, "end", text FROM mentions WHERE entity_id = ? AND doc IN ({marks})'
+            " ORDER BY doc, paragraph, start",
+            (eid, *docs),
+        )
+        return [{"doc": r[0], "paragraph": r[1], "number": r[2], "start": r[3], "end": r[4], "text": r[5]} for r in rows]
+
+    def facet(self, docs: list[str], limit: int = 12, chunk: int = 900) -> list[dict[str, Any]]:
+        """The entities most of ``docs`` mention: id, name, type, key, documents (for a search facet)."""
+        counts: dict[int, int] = {}
+        for i in range(0, len(docs), chunk):
+            part = docs[i : i + chunk]
+            marks = ",".join("?" * len(part))
+            for eid, n in self.db.execute(
+                f"SELECT entity_id, count(DISTINCT doc) FROM mentions WHERE doc IN ({marks}) GROUP BY entity_id", part
+            ):
+                counts[eid] = counts.get(eid, 0) + n
+        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        out = []
+        for eid, n in top:
+            row = self.db.execute("SELECT name, type, key FROM entities WHERE id = ?", (eid,)).fetchone()
+            out.append({"id": eid, "name": row[0], "type": row[1], "key": row[2], "documents": n})
+        return out
+
+    def reports(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Reported attributions, latest first (for admins)."""
+        rows = self.db.execute(
+            'SELECT r.id, r.entity_id, e.name, e.type, r.doc, r.paragraph, r.start, r."end", r.text, r.reporter, r.note,'
+            " r.created FROM entity_reports r LEFT JOIN entities e ON e.id = r.entity_id ORDER BY r.id DESC LIMIT ?",
+            (limit,),
+        )
+        keys = ("id", "entity_id", "entity", "type", "doc", "paragraph", "start", "end", "text", "reporter", "note", "created")
+        return [dict(zip(keys, r)) for r in rows]
 
     def ref_ids_for_entity(self, name: str, type_: str | None = None) -> list[str]:
         """For the query language's ``entity:"Garcia Luna"``: the cables mentioning it."""
-        ids = self.resolve(name, type_)
+        ids = self.find(name, type_)
         if not ids:
             return []
         eid = ids[0]
@@ -175,14 +263,23 @@ class EntityStore(EntityWriter):
 
     def mentions_of(self, doc: str) -> list[dict[str, Any]]:
         rows = self.db.execute(
-            'SELECT m.paragraph, m.number, m.start, m."end", m.text, m.type, e.id, e.name FROM mentions m'
+            'SELECT m.paragraph, m.number, m.start, m."end", m.text, m.type, e.id, e.name, e.key FROM mentions m'
             " JOIN entities e ON e.id = m.entity_id WHERE m.doc = ? ORDER BY m.paragraph, m.start",
             (doc,),
         )
         return [
-            {"paragraph": r[0], "number": r[1], "start": r[2], "end": r[3], "text": r[4], "type": r[5], "entity_id": r[6], "name": r[7]}
+            {"paragraph": r[0], "number": r[1], "start": r[2], "end": r[3], "text": r[4], "type": r[5], "entity_id": r[6],
+             "name": r[7], "key": r[8]}
             for r in rows
         ]
+
+    def attributions(self, kind: str = "cable") -> list[tuple[str, int, int, int]]:
+        """Every mention of documents of ``kind`` as (doc, paragraph, start, end), in a fixed
+        order (for drawing a seeded sample of attributions to label)."""
+        return [tuple(r) for r in self.db.execute(
+            'SELECT doc, paragraph, start, "end" FROM mentions WHERE kind = ? ORDER BY doc, paragraph, start, "end"',
+            (kind,),
+        )]
 
     def tags_of(self, doc: str) -> list[dict[str, Any]]:
         return [

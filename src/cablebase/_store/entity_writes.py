@@ -17,6 +17,8 @@ own) and creates its tables with ``CREATE TABLE IF NOT EXISTS``:
 - ``doc_tags``, ``doc_acronyms`` — typed TAGS and acronym expansions per document.
 - ``enriched`` — per document the hash of the record it was enriched from and its month
   (``YYYY-MM``): what makes ``cablebase enrich`` incremental and the timelines cheap.
+- ``entity_reports`` — "this attribution is wrong", as editors report it: the entity, the
+  document, paragraph and span of the mention, who reported it, a note, when (admins read them).
 - ``enrich_meta`` — key/value (the truecaser table, model name, counters).
 
 Person variants merge across cables when unambiguous: a name that ends exactly one longer
@@ -35,6 +37,7 @@ from datetime import UTC, datetime
 from typing import Any, Self
 
 from ..enrich.entity_names import fold, strip_titles
+from ..enrich.entity_people import EVIDENCE_PREFIX, SCOPE, is_full_name
 from . import dialect
 
 SCHEMA = """
@@ -106,6 +109,19 @@ CREATE TABLE IF NOT EXISTS enriched(
     enriched_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS enriched_month ON enriched(month);
+CREATE TABLE IF NOT EXISTS entity_reports(
+    id INTEGER PRIMARY KEY,
+    entity_id INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    paragraph INTEGER,
+    start INTEGER,
+    "end" INTEGER,
+    text TEXT,
+    reporter TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    created TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entity_reports_entity ON entity_reports(entity_id);
 CREATE TABLE IF NOT EXISTS enrich_meta(
     key TEXT PRIMARY KEY,
     value TEXT
@@ -113,7 +129,7 @@ CREATE TABLE IF NOT EXISTS enrich_meta(
 """
 
 TABLES = ("entities", "entity_aliases", "mentions", "cable_refs", "similar", "doc_tags", "doc_acronyms", "enriched",
-          "enrich_meta")
+          "entity_reports", "enrich_meta")
 """The tables SCHEMA makes (present: nothing to make)."""
 
 
@@ -220,6 +236,8 @@ class EntityWriter:
                         new_people.append(eid)
                 self._alias(db, fold(m["text"]) if m["type"] != "PER" else fold(strip_titles(m["text"])), eid)
                 self._alias(db, fold(m["name"]), eid)
+                for ev in m.get("evidence") or ():
+                    self._alias(db, ev, eid)
                 rows.append((doc, kind, m.get("paragraph"), m.get("number"), m["start"], m["end"], eid, m["type"], m["text"]))
             db.executemany(
                 'INSERT INTO mentions(doc, kind, paragraph, number, start, "end", entity_id, type, text)'
@@ -274,8 +292,8 @@ class EntityWriter:
             " WHERE a.alias = ? AND e.type = ? LIMIT 2",
             (folded, type_),
         ).fetchall()
-        if len(hit) == 1 and (type_ != "PER" or len(folded.split()) >= 2):
-            # a one-word person name is never taken for someone across cables
+        if len(hit) == 1 and (type_ != "PER" or (SCOPE not in folded and is_full_name(folded))):
+            # a surname alone is never taken for someone across cables
             return (hit[0][1] or hit[0][0]), False
         last = folded.split()[-1] if folded else ""
         eid = db.execute("INSERT INTO entities(key, type, name, last) VALUES (?, ?, ?, ?) RETURNING id",
@@ -308,12 +326,12 @@ class EntityWriter:
         n = 0
         for eid in ids:
             row = db.execute("SELECT key, last, merged_into FROM entities WHERE id = ?", (eid,)).fetchone()
-            if not row or row[2] is not None:
+            if not row or row[2] is not None or SCOPE in row[0]:
                 continue
             name = row[0].split(":", 1)[1]
             words = name.split()
             # 1. this name ends exactly one longer name: it is that person
-            longer = self._longer_people(name, row[1])
+            longer = self._longer_people(name, row[1]) if is_full_name(name) else []
             if len(longer) == 1:
                 self.merge(eid, longer[0])
                 n += 1
@@ -321,12 +339,60 @@ class EntityWriter:
             # 2. shorter names that end this one, and no other name
             for k in range(1, len(words)):
                 short = " ".join(words[k:])
+                if not is_full_name(short):
+                    break
                 srow = db.execute(
                     "SELECT id FROM entities WHERE key = ? AND merged_into IS NULL", ("PER:" + short,)
                 ).fetchone()
                 if srow and self._longer_people(short, words[-1]) == [eid]:
                     self.merge(srow[0], eid)
                     n += 1
+        return n
+
+    def report(self, entity_id: int, doc: str, *, reporter: str, paragraph: int | None = None, start: int | None = None,
+               end: int | None = None, note: str = "") -> int:
+        """Record an editor's report that a mention is wrongly attributed to ``entity_id``."""
+        text = None
+        if start is not None and end is not None:
+            row = self.db.execute(
+                'SELECT text FROM mentions WHERE doc = ? AND paragraph = ? AND start = ? AND "end" = ?',
+                (doc, paragraph, start, end),
+            ).fetchone()
+            text = row[0] if row else None
+        with self.tx() as db:
+            return db.execute(
+                'INSERT INTO entity_reports(entity_id, doc, paragraph, start, "end", text, reporter, note, created)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (entity_id, doc, paragraph, start, end, text, reporter, note, _now()),
+            ).fetchone()[0]
+
+    def unmerge_people(self) -> None:
+        """Forget every person merge (before enriching everything again under new rules)."""
+        with self.tx() as db:
+            db.execute("UPDATE entities SET merged_into = NULL WHERE type = 'PER' AND merged_into IS NOT NULL")
+
+    def resolve_titled(self) -> int:
+        """Title + surname: a person known by a surname in one cable only (a scoped key) is the
+        one person the archive names in full with the same title, in a cable from or about the
+        same country (``entity_people``: the ``t:`` evidence keys both carry). Several such
+        people, or none: it stays on its own. Returns the number of merges."""
+        rows = self.db.execute(
+            "SELECT s.id, c.id, c.merged_into FROM entities s"
+            " JOIN entity_aliases sa ON sa.entity_id = s.id"
+            " JOIN entity_aliases ca ON ca.alias = sa.alias AND ca.entity_id <> s.id"
+            " JOIN entities c ON c.id = ca.entity_id"
+            " WHERE s.type = 'PER' AND s.merged_into IS NULL AND s.key LIKE ? AND sa.alias LIKE ?"
+            " AND c.type = 'PER' AND c.key NOT LIKE ?",
+            ("PER:%" + SCOPE + "%", EVIDENCE_PREFIX + "%", "PER:%" + SCOPE + "%"),
+        ).fetchall()
+        found: dict[int, set[int]] = {}
+        for sid, cid, merged in rows:
+            found.setdefault(sid, set()).add(merged or cid)
+        n = 0
+        for sid, cands in found.items():
+            if len(cands) == 1:
+                self.merge(sid, next(iter(cands)))
+                n += 1
         return n
 
     def _longer_people(self, name: str, last: str) -> list[int]:

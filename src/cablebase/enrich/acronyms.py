@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..parse.refid import split_ref_id
+from .entity_names import titles
 from .tags import _rows, ambiguous_aliases, countries, country_names
 
 
@@ -69,7 +71,12 @@ _AFTER_RE = re.compile(r"(?<![\w/])(" + _ACR + r")\s+\(([^()]{4,120})\)")
 _WORD_RE = re.compile(r"[\w'’.\-]+|[^\w\s]")
 
 
+_PARTY_STATE = re.compile(r"^[RDI]-[A-Z]{2}$")
+
+
 def _is_acronym(s: str) -> bool:
+    if _PARTY_STATE.match(s):  # "Lindsey Graham (R-SC)": a party and a state, not an acronym
+        return False
     letters = [c for c in s if c.isalpha()]
     return len(letters) >= 2 and sum(c.isupper() for c in letters) >= max(2, len(letters) - 1)
 
@@ -112,6 +119,12 @@ def definitions(text: str) -> dict[str, str]:
         fit = _initials_fit(run, acr)
         if fit is not None:
             run = run[fit:]
+        else:  # "PD Staff Director of the House Foreign Affairs Committee (HCFA)": the name after the office
+            cut = [i for i, w in enumerate(run[:-1]) if w.lower().strip(".,") in titles() and run[i + 1].lower() in _CONNECT]
+            if cut:
+                run = run[cut[-1] + 1 :]
+                while run and run[0].lower() in _CONNECT:
+                    run.pop(0)
         caps = [w for w in run if w[:1].isupper()]
         if len(caps) < 2 or len(run) > 12:
             continue
@@ -133,23 +146,103 @@ def definitions(text: str) -> dict[str, str]:
 _TOKEN_RE = re.compile(r"(?<![\w/&\-])([A-Z][A-Z0-9&/\-]{1,11})(?![\w/&\-])")
 
 
-def resolve_government(acronym: str, hint: frozenset[str] | set[str] = frozenset()) -> str | None:
-    """The country a "government of" acronym names: ``GOM`` is Mexico in a cable tagged
-    ``MX`` (``hint``: the country names of the cable's tags), None while ambiguous."""
+@lru_cache(maxsize=1)
+def post_countries() -> dict[str, str]:
+    """Post as spelled in reference IDs (``TELAVIV``) → the country it sits in or reports on
+    (``cablebase/data/post_countries.tsv``)."""
+    out: dict[str, str] = {}
+    for row in _rows("post_countries.tsv"):
+        if len(row) >= 2:
+            for post in row[1].split():
+                out[post] = row[0]
+    return out
+
+
+_ORIGIN_PREFIX = re.compile(r"^(?:Embassy|Consulate|US Interests Section|US Mission|Mission|US Consulate)\s+", re.IGNORECASE)
+
+
+def origin_country(ref_id: str | None, origin: str | None = None) -> str | None:
+    """The country of the post that sent a cable: from its reference ID's post (``09TELAVIV2757``
+    → Israel), else from its origin name (``Embassy Tel Aviv``); None for posts that are not in
+    one country (the Department, missions to international bodies)."""
+    table = post_countries()
+    if ref_id:
+        parts = split_ref_id(ref_id)
+        if parts is not None:
+            post = parts[1]
+            post = post[4:] if post.startswith("EFTO") else post
+            if post in table:
+                return table[post]
+    if origin:
+        key = _ORIGIN_PREFIX.sub("", origin.strip()).upper().replace(" ", "")
+        return table.get(key)
+    return None
+
+
+def resolve_government(
+    acronym: str,
+    hint: frozenset[str] | set[str] = frozenset(),
+    *,
+    origin: str | None = None,
+    defined: str | None = None,
+    named: frozenset[str] | set[str] = frozenset(),
+) -> str | None:
+    """The country a "government of" acronym names, by the evidence of the cable, strongest
+    first: its own definition (``Government of Israel (GOI)``: ``defined``), the country of the
+    post that sent it (``origin``: GOI in a cable from Tel Aviv is Israel, from Jakarta
+    Indonesia), its country TAGS (``hint``), the countries its text names (``named``). None
+    while that leaves it ambiguous: the table alone never decides between candidates."""
     cands = ambiguous_aliases().get(acronym)
     if cands is None:
         return country_names().get(acronym)
-    hit = [c for c in cands if c in hint]
-    return hit[0] if len(hit) == 1 else None
+    if defined:
+        d = f" {_fold(defined)} "
+        hit = [c for c in cands if f" {_fold(c)} " in d]
+        if len(hit) == 1:
+            return hit[0]
+    if origin in cands:
+        return origin
+    for evidence in (hint, named):
+        hit = [c for c in cands if c in evidence]
+        if len(hit) == 1:
+            return hit[0]
+        if len(hit) > 1:
+            return None
+    return None
+
+
+@dataclass(slots=True)
+class GovEvidence:
+    """What one cable says about which country its "government of" acronyms name."""
+
+    tags: set[str]
+    origin: str | None
+    named: set[str]
+    defined: dict[str, str]
+
+    def resolve(self, acronym: str) -> str | None:
+        return resolve_government(acronym, self.tags, origin=self.origin, defined=self.defined.get(acronym),
+                                  named=self.named)
+
+
+def _fold(s: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", s.lower()).split())
 
 
 def expand(
-    text: str, defined: dict[str, str] | None = None, hint: frozenset[str] | set[str] = frozenset()
+    text: str,
+    defined: dict[str, str] | None = None,
+    hint: frozenset[str] | set[str] = frozenset(),
+    *,
+    origin: str | None = None,
+    named: frozenset[str] | set[str] = frozenset(),
 ) -> dict[str, Expansion]:
     """Every acronym in ``text`` that is defined in it or known to the curated list.
 
-    ``hint``: country names the cable is about (its country tags), to tell which country an
-    ambiguous "government of" acronym (``GOM``: Mexico, Malaysia, Morocco …) names."""
+    ``hint``: country names the cable is about (its country tags), ``origin``: the country of
+    the post that sent it, ``named``: countries its text names, to tell which country an
+    ambiguous "government of" acronym (``GOM``: Mexico, Malaysia, Morocco …) names
+    (:func:`resolve_government`)."""
     defs = definitions(text) if defined is None else defined
     out: dict[str, Expansion] = {a: Expansion(a, e, "DEFINED", "text") for a, e in defs.items()}
     cur = curated()
@@ -164,11 +257,11 @@ def expand(
         if hit is not None:
             exp = hit[0]
             if a in amb:
-                country = resolve_government(a, hint)
+                country = resolve_government(a, hint, origin=origin, named=named)
                 if country is not None:
                     exp = f"Government of {country}"
             out[a] = Expansion(a, exp, hit[1], "list")
     return out
 
 
-__all__ = ["Expansion", "curated", "definitions", "expand", "resolve_government"]
+__all__ = ["Expansion", "GovEvidence", "curated", "definitions", "expand", "origin_country", "post_countries", "resolve_government"]

@@ -42,11 +42,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..record import Cable
-from .acronyms import definitions, expand, resolve_government
+from .acronyms import GovEvidence, curated, definitions, expand, origin_country
 from .entity_model import (  # noqa: F401 (lexicon, places: still importable from here)
     MODEL, MODELS, SKIP_LABEL, default_model, lexicon, load_nlp, model_path, places, prepare_truecaser,
     ruler_patterns,
 )
+from .entity_people import (
+    SCOPE, PeopleEvidence, curated_person, doc_name, evidence_keys, is_full_name, scoped_key, title_word,
+)
+from .entity_filters import cut_word, generic_org, org_like, place_in_name, refine, undefined_acronym
 from .entity_names import LEAD_TRAIL, display_name, entity_key, fold, strip_titles, titles
 from .entity_rules import (
     ORG_WORDS, PERSON_TITLES, REDACTED, TAIL_CONNECTOR, TITLE_THEN_WORDS, country_folded, is_junk, name_like,
@@ -75,12 +79,14 @@ class FoundMention:
     name: str
     """Display name of the entity mentioned (titles stripped, variants merged)."""
     key: str
-    """Merge key within the cable: ``TYPE:folded name``."""
+    """Merge key: ``TYPE:folded name`` (``PER:name@doc`` for a person known in this document only)."""
+    evidence: list[str] = field(default_factory=list)
+    """Title + surname keys of a person mention (``entity_people.evidence_keys``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "paragraph": self.paragraph, "number": self.number, "start": self.start, "end": self.end,
-            "text": self.text, "type": self.type, "name": self.name, "key": self.key,
+            "text": self.text, "type": self.type, "name": self.name, "key": self.key, "evidence": self.evidence,
         }
 
 
@@ -174,8 +180,7 @@ class EntityExtractor:
         # acronyms: definitions in the (prepared) text, then the curated list
         full = "\n".join(preps[p] for p in sorted(preps))
         defs = definitions(full)
-        acr = expand(full, defs, hint)
-        res.acronyms = [a.to_dict() for a in acr.values()]
+        origin = origin_country(cable.ref_id, cable.origin)
 
         def surface(s: _Span) -> str:
             return texts[s.para][1][s.start : s.end]
@@ -219,6 +224,16 @@ class EntityExtractor:
                     s.start += off
                     s.end = s.start + len(stripped)
                     txt = stripped
+            if cut_word(preps[s.para], s.start, s.end):
+                continue  # "Valencia" of "Valenciana", "Islam" of "Islamist"
+            if s.label == "PLACE" and place_in_name(preps[s.para], s.end):
+                continue  # "Paris" of "Paris Club"
+            if not s.fixed:
+                kept = refine(txt, s.label)
+                if kept is None:
+                    continue
+                s.start, s.end, s.label = s.start + kept[0], s.start + kept[1], kept[2]
+                txt = prepared_surface(s)
             if is_junk(txt, s.label, self.truecaser, s.fixed, any(c.isupper() for c in preps[s.para])):
                 continue
             clean.append(s)
@@ -291,21 +306,45 @@ class EntityExtractor:
 
         # 5. keys and names ("GOJ" is Japan in a cable tagged JA, or that names Japan alone)
         text_countries = self._hint_from_text(clean)
-        if not hint:
-            hint = text_countries
+        gov = GovEvidence(hint, origin, text_countries, defs)
+        acr = expand(full, defs, hint, origin=origin, named=text_countries)
+        res.acronyms = [a.to_dict() for a in acr.values()]
         per_names: list[tuple[str, str]] = []
         for s in clean:
             if s.label == "PER":
                 per_names.append((fold(prepared_surface(s)), prepared_surface(s)))
         full_names = {f: n for f, n in per_names}
+        # people: where the cable is from or about, and what it shows of each name
+        context = {c for c in ({origin} | hint) if c}
+        people = PeopleEvidence(context, cable.ref_id or doc_name(cable.subject, cable.body))
+        for s in clean:
+            if s.label == "PER":
+                f = fold(strip_titles(prepared_surface(s)))
+                tw = title_word(preps[s.para], s.start)
+                if tw:
+                    people.titles[f].add(tw)
+                if speaks(preps[s.para], s.end) or (cable.signer and f == fold(cable.signer)):
+                    people.speaking.add(f)  # says something, or signs the cable
         mentions: list[FoundMention] = []
         for s in sorted(clean, key=lambda s: (s.para, s.start)):
             txt = prepared_surface(s)
-            name, key = self._name_key(s, txt, full_names, acr_type, acr, hint)
+            if txt in acr_type and acr_type[txt][0] == "PER":  # "(MGM)" after a person's name
+                s.label = "PER"
+            name, key = self._name_key(s, txt, full_names, acr_type, acr, gov, people)
             if not key:
                 continue
+            if s.label == "ORG" and generic_org(key.split(":", 1)[1]):  # every country has a Congress: whose?
+                where = origin or (next(iter(hint)) if len(hint) == 1 else None)
+                key = f"{key}@{where or people.doc}"
+                name = f"{name}, {where}" if where else name
             num = texts[s.para][0]
-            mentions.append(FoundMention(s.para, num, s.start, s.end, surface(s), s.label, name, key))
+            ev: list[str] = []
+            if s.label == "PER":
+                tw = title_word(preps[s.para], s.start)
+                ev = evidence_keys(tw, fold(name), context)
+                if SCOPE in key:  # a surname alone: every title the cable gives it
+                    ev = sorted({e for t in people.titles[fold(name)] for e in evidence_keys(t, fold(name), context)})
+            mentions.append(FoundMention(s.para, num, s.start, s.end, surface(s), s.label, name, key, ev))
         # display name per key: the most frequent, longest spelling
         names: dict[str, Counter[str]] = defaultdict(Counter)
         for m in mentions:
@@ -387,7 +426,8 @@ class EntityExtractor:
         full_names: dict[str, str],
         acr_type: dict[str, tuple[str, str]],
         acr: dict,
-        hint: set[str],
+        gov: GovEvidence,
+        people: PeopleEvidence,
     ) -> tuple[str, str]:
         lab = s.label
         if lab == "PLACE":
@@ -397,7 +437,8 @@ class EntityExtractor:
             elif s.ent_id.startswith("place:"):
                 canon = s.ent_id[len("place:") :]
             elif s.ent_id.startswith("gov:"):
-                canon = resolve_government(s.ent_id[4:], hint)
+                a = s.ent_id[4:]
+                canon = gov.resolve(a)
                 if canon is None:
                     return "", ""  # an ambiguous "government of" acronym: no guess
             else:
@@ -407,9 +448,13 @@ class EntityExtractor:
         if lab == "ORG":
             if txt in acr_type:
                 exp = acr_type[txt][1]
+                if refine(exp, "ORG") is None or not (org_like(exp) or curated().get(txt, ("", ""))[1] == "ORG"):
+                    return "", ""  # "NPT": a treaty, not an organisation
                 return f"{display_name(exp)} ({txt})", entity_key("ORG", exp)
             a = acr.get(txt)
             if a is not None and a.kind in ("DEFINED", "ORG"):
+                if refine(a.expansion, "ORG") is None or (a.kind == "DEFINED" and not org_like(a.expansion)):
+                    return "", ""
                 return f"{display_name(a.expansion)} ({txt})", entity_key("ORG", a.expansion)
             if s.ent_id.startswith("org:"):
                 exp = s.ent_id[4:]
@@ -419,8 +464,13 @@ class EntityExtractor:
             for a, (l2, exp) in acr_type.items():
                 if l2 == "ORG" and fold(exp) == f:
                     return f"{display_name(exp)} ({a})", entity_key("ORG", exp)
+            if undefined_acronym(txt) or not org_like(name):
+                return "", ""  # capitals nobody defines, a name without an organisation's word: as often something else
             return name, entity_key("ORG", name)
-        # people: a shorter name ending a longer one in the same cable is that person
+        # people (see entity_people): a shorter name ending a longer one in the same cable is
+        # that person; a surname alone only on evidence
+        if txt in acr_type and acr_type[txt][0] == "PER":
+            txt = acr_type[txt][1]
         name = display_name(strip_titles(txt))
         f = fold(name)
         if not f:
@@ -430,25 +480,17 @@ class EntityExtractor:
             best = max(longer, key=len)
             if all(best.endswith(k) for k in longer):
                 return display_name(strip_titles(full_names[best])), entity_key("PER", full_names[best])
-        return name, entity_key("PER", name)
+            return "", ""  # two people of the cable end with it: no guess
+        if is_full_name(f):
+            return name, entity_key("PER", name)
+        alias = curated_person(name, people.context)
+        if alias is not None:
+            return alias, entity_key("PER", alias)
+        if f not in people.titles and f not in people.speaking:
+            return "", ""  # nothing in the cable says it is a person
+        return name, scoped_key(f, people.doc)
 
 
-__all__ = [
-    "LABELS",
-    "MODEL",
-    "MODELS",
-    "SUBJECT",
-    "TYPES",
-    "CableEntities",
-    "EntityExtractor",
-    "FoundMention",
-    "default_model",
-    "display_name",
-    "entity_key",
-    "fold",
-    "load_nlp",
-    "model_path",
-    "paragraphs_of",
-    "ruler_patterns",
-    "strip_titles",
-]
+__all__ = ["LABELS", "MODEL", "MODELS", "SUBJECT", "TYPES", "CableEntities", "EntityExtractor", "FoundMention",
+           "default_model", "display_name", "entity_key", "fold", "load_nlp", "model_path", "paragraphs_of",
+           "ruler_patterns", "strip_titles"]

@@ -174,7 +174,7 @@ def entity_feed(request: Request, data: dict[str, Any]) -> Response:
     base = _base(request)
     name = _t(data.get("name"))
     fg = _feed(request, feed_id=f"urn:cablebase:entity:{int(data['id'])}", title=f"Entity: {name}",
-               html_path=views.entity_url(data["id"]),
+               html_path=data.get("url") or views.entity_url(data["id"]),
                subtitle=f"Cables and articles mentioning {name} ({_t(data.get('type_label'))})")
     docs = data.get("documents_list") or []
     refs = [d["doc"] for d in docs if d.get("kind") == "cable"][: a.web.feed_entries]

@@ -13,12 +13,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ... import BROWSE_KINDS, Archive, BadQuery, paragraph_anchors
-from .. import views
+from .. import diffview, entity_views, views
+from ..glossary import abbreviate, explained
 from ..common import JSON, PageError, arch, int_param, not_found, page, split_suffix
 from ..params import search_params
 from ..render import highlight, mark_spans, qs, render, span_patterns
 from ..search import FACET_LIMIT, SORTS, search
-from .feeds import browse_feed, channel_feed, entity_feed
+from .feeds import browse_feed, channel_feed
 from . import visual as visual_panels
 
 router = APIRouter(include_in_schema=False)
@@ -77,16 +78,17 @@ async def cable_page(request: Request, name: str) -> Response:
         a.results.put(key, resp.body)
         return resp
     notes = a.archive.notes_on(data["ref_id"])
-    groups = _groups(data["record"], [n for n in notes if n["paragraph"]])
+    groups = _groups(data["record"], [n for n in notes if n["paragraph"]], explained(data["glossary"]))
     body = render("cable.html", **data, groups=groups, body=data["record"].get("body") or "",
                   cable_notes=[n for n in notes if not n["paragraph"]])
     a.results.put(key, body)
     return HTMLResponse(body)
 
 
-def _groups(rec: dict[str, Any], notes: list[dict[str, Any]] = ()) -> list[dict[str, Any]]:  # type: ignore[assignment]
-    """Paragraphs grouped under their section headings, with comment spans marked and the
-    notes on each paragraph."""
+def _groups(rec: dict[str, Any], notes: list[dict[str, Any]] = (),  # type: ignore[assignment]
+            codes: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Paragraphs grouped under their section headings, with comment spans marked, the codes
+    of ``codes`` (acronym → expansion) explained and the notes on each paragraph."""
     by_par: dict[str, list[dict[str, Any]]] = {}
     for n in notes:
         by_par.setdefault(n["paragraph"], []).append(n)
@@ -106,7 +108,8 @@ def _groups(rec: dict[str, Any], notes: list[dict[str, Any]] = ()) -> list[dict[
         anchor = anchors[i]
         groups[-1]["paragraphs"].append({
             "number": num, "marking": p.get("marking"), "anchor": anchor,
-            "segments": mark_spans(p.get("text") or "", comments), "notes": by_par.get(anchor, []),
+            "segments": abbreviate(mark_spans(p.get("text") or "", comments), codes or {}),
+            "notes": by_par.get(anchor, []),
         })
     return groups
 
@@ -122,7 +125,7 @@ async def cable_diff(request: Request, ref: str) -> Response:
     ids = [s["id"] for s in sources]
     sa = int_param(qp.get("a"), "a", default=ids[1] if len(ids) > 1 else ids[0])
     sb = int_param(qp.get("b"), "b", default=ids[0])
-    data = views.diff(a, ref, sa, sb)  # type: ignore[arg-type]
+    data = diffview.diff(a, ref, sa, sb)  # type: ignore[arg-type]
     if data is None:
         raise not_found(f"{ref[:80]} has no source {sa} or {sb}.")
     return _out(data, "diff.html", request.url.path.endswith(".json"))
@@ -233,8 +236,12 @@ async def search_page(request: Request) -> Response:
         if json:
             raise PageError(400, "Bad query", str(e)) from None
         return page("search.html", status=400, **_search_shell(q, params, sort), error=str(e), top_query=q)
+    ents = entity_views.search_facet(a, q, filters, params)
     if json:
-        return JSON(res.to_dict())
+        out = res.to_dict()
+        out["facets"]["entity"] = [{"value": e["name"], "type": e["type"], "count": e["documents"], "query": e["query"],
+                                    "url": e["url"]} for e in ents]
+        return JSON(out)
     ctx = _search_shell(q, params, sort)
     facets = {}
     for name, _label in FACET_LABELS:
@@ -269,7 +276,7 @@ async def search_page(request: Request) -> Response:
                      "origin": h.origin, "classification": h.classification,
                      "segments": highlight(h.snippet, h.highlights)})
     body = render("search.html", **ctx, total=res.total, page=res.page, pages=res.pages, per_page=res.per_page,
-                  hits=hits, facets=facets, active=active, top_query=q,
+                  hits=hits, facets=facets, active=active, top_query=q, entity_facet=ents,
                   timeline=visual_panels.panel_search(a, q, filters, params))
     if cache_key is not None:
         a.results.put(cache_key, body)
@@ -369,18 +376,3 @@ async def article_page(request: Request, name: str) -> Response:
     return page("article.html", **data, notes=a.archive.notes_on(f"article:{int(base)}"), related=related)
 
 
-# -- entities (when the archive has been enriched) ------------------------------------------------
-@router.get("/entity/{name}")
-async def entity_page(request: Request, name: str) -> Response:
-    base, suffix = split_suffix(name, ".json", ".atom")
-    if not base.isdigit():
-        raise not_found(f"{base[:40]!r} is not an entity number.")
-    data = views.entity(arch(request), int(base))
-    if data is None:
-        raise not_found(f"There is no entity {base} (or the archive has not been enriched: `cablebase enrich`).")
-    if suffix == ".atom":
-
-        return entity_feed(request, data)
-    if suffix == ".json":
-        return JSON(data)
-    return page("entity.html", **data, visual=visual_panels.panel_entity(arch(request), data["id"], data["name"]))

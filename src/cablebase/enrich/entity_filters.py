@@ -1,0 +1,176 @@
+"""Spans that would be wrong attributions, caught before they become mentions.
+
+The statistical model's organisations and people are its weak side: a treaty or a summit read
+as an organisation (``FMCT``, ``NPT Review Conference``), an office read as one (``National
+Security Advisor``), a person's name glued behind a title inside an organisation span (``IAEC
+DG Chorev``), a place read as a person (``San Miguel``), a nationality word inside a person
+span (``Clandestine Russian``). ``refine`` says what to keep of a span: the same span, its
+tail as a person, or nothing. An editor would not accept any of these as an attribution, and
+the precision measured by ``bench/entities.py --attributions`` rests on such rules.
+"""
+
+from __future__ import annotations
+
+from .entity_names import fold, titles
+from .entity_rules import ORG_WORDS
+from .tags import demonyms
+
+NOT_ORG_LAST = frozenset([
+    "treaty", "treaties", "protocol", "convention", "accord", "accords", "agreement", "agreements", "act", "law",
+    "laws", "resolution", "resolutions", "summit", "review", "revcon", "doctrine", "plan", "strategy", "posture",
+    "edge", "process", "talks", "dialogue", "declaration", "charter", "roadmap", "initiative", "program",
+    "programme", "reform", "reforms", "conference", "elections", "election", "referendum", "budget", "war", "crisis",
+])
+"""Last words of what is a law, an event or a policy, not an organisation."""
+PLACE_FIRST = frozenset([
+    "san", "santa", "santo", "sao", "puerto", "port", "fort", "lake", "mount", "cape", "rio", "saint", "st",
+    "north", "south", "east", "west", "new", "gulf", "camp",
+])
+"""First words of place names that a name finder reads as people (``San Miguel``)."""
+
+
+_NOT_PERSON_WORDS = frozenset(["authority", "authorities", "ministry", "ministries", "forum", "federation", "fund", "news",
+                               "times", "post", "opposition", "meeting", "coalition", "path"])
+
+
+ORG_NAME_WORDS = ORG_WORDS | frozenset([
+    "brigade", "command", "corps", "fund", "bank", "tv", "news", "times", "league", "network", "foundation",
+    "federation", "alliance", "authority", "tribunal", "school", "club", "division", "directorate", "unit",
+    "regiment", "battalion", "guard", "guards", "airlines", "airways", "petroleum", "telecom",
+    "inc", "ltd", "co", "corp", "sa", "ag", "gmbh", "holding", "holdings", "industries", "group", "press",
+    "agency", "radio", "television", "herald", "journal", "daily", "magazine", "nations", "organization",
+    "organisation", "coalition", "brotherhood", "taliban", "qaida", "qaeda", "shabaab", "hizballah", "hezbollah",
+    "hamas", "fatah", "chamber", "board", "cabinet", "presidency", "prosecutor", "prosecutors", "judiciary",
+    "legislature", "assembly", "senate", "congress", "parliament", "majlis", "duma", "rada", "knesset", "sejm",
+    "cortes", "bundestag", "bundesrat", "shura", "jirga", "mission", "secretariat", "office", "conference",
+])
+"""Words that make a run of capitalised words an organisation's name (``Basque Nationalist Party``)."""
+GENERIC_ORGS = frozenset([
+    "congress", "national congress", "parliament", "senate", "national assembly", "supreme court", "constitutional court",
+    "supreme council", "central bank", "national police", "federal police", "presidency", "council of ministers",
+    "chamber of deputies", "armed forces", "army", "navy", "air force", "cabinet", "foreign ministry", "defense ministry",
+    "defence ministry", "interior ministry", "finance ministry", "justice ministry", "mfa", "mod", "moi", "mofa",
+    "attorney general", "attorney general s office", "office of defense cooperation", "socialist party",
+    "democratic party", "labour party", "labor party", "conservative party", "liberal party", "communist party",
+    "green party", "greens", "people s party", "national party", "republican party", "social democratic party",
+    "christian democratic party", "workers party", "popular party", "national front", "liberal democratic party", "prosecutor general s office", "electoral commission",
+    "national electoral council", "national court", "high court", "supreme electoral tribunal", "police", "intelligence service", "customs",
+])
+"""Names every country's body bears (``Ministry of Foreign Affairs``, ``Congress``): one entity per
+country, never one for all of them."""
+
+
+NO_ORG = frozenset(["working group", "steering committee", "task force", "joint commission", "prefectures",
+                    "contact group", "core group", "high level group", "expert group", "experts group"])
+"""Names of a kind of body, not of one: never attributed."""
+
+
+def generic_org(folded: str) -> bool:
+    """A name many countries' bodies bear: ``ministry of …``, ``… ministry``, ``Congress`` …"""
+    f = folded.removeprefix("the ")
+    return f in GENERIC_ORGS or f.startswith("ministry ") or f.endswith(" ministry") or f.startswith("ministry of ")
+
+
+def org_like(txt: str) -> bool:
+    """A run of words that names an organisation by its own words (``Basque Nationalist Party``):
+    two words or more, one of them an organisation word. A single word or a name without one
+    (``Boeing``, ``Jean-Marie LePen's``, ``Missile Defense``) is as often something else."""
+    f = fold(txt)
+    words = f.split()
+    return len(words) >= 2 and any(w in ORG_NAME_WORDS for w in words) and f.removeprefix("the ") not in NO_ORG
+
+
+def _title(word: str) -> bool:
+    return word in titles()
+
+
+def refine(txt: str, label: str) -> tuple[int, int, str] | None:
+    """What to keep of the span ``txt`` labelled ``label``: (start, end, label) relative to
+    ``txt``, or None to drop it."""
+    words = txt.split()
+    if not words:
+        return None
+    folded = [fold(w) for w in words]
+    if len(words) >= 2 and folded[0] in ("a", "an"):
+        kept = refine(txt[_offset(txt, words, 1) :], label)
+        return None if kept is None else (kept[0] + _offset(txt, words, 1), kept[1] + _offset(txt, words, 1), kept[2])
+    if label == "ORG":
+        if folded[-1] in NOT_ORG_LAST:
+            return None
+        # a title inside: the capitalised words after it name a person ("IAEC DG Chorev")
+        idx = [i for i, w in enumerate(folded) if _title(w)]
+        if idx:
+            last = idx[-1]
+            tail = words[last + 1 :]
+            if not tail:
+                return None if " of " not in f" {' '.join(folded)} " else (0, len(txt), label)
+            if " of " in f" {' '.join(folded[: last + 1])} ":
+                return (0, len(txt), label)  # "Office of the President Lula": keep as written
+            if 1 <= len(tail) <= 3 and all(w[:1].isupper() for w in tail) and not any(fold(w) in ORG_WORDS for w in tail):
+                start = _offset(txt, words, last + 1)
+                return (start, len(txt), "PER")
+            return None
+        return (0, len(txt), label)
+    if label == "PER":
+        if "/" in txt:
+            return None  # "Holbrooke/Riedel": two people, or an office
+        idx = [i for i, w in enumerate(folded[:-1]) if _title(w)]
+        if idx:  # "Pol-Mil Chief Gilad", "Sao Paulo Governor Jose Serra": the name follows the last title
+            start = _offset(txt, words, idx[-1] + 1)
+            kept = refine(txt[start:], label)
+            return None if kept is None else (kept[0] + start, kept[1] + start, kept[2])
+        if folded[0] in PLACE_FIRST and len(words) >= 2:
+            return None
+        if len([w for w in folded if w and len(w) > 1]) > 4:
+            return None  # "Revista Brasileira de Meteorologia I. Camilloni": not one name
+        dem = {fold(d) for d in demonyms()}
+        if any(w in dem for w in folded):
+            return None
+        if any(w in ORG_WORDS or w in _NOT_PERSON_WORDS for w in folded):
+            return None
+        return (0, len(txt), label)
+    if label == "PLACE":
+        if len(words) == 1 and (len(txt) <= 3 or "-" in txt or (not txt.isupper() and sum(c.isupper() for c in txt) > 1)):
+            return None  # "OC", "MoU", "Igla-S": capitals the model took for a place
+        if any(w in ORG_NAME_WORDS for w in folded):
+            return None  # "Grand Coalition", "Hizballah"
+    return (0, len(txt), label)
+
+
+def _offset(txt: str, words: list[str], k: int) -> int:
+    """Character offset in ``txt`` of its ``k``-th whitespace-separated word."""
+    pos = 0
+    for i, w in enumerate(words):
+        pos = txt.index(w, pos)
+        if i == k:
+            return pos
+        pos += len(w)
+    return len(txt)
+
+
+def undefined_acronym(txt: str) -> bool:
+    """An organisation written only as capitals that neither the cable nor the lists define."""
+    t = txt.strip().removesuffix("'s").removesuffix("’s")
+    return t.isupper() and " " not in t and len(t) <= 8
+
+
+PLACE_THEN = frozenset([
+    "club", "group", "process", "accord", "accords", "agreement", "declaration", "summit", "conference", "protocol",
+    "initiative", "plan", "treaty", "round", "convention", "pact", "forum", "council", "commission", "principles",
+])
+"""A place's name followed by one of these is part of another name (``Paris Club``)."""
+
+
+def cut_word(text: str, start: int, end: int) -> bool:
+    """The span starts or ends inside a word (``Valencia`` of ``Valenciana``)."""
+    return (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalpha())
+
+
+def place_in_name(text: str, end: int) -> bool:
+    """A place's name that goes on as another name: ``Paris Club``, ``Oslo Process``."""
+    nxt = text[end : end + 20].split(maxsplit=1)
+    return bool(nxt) and nxt[0][:1].isupper() and fold(nxt[0]) in PLACE_THEN
+
+
+__all__ = ["GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PLACE_FIRST", "PLACE_THEN", "cut_word", "generic_org",
+           "org_like", "place_in_name", "refine", "undefined_acronym"]

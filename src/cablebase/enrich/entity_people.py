@@ -1,0 +1,127 @@
+"""Which person a name stands for, on evidence only.
+
+A full name (two words or more: ``Genaro Garcia Luna``) is that person wherever it is written.
+A single word (``Luna``, ``Chavez``) is never taken for someone by itself — a surname is shared
+by many people, and a word may not be a name at all ("Media Luna", a Bolivian region). It is
+attributed only on evidence, strongest first:
+
+1. a longer name that it ends, in the same cable (``Garcia Luna`` after ``Genaro Garcia
+   Luna``; the extractor's own rule);
+2. the curated list ``cablebase/data/person_aliases.tsv`` (``Evo`` → Evo Morales), each entry
+   valid only in cables from or about its countries;
+3. title + surname: ``President Chavez`` in a cable from or about Venezuela is the one person
+   the archive also calls ``President Hugo Chavez`` in a cable from or about Venezuela — the
+   store makes that merge after enrichment (``EntityWriter.resolve_titled``), from the
+   ``evidence`` keys below;
+4. otherwise it is a person of that cable alone (its key is scoped to the document:
+   ``PER:gantz@09TELAVIV2482``), and only when the cable shows it is a person at all (a title
+   before it, or a verb of saying after it); with no such sign it is not attributed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .entity_names import entity_key, fold
+from .entity_rules import PERSON_TITLES
+from .tags import _rows
+
+SCOPE = "@"
+"""Separates a document-scoped person key from its document: ``PER:gantz@09TELAVIV2482``."""
+EVIDENCE_PREFIX = "t:"
+"""Prefix of the title + surname evidence keys stored among aliases (no folded name has ':')."""
+
+_TITLE_SYNONYMS = {
+    "pres": "president", "amb": "ambassador", "gen": "general", "sen": "senator", "adm": "admiral",
+    "col": "colonel", "gov": "governor", "lt": "lieutenant", "maj": "major", "capt": "captain",
+    "cmdr": "commander", "sgt": "sergeant", "fm": "minister", "pm": "minister", "dfm": "minister",
+    "shaykh": "sheikh", "amir": "emir", "chairwoman": "chairman", "spokeswoman": "spokesman",
+    "secgen": "secretary", "syg": "secretary", "u/s": "undersecretary", "a/s": "secretary",
+    "congresswoman": "congressman",
+}
+_WEAK_TITLES = frozenset(["mr", "mrs", "ms", "sir", "dame", "lord", "lady", "dr"])
+"""Titles anyone may bear: not evidence of which person a surname is."""
+_PARTICLES = frozenset(["al", "el", "bin", "ibn", "abu", "de", "da", "do", "dos", "del", "la", "le", "van", "von", "der", "den", "di", "du", "ben"])
+_PREV_WORD = re.compile(r"([A-Za-z][A-Za-z/\-]*)\.?\s*$")
+
+
+@lru_cache(maxsize=1)
+def person_aliases() -> dict[str, tuple[str, frozenset[str]]]:
+    """Form as written → (full name, countries where it holds; empty: anywhere)."""
+    out: dict[str, tuple[str, frozenset[str]]] = {}
+    for row in _rows("person_aliases.tsv"):
+        row += [""] * (3 - len(row))
+        if row[0] and row[1]:
+            out[row[0]] = (row[1], frozenset(c for c in row[2].split("|") if c))
+    return out
+
+
+def curated_person(form: str, context: set[str] | frozenset[str]) -> str | None:
+    """The full name the curated list gives ``form`` in a cable from or about ``context``."""
+    hit = person_aliases().get(form.strip()) or person_aliases().get(form.strip().title())
+    if hit is None:
+        return None
+    name, where = hit
+    if where and not (where & set(context)):
+        return None
+    return name
+
+
+def title_word(text: str, start: int) -> str | None:
+    """The person title right before ``start`` (``President`` Chavez → ``president``;
+    ``PM`` Brown → ``minister``), None when there is none."""
+    m = _PREV_WORD.search(text[max(0, start - 30) : start])
+    if not m:
+        return None
+    w = m.group(1).lower()
+    if w not in PERSON_TITLES:
+        return None
+    return _TITLE_SYNONYMS.get(w, w)
+
+
+def significant_words(folded: str) -> list[str]:
+    """The words of a folded name that are not particles (``al``, ``bin``, ``de`` …)."""
+    return [w for w in folded.split() if w not in _PARTICLES]
+
+
+def is_full_name(folded: str) -> bool:
+    """Two significant words or more: a name that stands for one person wherever written."""
+    return len(significant_words(folded)) >= 2
+
+
+def scoped_key(folded: str, doc: str) -> str:
+    """The key of a person known in one document only: ``PER:gantz@09TELAVIV2482``."""
+    return f"{entity_key('PER', folded)}{SCOPE}{doc}"
+
+
+def evidence_keys(title: str | None, folded: str, context: set[str] | frozenset[str]) -> list[str]:
+    """Title + surname keys of one mention: ``t:president chavez@venezuela`` for each country
+    of the cable's context; none for a weak title (``Mr.``) or no title."""
+    if not title or title in _WEAK_TITLES or not folded:
+        return []
+    last = folded.split()[-1]
+    return [f"{EVIDENCE_PREFIX}{title} {last}{SCOPE}{fold(c)}" for c in sorted(context) if c]
+
+
+@dataclass(slots=True)
+class PeopleEvidence:
+    """What a cable shows of the people it names: its country context (origin and country
+    TAGS), the titles before each name and the names followed by a verb of saying."""
+
+    context: set[str]
+    doc: str
+    titles: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    speaking: set[str] = field(default_factory=set)
+
+
+def doc_name(subject: str | None, body: str | None) -> str:
+    """A stable name for a cable without a reference ID (for document-scoped keys)."""
+    return "sha1:" + hashlib.sha1(((subject or "") + "\x00" + (body or "")).encode()).hexdigest()[:16]
+
+
+__all__ = ["EVIDENCE_PREFIX", "PeopleEvidence", "doc_name", "SCOPE", "curated_person", "evidence_keys", "is_full_name", "person_aliases",
+           "scoped_key", "significant_words", "title_word"]
