@@ -83,3 +83,19 @@ class VisualQueries:
                 f" AND entity_id IN ({','.join('?' * len(ids))})", ids):
             out[int(r[0])].add((r[1], int(r[2])))
         return out
+
+    # -- for the FollowTheMoney export (``pipeline.ftm``) ----------------------------------
+    def entities_all(self) -> list[tuple[int, str, str]]:
+        """(id, type, name) of every entity not merged into another."""
+        if not self.has("entities"):
+            return []
+        return [(int(r[0]), r[1], r[2]) for r in self.db.execute(
+            "SELECT id, type, name FROM entities WHERE merged_into IS NULL ORDER BY id")]
+
+    def mentions_by_doc(self) -> list[tuple[str, int, str, int]]:
+        """(document, entity id, a spelling as written, mentions) of every cable and article
+        document, by document."""
+        if not self.has("mentions"):
+            return []
+        return [(r[0], int(r[1]), r[2], int(r[3])) for r in self.db.execute(
+            "SELECT doc, entity_id, min(text), count(*) FROM mentions GROUP BY doc, entity_id ORDER BY doc, entity_id")]
