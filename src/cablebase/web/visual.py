@@ -84,6 +84,11 @@ def timeline_of(arch: WebArchive, refs: Iterable[str], *, articles: Iterable[int
 
 def search_timeline(arch: WebArchive, q: str, filters: SearchFilters, params: dict[str, Any]) -> dict[str, Any]:
     """The timeline of a search; each month's link narrows the search to that month."""
+    notes = arch.archive.notes_version() if "note" in q.lower() else 0  # note: results follow the notes
+    key = ("timeline", arch.version(), notes, q.strip(), filters, tuple(sorted((k, str(v)) for k, v in params.items())))
+    got = arch.results.get(key)
+    if got is not None:
+        return got
     refs = refs_matching(arch, q, filters, sort="ref_id")
 
     def link(month: str) -> str:
@@ -92,6 +97,7 @@ def search_timeline(arch: WebArchive, q: str, filters: SearchFilters, params: di
 
     out = timeline_of(arch, refs, link=link)
     out["query"] = q
+    arch.results.put(key, out)
     return out
 
 
