@@ -19,7 +19,8 @@ from ..parse.refid import split_ref_id
 from .archive import WebArchive
 from .render import plain, qs, safe_url
 from .search import refs_matching
-from .views import article_url, cable_url, entity_url
+from .entity_views import url_for
+from .views import article_url, cable_url
 
 THREAD_DEPTH = 3
 THREAD_MAX_DEPTH = 6
@@ -221,15 +222,15 @@ def network(arch: WebArchive, eid: int, size: int = NETWORK_SIZE) -> dict[str, A
     co = vq.co_mentions(int(eid), size)
     ids = [c[0] for c in co]
     paras = vq.paragraphs_of(ids)
-    edges = [{"source": int(eid), "target": i, "weight": n} for i, _name, _t, n in co]
+    edges = [{"source": int(eid), "target": i, "weight": n} for i, _name, _t, n, _k in co]
     for x in range(len(ids)):
         for y in range(x + 1, len(ids)):
             n = len(paras[ids[x]] & paras[ids[y]])
             if n:
                 edges.append({"source": ids[x], "target": ids[y], "weight": n})
     return {
-        "id": int(eid), "name": me[0], "type": me[1], "url": entity_url(int(eid)),
-        "nodes": [{"id": i, "name": name, "type": t, "weight": n, "url": entity_url(i)} for i, name, t, n in co],
+        "id": int(eid), "name": me[0], "type": me[1], "url": url_for(arch, int(eid), me[2]),
+        "nodes": [{"id": i, "name": name, "type": t, "weight": n, "url": url_for(arch, i, key)} for i, name, t, n, key in co],
         "edges": edges,
         "method": "entities mentioned in the same paragraphs; weight: the number of paragraphs they share",
     }
