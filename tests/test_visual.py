@@ -296,3 +296,23 @@ def test_cli_like_reads_a_file_in_russian_and_prints_json(archive, tmp_path):
     assert 0 < len(got) <= 3 and all(c["ref_id"] for c in got)
     r = CliRunner().invoke(app, ["like", str(tmp_path / "missing.txt"), "--db", str(archive[0])])
     assert r.exit_code == 1
+
+
+@pytestmark_corpus
+def test_the_fitted_model_is_kept_in_the_archive_for_the_next_process(archive, monkeypatch):
+    from cablebase import open_archive
+    from cablebase.pipeline import like as pl
+
+    with open_archive(archive[0], create=False) as st:
+        first = st.like("Jobim Rafale Lula", 3)
+    assert first and (archive[0] / pl.MODEL_FILE).is_file()
+    pl._CACHE.clear()  # as a new process
+    monkeypatch.setattr(pl, "fit", lambda *a: (_ for _ in ()).throw(AssertionError("fitted again")))
+    with open_archive(archive[0], create=False) as st:
+        assert st.like("Jobim Rafale Lula", 3) == first
+
+
+def test_words_only_above_the_grams_limit(monkeypatch):
+    monkeypatch.setattr(lk, "GRAMS_UP_TO", 1)
+    m = lk.fit(["09BRASILIA1", "09MOSCOW2"], ["JOBIM RAFALE BRASILIA", "PUTIN GAZPROM MOSCOW"])
+    assert not m.grams and m.rank("O ministro Jobim", 2)[0][0] == "09BRASILIA1"
