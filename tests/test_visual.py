@@ -316,3 +316,17 @@ def test_words_only_above_the_grams_limit(monkeypatch):
     monkeypatch.setattr(lk, "GRAMS_UP_TO", 1)
     m = lk.fit(["09BRASILIA1", "09MOSCOW2"], ["JOBIM RAFALE BRASILIA", "PUTIN GAZPROM MOSCOW"])
     assert not m.grams and m.rank("O ministro Jobim", 2)[0][0] == "09BRASILIA1"
+
+
+@pytestmark_corpus
+def test_entity_timeline_bars_lead_to_its_search_in_that_month(client):
+    ents = client.get("/api/entities", params={"type": "PLACE"}).json()["entities"]
+    e = ents[0]
+    page = lhtml.fromstring(client.get(f"/entity/{e['id']}", follow_redirects=True).text)
+    links = page.xpath('//section[@id="timeline"]//*[local-name()="a"][*[local-name()="rect"]]')
+    assert links
+    month = links[0].xpath('string(*[local-name()="rect"]/@data-month)')
+    href = links[0].get("href")
+    assert f"from:{month}" in parse_qs(urlsplit(href).query)["q"][0]
+    n = int(re.search(r": (\d+) ", links[0].xpath('string(.//*[local-name()="title"])')).group(1))
+    assert client.get(href.replace("/search", "/search.json", 1)).json()["total"] == n

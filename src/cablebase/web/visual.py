@@ -19,7 +19,7 @@ from ..parse.refid import split_ref_id
 from .archive import WebArchive
 from .render import plain, qs, safe_url
 from .search import refs_matching
-from .entity_views import url_for
+from .entity_views import query_term, url_for
 from .views import article_url, cable_url
 
 THREAD_DEPTH = 3
@@ -111,11 +111,19 @@ def facet_timeline(arch: WebArchive, kind: str, value: str) -> dict[str, Any] | 
     return search_timeline(arch, "", f, params)
 
 
-def entity_timeline(arch: WebArchive, eid: int) -> dict[str, Any]:
+def entity_timeline(arch: WebArchive, eid: int, name: str | None = None) -> dict[str, Any]:
+    """The cables and articles that mention an entity; with its ``name``, each month's bar
+    leads to the search ``entity:"NAME" from:MONTH until:MONTH``."""
     docs = _vq(arch).entity_cables(int(eid))
     cables = [d for d in docs if not d.startswith("article:")]
     arts = [int(d.split(":", 1)[1]) for d in docs if d.startswith("article:") and d.split(":", 1)[1].isdigit()]
-    return timeline_of(arch, cables, articles=arts)
+    link = None
+    if name:
+        term = query_term(name)
+
+        def link(month: str) -> str:
+            return "/search" + qs({"q": f"{term} from:{month} until:{month}"})
+    return timeline_of(arch, cables, articles=arts, link=link)
 
 
 def channel_timeline(arch: WebArchive, articles: list[dict[str, Any]]) -> dict[str, Any]:
