@@ -11,7 +11,6 @@ import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, Optional
 
 import orjson
@@ -72,7 +71,8 @@ FormatOpt = Annotated[
 MaxBytesOpt = Annotated[
     int, typer.Option("--max-bytes", help="Refuse (unread) any input larger than this many bytes.", min=1)
 ]
-PathsArg = Annotated[list[Path], typer.Argument(help="Files, directories or tar archives.", show_default=False)]
+PathsArg = Annotated[list[str], typer.Argument(
+    help="Files, directories or tar archives (with --dask, also URLs: s3://…, file://…).", show_default=False)]
 
 
 def error_line(message: str) -> None:
