@@ -610,7 +610,12 @@ def du(p: Path) -> int:
 
 
 # == systems ==================================================================================
-def ingest_cablebase(corpus_dir: Path, work: Path) -> dict[str, Any]:
+def ingest_cablebase(corpus_dir: Path, work: Path, db_url: str | None = None, dask: str | None = None) -> dict[str, Any]:
+    """``cablebase ingest`` into a new embedded archive, or (``db_url``) into the PostgreSQL
+    database it names, dropped and made again (its index in ``work/cablebase-pg-index``);
+    ``dask``: through the cluster whose scheduler that is."""
+    if db_url:
+        return ingest_cablebase_pg(corpus_dir, work, db_url, dask)
     db = work / "cablebase"
     if db.exists():
         shutil.rmtree(db)
@@ -624,6 +629,37 @@ def ingest_cablebase(corpus_dir: Path, work: Path) -> dict[str, Any]:
     return {"wall": r.wall, "cpu": r.cpu, "peak_tree": r.peak_tree, "peak_one": r.peak_one,
             "index_bytes": du(db / "index"), "sqlite_bytes": du(db) - du(db / "index"),
             "fresh": probe.report(), "summary": summary[-1] if summary else ""}
+
+
+def pg_index_dir(work: Path) -> Path:
+    return work / "cablebase-pg-index"
+
+
+def ingest_cablebase_pg(corpus_dir: Path, work: Path, db_url: str, dask: str | None) -> dict[str, Any]:
+    from cablebase import open_archive
+    from cablebase._store.pg import drop_database
+
+    drop_database(db_url)
+    ix = pg_index_dir(work)
+    if ix.exists():
+        shutil.rmtree(ix)
+    os.environ["CABLEBASE_INDEX_DIR"] = str(ix)  # this process's queries, and the ingest's
+    exe = str(Path(sys.executable).parent / "cablebase")
+    cmd = [exe, "ingest", str(corpus_dir / "pages"), "--db", db_url] + (["--dask", dask] if dask else [])
+    s0 = _pg_cpu()
+    r = run_measured(cmd, env=dict(os.environ))
+    pg_cpu = _pg_cpu() - s0
+    if r.rc != 0:
+        print(r.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"cablebase ingest failed (exit {r.rc})")
+    summary = [ln for ln in r.stderr.splitlines() if " cables: " in ln]
+    with open_archive(db_url, create=False) as a:
+        usage = a.disk_usage()
+        ok = a.check().ok
+    return {"wall": r.wall, "cpu": r.cpu + pg_cpu, "client_cpu": r.cpu, "pg_cpu": pg_cpu, "peak_tree": r.peak_tree,
+            "peak_one": r.peak_one, "index_bytes": usage["index"], "pg_bytes": usage["records"],
+            "record_json": usage["record_json"], "record_json_stored": usage["record_json_stored"],
+            "check": ok, "fresh": {}, "summary": summary[-1] if summary else "", "db": db_url, "dask": dask}
 
 
 def bare_schema():
@@ -694,7 +730,7 @@ def _pg_cpu() -> float:
         if p.info["name"] == "postgres":
             try:
                 c = p.cpu_times()
-                tot += c.user + c.system
+                tot += c.user + c.system + c.children_user + c.children_system  # the postmaster's: exited backends
             except psutil.Error:
                 pass
     return tot
@@ -772,12 +808,11 @@ def time_queries(name: str, qs: list[Q], fn) -> list[dict[str, Any]]:
     return out
 
 
-def cablebase_runner(db: Path):
-    from cablebase.config import Settings
-    from cablebase._store import open_store
+def cablebase_runner(db: Path, db_url: str | None = None):
+    from cablebase import open_archive
     from cablebase.model import SearchFilters
 
-    st = open_store(Settings(db_dir=db), create=False)
+    st = open_archive(db_url or db, create=False)
 
     def run(q: Q) -> int:
         f = q.filters
@@ -889,6 +924,9 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="reuse the archives built by the last run (time queries only)")
     ap.add_argument("--gen-workers", type=int, default=max(1, (os.cpu_count() or 2)))
     ap.add_argument("--build-only", action="store_true", help="build (cache) the corpus and stop")
+    ap.add_argument("--db", help="cablebase's archive in this PostgreSQL database (postgresql://…; dropped and made"
+                    " again) instead of an embedded one")
+    ap.add_argument("--dask", help="with --db: ingest through the Dask cluster at this scheduler address")
     ap.add_argument("--_bare-index", nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a._bare_index:
@@ -916,11 +954,13 @@ def main() -> None:
     counts: dict[str, list[int | None]] = {}
 
     if "cablebase" not in skip:
-        if not (a.reuse and (work / "cablebase" / "index").exists()):
-            print("cablebase: ingesting …", flush=True)
-            res["cablebase"] = ingest_cablebase(corpus_dir, work)
+        if a.db:
+            os.environ["CABLEBASE_INDEX_DIR"] = str(pg_index_dir(work))
+        if not (a.reuse and ((work / "cablebase" / "index").exists() or a.db)):
+            print(f"cablebase: ingesting{' into ' + a.db if a.db else ''}{' on ' + a.dask if a.dask else ''} …", flush=True)
+            res["cablebase"] = ingest_cablebase(corpus_dir, work, a.db, a.dask)
             print(f"  {res['cablebase']['summary']}", flush=True)
-        st, run = cablebase_runner(work / "cablebase")
+        st, run = cablebase_runner(work / "cablebase", a.db)
         print("cablebase: queries …", flush=True)
         rows += time_queries("cablebase", qs, run)
         counts["cablebase"] = [r["n"] for r in rows if r["system"] == "cablebase"]
@@ -997,7 +1037,15 @@ def report(res: dict[str, Any], rows: list[dict[str, Any]], counts: dict[str, li
               f"{fmt_ms(s_or['p50']):>8}{fmt_ms(s_ph['p50']):>8}{fmt_ms(s_all['cpu_p50']):>10}  {notes}")
     print("(query times in ms, warm, one at a time; wall clock; 'q CPU' is the querying thread's CPU time)")
     cb = res.get("cablebase")
-    if cb:
+    if cb and cb.get("pg_bytes") is not None:
+        per = (cb["pg_bytes"] + cb["index_bytes"]) / n
+        print(f"\ncablebase archive on PostgreSQL{' (ingest on ' + cb['dask'] + ')' if cb.get('dask') else ''}: "
+              f"database {fmt_b(cb['pg_bytes'])} (record JSON {fmt_b(cb['record_json'])} as text, "
+              f"{fmt_b(cb['record_json_stored'])} as stored, lz4) + index {fmt_b(cb['index_bytes'])}; "
+              f"{per / 1024:.1f} KiB a cable, {per * 1e6 / 2**30:.1f} GiB at 1,000,000; check {'ok' if cb['check'] else 'FAILED'}; "
+              f"ingest CPU {fmt_s(cb['client_cpu'])} cablebase + {fmt_s(cb['pg_cpu'])} PostgreSQL server; "
+              f"peak memory is cablebase's processes only; largest process {fmt_b(cb['peak_one'])}; {cb['summary']}")
+    elif cb:
         f = cb["fresh"]
         print(f"\ncablebase archive: SQLite {fmt_b(cb['sqlite_bytes'])} + index {fmt_b(cb['index_bytes'])}; "
               f"largest process {fmt_b(cb['peak_one'])}; {cb['summary']}")

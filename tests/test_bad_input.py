@@ -418,8 +418,9 @@ def test_a_worker_process_dying_fails_only_its_input(tmp_path: Path) -> None:
     assert all(p.blob is not None and p.blob.unpack() == p.input.data for p in ok)
 
 
-def test_ingest_while_another_process_writes_stops_with_one_line(db: Path, good: list[Path]) -> None:
+def test_ingest_while_another_process_writes_stops_with_one_line(db: Path, good: list[Path], monkeypatch) -> None:
     assert ingest(db, good[0]).exit_code == 0
+    monkeypatch.setenv("CABLEBASE_BUSY_TIMEOUT_MS", "300")  # it waits this long for the lock, then says so
     with open_archive(settings=Settings(db_dir=db)) as holder:
         holder._store.index.open_writer()  # another writer holding the index (a private handle)
         result = ingest(db, good[1])

@@ -67,7 +67,7 @@ def test_feed_list_shows_errors_and_410(srv, run):
     gone = srv.route("/gone.xml", status=410, body=b"x")
     run("feed", "add", bad, "--channel", "c", "--no-fetch")
     run("feed", "add", gone, "--channel", "c", "--no-fetch")
-    run("poll")
+    assert run("poll", ok=False).exit_code == 1  # a feed failed: the exit status says so
     r = run("feed", "list", "--json")
     rows = {x["url"]: x for x in json.loads(r.output)}
     assert rows[bad]["last_error"] == "HTTP 500" and rows[bad]["status"] == "active"

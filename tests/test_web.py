@@ -135,15 +135,15 @@ def test_json_forms_match(client):
     assert client.get(f"/channel/{SEED}.json").json()["total"] == 1
 
 
-def test_diff_side_by_side(client):
+def test_diff_word_by_word(client):
     srcs = client.get("/cable/07MEXICO983.json").json()["sources"]
     a, b = srcs[1]["id"], srcs[0]["id"]
     r = client.get(f"/cable/07MEXICO983/diff?a={a}&b={b}")
     assert r.status_code == 200
     t = doc(r)
-    assert t.xpath("//table[@class='diff']//tr[@class='equal']") or t.xpath("//table[@class='diff']//tr")
+    assert t.xpath("//table[contains(@class,'diff')]//tr[@class='identical']")
     j = client.get(f"/api/cables/07MEXICO983/diff?a={a}&b={b}").json()
-    assert j["rows"] and not j["same"]
+    assert j["paragraphs"] and not j["same"] and j["summary"]["text"] in text(t.xpath("//p[@id='summary']")[0])
     raw = client.get(srcs[0]["raw_url"])
     assert raw.headers["content-type"].startswith("text/plain") and "sandbox" in raw.headers["content-security-policy"]
 

@@ -343,3 +343,30 @@ def test_tokens_never_shown_or_logged(site, caplog):
     for role, token in site["tokens"].items():
         assert token not in everything, role
         assert token[4:24] not in everything, role
+
+
+def test_editor_uploads_a_file_to_ingest_and_creates_a_channel(private, site):
+    telegram = (Path(__file__).parent / "fixtures" / "telegram-latin1-crlf.txt").read_bytes()
+    url = "/api/ingest?name=../../etc/some%20cable.txt"
+    r = private.post(url, content=telegram, headers=bearer(site["tokens"]["reader"]))
+    assert r.status_code == 403  # a reader reads
+    r = private.post(url, content=telegram, headers=bearer(site["tokens"]["editor"]))
+    assert r.status_code == 201, r.text
+    out = r.json()
+    assert out["name"] == "some_cable.txt"  # a base name, never a path
+    assert out["cables"] == 1 and out["new"] + out["updated"] + out["versions"] == 1 and not out["failures"]
+    again = private.post(url, content=telegram, headers=bearer(site["tokens"]["editor"])).json()
+    assert again["unchanged"] == 1 and again["new"] == 0  # the same bytes add nothing
+    bad = private.post("/api/ingest?name=x.txt", content=b"nothing like a cable here",
+                       headers=bearer(site["tokens"]["editor"]))
+    assert bad.status_code == 422 and bad.json()["failures"][0]["input"] == "x.txt"
+    assert "cablebase-upload-" not in bad.text  # no server path
+    assert private.post("/api/ingest", content=b"", headers=bearer(site["tokens"]["editor"])).status_code == 400
+    audit = private.get("/api/audit", headers=bearer(site["tokens"]["admin"])).json()
+    text = str(audit)
+    assert "/api/ingest" in text
+
+    r = private.post("/api/channels", json={"name": "  Desk  picks "}, headers=bearer(site["tokens"]["editor"]))
+    assert r.status_code == 201 and r.json()["name"] == "Desk picks"
+    with open_archive(site["db"]) as a:
+        assert "Desk picks" in [c["name"] for c in a.channels.list_channels()]

@@ -321,3 +321,51 @@ def test_a_subjects_last_line_after_a_blank_line_is_kept():
             "QUICK MANEUVERS ON FINANCIAL CRISIS\nREF: A. LONDON 2666\n\nClassified By: Mark Tokola for reasons 1.4 b and d.\n\n"
             "1. (C) PM Brown's performance caught the Conservative Party off-guard.\n")
     assert parse_text(text).subject == "CONSERVATIVE PARTY CAUGHT BY BROWN'S QUICK MANEUVERS ON FINANCIAL CRISIS"
+
+
+def test_a_numbered_paragraph_run_into_a_long_line_starts_its_own():
+    # A newspaper's copy: each paragraph's lines joined, and paragraph 3 run onto paragraph 2's line.
+    long2 = "2. (U) The delegation visited the plant and met its managers. " * 3
+    text = ("UNCLASSIFIED\n\nTAGS: ECON, BR\nSUBJECT: CODEL VISIT\n\n1. (U) Summary: a visit. End Summary.\n\n"
+            + long2 + "3. The group toured the distilleries afterwards.\n\n4. (U) Comment: a good visit.\n")
+    c = parse_text(text)
+    assert [p.number for p in c.paragraphs] == [1, 2, 3, 4]
+    assert c.paragraphs[2].text == "The group toured the distilleries afterwards."
+    # In a telegram's own short lines, a number after a full stop is the paragraph's text.
+    short = ("UNCLASSIFIED\n\nTAGS: ECON, BR\nSUBJECT: CODEL VISIT\n\n1. (U) Summary: a visit. End Summary.\n\n"
+             "2. (U) The points agreed: one. 3. is next.\n")
+    assert [p.number for p in parse_text(short).paragraphs] == [1, 2]
+
+
+def test_a_paragraph_run_onto_the_classified_by_line_is_a_paragraph():
+    text = ("CONFIDENTIAL\n\nE.O. 12958: DECL: 03/03/2018\nTAGS: PREL, BA\nSUBJECT: POLLING DONORS\n\nREF: STATE 18802\n\n"
+            "Classified By: Ambassador A. Person for reasons 1.4 (b) and (d). (C) Poloff discussed reftel points "
+            "with the ministry on March 2, and was told the government would consider them.\n")
+    c = parse_text(text)
+    assert c.classified_by == "Ambassador A. Person for reasons 1.4 (b) and (d)."
+    assert [p.text[:15] for p in c.paragraphs] == ["(C) Poloff disc"]
+    assert parse_text("UNCLAS\n\nTAGS: PREL\nSUBJECT: X\n\nCLASSIFIED BY: A. PERSON, REASONS, 1.4 (B) AND (D). "
+                      + "x" * 90 + "\n").classified_by == "A. PERSON, REASONS, 1.4 (B) AND (D)."
+
+
+def test_a_flattened_blank_line_with_its_spaces_ends_the_ref():
+    # Lines ending in a space and blank lines holding one, flattened to one space each: the
+    # blank lines come out as runs of four spaces, rarer than line breaks would be.
+    clean = ("DE RUEHWL #0685 2420545\nZNY CCCCC ZZH\nO 300545Z AUG 06\nFM AMEMBASSY WELLINGTON\n"
+             "TO RUEHC/SECSTATE WASHDC IMMEDIATE 3216\nC O N F I D E N T I A L WELLINGTON 000685 \n \nSIPDIS \n \nE.O. 12958: DECL: 08/30/2016 \n"
+             "TAGS: EAID PREL NZ\nSUBJECT: NZ ASSISTANCE \n \nREF: STATE 139903 \n \n"
+             "Pol-Econ Couns passed reftel information to the team leader,\nwho confirmed that the minister\n"
+             "has approved a donation of NZD 750,000 (approx. USD 480,000)\nfor Lebanon, which the government will propose\n"
+             "go to UNICEF for emergency water and sanitation\nprojects in the south of the country.\n\nMcCormick")
+    a, b = parse_text(clean), parse(clean.replace("\n", " "))[0]
+    assert [r.raw for r in b.references] == [r.raw for r in a.references] == ["STATE 139903"]
+    assert len(b.paragraphs) == len(a.paragraphs) == 1
+
+
+def test_a_flattened_copy_keeps_a_quoted_text_numbered_anew():
+    # WikiLeaks' ¶ marks a paragraph whatever its number: a quoted text numbered from 1 again.
+    clean = ("UNCLAS SECTION 01 OF 02 KYIV 000278\n\nSIPDIS\n\nE.O. 12958: N/A\nTAGS: PREL, UP\nSUBJECT: STATEMENT\n\n"
+             "¶1. The ministry sent us its statement.\n\n¶2. Its text follows.\n\n¶1. Ukraine welcomes the talks.\n\n"
+             "¶2. Ukraine expects progress on 22-28-12- \n¶72. in the statement.\n")
+    assert [p.number for p in parse_text(clean).paragraphs] == [1, 2, 1, 2]
+    assert [p.number for p in parse(clean.replace("\n", " "))[0].paragraphs] == [1, 2, 1, 2]

@@ -146,6 +146,11 @@ class Archive(DeskFace):
     def stats(self) -> Stats:
         return self._store.stats()
 
+    def disk_usage(self) -> dict[str, int]:
+        """Bytes on disk: ``records`` (the database), ``index`` (the search index), and the record
+        JSON as text (``record_json``) and as stored (``record_json_stored``)."""
+        return self._store.disk_usage()
+
     def check(self, *, quick: bool = False) -> CheckReport:
         """Database integrity and records ↔ index agreement."""
         return self._store.check(quick=quick)
@@ -163,13 +168,27 @@ class Archive(DeskFace):
         workers: int | None = None,
         on_error: Callable[[Failure], None] | None = None,
         on_progress: Callable[[IngestReport], None] | None = None,
+        dask: str | None = None,
+        dask_store: str | None = None,
+        unit_inputs: int | None = None,
     ) -> IngestReport:
         """Read, parse, store and index every input under ``paths``; a bad input is reported
         (``on_error``, ``report.failures``) and the rest go on. The articles of a WikiLeaks site
         snapshot among them are stored as articles in a channel per section (``report.press``,
-        ``report.press_stored``); its other pages are skipped (``report.site_pages``)."""
-        report = ingest(self._store, paths, settings=self.settings, fmt=fmt, workers=workers,
-                        on_error=on_error, on_progress=on_progress)
+        ``report.press_stored``); its other pages are skipped (``report.site_pages``).
+
+        ``dask``: the address of a Dask scheduler (``tcp://host:8786``): reading and parsing run
+        on its workers, which write the records (``dask_store="workers"``, PostgreSQL only) or
+        send them back (``"client"``); this process indexes (``pipeline.dask_ingest``)."""
+        if dask:
+            from .pipeline.dask_ingest import dask_ingest
+
+            extra = {"unit_inputs": unit_inputs} if unit_inputs else {}
+            report = dask_ingest(self._store, paths, settings=self.settings, address=dask, fmt=fmt,
+                                 store_on=dask_store, on_error=on_error, on_progress=on_progress, **extra)
+        else:
+            report = ingest(self._store, paths, settings=self.settings, fmt=fmt, workers=workers,
+                            on_error=on_error, on_progress=on_progress)
         if report.press:
             from .pipeline.press import store_press
 
@@ -355,6 +374,8 @@ class Archive(DeskFace):
         changed cable (``force=True``: all); see ``enrich.run.enrich`` for the options."""
         from .pipeline.enrich import enrich
 
+        if kw.get("dask") and self.settings.db_url:
+            kw.setdefault("db_url", self.settings.db_url)  # the workers read the records themselves
         return enrich(self._store.db, **kw)
 
     @staticmethod
@@ -383,12 +404,34 @@ class Archive(DeskFace):
             self._reader = open_reader(self.settings)
         return self._reader
 
+    def like(self, text: str, limit: int = 10) -> list[dict[str, Any]]:
+        """The cables most like ``text``, in any language (``pipeline.like``; README)."""
+        from .pipeline.like import like  # scikit-learn, loaded where used (as enrich)
+
+        return like(self, text, limit)
+
     def records(self, refs: list[str] | None = None) -> Iterator[tuple[str, bytes]]:
         """(ref_id, record as JSON) of every cable by ref_id, or of ``refs`` in that order, read
         on a connection of their own: a long export may be iterated from any thread."""
         b = open_reader(self.settings)
         try:
             yield from (b.iter_records() if refs is None else b.records_for(refs))
+        finally:
+            b.close()
+
+
+    def records_with_entities(self, refs: list[str] | None = None) -> Iterator[tuple[str, bytes, list[str]]]:
+        """``records`` with the names of the entities each cable mentions, most mentioned first
+        (none before ``cablebase enrich``): what an export's ``entities`` column holds."""
+        b = open_reader(self.settings)
+        try:
+            es = b.entities
+            for ref, rec in (b.iter_records() if refs is None else b.records_for(refs)):
+                names: dict[str, int] = {}
+                if es is not None:
+                    for m in es.mentions_of(ref):
+                        names[m["name"]] = names.get(m["name"], 0) + 1
+                yield ref, rec, sorted(names, key=lambda n: (-names[n], n))
         finally:
             b.close()
 

@@ -45,7 +45,7 @@ from . import (
     open_archive,
     parse_files,
 )
-from . import cli_desk, cli_enrich, cli_feeds, cli_watch, cli_web
+from . import cli_desk, cli_enrich, cli_feeds, cli_like, cli_watch, cli_web
 from .cli_show import render_cable, show_json
 from .config import INDEX_COMMIT_EVERY, MAX_INPUT_BYTES
 from .parse import FORMATS
@@ -216,6 +216,10 @@ def ingest_cmd(
         ),
     ] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Cables per transaction.", min=1)] = 256,
+    dask: Annotated[Optional[str], typer.Option(
+        "--dask", help="Read and parse on a Dask cluster: its scheduler, e.g. tcp://10.0.0.5:8786 (README).")] = None,
+    dask_store: Annotated[Optional[str], typer.Option(
+        "--dask-store", help="With --dask: who writes the records, 'workers' (PostgreSQL) or 'client'.")] = None,
 ) -> None:
     """Parse inputs and store them (raw bytes + records) in the archive, indexed for search."""
     _check_format(fmt)
@@ -225,9 +229,20 @@ def ingest_cmd(
         task = progress.add_task("inputs", total=None, cables=0, errors=0)
 
         def on_progress(r: IngestReport) -> None:
+            if r.cluster and task not in shown:
+                shown.add(task)
+                progress.console.print(f"dask {r.cluster}", soft_wrap=True, markup=False, highlight=False)
             progress.update(task, total=r.total, completed=r.inputs, cables=r.cables, errors=len(r.failures))
 
-        report = st.ingest(paths, fmt=fmt, workers=workers, on_error=print_failure, on_progress=on_progress)
+        shown: set[object] = set()
+        try:
+            report = st.ingest(paths, fmt=fmt, workers=workers, on_error=print_failure, on_progress=on_progress,
+                               dask=dask, dask_store=dask_store)
+        except (OSError, ValueError) as e:  # the scheduler cannot be reached, a bad --dask-store
+            if not dask:
+                raise
+            error_line(f"ingest on the Dask cluster {dask} failed: {e}")
+            raise typer.Exit(1) from None
     _print_ingest_summary(report)
     if not report.ok:
         raise typer.Exit(1)
@@ -262,6 +277,8 @@ def _print_ingest_summary(r: IngestReport) -> None:
         err.print(f"{r.unreferenced} without a reference ID, stored as {keys or 'versions of known cables'}"
                   + (f" ({known} as versions of the known cables with their text)" if known and keys else ""),
                   soft_wrap=True)
+    if r.resumed:
+        err.print(f"{r.resumed} inputs stored by an earlier, interrupted run of the same ingest: skipped")
     if r.index_stale:
         err.print("[yellow]search index is behind the records: run `cablebase reindex`[/]")
 
@@ -459,6 +476,7 @@ cli_feeds.register(app)
 cli_enrich.register(app)
 cli_web.register(app)
 cli_desk.register(app)
+cli_like.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .cli_options import DbOpt, JsonOpt
+from .cli_progress import stage_progress
 from . import Archive, CablebaseError, open_archive
 
 entity_app = typer.Typer(help="People, organisations and places found in the cables.", no_args_is_help=True)
@@ -58,23 +59,7 @@ def enrich_cmd(
         if as_json:
             rep = st.enrich(workers=workers, dask=dask, force=force, similar=not no_similar, **opts)
         else:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            with Progress(
-                "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True,
-            ) as prog:
-                task = prog.add_task("enriching", total=None)
-
-                def progress(done: int, total: int) -> None:
-                    prog.update(task, completed=done, total=total)
-
+            with stage_progress(err, "enriching", "documents") as progress:
                 rep = st.enrich(workers=workers, dask=dask, force=force, similar=not no_similar,
                                 on_progress=progress, **opts)
     except ImportError as e:

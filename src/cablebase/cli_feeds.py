@@ -8,6 +8,7 @@ networks exempt from the private-address refusal; empty by default).
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from contextlib import contextmanager
 from dataclasses import replace
@@ -95,7 +96,7 @@ def channel_remove(name: str, db: DbOpt = None) -> None:
     """Delete a channel (its feeds stay subscribed)."""
     with _open(db) as c:
         if not c.channels.remove_channel(name):
-            _err(f"no channel named {name!r}")
+            _err(f"no channel named {name!r} (see them with: cablebase channel list)")
             raise typer.Exit(1)
         typer.echo(f"channel {name!r} removed")
 
@@ -123,7 +124,7 @@ def channel_show(
     with _open(db) as c:
         ch = c.channels.get_channel(name)
         if ch is None:
-            _err(f"no channel named {name!r}")
+            _err(f"no channel named {name!r} (see them with: cablebase channel list)")
             raise typer.Exit(1)
         total, arts = c.channels.channel_articles(name, page=page, per_page=per_page, all=all_)
         if as_json:
@@ -133,9 +134,9 @@ def channel_show(
         shown = "all" if all_ else f"page {page} of {pages}"
         if not total:
             typer.echo("no article yet: its feeds are polled by `cablebase poll` "
-                       f"(see them with cablebase feed list --channel {json.dumps(name, ensure_ascii=False)})")
+                       f"(see them with cablebase feed list --channel {shlex.quote(name)})")
         else:
-            typer.echo(f"{total} articles ({shown}). Browse all {total}: cablebase channel show {json.dumps(name, ensure_ascii=False)} --all")
+            typer.echo(f"{total} articles ({shown}). Browse all {total}: cablebase channel show {shlex.quote(name)} --all")
         for a in arts:
             when = (a["published"] or "")[:10] or "----------"
             lang = f" [{a['language']}]" if a["language"] else ""
@@ -154,7 +155,7 @@ def channel_images(name: str, limit: Annotated[int, typer.Option(min=1, max=1000
     """Latest images of a channel's articles."""
     with _open(db) as c:
         if c.channels.get_channel(name) is None:
-            _err(f"no channel named {name!r}")
+            _err(f"no channel named {name!r} (see them with: cablebase channel list)")
             raise typer.Exit(1)
         rows = c.channels.channel_images(name, limit=limit)
         if as_json:
@@ -184,7 +185,8 @@ def feed_add(
             else:
                 sub = c.add_feed(url, channel, fetch=not no_fetch)
         except CablebaseError as e:
-            _err(f"{url}: {e}")
+            msg = str(e)
+            _err(msg if msg.startswith(url[:200]) else f"{url}: {msg}")  # the URL once
             raise typer.Exit(1) from None
         via = f" (found on {sub.discovered_from})" if sub.discovered_from else ""
         typer.echo(f"feed {sub.feed_id}: {sub.url}{via} in channel {sub.channel!r}"
@@ -301,7 +303,8 @@ def poll_command(
                 typer.echo(r.summary())
                 for x in r.results:
                     if x.error:
-                        typer.echo(f"  {x.url}: {x.error}", err=True)
+                        msg = str(x.error)
+                        typer.echo(f"  {msg if msg.startswith(x.url[:200]) else f'{x.url}: {msg}'}", err=True)
 
         deliverer = c.watch_deliverer() if watch else None  # the watches' webhooks, while polling goes on
         try:
@@ -309,7 +312,10 @@ def poll_command(
                 deliverer.start()
                 c.watch(settings, on_report=show)
             else:
-                show(c.poll(settings, all_feeds=all_))
+                report = c.poll(settings, all_feeds=all_)
+                show(report)
+                if report.errors:  # the exit status says that feeds failed (`feed list` says why)
+                    raise typer.Exit(1)
         except KeyboardInterrupt:
             typer.echo("stopped", err=True)
         finally:

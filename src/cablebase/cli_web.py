@@ -128,7 +128,8 @@ def export_cmd(
             refs = ex.plan(arch, query, filters, sort)
             out = open(output, "wb") if output else sys.stdout.buffer  # noqa: SIM115
             try:
-                for chunk in ex.stream(arch.archive, refs, fmt):
+                for chunk in ex.stream(arch.archive, refs, fmt, query=query, filters=filters,
+                                       base_url=settings.web.base_url):
                     out.write(chunk)
                 out.flush()
             finally:

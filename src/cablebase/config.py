@@ -29,6 +29,7 @@ APP_NAME = "cablebase"
 DB_ENV = "CABLEBASE_DB"
 """Environment variable naming the archive directory (same meaning as ``--db``)."""
 MAX_INPUT_BYTES_ENV = "CABLEBASE_MAX_INPUT_BYTES"
+BUSY_TIMEOUT_ENV = "CABLEBASE_BUSY_TIMEOUT_MS"
 OFFICIAL_IDS_ENV = "CABLEBASE_OFFICIAL_IDS"
 """Path of the official list of Cablegate reference IDs (cablemap's ``cable2month.csv.gz``,
 ``REFID,month``): malformed official IDs get their clean aliases from it, and partial extracts
@@ -247,7 +248,7 @@ class Settings:
     @classmethod
     def load(cls, db: str | os.PathLike[str] | None = None, **overrides: object) -> Settings:
         """Settings for the archive named by ``db`` (see ``resolve_db_dir``), with the environment
-        read once for every section (``CABLEBASE_MAX_INPUT_BYTES``, ``CABLEBASE_NET_ALLOW``,
+        read once for every section (``CABLEBASE_MAX_INPUT_BYTES``, ``CABLEBASE_BUSY_TIMEOUT_MS``, ``CABLEBASE_NET_ALLOW``,
         ``CABLEBASE_WEB_*``). ``overrides`` set fields, sections included (``web=…``)."""
         where = resolve_db(db)
         url = where if isinstance(where, str) else None
@@ -258,5 +259,11 @@ class Settings:
                 s = replace(s, max_input_bytes=int(env_max))
             except ValueError:
                 raise ValueError(f"{MAX_INPUT_BYTES_ENV}={env_max!r} is not a number of bytes") from None
+        env_busy = os.environ.get(BUSY_TIMEOUT_ENV)
+        if env_busy:
+            try:
+                s = replace(s, busy_timeout_ms=max(0, int(env_busy)))
+            except ValueError:
+                raise ValueError(f"{BUSY_TIMEOUT_ENV}={env_busy!r} is not a number of milliseconds") from None
         overrides = {k: v for k, v in overrides.items() if v is not None}
         return replace(s, **overrides) if overrides else s  # type: ignore[arg-type]

@@ -30,10 +30,11 @@ from typing import Any
 import orjson
 
 from ..errors import StoreError
-from ..model import BROWSE_KINDS, CableRow, FacetRow
+from ..model import BROWSE_KINDS, FILLABLE, CableRow, FacetRow
 from ..parse.refid import split_ref_id
 from . import dialect, names
 from .channels import ChannelStore
+from .visual import VisualQueries
 
 _CHUNK = 500
 
@@ -51,6 +52,20 @@ def connect_readonly(path: Path, *, busy_timeout_ms: int = 10_000) -> sqlite3.Co
     except sqlite3.DatabaseError as e:
         raise StoreError(f"{path}: cannot open archive: {e}") from None
     return db
+
+
+_FILLED_COLS = ", ".join(f"c.{k}" for k in FILLABLE)
+
+
+def _filled(row: tuple[Any, ...]) -> bytes:
+    """A cable's record as JSON with the fields its version lacks from its row (filled in from
+    its other versions when stored: ``fill``): the values every list and page shows."""
+    rec = orjson.loads(row[1])
+    missing = {k: v for k, v in zip(FILLABLE, row[2:]) if v and not rec.get(k)}
+    if not missing:
+        return row[1].encode("utf-8")
+    rec.update(missing)
+    return orjson.dumps(rec)
 
 
 _LIST_COLS = "c.ref_id, c.created, c.released, c.origin, c.classification, c.subject"
@@ -163,6 +178,7 @@ class Browse:
         self.path = Path(sqlite_path) if sqlite_path is not None else None
         self.db = db if db is not None else connect_readonly(Path(sqlite_path), busy_timeout_ms=busy_timeout_ms)
         self.channels = ReadOnlyChannels(self.db)
+        self.visual = VisualQueries(self.db)  # timelines, threads, networks (web.visual)
         self._entities: Any = None
         self._entities_checked = 0.0
 
@@ -307,20 +323,21 @@ class Browse:
         """(ref_id, record JSON) for each ref_id held, in the order given."""
         for i in range(0, len(ref_ids), _CHUNK):
             ch = ref_ids[i : i + _CHUNK]
-            got = dict(self.db.execute(
-                "SELECT c.ref_id, s.record FROM cables c JOIN sources s ON s.id = c.source_id"
-                f" WHERE c.ref_id IN ({','.join('?' * len(ch))})", ch))
+            got = {row[0]: row for row in self.db.execute(
+                f"SELECT c.ref_id, s.record, {_FILLED_COLS} FROM cables c JOIN sources s ON s.id = c.source_id"
+                f" WHERE c.ref_id IN ({','.join('?' * len(ch))})", ch)}
             for r in ch:
-                rec = got.get(r)
-                if rec is not None:
-                    yield r, rec.encode("utf-8")
+                row = got.get(r)
+                if row is not None:
+                    yield r, _filled(row)
 
     def iter_records(self) -> Iterator[tuple[str, bytes]]:
         """(ref_id, record JSON) of every cable, by ref_id, streamed."""
         cur = self.db.execute(
-            "SELECT c.ref_id, s.record FROM cables c JOIN sources s ON s.id = c.source_id ORDER BY c.ref_id")
-        for ref, rec in cur:
-            yield ref, rec.encode("utf-8")
+            f"SELECT c.ref_id, s.record, {_FILLED_COLS} FROM cables c JOIN sources s ON s.id = c.source_id"
+            " ORDER BY c.ref_id")
+        for row in cur:
+            yield row[0], _filled(row)
 
     # -- listings -------------------------------------------------------------------------
     def latest_cables(self, limit: int = 10, *, by: str = "released") -> list[CableRow]:

@@ -27,8 +27,9 @@ ORDER = (
     "enrich_meta", "watches", "watch_events", "watch_deliveries", "watch_attempts",
 )
 """Tables in an order their foreign keys allow; tables not named here follow, by name."""
-NOT_COPIED = ("index_pending", "cablebase_meta")
-"""Bookkeeping of one backend (what its own index still lacks, its schema version)."""
+NOT_COPIED = ("index_pending", "cablebase_meta", "ingest_units")
+"""Bookkeeping of one backend (what its own index still lacks, its schema version and identity,
+the units a cluster ingest has done)."""
 ROW_ORDER = {"entities": "merged_into IS NOT NULL, id"}
 """An entity merged into another points at it: the ones that are not merged go first."""
 CHUNK = 1000

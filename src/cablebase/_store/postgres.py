@@ -14,15 +14,18 @@ writers' lock, so two processes opening a new database at once create it once.
 from __future__ import annotations
 
 import sqlite3
+import uuid
 
 from ..config import Settings
-from ..errors import StoreError
+from ..errors import Busy, StoreError
 from ..model import CheckReport
 from . import names, pg
 from .sqlite import SQLiteStore
 from .sqlite_schema import TABLES, Transaction
 
 SCHEMA_VERSION = 1
+ARCHIVE_ID_FILE = "cablebase-archive-id"
+"""In the local index directory: the ``archive_id`` of the archive the index was built from."""
 """Versions of the PostgreSQL schema (1: the tables of SQLite schema v4)."""
 
 SCHEMA = TABLES.replace("RECORD_SQL", names.RECORD_SQL_PG) + names.SCHEMA + """;
@@ -48,6 +51,10 @@ def migrate(db: pg.PgConnection, where: str, *, create: bool = True) -> None:
         version = int(row[0]) if row else 0
         if version > SCHEMA_VERSION:
             raise StoreError(f"{where}: archive schema v{version} is newer than this cablebase (v{SCHEMA_VERSION})")
+        # The archive's identity: the local search index is tied to it, not to the database's
+        # name (a database dropped and made again under the same name is another archive).
+        db.execute("INSERT INTO cablebase_meta (key, value) VALUES ('archive_id', ?) ON CONFLICT (key) DO NOTHING",
+                   (uuid.uuid4().hex,))
         if version == SCHEMA_VERSION:
             return
         for stmt in SCHEMA.split(";"):
@@ -65,6 +72,42 @@ class PgStore(SQLiteStore):
     second ingest) stores its records anyway instead of failing with ``Busy``: they stay listed
     in ``index_pending`` and the index holder indexes them within ``DRAIN_EVERY_S`` (or this
     store does when it closes, or the next writer does)."""
+
+    def __init__(self, settings: Settings, *, create: bool = True):
+        super().__init__(settings, create=create)
+        try:
+            self._bind_index()
+        except BaseException:
+            self.close()
+            raise
+
+    def archive_id(self) -> str:
+        """The archive's identity (a UUID made with its tables, kept in ``cablebase_meta``)."""
+        return self.db.execute("SELECT value FROM cablebase_meta WHERE key = 'archive_id'").fetchone()[0]
+
+    def _bind_index(self) -> None:
+        """Tie the local index directory to this archive: an index left by another archive
+        (a database of the same name dropped and made again), or by a cablebase that did not
+        mark its index, is rebuilt from the records (``reindex``)."""
+        mark = self.index.path / ARCHIVE_ID_FILE
+        ident = self.archive_id()
+        try:
+            seen = mark.read_text().strip()
+        except OSError:
+            seen = None
+        if seen == ident:
+            return
+        if seen is not None or (self.index.path / "meta.json").exists():
+            try:
+                self.index.recreate()
+                if self.count():
+                    self.reindex()
+            except Busy:
+                return  # another process holds it: the next open binds it
+        self.index.path.mkdir(parents=True, exist_ok=True)
+        tmp = mark.with_suffix(".tmp")
+        tmp.write_text(ident + "\n")
+        tmp.replace(mark)
 
     def _connect(self, create: bool) -> pg.PgConnection:  # type: ignore[override]
         s = self.settings
@@ -84,6 +127,11 @@ class PgStore(SQLiteStore):
             db.close()
             raise StoreError(f"cannot create the index directory {s.db_dir}: {e.strerror or e}") from None
         return db
+
+    RECORD_BYTES_SQL = "SELECT sum(octet_length(record)), sum(pg_column_size(record)) FROM sources"
+
+    def _database_bytes(self) -> int:
+        return int(self.db.execute("SELECT pg_database_size(current_database())").fetchone()[0])
 
     def check(self, *, quick: bool = False) -> CheckReport:
         """Compare the records with the index. PostgreSQL enforces the foreign keys itself and

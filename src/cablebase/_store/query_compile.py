@@ -33,6 +33,31 @@ ENTITIES_NOT_BUILT = "entities not built yet — run `cablebase enrich` first, t
 
 _REGEX_META = set("\\.+*?()|[]{}^$#&-~")
 _REF_LIKE = re.compile(r"\d{2}[A-Za-z][A-Za-z0-9]*\d")
+_POST_WORD = re.compile(r"[A-Za-z]{2,20}")
+_SERIAL = re.compile(r"\d{1,6}")
+_YEAR = re.compile(r"\d{2}|\d{4}")
+
+
+def _ref_run(words: list[Word | None], i: int) -> tuple[list[Word], str] | None:
+    """The run of words from ``i`` that writes a reference ``[YY] POST [POST] SERIAL``, with a
+    regular expression for its names (``\\d{2}MEXICO0*983``); None when there is none."""
+    j = i
+    year = None
+    if words[j] is not None and _YEAR.fullmatch(words[j].text):  # type: ignore[union-attr]
+        year = words[j].text[-2:]  # type: ignore[union-attr]
+        j += 1
+    post = []
+    while j < len(words) and len(post) < 3 and words[j] is not None and _POST_WORD.fullmatch(words[j].text):  # type: ignore[union-attr]
+        post.append(words[j].text.upper())  # type: ignore[union-attr]
+        j += 1
+    if not post or j >= len(words) or words[j] is None or not _SERIAL.fullmatch(words[j].text):  # type: ignore[union-attr]
+        return None
+    serial = int(words[j].text)  # type: ignore[union-attr]
+    if serial == 0:
+        return None
+    run = [w for w in words[i : j + 1] if w is not None]
+    yy = f"(19|20)?{year}" if year else r"\d{2}(\d{2})?"
+    return run, f"{yy}{''.join(post)}0*{serial}"
 
 
 def regex_escape(s: str) -> str:
@@ -122,7 +147,15 @@ class Compiler:
             return T.Query.boolean_query([(T.Occur.Must, T.Query.all_query()), (T.Occur.MustNot, inner)])
         if isinstance(n, And):
             must, must_not = [], []
+            for ref_q, run in self.ref_lines(n.items):  # `MEXICO 983`: the cable, or the words
+                words = [q for q in (self.leaf(w) for w in run) if q is not None]
+                alt = T.Query.boolean_query([(T.Occur.Must, q) for q in words]) if words else None
+                must.append(ref_q if alt is None else T.Query.boolean_query(
+                    [(T.Occur.Should, ref_q), (T.Occur.Should, alt)]))
+            in_runs = {id(w) for _q, run in self.ref_lines(n.items) for w in run}
             for it in n.items:
+                if id(it) in in_runs:
+                    continue
                 if isinstance(it, Not):
                     q = self.node(it.item)
                     if q is not None:
@@ -146,6 +179,24 @@ class Compiler:
                 return qs[0]
             return T.Query.boolean_query([(T.Occur.Should, q) for q in qs])
         raise TypeError(n)  # pragma: no cover
+
+    def ref_lines(self, items: tuple[Node, ...]) -> list[tuple[object, list[Word]]]:
+        """Runs of words that write a reference as REF lines and page headers do — ``MEXICO
+        983``, ``MEXICO 00983``, ``07 MEXICO 983``, ``TEL AVIV 2757`` — each with a query for the
+        cables so named (any year when none is given)."""
+        out: list[tuple[object, list[Word]]] = []
+        plain = [it if isinstance(it, Word) and it.field is None and not it.prefix else None for it in items]
+        i = 0
+        while i < len(plain):
+            m = _ref_run(plain, i)
+            if m is None:
+                i += 1
+                continue
+            run, pattern = m
+            q = self.t.Query.boost_query(self.t.Query.regex_query(self.schema, "names", pattern), 4.0)
+            out.append((q, run))
+            i += len(run)
+        return out
 
     def leaf(self, n: Word | Phrase) -> object | None:
         if n.field is None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
 
+from ..config import Settings
 from ..errors import StoreError
 from ..record import Cable
 from . import names
@@ -26,6 +28,7 @@ class ArchiveRecords:
 
     db: sqlite3.Connection
     index: SearchIndex
+    settings: Settings
 
     def _resolve(self, ref_id: str) -> str | None:
         return names.resolve_one(self.db, ref_id)
@@ -97,3 +100,21 @@ class ArchiveRecords:
             by_form=grouped("form", "sources"),
             indexed=indexed,
         )
+
+    def disk_usage(self) -> dict[str, int]:
+        """Bytes on disk: ``records`` (the database: SQLite's files, or PostgreSQL's database),
+        ``index`` (the tantivy directory), and what the record JSON takes: ``record_json``
+        (as text) and ``record_json_stored`` (as stored: PostgreSQL compresses it, lz4)."""
+        out = {"records": self._database_bytes(), "index": _dir_bytes(self.index.path)}
+        row = self.db.execute(self.RECORD_BYTES_SQL).fetchone()
+        out["record_json"], out["record_json_stored"] = int(row[0] or 0), int(row[1] or 0)
+        return out
+
+    RECORD_BYTES_SQL = "SELECT sum(length(CAST(record AS BLOB))), sum(length(CAST(record AS BLOB))) FROM sources"
+
+    def _database_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.settings.db_dir.glob("cablebase.sqlite*") if p.is_file())
+
+
+def _dir_bytes(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.exists() else 0

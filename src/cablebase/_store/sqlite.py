@@ -37,6 +37,8 @@ SQLITE_CACHE_KIB = 65_536
 251,287-cable archive (sha256, ref ids) are bigger than that, and every insert then reads
 index pages back from disk."""
 
+DRAIN_CHUNK = 2000
+"""Records read into memory at a time when indexing what other writers listed."""
 DRAIN_EVERY_S = 5.0
 """While a store holds the index (a long ingest), it indexes what other writers listed in
 ``index_pending`` this often (and when it opens the index, flushes and closes)."""
@@ -181,26 +183,43 @@ class SQLiteStore(ArchiveRecords):
             del self._indexed[ref]
 
     def _drain_pending(self) -> int:
-        """Index the listed cables no write of this store put there (under the index lock)."""
+        """Index the listed cables no write of this store put there (under the index lock),
+        ``DRAIN_CHUNK`` records in memory at a time."""
         mine = {seq for seq, _ in self._indexed.values()}
         rows = [(seq, ref) for seq, ref in self.db.execute("SELECT seq, ref_id FROM index_pending") if seq not in mine]
         self._drained = time.monotonic()
         if not rows:
             return 0
         seq_of = {ref: seq for seq, ref in rows}
-        cables = []
-        for ch in write.chunks(list(seq_of)):
-            for ref, rec in self.db.execute(
-                f"SELECT ref_id, record FROM cable_records WHERE ref_id IN ({','.join('?' * len(ch))})", ch
-            ):
-                cables.append(Cable.from_dict(orjson.loads(rec)))
-        self.index.delete(set(seq_of) - {c.ref_id for c in cables})  # merged away: no longer a cable
-        self.index.upsert(cables)
-        commits = self.index.commits
-        for ref, seq in seq_of.items():
-            self._indexed[ref] = (seq, commits)
+        refs = list(seq_of)
+        for i in range(0, len(refs), DRAIN_CHUNK):
+            part = refs[i:i + DRAIN_CHUNK]
+            cables = []
+            for ch in write.chunks(part):
+                for ref, rec in self.db.execute(
+                    f"SELECT ref_id, record FROM cable_records WHERE ref_id IN ({','.join('?' * len(ch))})", ch
+                ):
+                    cables.append(Cable.from_dict(orjson.loads(rec)))
+            self.index.delete(set(part) - {c.ref_id for c in cables})  # merged away: no longer a cable
+            self.index.upsert(cables)
+            commits = self.index.commits
+            for ref in part:
+                self._indexed[ref] = (seq_of[ref], commits)
         self._deferred -= set(seq_of.values())
         return len(rows)
+
+    def index_pending(self) -> int:
+        """Take the index (``Busy`` if another process keeps it past ``busy_timeout_ms``) and index
+        what other writers stored and listed (a cluster's workers write records only); commits
+        the index as ``index_commit_every`` says. The number of cables indexed."""
+        self._take_index_lock(wait=True)
+        try:
+            n = self._drain_pending()
+            self.index.maybe_commit(self.settings.index_commit_every)
+            self._clear_indexed()
+        except (ValueError, OSError, RuntimeError) as e:
+            raise IndexNotUpdated(f"search index could not be updated ({e}); run `cablebase reindex`", []) from None
+        return n
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -296,14 +315,7 @@ class SQLiteStore(ArchiveRecords):
 
     def _list_pending(self, refs: list[str]) -> dict[str, int]:
         """List the changed (or removed) cables in index_pending (in the write's transaction): ref_id → seq."""
-        out: dict[str, int] = {}
-        refs = list(dict.fromkeys(refs))
-        for ch in write.chunks(refs):  # a new seq each time: the row of an older write must not clear this one
-            marks = ",".join("?" * len(ch))
-            self.db.execute(f"DELETE FROM index_pending WHERE ref_id IN ({marks})", ch)
-            out.update((ref, seq) for seq, ref in self.db.execute(
-                f"INSERT INTO index_pending (ref_id) VALUES {','.join(['(?)'] * len(ch))} RETURNING seq, ref_id", ch))
-        return out
+        return write.list_pending(self.db, refs)
 
     def _prepare(self, items: Iterable[tuple[Cable, bytes | RawBlob]]) -> list[write.Item]:
         return write.prepare(items)

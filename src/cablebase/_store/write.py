@@ -24,6 +24,7 @@ from ..errors import StoreError
 from ..record import Cable
 from . import names
 from .base import RawBlob
+from .fill import fill_from_versions
 from ..model import Added, Outcome
 from .index_documents import safe_year
 
@@ -41,6 +42,19 @@ def now() -> str:
 def chunks(seq: list[Any], n: int = _CHUNK) -> Iterator[list[Any]]:
     for i in range(0, len(seq), n):
         yield seq[i : i + n]
+
+
+def list_pending(db: sqlite3.Connection, refs: list[str]) -> dict[str, int]:
+    """List the changed (or removed) cables in index_pending, in the write's transaction:
+    ref_id → seq. A new seq each time: the row of an older write must not clear this one."""
+    out: dict[str, int] = {}
+    refs = list(dict.fromkeys(refs))
+    for ch in chunks(refs):
+        marks = ",".join("?" * len(ch))
+        db.execute(f"DELETE FROM index_pending WHERE ref_id IN ({marks})", ch)
+        out.update((ref, seq) for seq, ref in db.execute(
+            f"INSERT INTO index_pending (ref_id) VALUES {','.join(['(?)'] * len(ch))} RETURNING seq, ref_id", ch))
+    return out
 
 
 @dataclass(slots=True)
@@ -163,6 +177,7 @@ def write(db: sqlite3.Connection, items: list[Item]) -> tuple[list[Added], list[
         results.append(Added(ref, outcome))
     names.add(db, ((n, it.key) for it in stored for n in (*names.names_of(it.key, it.cable.aliases), it.tkey)))
     removed = _merge_provisional(db, stored, current, changed, in_db)
+    fill_from_versions(db, [r for r in dict.fromkeys(it.key for it in stored) if r not in removed], changed, chunks)
     rows = {True: [], False: []}
     for ref, (sid, c, existed) in changed.items():
         rows[existed].append((sid, safe_year(c), c.created, c.released, c.origin, c.classification, c.subject,

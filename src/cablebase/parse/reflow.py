@@ -288,10 +288,12 @@ def _para_at(text: str, m: re.Match | None, expected: int, first: bool) -> int |
     ended = j < 0 or text[j] in _SENTENCE_END or text[j] == "-"
     if num == expected and (ended or marked) or marked and ended and (num == expected + 1 or first):
         return num
+    if pil and (j < 0 or text[j] in _SENTENCE_END or m.group("mark")):
+        return num  # WikiLeaks' ``¶`` begins a paragraph whatever its number (a quoted text numbered anew)
     return None
 
 
-def _paragraph_starts(text: str, start: int) -> list[int]:
+def paragraph_starts(text: str, start: int) -> list[int]:
     """Where the numbered paragraphs begin, in sequence 1, 2, 3 … (a number out of sequence or
     in mid-sentence is text: ``in 2. quarter``; a portion mark or ¶ makes a number surer).
     After the first, only the next two numbers are looked for (``str.find``: a fast scan)."""
@@ -325,6 +327,14 @@ def _paragraph_starts(text: str, start: int) -> list[int]:
                 p = text.find(key, p + 1)
                 if best is not None and p > best[0]:
                     break
+        p = text.find("¶", pos)
+        while p >= 0 and (best is None or p < best[0]):
+            m = _PARA.match(text, p)
+            num = _para_at(text, m, expected, False) if m and m.group("pnum") else None
+            if num is not None:
+                best = (p, num, m.end())
+                break
+            p = text.find("¶", p + 1)
         if best is None:
             return out
         out.append(best[0])
@@ -345,6 +355,10 @@ def _space_hints(text: str) -> str:
     if "(" in text:
         text = _MARK_GAP.sub(". ", text)  # inside a paragraph mark: ``1.  (C)``
     if len(runs) > 1 or runs[common] * 300 >= len(text):
+        if common >= 4 and runs[common] * 100 < len(text):
+            # Too rare for line breaks (a line every ~70 characters) and as long as a blank line
+            # with the spaces around it (``LEBANON \n \nREF`` → four): a blank line, and so are longer runs.
+            common = 3
         text = re.sub(" " * (common + 1) + "+", "\n\n", text)
         for n in range(common, 1, -1):  # what runs are left are line breaks (str.replace: C speed)
             text = text.replace(" " * n, "\n")
@@ -353,9 +367,9 @@ def _space_hints(text: str) -> str:
 
 
 # The end of a ``Classified By:`` line: its reasons (``reasons 1.4 (b) and (d).``, ``1.5(B),(D)``).
-_CLBY_REASONS = re.compile(
-    r"1\.[45]\s*(?:\(\s*[a-hA-H](?:\s*[,&]?\s*(?:and\s+)?[a-hA-H]\b)*\s*\)|[a-hA-H]\b(?:\s*,\s*[a-hA-H]\b)*)"
-    r"(?:\s*(?:,|and|&)\s*(?:\(\s*[a-hA-H]\s*\)|[a-hA-H]\b))*\.?"
+CLBY_REASONS = re.compile(
+    r"1\.[45]\s*(?:\(\s*[a-hA-H](?:\s*[,&]?\s*(?:(?i:and)\s+)?[a-hA-H]\b)*\s*\)|[a-hA-H]\b(?:\s*,\s*[a-hA-H]\b)*)"
+    r"(?:\s*(?:,|(?i:and)|&)\s*(?:\(\s*[a-hA-H]\s*\)|[a-hA-H]\b))*\.?"
 )
 _PREAMBLE = 4000
 """Characters after the banner where the preamble's labels are looked for (E.O. … REF … Classified By)."""
@@ -383,7 +397,7 @@ def _preamble(body: str) -> str:
     if cl < 0:
         cl = pre.find("LASSIFIED BY")
     if cl >= 0:
-        r = _CLBY_REASONS.search(pre, cl, cl + 400)
+        r = CLBY_REASONS.search(pre, cl, cl + 400)
         if r and "\n\n" not in pre[cl: r.end()]:
             pre = pre[: r.end()] + "\n\n" + pre[r.end():].lstrip(" ")
     # (each rule tried only at its label's line: a line-anchored pattern scanned over the whole
@@ -445,7 +459,7 @@ def reflow(text: str) -> str:
     if subj < 0:
         sm = _LABELS_ANY_CASE.search(body)
         subj = sm.start() if sm else 0
-    starts = _paragraph_starts(body, max(subj, 0))
+    starts = paragraph_starts(body, max(subj, 0))
     if starts:
         parts = []
         last = 0
@@ -462,4 +476,4 @@ def reflow(text: str) -> str:
     return "\n".join(ln.strip() for ln in out.split("\n"))
 
 
-__all__ = ["FLAT_LINE", "is_flattened", "reflow"]
+__all__ = ["CLBY_REASONS", "FLAT_LINE", "is_flattened", "paragraph_starts", "reflow"]

@@ -201,7 +201,7 @@ def parse_text(text: str, meta: dict | None = None) -> Cable:
 
     # Paragraphs, headings, signer.
     rest = body_lines[first_para_idx:]
-    read_paragraphs(c, rest)
+    read_paragraphs(c, rest, split_long=not flat)
     pre = body_lines[:first_para_idx]
     body_text = "\n".join(([cls_line_text] if cls_line_text else []) + pre + rest).strip("\n")
     c.body = body_text

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from ..record import Cable, Paragraph
+from .reflow import paragraph_starts
 
 PAGE_BREAK_RE = re.compile(r"^\s*[A-Z][A-Z .']{0,40}?\s+0*\d{4,8}\s+\d{3}(?:\.\d{1,2})?\s+OF\s+\d{3}\s*$", re.I)
 PAGE_LINE_RE = re.compile(r"^\s*PAGE\s+\d{2}\s+[A-Z]", re.I)
@@ -111,8 +112,37 @@ def _next_starts_paragraph(lines: list[str], i: int, end: int) -> bool:
     return i < end and bool(PARA_RE.match(lines[i])) and lines[i].lstrip()[:1] in "¶0123456789"
 
 
-def read_paragraphs(c: Cable, lines: list[str]) -> None:
-    """``c``'s paragraphs and signer from the body's lines after the preamble."""
+LONG_LINE = 100
+"""A line this long is a paragraph a copy joined onto one line (telegram lines are under 80)."""
+
+
+def split_run_paragraphs(lines: list[str]) -> list[str]:
+    """A newspaper's copy that joined each paragraph's lines sometimes ran the next numbered
+    paragraph on too (``… attended a lunch. 3. The CODEL …``): each numbered paragraph found in
+    sequence inside a long line starts a line of its own, as in a flattened copy."""
+    text = "\n".join(lines)
+    cuts = []
+    for s in paragraph_starts(text, 0):
+        if s and text[s - 1] != "\n":
+            a = text.rfind("\n", 0, s) + 1
+            b = text.find("\n", s)
+            if (b if b >= 0 else len(text)) - a > LONG_LINE:
+                cuts.append(s)
+    if not cuts:
+        return lines
+    parts, last = [], 0
+    for s in cuts:
+        parts.append(text[last:s].rstrip(" "))
+        last = s
+    parts.append(text[last:])
+    return "\n".join(parts).split("\n")
+
+
+def read_paragraphs(c: Cable, lines: list[str], split_long: bool = True) -> None:
+    """``c``'s paragraphs and signer from the body's lines after the preamble. ``split_long``:
+    look for numbered paragraphs run into long lines (not needed where ``reflow`` did)."""
+    if split_long and lines and max(map(len, lines)) > LONG_LINE:
+        lines = split_run_paragraphs(lines)
     paras: list[Paragraph] = []
     heading = None
     cur: list[str] = []

@@ -15,7 +15,8 @@ import re
 from ..record import Cable, Reference
 from . import refid
 from .subject import HANDLING_NOTE, tidy_subject
-from .telegram_body import DASH_LINE_RE, PARA_RE
+from .reflow import CLBY_REASONS
+from .telegram_body import DASH_LINE_RE, LONG_LINE, PARA_RE
 from .telegram_classification import classification_line
 
 _EO_RE = re.compile(r"^(?:E\.\s?O\.?|EO)\s*(\d{4,5})?\s*:?\s*(.*)$", re.I)
@@ -47,9 +48,19 @@ def split_run_together(lines: list[str]) -> list[str]:
             return out
         if idx < 60 and _may_run_together(ln) and _RUN_TOGETHER.search(ln):
             out.extend(_RUN_TOGETHER.split(ln))
+        elif len(ln) > LONG_LINE and _CLBY_RE.match(ln.lstrip()):
+            out.extend(_classified_by_and_text(ln))
         else:
             out.append(ln)
     return out
+
+
+def _classified_by_and_text(ln: str) -> list[str]:
+    """A copy that joined lines ran the first paragraph onto the ``Classified By`` line (``… for
+    reasons 1.4 (b) and (d). (C) Poloff discussed …``): the paragraph after the reasons, on its own."""
+    r = CLBY_REASONS.search(ln, 0, 400)
+    rest = ln[r.end():].strip() if r else ""
+    return [ln[: r.end()], "", rest] if rest else [ln]
 
 
 def read_preamble(c: Cable, body_lines: list[str]) -> tuple[int, list[str]]:

@@ -37,6 +37,7 @@ from typing import Any
 import orjson
 
 from .._store.enrich_source import EnrichSource
+from .._store.pg import reader as pg_reader
 from .._store.entities import EntityStore
 from ..record import Cable, Paragraph
 from ..enrich.entities import MODEL, EntityExtractor
@@ -73,6 +74,8 @@ class EnrichReport:
     workers: int = 1
     elapsed: float = 0.0
     ner_seconds: float = 0.0
+    store_seconds: float = 0.0
+    """Of the run, the time this process spent writing what the workers found (the one writer)."""
 
     @property
     def ok(self) -> bool:
@@ -83,7 +86,7 @@ class EnrichReport:
             "documents": self.documents, "enriched": self.enriched, "unchanged": self.unchanged,
             "removed": self.removed, "failures": [list(f) for f in self.failures], "merges": self.merges,
             "similar": self.similar, "tokens": self.tokens, "mode": self.mode, "workers": self.workers,
-            "elapsed": round(self.elapsed, 3),
+            "elapsed": round(self.elapsed, 3), "store_seconds": round(self.store_seconds, 3),
         }
 
 
@@ -132,6 +135,21 @@ def process_batch(model: str, tc_json: str, batch: list[tuple[str, str, str]]) -
         o["tokens"] = r.tokens
         o["references"] = references_of(c) if o["kind"] == "cable" else None
     return out
+
+
+def process_refs(model: str, tc_json: str, url: str, items: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """``process_batch`` for documents named, not carried: a Dask worker reads their records
+    from the PostgreSQL archive at ``url`` itself (so they do not travel through the scheduler)."""
+    db = pg_reader(url)
+    try:
+        src = EnrichSource(db)
+        recs = dict(src.cable_records_of([d for d, k in items if k == "cable"]))
+        for aid, title, text in src.articles_of(int(d.split(":", 1)[1]) for d, k in items if k == "article"):
+            recs[f"article:{aid}"] = orjson.dumps({"title": title, "text": text}).decode()
+    finally:
+        db.close()
+    out = process_batch(model, tc_json, [(d, k, recs[d]) for d, k in items if d in recs])
+    return out + [{"doc": d, "kind": k, "error": "no longer in the archive"} for d, k in items if d not in recs]
 
 
 def _to_cable(doc: str, kind: str, rec: str) -> Cable:
@@ -207,9 +225,11 @@ def enrich(
     relearn_truecaser: bool = False,
     inline_below: int = INLINE_BELOW,
     on_progress: Callable[[int, int], None] | None = None,
+    db_url: str | None = None,
 ) -> EnrichReport:
     """Enrich every new or changed document of the archive whose SQLite connection is ``db``
-    (``SQLiteStore.db``). ``force``: everything again. See the module doc."""
+    (``SQLiteStore.db``). ``force``: everything again. ``db_url``: the archive's PostgreSQL URL,
+    from which Dask workers read the records themselves. See the module doc."""
     t0 = time.perf_counter()
     es = EntityStore(db)
     source = EnrichSource(db)
@@ -279,6 +299,11 @@ def enrich(
     changed_cables: list[str] = []
 
     def store(results: list[dict[str, Any]]) -> None:
+        t_store = time.perf_counter()
+        _store_results(results)
+        rep.store_seconds += time.perf_counter() - t_store
+
+    def _store_results(results: list[dict[str, Any]]) -> None:
         nonlocal done
         for r in results:
             doc = r["doc"]
@@ -301,10 +326,12 @@ def enrich(
             on_progress(done, len(todo))
 
     t_ner = time.perf_counter()
+    if todo and on_progress:
+        on_progress(0, len(todo))  # the count to do, before the first batch (the models load first)
     if todo:
         if dask:
             rep.mode = "dask"
-            rep.workers = _run_dask(dask, model, tc_json, records(), store)
+            rep.workers = _run_dask(dask, model, tc_json, _named(todo, batch) if db_url else records(), store, db_url)
         else:
             n = default_workers() if workers is None else max(1, workers)
             if n <= 1 or len(todo) < inline_below:
@@ -348,14 +375,22 @@ def _run_pool(
             raise
 
 
+def _named(todo: list[tuple[str, str, str, str | None]], batch: int) -> Iterator[list[tuple[str, str]]]:
+    """(doc, kind) batches: what a worker reading the archive itself is handed."""
+    for i in range(0, len(todo), batch):
+        yield [(doc, kind) for doc, kind, _, _ in todo[i:i + batch]]
+
+
 def _run_dask(
     address: str,
     model: str,
     tc_json: str,
-    chunks: Iterator[list[tuple[str, str, str]]],
+    chunks: Iterator[list[Any]],
     store: Callable[[list[dict[str, Any]]], None],
+    db_url: str | None = None,
 ) -> int:
-    """Send batches to the Dask cluster at ``address``; store results as they come back."""
+    """Send batches to the Dask cluster at ``address`` (with ``db_url``: their names, the workers
+    read the records); store results as they come back."""
     from distributed import Client, as_completed
 
     with Client(address, timeout="30s") as client:
@@ -366,10 +401,16 @@ def _run_dask(
             print(f"cablebase enrich: could not limit BLAS threads on the Dask workers: {e}", file=sys.stderr)
         tc_future = client.scatter(tc_json, broadcast=True)
         window = nworkers * 4
+
+        def submit(chunk: list[Any]) -> Any:
+            if db_url:
+                return client.submit(process_refs, model, tc_future, db_url, chunk, pure=False)
+            return client.submit(process_batch, model, tc_future, chunk, pure=False)
+
         it = iter(chunks)
         futures = []
         for chunk in it:
-            futures.append(client.submit(process_batch, model, tc_future, chunk, pure=False))
+            futures.append(submit(chunk))
             if len(futures) >= window:
                 break
         ac = as_completed(futures)
@@ -378,7 +419,7 @@ def _run_dask(
             fut.release()
             nxt = next(it, None)
             if nxt is not None:
-                ac.add(client.submit(process_batch, model, tc_future, nxt, pure=False))
+                ac.add(submit(nxt))
         return nworkers
 
 

@@ -16,31 +16,23 @@ import functools
 import multiprocessing
 import os
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
-from typing import Any
 from itertools import chain, islice
 from pathlib import Path
 
 from ..config import OFFICIAL_IDS_ENV, Settings, official_ids
 from ..errors import ParseError, StoreError
 from ..parse import OfficialIds, parse
-from ..parse.decode import decode
-from ..parse.html_text import html_to_text
-from ..parse.subscriptions import looks_like_html
-from ..parse.press import PressPage, read_press_page, read_saved_channel
 from ..record import Cable
+from .ingest_pages import classify, note_page, settle_strays
+from .ingest_report import Failure, IngestReport, ParseResult, Parsed
 from .pool import cpu_count, mp_context
-from ..sources.files import (
-    ARCHIVE_SEP, ARCHIVE_SUFFIXES, InputFailure, RawInput, expand_paths, is_archive, iter_inputs, read_inputs,
-)
+from ..sources.files import InputFailure, RawInput, expand_paths, is_archive, iter_inputs, read_inputs
 from .._store.base import RawBlob, Store
 from ..errors import Busy
-from ..model import Added, Outcome
-from ..model import is_provisional
 from ..errors import IndexNotUpdated
 
 CHUNK = 8
@@ -52,78 +44,6 @@ the writer stores and indexes a whole batch (about as long as parsing it takes).
 PREFETCH_BYTES = 256 * 2**20
 """...but never more than this many bytes of them in flight."""
 """Below this many inputs, parsing in-process beats starting worker processes."""
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """One input (or cable) that was not stored, and why: printed as one line."""
-
-    location: str
-    reason: str
-
-    def __str__(self) -> str:
-        reason = " ".join(self.reason.split())  # always one line
-        return f"{self.location}: {reason}"
-
-
-@dataclass(slots=True)
-class IngestReport:
-    inputs: int = 0
-    """Inputs read (files and archive members), failed ones included."""
-    total: int | None = None
-    """Inputs expected, when known up front (None when archives are involved)."""
-    cables: int = 0
-    """Cables parsed."""
-    outcomes: Counter[Outcome] = field(default_factory=Counter)
-    failures: list[Failure] = field(default_factory=list)
-    unreferenced: int = 0
-    """Cables stored without a reference ID read (under a provisional key, or as a version of
-    the cable with the same text)."""
-    provisional: list[str] = field(default_factory=list)
-    """The provisional keys (``UNREF-…``) they were stored under (those not found as versions)."""
-    index_stale: bool = False
-    """Some records were stored but not indexed: ``reindex`` fixes it."""
-    press: list[tuple[str, PressPage]] = field(default_factory=list)
-    """Pages without a cable that are articles (of a WikiLeaks site snapshot): stored as articles
-    by the archive (``pipeline.press``), not reported as failures."""
-    site_pages: list[str] = field(default_factory=list)
-    """Pages without a cable that are neither cable nor article (About, listings): skipped."""
-    site_notes: dict[str, str] = field(default_factory=dict)
-    """Why those of ``site_pages`` that are no page of the site were skipped (location → reason):
-    an HTML file a snapshot's mirror carries beside the site's pages (``test_rsync.html``)."""
-    press_stored: Any = None
-    """What storing the press did (``pipeline.press.PressReport``), once the archive has."""
-    started: float = field(default_factory=time.perf_counter)
-    elapsed: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures and not self.index_stale
-
-    @property
-    def stored(self) -> int:
-        return self.cables_by(Outcome.NEW, Outcome.UPDATED, Outcome.VERSION)
-
-    def cables_by(self, *outcomes: Outcome) -> int:
-        return sum(self.outcomes[o] for o in outcomes)
-
-    @property
-    def rate(self) -> float:
-        t = self.elapsed or (time.perf_counter() - self.started)
-        return self.cables / t if t > 0 else 0.0
-
-
-ParseResult = list[Cable] | Failure
-
-
-@dataclass(slots=True)
-class Parsed:
-    """One input and what became of it: its cables (and packed raw bytes), or a Failure."""
-
-    input: RawInput | InputFailure
-    result: ParseResult
-    blob: RawBlob | None = None
-    """The input's bytes packed for storage (when asked for: see ``parse_inputs``)."""
 
 
 def parse_one(location: str, data: bytes, fmt: str | None = None) -> ParseResult:
@@ -308,51 +228,6 @@ def _parse_isolated(
     return out
 
 
-_NO_CABLE = ("no cable found", "page has a metadata table but no <pre>")
-
-
-def _press_page(inp: RawInput | InputFailure, failure: Failure) -> PressPage | None:
-    """What a page that holds no cable is (``parse.press``), when it may be one of a site's
-    articles or pages; None for anything else (an error then). A page of the site's ``cable/``
-    tree without its cable is a broken cable page: an error, not a site page."""
-    if not isinstance(inp, RawInput) or not failure.reason.startswith(_NO_CABLE):
-        return None
-    member = inp.location.rsplit("::", 1)[-1]
-    if "/cable/" in inp.location or member.startswith("cable/"):
-        return None
-    return read_press_page(inp.data, inp.location)
-
-
-def _site_archive(location: str) -> str | None:
-    """The tar archive an input is a member of (``site.tar.xz!about.html`` → ``site.tar.xz``), if any."""
-    low = location.lower()
-    ends = [i + len(s) for s in ARCHIVE_SUFFIXES if (i := low.find(s + ARCHIVE_SEP)) >= 0]
-    return location[:min(ends)] if ends else None
-
-
-def _stray_page(inp: RawInput | InputFailure, failure: Failure) -> str | None:
-    """Why an HTML member of an archive that holds no cable and names WikiLeaks nowhere may be a
-    file the site's mirror carries (``test_rsync.html``: "Here is an empty test file."); None
-    when it cannot be. It is skipped as such only if its archive holds pages of the site."""
-    if (not isinstance(inp, RawInput) or not failure.reason.startswith(_NO_CABLE)
-            or _site_archive(inp.location) is None or not looks_like_html(inp.data)):
-        return None
-    text = " ".join(html_to_text(inp.data[:4096].decode("utf-8", "replace")).split())
-    says = f": “{text[:80]}{'…' if len(text) > 80 else ''}”" if text else " (no text)"
-    return f"a file of the site's mirror, no page of the site (it names WikiLeaks nowhere){says}"
-
-
-def _saved_channel(inp: RawInput) -> PressPage | None:
-    """The post of a feed aggregator's channel page saved as text (``parse.press``), if the
-    input is one: the cables it republishes are stored as cables, the post as an article."""
-    if b"Channel: " not in inp.data[:300]:
-        return None
-    try:
-        return read_saved_channel(decode(inp.data, inp.location))
-    except ParseError:
-        return None
-
-
 def ingest(
     store: Store,
     paths: Iterable[str | os.PathLike[str]],
@@ -381,13 +256,7 @@ def ingest(
     batch: list[tuple[Cable, bytes | RawBlob]] = []
     batch_locations: list[str] = []
 
-    def record(results: list[Added], cables: list[Cable]) -> None:
-        report.outcomes.update(a.outcome for a in results)
-        for a, c in zip(results, cables):
-            if not c.ref_id:
-                report.unreferenced += 1
-                if is_provisional(a.ref_id) and a.ref_id not in report.provisional:
-                    report.provisional.append(a.ref_id)
+    record = report.count
 
     def flush() -> None:
         if not batch:
@@ -420,40 +289,22 @@ def ingest(
     inputs = read_inputs(expanded, max_bytes=settings.max_input_bytes)
     for p in parse_inputs(inputs, fmt=fmt, workers=workers, pack=True):
         report.inputs += 1
-        result = p.result
-        if isinstance(result, Failure):
-            page = _press_page(p.input, result)
-            stray = _stray_page(p.input, result) if page is None else None
-            if stray is not None:
-                strays.append((result, stray))
-            elif page is None:
-                fail(result)
-            else:
-                sites.add(_site_archive(p.input.location))
-                if page.kind == "article":
-                    report.press.append((p.input.location, page))
-                else:
-                    report.site_pages.append(p.input.location)
-        else:
-            assert isinstance(p.input, RawInput)
-            saved = _saved_channel(p.input)
+        kind, what = classify(p)
+        if kind == "cables":
+            cables, raw, saved = what
             if saved is not None:
                 report.press.append((p.input.location, saved))
-            report.cables += len(result)
-            raw = p.blob or p.input.data
-            for c in result:
+            report.cables += len(cables)
+            for c in cables:
                 batch.append((c, raw))
                 batch_locations.append(p.input.location)
             if len(batch) >= settings.batch_size:
                 flush()
+        else:
+            note_page(report, kind, what, fail, sites, strays)
         if on_progress:
             on_progress(report)
-    for result, why in strays:
-        if _site_archive(result.location) in sites:
-            report.site_pages.append(result.location)
-            report.site_notes[result.location] = why
-        else:
-            fail(result)
+    settle_strays(report, sites, strays, fail)
     flush()
     try:
         store.flush()

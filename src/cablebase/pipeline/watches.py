@@ -115,7 +115,7 @@ def check_webhook(url: str, policy: NetPolicy) -> None:
         check_url_sync(url, policy)
     except UnsafeURL as e:
         reason = e.reason
-        if "address" in reason:
+        if "address" in reason and ENV_ALLOW not in reason:
             reason += (f"; a webhook may not reach loopback, private or reserved addresses unless"
                        f" {ENV_ALLOW} allows the host or network")
         raise UnsafeURL(url, reason) from None

@@ -136,7 +136,10 @@ def check_addresses(url: str, host: str, addresses: list[str], policy: NetPolicy
         except ValueError:
             raise UnsafeURL(url, f"host {host!r} resolves to unreadable address {a!r}") from None
         if not policy.address_allowed(ip):
-            raise UnsafeURL(url, f"host {host!r} resolves to non-public address {ip}")
+            allow = host if literal_ip(host) is None else str(ip)
+            raise UnsafeURL(url, f"host {host!r} resolves to non-public address {ip}: loopback, private and"
+                                 f" reserved addresses are refused unless {ENV_ALLOW} allows the host or network"
+                                 f" (e.g. {ENV_ALLOW}={allow})")
 
 
 def check_url_sync(url: str, policy: NetPolicy | None = None) -> None:

@@ -110,7 +110,7 @@ def create_app(settings: Settings, web: WebSettings | None = None) -> FastAPI:
     )
     app.state.archive = archive
 
-    from .routes import api, desk, docs, entities, feeds, notes, pages, watches, write
+    from .routes import api, desk, docs, entities, feeds, notes, pages, visual, watches, write
 
     app.include_router(api.router)
     app.include_router(write.router)
@@ -120,6 +120,7 @@ def create_app(settings: Settings, web: WebSettings | None = None) -> FastAPI:
     app.include_router(feeds.router)
     app.include_router(docs.router)
     app.include_router(entities.router)
+    app.include_router(visual.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 

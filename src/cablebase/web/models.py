@@ -72,21 +72,40 @@ class CableOut(_Open):
     links: dict[str, Optional[str]]
 
 
-class DiffRow(_Open):
-    op: str = Field(description="equal, replace, insert or delete")
-    a_no: Optional[int] = None
-    a: Optional[str] = None
-    b_no: Optional[int] = None
-    b: Optional[str] = None
+class DiffPart(_Open):
+    op: str = Field(description="equal, delete (only on the left) or insert (only on the right)")
+    text: str
+
+
+class DiffBlock(_Open):
+    status: str = Field(description="identical, changed, missing (only on the left), added (only on the right) or redacted")
+    label: str = Field(description="The paragraph number (¶3) when the block is a numbered paragraph, else empty")
+    a_block: Optional[int] = None
+    b_block: Optional[int] = None
+    header: bool = Field(False, description="Part of the header (routing, TAGS, SUBJECT lines), summed up apart")
+    parts: list[DiffPart]
+
+
+class DiffSummary(_Open):
+    verdict: str = Field(description="identical, faithful (>= 98% of words identical, no block missing or added) or differs")
+    text: str = Field(description='e.g. "faithful: 99.6% of words identical; 3 changes"')
+    identical_pct: float
+    changes: int
+    words_a: int
+    words_b: int
+    identical_words: int
+    paragraphs: dict[str, int]
+    same: bool
 
 
 class DiffOut(_Open):
     ref_id: str
     a: Optional[SourceInfo] = None
     b: Optional[SourceInfo] = None
-    changed_lines: int
     same: bool
-    rows: list[DiffRow]
+    summary: DiffSummary
+    paragraphs: list[DiffBlock]
+    changes: list[dict[str, Any]] = Field(description="Each change: kind (changed, dropped, added, redacted), a, b, paragraph")
 
 
 class HitOut(_Open):
@@ -234,6 +253,26 @@ class FeedAdded(_Open):
     url: str
     title: Optional[str] = None
     channel: Optional[str] = None
+
+
+class ChannelIn(BaseModel):
+    name: str = Field(description="The channel's name, e.g. \"Opera Leaks » Cuba\"")
+    title: Optional[str] = Field(None, description="A longer title (default: the name)")
+
+
+class ChannelAdded(_Open):
+    channel_id: int
+    name: str
+
+
+class IngestOut(_Open):
+    name: str = Field(description="The upload's name as stored (a safe base name)")
+    cables: int = Field(description="Cables found in it")
+    new: int
+    updated: int
+    versions: int
+    unchanged: int
+    failures: list[dict[str, str]] = Field(description="What was refused, and why")
 
 
 class PollIn(BaseModel):

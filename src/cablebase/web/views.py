@@ -7,13 +7,14 @@ which is sanitised once (``content_html``) so that the JSON form carries the saf
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-from .. import BROWSE_KINDS, Cable, CableRow, SearchFilters, from_other_versions, is_provisional
+from .. import BROWSE_KINDS, CableRow, SearchFilters, from_other_versions, is_provisional
 from .archive import WebArchive
+from .diffview import public_record, public_source
 from .entity_views import url_for
+from .glossary import glossary
 from .render import day, plain, safe_url, sanitize_html, slug
 
 KIND_LABELS = {
@@ -155,10 +156,9 @@ def cable(arch: WebArchive, ref_id: str) -> dict[str, Any] | None:
     sources = b.sources(ref)
     # a field the shown version lacks, from another version
     filled = from_other_versions(rec, ((s["id"], b.source_record(ref, s["id"])) for s in sources[1:]))
-    for s in sources:
-        s["raw_url"] = f"{cable_url(ref)}/source/{s['id']}/raw"
-        s["location_url"] = safe_url(s.get("location"))
+    sources = [public_source(s, cable_url(ref)) for s in sources]
     ents, similar = _enrichment(arch, ref)
+    codes = glossary(arch, ref)
     if rec.get("ref_id") is None and not is_provisional(ref):
         rec["ref_id"] = ref  # the shown version was read without its ID (merged by its text)
     return {
@@ -168,7 +168,8 @@ def cable(arch: WebArchive, ref_id: str) -> dict[str, Any] | None:
         "names": [n for n in names[1:] if n != ref.upper() and not is_provisional(n)],
         "entities": ents,
         "similar": similar,
-        "record": rec,
+        "glossary": codes,
+        "record": public_record(rec),
         "from_other_versions": filled,
         "updated": meta.get("updated"),
         "references": [
@@ -286,58 +287,6 @@ def _quote_query(s: str) -> str:
     return " ".join(words[:8])
 
 
-def diff(arch: WebArchive, ref_id: str, a: int, b_: int) -> dict[str, Any] | None:
-    """Side by side, line by line: the body of source ``a`` against that of source ``b_``."""
-    b = arch.browse
-    ref = b.resolve(ref_id)
-    if ref is None:
-        return None
-    ra, rb = b.source_record(ref, a), b.source_record(ref, b_)
-    if ra is None or rb is None:
-        return None
-    la = Cable.from_dict(ra).text.splitlines()
-    lb = Cable.from_dict(rb).text.splitlines()
-    rows: list[dict[str, Any]] = []
-    sm = difflib.SequenceMatcher(None, la, lb, autojunk=False)
-    changed = 0
-    for tag, i1, i2, j1, j2 in sm.get_opcodes():
-        if tag == "equal":
-            for k in range(i2 - i1):
-                rows.append({"op": "equal", "a_no": i1 + k + 1, "a": la[i1 + k], "b_no": j1 + k + 1, "b": lb[j1 + k]})
-            continue
-        changed += max(i2 - i1, j2 - j1)
-        n = max(i2 - i1, j2 - j1)
-        for k in range(n):
-            left = la[i1 + k] if i1 + k < i2 else None
-            right = lb[j1 + k] if j1 + k < j2 else None
-            row: dict[str, Any] = {
-                "op": tag if left is not None and right is not None else ("delete" if right is None else "insert"),
-                "a_no": i1 + k + 1 if left is not None else None, "a": left,
-                "b_no": j1 + k + 1 if right is not None else None, "b": right,
-            }
-            if left is not None and right is not None:
-                row["a_parts"], row["b_parts"] = _inline(left, right)
-            rows.append(row)
-    sources = {s["id"]: s for s in b.sources(ref)}
-    return {
-        "ref_id": ref, "url": cable_url(ref), "a": sources.get(a), "b": sources.get(b_),
-        "changed_lines": changed, "same": changed == 0, "rows": rows, "sources": list(sources.values()),
-    }
-
-
-def _inline(a: str, b: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
-    """Character-level changes within one changed line pair."""
-    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    pa: list[tuple[str, bool]] = []
-    pb: list[tuple[str, bool]] = []
-    for tag, i1, i2, j1, j2 in sm.get_opcodes():
-        if i2 > i1:
-            pa.append((a[i1:i2], tag != "equal"))
-        if j2 > j1:
-            pb.append((b[j1:j2], tag != "equal"))
-    return pa, pb
-
-
 # -- browsing ----------------------------------------------------------------------------------
 def browse_index(arch: WebArchive, kind: str) -> dict[str, Any]:
     vals = arch.memo(("facets", kind), lambda: arch.browse.facet_values(kind))
@@ -380,8 +329,16 @@ def browse_list(arch: WebArchive, kind: str, value: str, page: int, per_page: in
         "kind": kind, "label": KIND_LABELS[kind], "value": value, "url": browse_url(kind, value),
         "feed_url": browse_url(kind, value) + ".atom" if kind in ("origin", "tag", "classification") else None,
         "total": total, "page": page, "pages": pages, "per_page": per_page,
+        "export_url": export_url(kind, value),
         "cables": [row_dict(r) for r in rows],
     }
+
+
+def export_url(kind: str, value: str) -> str:
+    """The export (``/api/export``, add ``&format=csv``) of the cables a listing shows."""
+    if kind in ("origin", "tag", "classification"):
+        return "/api/export?" + urlencode({kind: value})
+    return "/api/export?" + urlencode({"q": f"{kind}:{value}"})
 
 
 # -- channels and articles ----------------------------------------------------------------------

@@ -302,7 +302,8 @@ def _stored(db: Path, corpus: Path) -> tuple[int, int, int]:
 class Proc:
     def __init__(self, name: str, args: list[str], db: Path, logdir: Path, tag: str):
         self.name = name
-        env = {**os.environ, "CABLEBASE_DB": str(db), "CABLEBASE_NET_ALLOW": "127.0.0.1", "NO_COLOR": "1"}
+        env = {**os.environ, "CABLEBASE_DB": str(db), "CABLEBASE_NET_ALLOW": "127.0.0.1", "NO_COLOR": "1",
+               "PYTHONFAULTHANDLER": "1"}  # a crash (not a kill) prints where it happened
         self.out = (logdir / f"{tag}-{name}.out").open("wb")
         self.err_path = logdir / f"{tag}-{name}.err"
         self.err = self.err_path.open("wb")

@@ -9,7 +9,7 @@ from starlette.responses import Response, StreamingResponse
 
 from ... import BROWSE_KINDS, BadQuery, SearchFilters
 from .. import export as export_mod
-from .. import models, views
+from .. import diffview, models, views
 from ..common import JSON, PageError, arch, not_found
 from ..search import search
 
@@ -52,10 +52,10 @@ async def api_cable(request: Request, ref_id: Annotated[str, Path(description="R
 
 
 @router.get("/cables/{ref_id}/diff", response_model=models.DiffOut, responses=ERRORS,
-            summary="Two versions of a cable compared line by line")
+            summary="Two versions of a cable compared word by word, block by block")
 async def api_diff(request: Request, ref_id: str, a: Annotated[int, Query(description="Source id (left)")],
                    b: Annotated[int, Query(description="Source id (right)")]) -> Response:
-    data = views.diff(arch(request), ref_id, a, b)
+    data = diffview.diff(arch(request), ref_id, a, b)
     if data is None:
         raise not_found(f"{ref_id[:80]} has no source {a} or {b}.")
     return JSON(data)
@@ -132,7 +132,9 @@ async def api_export(request: Request, format: Literal["jsonl", "csv"] = "jsonl"
     except BadQuery as e:
         raise PageError(400, "Bad query", str(e)) from None
     name = f"cablebase-export.{'jsonl' if format == 'jsonl' else 'csv'}"
-    return StreamingResponse(export_mod.stream(a.archive, refs, format),
+    return StreamingResponse(export_mod.stream(a.archive, refs, format, query=q,
+                                               filters=_filters(origin, classification, year, tag),
+                                               base_url=a.settings.web.base_url),
                              media_type=export_mod.MEDIA_TYPES[format],
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -20,6 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from .. import entity_views, views
 from ..auth import principal
 from ..common import JSON, PageError, arch, int_param, not_found, page, split_suffix
+from . import visual as visual_panels
 from .feeds import entity_feed
 
 router = APIRouter(include_in_schema=False)
@@ -65,7 +66,8 @@ async def entity_page(request: Request, name: str) -> Response:
         raise not_found(f"There is no page {pg} (the last is {data['pages']}).")
     if suffix == ".json":
         return JSON(data)
-    return page("entity.html", **data, viewer=principal(request), reported=request.query_params.get("reported"))
+    return page("entity.html", **data, viewer=principal(request), reported=request.query_params.get("reported"),
+                visual=visual_panels.panel_entity(a, eid, data["name"]))
 
 
 # -- reports of wrong attributions ----------------------------------------------------------------

@@ -13,12 +13,14 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ... import BROWSE_KINDS, Archive, BadQuery, paragraph_anchors
-from .. import entity_views, views
+from .. import diffview, entity_views, views
+from ..glossary import abbreviate, explained
 from ..common import JSON, PageError, arch, int_param, not_found, page, split_suffix
 from ..params import search_params
 from ..render import highlight, mark_spans, qs, render, span_patterns
 from ..search import FACET_LIMIT, SORTS, search
 from .feeds import browse_feed, channel_feed
+from . import visual as visual_panels
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,16 +78,17 @@ async def cable_page(request: Request, name: str) -> Response:
         a.results.put(key, resp.body)
         return resp
     notes = a.archive.notes_on(data["ref_id"])
-    groups = _groups(data["record"], [n for n in notes if n["paragraph"]])
+    groups = _groups(data["record"], [n for n in notes if n["paragraph"]], explained(data["glossary"]))
     body = render("cable.html", **data, groups=groups, body=data["record"].get("body") or "",
                   cable_notes=[n for n in notes if not n["paragraph"]])
     a.results.put(key, body)
     return HTMLResponse(body)
 
 
-def _groups(rec: dict[str, Any], notes: list[dict[str, Any]] = ()) -> list[dict[str, Any]]:  # type: ignore[assignment]
-    """Paragraphs grouped under their section headings, with comment spans marked and the
-    notes on each paragraph."""
+def _groups(rec: dict[str, Any], notes: list[dict[str, Any]] = (),  # type: ignore[assignment]
+            codes: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Paragraphs grouped under their section headings, with comment spans marked, the codes
+    of ``codes`` (acronym → expansion) explained and the notes on each paragraph."""
     by_par: dict[str, list[dict[str, Any]]] = {}
     for n in notes:
         by_par.setdefault(n["paragraph"], []).append(n)
@@ -105,7 +108,8 @@ def _groups(rec: dict[str, Any], notes: list[dict[str, Any]] = ()) -> list[dict[
         anchor = anchors[i]
         groups[-1]["paragraphs"].append({
             "number": num, "marking": p.get("marking"), "anchor": anchor,
-            "segments": mark_spans(p.get("text") or "", comments), "notes": by_par.get(anchor, []),
+            "segments": abbreviate(mark_spans(p.get("text") or "", comments), codes or {}),
+            "notes": by_par.get(anchor, []),
         })
     return groups
 
@@ -121,7 +125,7 @@ async def cable_diff(request: Request, ref: str) -> Response:
     ids = [s["id"] for s in sources]
     sa = int_param(qp.get("a"), "a", default=ids[1] if len(ids) > 1 else ids[0])
     sb = int_param(qp.get("b"), "b", default=ids[0])
-    data = views.diff(a, ref, sa, sb)  # type: ignore[arg-type]
+    data = diffview.diff(a, ref, sa, sb)  # type: ignore[arg-type]
     if data is None:
         raise not_found(f"{ref[:80]} has no source {sa} or {sb}.")
     return _out(data, "diff.html", request.url.path.endswith(".json"))
@@ -166,7 +170,8 @@ async def _browse_list(request: Request, kind: str, raw_value: str) -> Response:
     data = views.browse_list(a, kind, stored, pg, a.web.per_page)  # type: ignore[arg-type]
     if data["page"] > data["pages"]:
         raise not_found(f"There is no page {pg} (the last is {data['pages']}).")
-    return _out(data, "browse_list.html", suffix == ".json")
+    return _out(data, "browse_list.html", suffix == ".json",
+                **({} if suffix == ".json" else {"timeline": visual_panels.panel_facet(a, kind, stored)}))
 
 
 @router.get("/browse/{kind}/{value}")
@@ -271,7 +276,8 @@ async def search_page(request: Request) -> Response:
                      "origin": h.origin, "classification": h.classification,
                      "segments": highlight(h.snippet, h.highlights)})
     body = render("search.html", **ctx, total=res.total, page=res.page, pages=res.pages, per_page=res.per_page,
-                  hits=hits, facets=facets, active=active, top_query=q, entity_facet=ents)
+                  hits=hits, facets=facets, active=active, top_query=q, entity_facet=ents,
+                  timeline=visual_panels.panel_search(a, q, filters, params))
     if cache_key is not None:
         a.results.put(cache_key, body)
     return HTMLResponse(body)
@@ -336,7 +342,10 @@ async def channel_page(request: Request, name: str) -> Response:
         return channel_feed(request, ch)
     a = arch(request)
     data = views.channel(a, ch, mode="latest", page=None, per_page=20)
-    return _out(data, "channel.html", suffix == ".json")
+    if suffix == ".json":
+        return JSON(data)
+    _total, every = a.browse.channels.channel_articles(ch["name"], all=True)
+    return page("channel.html", **data, timeline=visual_panels.panel_channel(a, every, data["title"]))
 
 
 @router.get("/channel/{name}/all")
@@ -362,6 +371,8 @@ async def article_page(request: Request, name: str) -> Response:
         raise not_found(f"There is no article {base}.")
     if suffix == ".json":
         return JSON(data)
-    return page("article.html", **data, notes=a.archive.notes_on(f"article:{int(base)}"))
+    related = visual_panels.panel_related(a, (a.browse.channels.get_article(int(base)) or {}).get("text") or "",
+                                          [c["ref_id"] for c in data["cables"] if c["in_archive"]])
+    return page("article.html", **data, notes=a.archive.notes_on(f"article:{int(base)}"), related=related)
 
 

@@ -1,4 +1,4 @@
-"""Write actions over HTTP: add a feed, poll now. Editors only.
+"""Write actions over HTTP: add a channel or a feed, poll now, ingest an uploaded file. Editors only.
 
 Who may call them is checked by ``web.auth`` (as for every route): ``Authorization: Bearer``
 with an editor's or admin's token (``cablebase user add``), or the token set by
@@ -12,13 +12,16 @@ read-only), one write at a time per worker process.
 from __future__ import annotations
 
 import asyncio
+import re
+import tempfile
 import threading
+from pathlib import Path
 from typing import Callable, TypeVar
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ... import Archive, CablebaseError, Settings
+from ... import Archive, CablebaseError, Outcome, Settings
 from .. import models
 from ..common import JSON, PageError, arch
 
@@ -85,3 +88,69 @@ async def poll_now(request: Request) -> Response:
         "feeds": r.feeds, "ok": r.ok, "errors": r.errors, "new": r.new, "updated": r.updated, "links": r.links,
         "embedded": r.embedded, "failures": [{"url": x.url, "error": x.error} for x in r.results if x.error],
     })
+
+
+@router.post("/channels", response_model=models.ChannelAdded, responses=AUTH_ERRORS, status_code=201,
+             summary="Create a channel (feeds are added to it with POST /api/feeds)")
+async def add_channel(request: Request) -> Response:
+    body = await _json_body(request, models.ChannelIn)
+    name = " ".join(body.name.split())
+    if not name:
+        raise PageError(400, "Bad request", "A channel needs a name.")
+    a = arch(request)
+
+    def work(archive: Archive):
+        return archive.channels.add_channel(name, body.title)
+
+    try:
+        channel_id = await asyncio.to_thread(_with_archive, a.settings, work)
+    except CablebaseError as e:
+        raise PageError(400, "Channel not added", str(e)) from None
+    return JSON({"channel_id": channel_id, "name": name}, status_code=201)
+
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def upload_name(name: str | None) -> str:
+    """The uploaded file's name as given, reduced to a safe base name (its extension kept:
+    it tells the input form, as on disk); never a path."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = _SAFE_NAME.sub("_", base).strip("._")[:120]
+    return base or "upload.txt"
+
+
+@router.post("/ingest", response_model=models.IngestOut, responses={
+                 **AUTH_ERRORS, 413: {"model": models.ErrorOut, "description": "The file is larger than the archive takes"}},
+             summary="Ingest one uploaded file (a cable page, telegram, CSV, JSON, PDF, archive …): "
+                     "the request body is the file's bytes; ?name=FILE names it")
+async def ingest_upload(request: Request, name: str | None = None, format: str | None = None) -> Response:
+    a = arch(request)
+    limit = a.settings.max_input_bytes
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > limit:
+            raise PageError(413, "Too large", f"The file is larger than {limit:,} bytes, the most one input may be.")
+    if not data:
+        raise PageError(400, "Bad request", "The body is empty: send the file's bytes (e.g. curl --data-binary @FILE).")
+    fname = upload_name(name)
+
+    def work(archive: Archive):
+        with tempfile.TemporaryDirectory(prefix="cablebase-upload-") as tmp:
+            path = Path(tmp) / fname
+            path.write_bytes(bytes(data))
+            report = archive.ingest([path], fmt=format, workers=0)
+            failures = [{"input": fname, "error": f.reason.replace(tmp + "/", "")} for f in report.failures]
+        return report, failures
+
+    try:
+        report, failures = await asyncio.to_thread(_with_archive, a.settings, work)
+    except CablebaseError as e:
+        raise PageError(400, "Not ingested", str(e)) from None
+    return JSON({
+        "name": fname, "cables": report.cables,
+        "new": report.cables_by(Outcome.NEW), "updated": report.cables_by(Outcome.UPDATED),
+        "versions": report.cables_by(Outcome.VERSION), "unchanged": report.cables_by(Outcome.UNCHANGED),
+        "failures": failures,
+    }, status_code=201 if report.cables else 422)
