@@ -239,8 +239,9 @@ async def search_page(request: Request) -> Response:
     ents = entity_views.search_facet(a, q, filters, params)
     if json:
         out = res.to_dict()
-        out["facets"]["entity"] = [{"value": e["name"], "type": e["type"], "count": e["documents"], "query": e["query"],
-                                    "url": e["url"]} for e in ents]
+        if a.browse.entities is not None:  # an enriched archive: the entity facet too
+            out["facets"]["entity"] = [{"value": e["name"], "type": e["type"], "count": e["documents"], "query": e["query"],
+                                        "url": e["url"]} for e in ents]
         return JSON(out)
     ctx = _search_shell(q, params, sort)
     facets = {}
