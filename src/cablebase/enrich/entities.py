@@ -330,6 +330,8 @@ class EntityExtractor:
             txt = prepared_surface(s)
             if txt in acr_type and acr_type[txt][0] == "PER":  # "(MGM)" after a person's name
                 s.label = "PER"
+            elif not s.fixed and refine(txt, s.label) is None:
+                continue  # the vote gave it a type its words rule out ("Holbrooke/Riedel" as a person)
             name, key = self._name_key(s, txt, full_names, acr_type, acr, gov, people)
             if not key:
                 continue
@@ -461,16 +463,18 @@ class EntityExtractor:
                 return f"{exp} ({txt})", entity_key("ORG", exp)
             name = display_name(re.sub(r"^(?i:the)\s+", "", txt))
             f = fold(name)
+            if undefined_acronym(txt) or not org_like(name):
+                return "", ""  # capitals nobody defines, a name without an organisation's word: as often something else
             for a, (l2, exp) in acr_type.items():
                 if l2 == "ORG" and fold(exp) == f:
                     return f"{display_name(exp)} ({a})", entity_key("ORG", exp)
-            if undefined_acronym(txt) or not org_like(name):
-                return "", ""  # capitals nobody defines, a name without an organisation's word: as often something else
             return name, entity_key("ORG", name)
         # people (see entity_people): a shorter name ending a longer one in the same cable is
         # that person; a surname alone only on evidence
         if txt in acr_type and acr_type[txt][0] == "PER":
             txt = acr_type[txt][1]
+            if refine(txt, "PER") is None:
+                return "", ""  # "Green Path Opposition (GPO)": not a person whatever the vote said
         name = display_name(strip_titles(txt))
         f = fold(name)
         if not f:

@@ -52,7 +52,7 @@ GENERIC_ORGS = frozenset([
     "defence ministry", "interior ministry", "finance ministry", "justice ministry", "mfa", "mod", "moi", "mofa",
     "attorney general", "attorney general s office", "office of defense cooperation", "socialist party",
     "democratic party", "labour party", "labor party", "conservative party", "liberal party", "communist party",
-    "green party", "greens", "people s party", "national party", "republican party", "social democratic party",
+    "green party", "greens", "people s party", "people party", "peoples party", "national party", "republican party", "social democratic party",
     "christian democratic party", "workers party", "popular party", "national front", "liberal democratic party", "prosecutor general s office", "electoral commission",
     "national electoral council", "national court", "high court", "supreme electoral tribunal", "police", "intelligence service", "customs",
 ])
