@@ -95,7 +95,9 @@ def measure(db: str, gold: list[dict[str, Any]], errors: int = 0) -> dict[str, A
             gold_ent = g.get("entity")
             hits = [m for m in cache[ref] if m["paragraph"] == g["paragraph"] and m["start"] < g["end"] and g["start"] < m["end"]]
             if not hits:
-                per.setdefault(g["said"]["type"], Counter())["dropped"] += 1
+                c = per.setdefault(g["said"]["type"], Counter())
+                c["dropped"] += 1
+                c["dropped_right"] += bool(g.get("correct"))  # a right attribution no longer made
                 continue
             m = min(hits, key=lambda m: abs(m["start"] - g["start"]) + abs(m["end"] - g["end"]))
             c = per.setdefault(m["type"], Counter())  # precision per type of what the archive attributes
@@ -110,8 +112,10 @@ def measure(db: str, gold: list[dict[str, Any]], errors: int = 0) -> dict[str, A
     for t, c in sorted(per.items()):
         tot.update(c)
         out["types"][t] = {"attributed": c["attributed"], "correct": c["correct"], "dropped": c["dropped"],
+                           "dropped_right": c["dropped_right"],
                            "precision": round(c["correct"] / c["attributed"], 4) if c["attributed"] else None}
     out["overall"] = {"attributed": tot["attributed"], "correct": tot["correct"], "dropped": tot["dropped"],
+                      "dropped_right": tot["dropped_right"],
                       "precision": round(tot["correct"] / tot["attributed"], 4) if tot["attributed"] else None}
     out["errors"] = wrong[:errors] if errors else []
     out["error_count"] = len(wrong)
@@ -120,10 +124,10 @@ def measure(db: str, gold: list[dict[str, Any]], errors: int = 0) -> dict[str, A
 
 def show(res: dict[str, Any]) -> None:
     print(f"\nattributions ({GOLD.name}: {res['gold']} hand-labelled, drawn at random)")
-    print(f"  {'type':6} {'precision':>9} {'correct':>8} {'attributed':>10} {'no longer':>9}")
+    print(f"  {'type':6} {'precision':>9} {'correct':>8} {'attributed':>10} {'no longer (of them right)':>26}")
     for t, c in [*res["types"].items(), ("all", res["overall"])]:
         p = f"{c['precision']:.4f}" if c["precision"] is not None else "-"
-        print(f"  {t:6} {p:>9} {c['correct']:>8} {c['attributed']:>10} {c['dropped']:>9}")
+        print(f"  {t:6} {p:>9} {c['correct']:>8} {c['attributed']:>10} {c['dropped']:>15} ({c['dropped_right']})")
     if res["text_changed"]:
         print(f"  {res['text_changed']} gold spans no longer match the text read (parser changed?): not counted")
     for e in res["errors"]:
