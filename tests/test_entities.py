@@ -260,3 +260,28 @@ def test_surname_alone_needs_evidence(extractor):
     assert not any(m.type == "PER" and "luna" in m.key for m in res.mentions)  # no person Luna
     # a surname that speaks is a person of this cable only, never a namesake elsewhere
     assert keys.get("Gamarra") == "PER:gamarra@07LAPAZ3262"
+
+
+def test_bodies_every_country_has_are_one_per_country(extractor):
+    from cablebase.record import Cable, Paragraph
+
+    text = "1. The Ministry of Foreign Affairs (MFA) said the MFA would reply. The Socialist Party agreed."
+    keys = {}
+    for ref, origin in (("10ROME87", "Embassy Rome"), ("09TELAVIV1324", "Embassy Tel Aviv")):
+        res = extractor.extract(Cable(ref_id=ref, origin=origin, paragraphs=[Paragraph(1, None, None, text)]))
+        keys[ref] = {m.key for m in res.mentions if m.type == "ORG"}
+    assert "ORG:ministry of foreign affairs@Italy" in keys["10ROME87"]
+    assert "ORG:ministry of foreign affairs@Israel" in keys["09TELAVIV1324"]
+    assert not keys["10ROME87"] & keys["09TELAVIV1324"]
+
+
+def test_what_is_not_an_organisation_or_a_place(extractor):
+    from cablebase.record import Cable, Paragraph
+
+    text = ("1. Talks covered Missile Defense (MD), the FMCT and a Paris Club deal. The Iraqi government "
+            "and the Basque Nationalist Party (PNV) met in Paris.")
+    res = extractor.extract(Cable(ref_id="09PARIS1", origin="Embassy Paris", paragraphs=[Paragraph(1, None, None, text)]))
+    got = {(m.text, m.type) for m in res.mentions}
+    assert not {t for t, _ in got} & {"Missile Defense", "MD", "FMCT", "Iraq"}
+    assert ("Paris", "PLACE") in got and sum(1 for m in res.mentions if m.text == "Paris") == 1  # not "Paris Club"
+    assert ("PNV", "ORG") in got or ("Basque Nationalist Party", "ORG") in got

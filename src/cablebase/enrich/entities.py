@@ -412,7 +412,7 @@ class EntityExtractor:
                 if any(a < y and x < b for x, y in taken[para]):
                     continue
                 w = m.group(1)
-                if w[:1].islower():
+                if w[:1].islower() or (known[w] == "PLACE" and place_in_name(text, b)):
                     continue
                 taken[para].append((a, b))
                 out.append(_Span(para, a, b, known[w], False))
