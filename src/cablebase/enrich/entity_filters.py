@@ -12,6 +12,7 @@ the precision measured by ``bench/entities.py --attributions`` rests on such rul
 from __future__ import annotations
 
 from .entity_names import fold, titles
+from .entity_people import person_aliases
 from .entity_rules import ORG_WORDS
 from .tags import demonyms
 
@@ -30,7 +31,12 @@ PLACE_FIRST = frozenset([
 
 
 _NOT_PERSON_WORDS = frozenset(["authority", "authorities", "ministry", "ministries", "forum", "federation", "fund", "news",
-                               "times", "post", "opposition", "meeting", "coalition", "path"])
+                               "times", "post", "opposition", "meeting", "coalition", "path", "partido", "partito",
+                               "parti", "partei", "account", "gaz", "plant", "company", "corporation"])
+
+
+def _person_forms() -> frozenset[str]:
+    return frozenset(person_aliases())
 
 
 ORG_NAME_WORDS = ORG_WORDS | frozenset([
@@ -112,8 +118,10 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
             return None
         return (0, len(txt), label)
     if label == "PER":
-        if "/" in txt:
-            return None  # "Holbrooke/Riedel": two people, or an office
+        if "/" in txt or txt.lower().startswith(("pro-", "anti-", "pre-", "post-", "ex-", "non-")):
+            return None  # "Holbrooke/Riedel": two people, or an office; "pro-Karzai": a stance
+        if len(words) == 1 and txt.isupper() and 2 <= len(txt) <= 5 and txt not in _person_forms():
+            return None  # "NSS", "PP", "MCA": capitals are an acronym unless a name says otherwise
         idx = [i for i, w in enumerate(folded[:-1]) if _title(w)]
         if idx:  # "Pol-Mil Chief Gilad", "Sao Paulo Governor Jose Serra": the name follows the last title
             start = _offset(txt, words, idx[-1] + 1)
@@ -166,11 +174,19 @@ def cut_word(text: str, start: int, end: int) -> bool:
     return (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalpha())
 
 
-def place_in_name(text: str, end: int) -> bool:
-    """A place's name that goes on as another name: ``Paris Club``, ``Oslo Process``."""
+PERSON_THEN = PLACE_THEN | frozenset([
+    "plant", "company", "institute", "foundation", "party", "corporation", "account", "agency", "program", "programme",
+    "fund", "bank", "university", "school", "center", "centre", "airlines", "prize", "award", "doctrine",
+])
+"""A person's name followed by one of these is part of another name (``Electron Gaz Plant``)."""
+
+
+def place_in_name(text: str, end: int, then: frozenset[str] = PLACE_THEN) -> bool:
+    """A name that goes on as another name: ``Paris Club``, ``Oslo Process`` (``then``: the
+    words that make it go on; ``PERSON_THEN`` for a person's)."""
     nxt = text[end : end + 20].split(maxsplit=1)
-    return bool(nxt) and nxt[0][:1].isupper() and fold(nxt[0]) in PLACE_THEN
+    return bool(nxt) and nxt[0][:1].isupper() and fold(nxt[0]) in then
 
 
-__all__ = ["GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PLACE_FIRST", "PLACE_THEN", "cut_word", "generic_org",
+__all__ = ["GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PERSON_THEN", "PLACE_FIRST", "PLACE_THEN", "cut_word", "generic_org",
            "org_like", "place_in_name", "refine", "undefined_acronym"]
