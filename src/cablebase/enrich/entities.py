@@ -47,9 +47,7 @@ from .entity_model import (  # noqa: F401 (lexicon, places: still importable fro
 from .entity_people import (
     SCOPE, PeopleEvidence, curated_person, doc_name, evidence_keys, is_full_name, scoped_key, title_word,
 )
-from .entity_filters import (
-    PERSON_THEN, PLACE_THEN, cut_word, generic_org, org_like, place_in_name, refine, undefined_acronym,
-)
+from .entity_filters import cut_word, generic_org, org_like, part_of_other, place_in_name, refine, undefined_acronym
 from .entity_names import LEAD_TRAIL, display_name, entity_key, fold, strip_titles, titles
 from .entity_rules import (
     ORG_WORDS, PERSON_TITLES, REDACTED, TAIL_CONNECTOR, TITLE_THEN_WORDS, country_folded, is_junk, name_like,
@@ -225,8 +223,8 @@ class EntityExtractor:
                     txt = stripped
             if cut_word(preps[s.para], s.start, s.end):
                 continue  # "Valencia" of "Valenciana", "Islam" of "Islamist"
-            if s.label in ("PLACE", "PER") and place_in_name(preps[s.para], s.end, PLACE_THEN if s.label == "PLACE" else PERSON_THEN):
-                continue  # "Paris" of "Paris Club"
+            if part_of_other(s.label, s.fixed, preps[s.para], s.start, s.end, getattr(self.truecaser, "table", {})):
+                continue  # "Paris" of "Paris Club", "US" of "US 3 cents", "Normalcy Restored" as a person
             if not s.fixed:
                 kept = refine(txt, s.label)
                 if kept is None:
@@ -472,7 +470,7 @@ class EntityExtractor:
         # that person; a surname alone only on evidence
         if txt in acr_type and acr_type[txt][0] == "PER":
             txt = acr_type[txt][1]
-            if refine(txt, "PER") is None:
+            if refine(txt, "PER") is None or len(txt.split()) < 2:  # "Jamaat-ud-Dawa (JUD)": one word is no name
                 return "", ""  # "Green Path Opposition (GPO)": not a person whatever the vote said
         name = display_name(strip_titles(txt))
         f = fold(name)
