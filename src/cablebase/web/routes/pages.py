@@ -242,8 +242,9 @@ async def search_page(request: Request) -> Response:
     found = with_articles(res.to_dict(), a, q, filters, kind, pg, per_page)
     ents = entity_views.search_facet(a, q, filters, params)
     if json:
-        found["facets"]["entity"] = [{"value": e["name"], "type": e["type"], "count": e["documents"],
-                                      "query": e["query"], "url": e["url"]} for e in ents]
+        if a.browse.entities is not None:  # an enriched archive: the entity facet too
+            found["facets"]["entity"] = [{"value": e["name"], "type": e["type"], "count": e["documents"],
+                                          "query": e["query"], "url": e["url"]} for e in ents]
         return JSON(found)
     ctx = _search_shell(q, params, sort)
     facets = {}
