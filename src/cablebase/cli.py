@@ -7,6 +7,7 @@ and what is wrong; the exit code is 1 when anything failed.
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -334,6 +335,10 @@ def search_cmd(
             if e.pointer():
                 err.print(Text(e.pointer()), soft_wrap=True, style="dim")
             raise typer.Exit(1) from None
+        better = st.did_you_mean(query) if not res.total and not as_json else None
+    if better:
+        err.print(f"no matches; did you mean: cablebase search {shlex.quote(better)}", soft_wrap=True, highlight=False)
+        return
     if as_json:
         if facets:
             _json_line(res.to_dict())

@@ -155,9 +155,9 @@ class EntityStore(EntityWriter):
         """Entities by number of documents mentioning them (``name``: whose name contains it)."""
         where = "WHERE e.merged_into IS NULL" + (" AND e.type = ?" if type_ else "")
         args: list[Any] = [type_] if type_ else []
-        if name and fold(name):
-            where += " AND e.key LIKE ?"
-            args.append("%" + fold(name).replace("%", "").replace("_", "") + "%")
+        if name and name.strip():
+            where += " AND lower(e.name) LIKE ?"  # the name shown (a key also holds a document's id)
+            args.append("%" + " ".join(name.lower().split()).replace("%", "").replace("_", "") + "%")
         rows = self.db.execute(
             f"SELECT e.id, e.name, e.type, count(m.doc), count(DISTINCT m.doc) d, e.key FROM entities e"
             f" JOIN mentions m ON m.entity_id = e.id {where} GROUP BY e.id, e.name, e.type, e.key"
