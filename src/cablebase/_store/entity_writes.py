@@ -228,6 +228,8 @@ class EntityWriter:
             rows = []
             for m in mentions:
                 key = m["key"]
+                if not key:
+                    continue  # a name found but attributed to no one (a surname alone, without evidence)
                 eid = ids.get(key)
                 if eid is None:
                     eid, created = self._entity(db, key, m["type"], m["name"])
