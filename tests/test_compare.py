@@ -124,3 +124,11 @@ def test_real_histories_each_change_kind_reported_as_that_kind(histories):
     # E.O. 12958: DECL: -> EO 12958 DECL:, TAGS: ... -> TAGS ..., : a text edit, in the header
     c = compare_cable(*histories["05TELAVIV1580"][0])
     assert c["summary"]["verdict"] == "identical" and not c["header"]["same"]
+
+
+def test_a_copy_that_only_redacts_says_so():
+    b = TEXT.replace("Medina Mora", "XXXXXXXXXXXX").replace("Secretary Chertoff", "XXXXXXXXXXXX")
+    s = compare(TEXT, b)["summary"]
+    assert s["only_redactions"] and s["changes"] == 2 and s["text"].endswith("2 changes (all of them redactions); 1 redacted")
+    s = compare(TEXT, b.replace("40 metric", "41 metric"))["summary"]
+    assert not s["only_redactions"] and "redactions" not in s["text"]

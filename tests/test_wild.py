@@ -369,3 +369,31 @@ def test_a_flattened_copy_keeps_a_quoted_text_numbered_anew():
              "¶2. Ukraine expects progress on 22-28-12- \n¶72. in the statement.\n")
     assert [p.number for p in parse_text(clean).paragraphs] == [1, 2, 1, 2]
     assert [p.number for p in parse(clean.replace("\n", " "))[0].paragraphs] == [1, 2, 1, 2]
+
+
+def test_a_numbered_line_mid_sentence_is_text_after_a_blank_line_too():
+    # WikiLeaks put ¶ before every line starting with a number, and some copies a blank line
+    # before it: ``… Please see paragraph`` / blank / ``¶3.`` is still the sentence's.
+    text = ("SECRET\n\nE.O. 12958: DECL: 09/07/2019\nTAGS: PREL, AF\nSUBJECT: SUPPORT\n\n"
+            "¶1. (U) This is an action message. Please see paragraph\n\n¶3.\n\n"
+            "¶2. (S) The minister briefed the Ambassador.\n\n¶3. (S) Action request: guidance.\n\n"
+            "ARTICLE II\n\n¶1. A text numbered anew under a heading.\n")
+    assert [p.number for p in parse_text(text).paragraphs] == [1, 2, 3, 1]
+
+
+def test_a_date_is_not_a_paragraph_number_in_a_flattened_copy():
+    clean = ("CONFIDENTIAL\n\nE.O. 12958: DECL: 10/30/2018\nTAGS: PREL, SA\nSUBJECT: TALKS\n\n"
+             "1. (C) The visit is currently scheduled for Nov.\n2.\n\n2. (C) A related item was discussed.\n")
+    paras = parse(clean.replace("\n", " "))[0].paragraphs
+    assert [(p.number, p.text) for p in paras] == [(1, "The visit is currently scheduled for Nov. 2."),
+                                                    (2, "A related item was discussed.")]
+
+
+def test_a_heading_underlined_over_two_lines_is_one_heading():
+    text = ("CONFIDENTIAL\n\nE.O. 12958: DECL: 11/20/2016\nTAGS: PGOV, FR\nSUBJECT: PRIMARY\n\n"
+            "1. (C) Summary: a victory. End summary.\n\nA FIFTY PERCENT CHANCE OF BEING FRANCE'S\n"
+            "----------------------------------------\nNEXT PRESIDENT\n--------------\n"
+            "2. (C) Her victory confirms her as the leader.\n")
+    paras = parse_text(text).paragraphs
+    assert [p.number for p in paras] == [1, 2]
+    assert paras[1].heading == "A FIFTY PERCENT CHANCE OF BEING FRANCE'S NEXT PRESIDENT"

@@ -7,10 +7,10 @@ and what is wrong; the exit code is 1 when anything failed.
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, Optional
 
 import orjson
@@ -71,7 +71,8 @@ FormatOpt = Annotated[
 MaxBytesOpt = Annotated[
     int, typer.Option("--max-bytes", help="Refuse (unread) any input larger than this many bytes.", min=1)
 ]
-PathsArg = Annotated[list[Path], typer.Argument(help="Files, directories or tar archives.", show_default=False)]
+PathsArg = Annotated[list[str], typer.Argument(
+    help="Files, directories or tar archives (with --dask, also URLs: s3://…, file://…).", show_default=False)]
 
 
 def error_line(message: str) -> None:
@@ -334,6 +335,10 @@ def search_cmd(
             if e.pointer():
                 err.print(Text(e.pointer()), soft_wrap=True, style="dim")
             raise typer.Exit(1) from None
+        better = st.did_you_mean(query) if not res.total and not as_json else None
+    if better:
+        err.print(f"no matches; did you mean: cablebase search {shlex.quote(better)}", soft_wrap=True, highlight=False)
+        return
     if as_json:
         if facets:
             _json_line(res.to_dict())

@@ -248,7 +248,10 @@ def _summary(rows: list[dict[str, Any]], changes: list[dict[str, Any]], same_wor
         verdict = "faithful"
     else:
         verdict = "differs"
+    only_redactions = n > 0 and all(c["kind"] == "redacted" for c in changes)
     text = f"{verdict}: {pct:g}% of words identical; {n} change{'s' if n != 1 else ''}"
+    text += " (all of them redactions)" if only_redactions else ""
     text += "".join(f"; {counts[k]} {k}" for k in ("missing", "added", "redacted") if counts[k])
     return {"verdict": verdict, "text": text, "identical_pct": pct, "changes": n, "words_a": words_a,
-            "words_b": words_b, "identical_words": same_words, "paragraphs": counts, "same": n == 0}
+            "words_b": words_b, "identical_words": same_words, "paragraphs": counts, "same": n == 0,
+            "only_redactions": only_redactions}

@@ -28,6 +28,7 @@ from ..record import Cable
 from .base import ProgressCallback, RawBlob
 from ..model import Added, CheckReport, Hit, Outcome, SearchFilters, SearchResults
 from . import dialect, names, notes, write
+from .fill import fill_all
 from .index import SearchIndex
 from .records import ArchiveRecords
 from .sqlite_schema import SCHEMA_VERSION, Transaction, migrate
@@ -352,11 +353,13 @@ class SQLiteStore(ArchiveRecords):
 
         Runs under the index's write lock (``Busy`` if an ingest holds it); searches keep
         answering from the old index until the new one is committed at the end. The names
-        of the cables (``cable_names``) are rebuilt from the records first.
+        of the cables (``cable_names``) are rebuilt from the records first, and the fields a
+        cable's row lacks filled in from its other versions (``fill.fill_all``).
         """
         try:
             with self._tx():
                 names.rebuild(self.db)
+                fill_all(self.db)  # rows stored before fields were filled in from other versions
         except sqlite3.Error as e:
             raise StoreError(f"cannot rebuild the names of the cables: {e}") from None
         total = self.count()
@@ -380,7 +383,7 @@ class SQLiteStore(ArchiveRecords):
         n = 0
         batch: list[Cable] = []
         try:
-            for cable in self.iter_cables():
+            for cable in self.iter_indexed():
                 batch.append(cable)
                 if len(batch) >= 1000:
                     n += self.index.upsert(batch, new=[c.ref_id for c in batch if c.ref_id])  # after reset: all new

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from .paragraph_numbers import SENTENCE_END, paragraph_starts
 from .routing import DTG_IN_TEXT, HEAD_TOKENS, glued, head_break
 from .subject import cut_subject, join_subject
 
@@ -56,8 +57,9 @@ _LABELS_ANY_CASE = re.compile(r"(?i)\b(?:e\.\s?o\.\s?(?:" + EO_ORDERS + r"|\d{4,
 _PAGE_OF = re.compile(r" OF \d{3}\b")
 _PAGE_HEAD = re.compile(r"PAGE\s+\d{2}\s+[A-Z][A-Z ]{1,30}?\s+\d{4,6}\s+\d{6}Z")
 _SIPDIS = re.compile(r"SIPDIS\b")
-_CAVEAT_WORDS = re.compile(r"\s*\b(NOFORN|EXDIS|NODIS|LIMDIS|STADIS|SENSITIVE|EFTO)\b\s*(?=[A-Z])")
-_DASHES = re.compile(r"-{3,}(?: +-+)*")
+# (each led by a literal or a set of words: a fast scan; a word's start is checked where it is used)
+_CAVEAT_WORDS = re.compile(r"(NOFORN|EXDIS|NODIS|LIMDIS|STADIS|SENSITIVE|EFTO)\b\s*(?=[A-Z])")
+_DASHES = re.compile(r"----*(?: +-+)*")
 # A subject's continuation taken for a paragraph: a short upper-case chunk right before a label.
 _SUBJECT_TAIL = re.compile(r"^(SUBJE?C?T?\s*:[^\n]*(?:\n[ ]*[^\s][^\n]*)*)[ ]*\n[ ]*\n\s*"
                            r"(?!SUMMARY|BEGIN|COMMENT|REF|CLASSIFIED)([^a-z\n]{2,120}?)[ ]*\n[ ]*\n\s*"
@@ -66,16 +68,11 @@ _SUBJECT_TAIL = re.compile(r"^(SUBJE?C?T?\s*:[^\n]*(?:\n[ ]*[^\s][^\n]*)*)[ ]*\n
 _TAGS_TAIL = re.compile(r"^(TAGS\b[^\n]*)[ ]*\n[ ]*\n\s*([A-Z][A-Z0-9]{1,11}(?:[,.]?[ ]+[A-Z][A-Z0-9]{1,11}){0,29}[,.]?[ ]*)\n[ ]*\n\s*(?=SUBJ|Subj)",
                         re.M)
 _HEADING = re.compile(r"---(?<!----)-*+[ \n-]*+((?:[^\-¶\n]|(?<=\w)-(?=\w)){2,80}?)[ \n]*+-{3,}+[ -]*+")
-_PARA = re.compile(
-    r"[¶\d](?:(?<=¶)\s*(?P<pnum>\d{1,3})|(?<=\d)(?<![^\s]\d)(?P<num>\d{0,2}))\s*\.(?!\d)\s*"
-    r"(?P<mark>\(\s*(?:U|SBU|C|S|TS|FOUO|NF|[CSU](?:\s*/\s*[A-Z]+)+|SBU\s*/\s*NF|[CSU]\s*-\s*ENTIRE\s+TEXT)\s*\))?"
-)
-_SENTENCE_END = frozenset('.:;"\')!?')
 _BACKSLASH_BREAK = re.compile(r"(?<=\s)\\(?=\s|$)")
 _RUNS = re.compile(r"  +")  # (a literal prefix: several times faster than `` {2,}``)
 _MARK_GAP = re.compile(r"\.(?<=\d\.)  +(?=\()")
 _SIGNER = re.compile(r"(?<=[.!?\"')])\s+(?P<s>[A-Z][A-Z.'\-]+(?:\s[A-Z][A-Z.'\-]+){0,2})\s*(?:\s(?:BT|NNNN|#\d{3,5}))*\s*$")
-_GLUED_CLBY = re.compile(r"(?<=[A-Z])(?=Classified By\s*:)")
+_COLON_AFTER = re.compile(r"\s*:")
 _SUBJECT_LINE = re.compile(r"^(SUBJE?C?T?\s*:\s*)(.*)$", re.M)
 
 
@@ -209,7 +206,7 @@ def _mark_mid_line(text: str) -> bool:
         i = text.find(". (", i + 3)
     i = text.find("¶")
     while i >= 0:
-        if i > 1 and text[i - 1] == " " and text[i - 2] in _SENTENCE_END and text[i + 1: i + 2].isdigit():
+        if i > 1 and text[i - 1] == " " and text[i - 2] in SENTENCE_END and text[i + 1: i + 2].isdigit():
             return True
         i = text.find("¶", i + 1)
     return False
@@ -275,72 +272,6 @@ def _banner(text: str, start: int) -> re.Match | None:
         pos = m.end()
 
 
-def _para_at(text: str, m: re.Match | None, expected: int, first: bool) -> int | None:
-    """The paragraph number ``m`` starts when it is one in sequence here, else None."""
-    if m is None:
-        return None
-    pil = m.group("pnum") is not None
-    num = int(m.group("pnum") if pil else text[m.start()] + m.group("num"))
-    marked = bool(m.group("mark")) or pil
-    j = m.start() - 1
-    while j >= 0 and text[j] in " \n":
-        j -= 1
-    ended = j < 0 or text[j] in _SENTENCE_END or text[j] == "-"
-    if num == expected and (ended or marked) or marked and ended and (num == expected + 1 or first):
-        return num
-    if pil and (j < 0 or text[j] in _SENTENCE_END or m.group("mark")):
-        return num  # WikiLeaks' ``¶`` begins a paragraph whatever its number (a quoted text numbered anew)
-    return None
-
-
-def paragraph_starts(text: str, start: int) -> list[int]:
-    """Where the numbered paragraphs begin, in sequence 1, 2, 3 … (a number out of sequence or
-    in mid-sentence is text: ``in 2. quarter``; a portion mark or ¶ makes a number surer).
-    After the first, only the next two numbers are looked for (``str.find``: a fast scan)."""
-    out: list[int] = []
-    expected = 1
-    pos = start
-    for m in _PARA.finditer(text, start):  # the first: any number when marked (partial extracts)
-        num = _para_at(text, m, expected, True)
-        if num is not None:
-            out.append(m.start())
-            expected, pos = num + 1, m.end()
-            break
-    else:
-        return out
-    while True:
-        best = None
-        for key in (str(expected) + ".", str(expected + 1) + "."):
-            p = text.find(key, pos)
-            while p >= 0:
-                q = p - 1 if text[p - 1: p] == "¶" else p
-                while q > 0 and text[q - 1] == " " and text[q - 2: q - 1] == "¶":
-                    q -= 2
-                if text[p - 1: p] in (" ", "\n", "¶", "") and not text[p + len(key): p + len(key) + 1].isdigit() \
-                        and (p or not pos):
-                    m = _PARA.match(text, q)
-                    num = _para_at(text, m, expected, False) if m and m.end() > p else None
-                    if num is not None:
-                        if best is None or q < best[0]:
-                            best = (q, num, m.end())
-                        break
-                p = text.find(key, p + 1)
-                if best is not None and p > best[0]:
-                    break
-        p = text.find("¶", pos)
-        while p >= 0 and (best is None or p < best[0]):
-            m = _PARA.match(text, p)
-            num = _para_at(text, m, expected, False) if m and m.group("pnum") else None
-            if num is not None:
-                best = (p, num, m.end())
-                break
-            p = text.find("¶", p + 1)
-        if best is None:
-            return out
-        out.append(best[0])
-        expected, pos = best[1] + 1, best[2]
-
-
 def _space_hints(text: str) -> str:
     """Runs of spaces where a copy had line breaks: when runs come in several lengths, or in one
     length as frequent as line breaks are (a line every ~70 characters), the commonest and
@@ -382,9 +313,9 @@ def _preamble(body: str) -> str:
     lab = labels.search(pre)
     pre_end = lab.start() if lab else 0
     if pre_end:
-        pre = _CAVEAT_WORDS.sub(lambda m: "\n" + m.group(1) + "\n", pre[:pre_end]) + pre[pre_end:]
+        pre = _caveats_apart(pre[:pre_end]) + pre[pre_end:]
     if "Classified By" in pre:
-        pre = _GLUED_CLBY.sub(" ", pre)  # ``…VISIT TO CAIROClassified By:``
+        pre = _unglue_classified_by(pre)  # ``…VISIT TO CAIROClassified By:``
     pre = labels.sub(lambda m: "\n\n" + m.group(0), pre)
     i = _line_start(pre, "SUBJ")
     if i >= 0:
@@ -411,6 +342,41 @@ def _preamble(body: str) -> str:
     if m:
         pre = pre[: m.start()] + m.group(1) + "\n" + m.group(2) + "\n\n" + pre[m.end():]
     return pre
+
+
+def _unglue_classified_by(pre: str) -> str:
+    """A space before ``Classified By:`` run onto a capital (``…TO CAIROClassified By:``); found by
+    ``str.find`` (a fast scan)."""
+    out, last = [], 0
+    i = pre.find("Classified By")
+    while i >= 0:
+        if i and "A" <= pre[i - 1] <= "Z" and _COLON_AFTER.match(pre, i + 13):
+            out.append(pre[last:i])
+            last = i
+        i = pre.find("Classified By", i + 13)
+    if not out:
+        return pre
+    out.append(pre[last:])
+    return " ".join(out)
+
+
+def _caveats_apart(text: str) -> str:
+    """Caveat words (``NOFORN``, ``SENSITIVE`` …) on lines of their own, the spaces around them taken."""
+    out, last = [], 0
+    for m in _CAVEAT_WORDS.finditer(text):
+        a = m.start()
+        c = text[a - 1: a]
+        if c.isalnum() or c == "_":
+            continue  # inside a word
+        while a > last and text[a - 1].isspace():
+            a -= 1
+        out.append(text[last:a])
+        out.append("\n" + m.group(1) + "\n")
+        last = m.end()
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _line_start(text: str, label: str) -> int:
@@ -473,7 +439,7 @@ def reflow(text: str) -> str:
         k = len(body) - 200 + sig.start("s") if len(body) > 200 else sig.start("s")
         body = body[:k].rstrip() + "\n\n" + body[k:].strip()
     out = head.rstrip() + "\n" + (banner + "\n\n" if banner else "") + body.lstrip(" ")
-    return "\n".join(ln.strip() for ln in out.split("\n"))
+    return "\n".join(map(str.strip, out.split("\n")))
 
 
-__all__ = ["CLBY_REASONS", "FLAT_LINE", "is_flattened", "paragraph_starts", "reflow"]
+__all__ = ["CLBY_REASONS", "FLAT_LINE", "is_flattened", "reflow"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from ..record import Cable, Paragraph
-from .reflow import paragraph_starts
+from .paragraph_numbers import paragraph_starts
 
 PAGE_BREAK_RE = re.compile(r"^\s*[A-Z][A-Z .']{0,40}?\s+0*\d{4,8}\s+\d{3}(?:\.\d{1,2})?\s+OF\s+\d{3}\s*$", re.I)
 PAGE_LINE_RE = re.compile(r"^\s*PAGE\s+\d{2}\s+[A-Z]", re.I)
@@ -42,25 +42,68 @@ def clean_body_lines(lines: list[str], post: str | None = None) -> tuple[list[st
     pages = " OF 0" in text or " of 0" in text or "PAGE " in text or "page " in text
     if not (sipdis or pages):
         return [ln.rstrip() for ln in lines], False
-    kept = []
-    for ln in lines:
-        ln = ln.rstrip()
+    kept = [ln.rstrip() for ln in lines]
+    drop = False
+    for i in _debris_candidates(text, sipdis, pages):
+        ln = kept[i]
         if sipdis and ("IPDIS" in ln or "ipdis" in ln):
             if SIPDIS_LINE_RE.match(ln):
+                kept[i] = None
+                drop = True
                 continue
             ln = _SIPDIS_INLINE.sub("", ln)
             if not ln.strip():
+                kept[i] = None
+                drop = True
                 continue
         if pages:
             tail = ln[-6:-3]
             if (tail == "OF " or tail == "of ") and PAGE_BREAK_RE.match(ln):
                 ln = _text_before_page_break(ln, post)
                 if not ln:
+                    kept[i] = None
+                    drop = True
                     continue
             elif "PAGE" in ln[:8] and PAGE_LINE_RE.match(ln):
+                kept[i] = None
+                drop = True
                 continue
-        kept.append(ln)
+        kept[i] = ln
+    if drop:
+        kept = [ln for ln in kept if ln is not None]
     return kept, sipdis
+
+
+_PAGE_TAIL_UPPER = re.compile(r"OF \d{3}[^\S\n]*$", re.M)
+_PAGE_TAIL_LOWER = re.compile(r"of \d{3}[^\S\n]*$", re.M)
+
+
+def _debris_candidates(text: str, sipdis: bool, pages: bool) -> list[int]:
+    """The lines (indices) that may hold SIPDIS or page debris: found by scanning the text
+    (``str.find`` and literal-led patterns), not line by line."""
+    hits = []
+    if sipdis:
+        for key in ("IPDIS", "ipdis"):
+            i = text.find(key)
+            while i >= 0:
+                hits.append(i)
+                i = text.find(key, i + 5)
+    if pages:
+        hits.extend(m.start() for m in _PAGE_TAIL_UPPER.finditer(text))
+        hits.extend(m.start() for m in _PAGE_TAIL_LOWER.finditer(text))
+        i = text.find("PAGE")
+        while i >= 0:
+            if i - (text.rfind("\n", 0, i) + 1) <= 4:  # ``"PAGE" in line[:8]``
+                hits.append(i)
+            i = text.find("PAGE", i + 4)
+    out: list[int] = []
+    n = last = 0
+    for p in sorted(hits):
+        n += text.count("\n", last, p)
+        last = p
+        if not out or out[-1] != n:
+            out.append(n)
+    return out
 
 
 _PAGE_BREAK_TAIL = re.compile(r"\s+0*\d{4,8}\s+\d{3}(?:\.\d{1,2})?\s+OF\s+\d{3}\s*$", re.I)
@@ -106,6 +149,16 @@ def _is_heading_line(s: str) -> bool:
     return s.isupper() or all(w[:1].isupper() or not w[:1].isalpha() or len(w) <= 3 for w in s.split())
 
 
+def _text_before_ended(strs: list[str], i: int) -> bool:
+    """Does the last line of text before line ``i`` end a sentence (or a heading's dashes)? A
+    blank line does not end one: ``… Please see paragraph`` / blank / ``¶3.`` is the text's; a
+    heading does."""
+    k = i - 1
+    while k >= 0 and not strs[k]:
+        k -= 1
+    return k < 0 or strs[k][-1] in _ENDED or _is_heading_line(strs[k])  # (``ARTICLE II`` / ``¶1.``)
+
+
 def _next_starts_paragraph(lines: list[str], i: int, end: int) -> bool:
     while i < end and not lines[i].strip():
         i += 1
@@ -141,8 +194,6 @@ def split_run_paragraphs(lines: list[str]) -> list[str]:
 def read_paragraphs(c: Cable, lines: list[str], split_long: bool = True) -> None:
     """``c``'s paragraphs and signer from the body's lines after the preamble. ``split_long``:
     look for numbered paragraphs run into long lines (not needed where ``reflow`` did)."""
-    if split_long and lines and max(map(len, lines)) > LONG_LINE:
-        lines = split_run_paragraphs(lines)
     paras: list[Paragraph] = []
     heading = None
     cur: list[str] = []
@@ -151,6 +202,7 @@ def read_paragraphs(c: Cable, lines: list[str], split_long: bool = True) -> None
     expected = 1
     n = len(lines)
     i = 0
+    underlined = -9  # the line of the last underlined heading
 
     strs = [x.strip() for x in lines]
 
@@ -197,11 +249,14 @@ def read_paragraphs(c: Cable, lines: list[str], split_long: bool = True) -> None
             i += 3
             continue
         # Underlined heading (Text / ----) or a short heading line standing alone before a paragraph.
-        if s and first not in "-¶" and not first.isdigit() and len(s) <= 80 and (i == 0 or not strs[i - 1]):
+        if s and first not in "-¶" and not first.isdigit() and len(s) <= 80 and (
+                i == 0 or not strs[i - 1] or i - 2 == underlined):
             nxt = strs[i + 1] if i + 1 < end else ""
             if nxt.startswith("---") and DASH_LINE_RE.match(nxt):
                 flush()
-                heading = cur_heading = s
+                # (a heading underlined over two lines: ``… CHANCE OF BEING FRANCE'S`` / ---- / ``NEXT PRESIDENT`` / ----)
+                heading = cur_heading = heading + " " + s if i - 2 == underlined else s
+                underlined = i
                 i += 2
                 continue
             if not nxt and _is_heading_line(s) and _next_starts_paragraph(lines, i + 1, end):
@@ -218,7 +273,7 @@ def read_paragraphs(c: Cable, lines: list[str], split_long: bool = True) -> None
             # WikiLeaks put ¶ before any line starting with a number ("on September\n¶15."):
             # out of sequence and mid-sentence, that is text, not a paragraph.
             plausible = num == expected or (m.group("mark") and num in (expected, expected + 1)) \
-                or (pil and (sentence_ended or m.group("mark")))
+                or (pil and (m.group("mark") or sentence_ended and _text_before_ended(strs, i)))
             if plausible:
                 flush()
                 cur_num = num
@@ -257,6 +312,30 @@ def read_paragraphs(c: Cable, lines: list[str], split_long: bool = True) -> None
                 i = j
     flush()
     c.paragraphs = paras
+    if split_long and _next_number_inside(paras):
+        split = split_run_paragraphs(lines)
+        if split is not lines:
+            read_paragraphs(c, split, split_long=False)
+
+
+_ENDED = frozenset('.:;"\')!?-')
+
+
+def _next_number_inside(paras: list[Paragraph]) -> bool:
+    """Does a long paragraph hold the next paragraph's number (``… a lunch. 3. The CODEL …``)?
+    (a cheap test, ``str`` searches only, before looking for paragraphs run into a line)"""
+    for p in paras:
+        t = p.text
+        if len(t) > LONG_LINE:
+            key = str(p.number + 1 if p.number is not None else 1) + "."
+            i = t.find(key)
+            while i >= 0:
+                after = t[i + len(key): i + len(key) + 4]
+                if after[:1] in (" ", "(") and t[i - 1: i] in (" ", "¶") and i > 1 and (
+                        t[max(0, i - 8): i].rstrip(" ¶")[-1:] in _ENDED or after.lstrip()[:1] == "("):
+                    return True  # in sequence, after a sentence's end or with a portion mark
+                i = t.find(key, i + 1)
+    return False
 
 
 def _word_positions(low: str, word: str) -> list[int]:

@@ -96,6 +96,7 @@ class DiffSummary(_Open):
     identical_words: int
     paragraphs: dict[str, int]
     same: bool
+    only_redactions: bool = Field(False, description="Every change is a redaction (names replaced by XXXXXXXXXXXX)")
 
 
 class DiffOut(_Open):
