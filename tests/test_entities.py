@@ -285,3 +285,17 @@ def test_what_is_not_an_organisation_or_a_place(extractor):
     assert not {t for t, _ in got} & {"Missile Defense", "MD", "FMCT", "Iraq"}
     assert ("Paris", "PLACE") in got and sum(1 for m in res.mentions if m.text == "Paris") == 1  # not "Paris Club"
     assert ("PNV", "ORG") in got or ("Basque Nationalist Party", "ORG") in got
+
+
+def test_what_a_person_name_cannot_hold():
+    from cablebase.enrich.entity_filters import common_words_only, refine
+
+    keep = ["Yehia Yousif", "Abdel Basset al-Megrahi", "Karl-Theodor zu Guttenberg", "Ali al-Sistani"]
+    assert all(refine(n, "PER") == (0, len(n), "PER") for n in keep)
+    for bad in ["February 25", "Bajaur, Musharraf", "diaspora Kashgai", "Holbrooke/Riedel", "pro-Karzai",
+                "Jamaat-ud Dawa", "Black Sea Fleet", "NSS", "Russian Power Ministries"]:
+        assert refine(bad, "PER") is None, bad
+    assert refine("Pol-Mil Chief Gilad", "PER") == (len("Pol-Mil Chief "), len("Pol-Mil Chief Gilad"), "PER")
+    table = {"normalcy": "normalcy", "restored": "restored", "gordon": "Gordon", "brown": "brown"}
+    assert common_words_only(["Normalcy", "Restored"], table)
+    assert not common_words_only(["Gordon", "Brown"], table) and not common_words_only(["Yehia", "Yousif"], table)

@@ -234,6 +234,8 @@ class EntityWriter:
             is a round trip), or before looking up a key not yet known, which may find them."""
             for m in mentions:
                 key = m["key"]
+                if not key:
+                    continue  # a name found but attributed to no one (a surname alone, without evidence)
                 eid = ids.get(key)
                 if eid is None:
                     eid = known.get(key)

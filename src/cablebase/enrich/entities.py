@@ -76,7 +76,8 @@ class FoundMention:
     name: str
     """Display name of the entity mentioned (titles stripped, variants merged)."""
     key: str
-    """Merge key: ``TYPE:folded name`` (``PER:name@doc`` for a person known in this document only)."""
+    """Merge key: ``TYPE:folded name`` (``PER:name@doc`` for a person known in this document only; empty for
+    a surname found but attributed to no one, for lack of evidence: not stored)."""
     evidence: list[str] = field(default_factory=list)
     """Title + surname keys of a person mention (``entity_people.evidence_keys``)."""
 
@@ -99,7 +100,7 @@ class CableEntities:
     def entities(self) -> dict[str, tuple[str, str, int]]:
         """key → (type, display name, mention count)."""
         out: dict[str, list] = {}
-        for m in self.mentions:
+        for m in (m for m in self.mentions if m.key):
             e = out.setdefault(m.key, [m.type, m.name, 0])
             e[2] += 1
         return {k: (v[0], v[1], v[2]) for k, v in out.items()}
@@ -330,7 +331,7 @@ class EntityExtractor:
             elif not s.fixed and refine(txt, s.label) is None:
                 continue  # the vote gave it a type its words rule out ("Holbrooke/Riedel" as a person)
             name, key = self._name_key(s, txt, full_names, acr_type, acr, gov, people)
-            if not key:
+            if not name or (not key and s.label != "PER"):
                 continue
             if s.label == "ORG" and generic_org(key.split(":", 1)[1]):  # every country has a Congress: whose?
                 where = origin or (next(iter(hint)) if len(hint) == 1 else None)
@@ -346,11 +347,11 @@ class EntityExtractor:
             mentions.append(FoundMention(s.para, num, s.start, s.end, surface(s), s.label, name, key, ev))
         # display name per key: the most frequent, longest spelling
         names: dict[str, Counter[str]] = defaultdict(Counter)
-        for m in mentions:
+        for m in (m for m in mentions if m.key):  # a name attributed to no one keeps its own
             names[m.key][m.name] += 1
         best = {k: max(v.items(), key=lambda kv: (kv[1], len(kv[0])))[0] for k, v in names.items()}
         for m in mentions:
-            m.name = best[m.key]
+            m.name = best.get(m.key, m.name)
         res.mentions = mentions
         return res
 
@@ -481,14 +482,14 @@ class EntityExtractor:
             best = max(longer, key=len)
             if all(best.endswith(k) for k in longer):
                 return display_name(strip_titles(full_names[best])), entity_key("PER", full_names[best])
-            return "", ""  # two people of the cable end with it: no guess
+            return name, ""  # two people of the cable end with it: a name found, attributed to no one
         if is_full_name(f):
             return name, entity_key("PER", name)
         alias = curated_person(name, people.context)
         if alias is not None:
             return alias, entity_key("PER", alias)
         if f not in people.titles and f not in people.speaking:
-            return "", ""  # nothing in the cable says it is a person
+            return name, ""  # nothing in the cable says who: a name found, attributed to no one
         return name, scoped_key(f, people.doc)
 
 

@@ -11,6 +11,8 @@ the precision measured by ``bench/entities.py --attributions`` rests on such rul
 
 from __future__ import annotations
 
+import re
+
 from .entity_names import fold, titles
 from .entity_people import person_aliases
 from .entity_rules import ORG_WORDS
@@ -33,7 +35,8 @@ PLACE_FIRST = frozenset([
 _NOT_PERSON_WORDS = frozenset(["authority", "authorities", "ministry", "ministries", "forum", "federation", "fund", "news",
                                "times", "post", "opposition", "meeting", "coalition", "path", "partido", "partito",
                                "parti", "partei", "account", "gaz", "plant", "company", "corporation", "fleet",
-                               "squadron", "command", "restored"])
+                               "squadron", "command", "restored", "jamaat", "jamiat", "lashkar", "tehrik", "hizb",
+                               "harakat", "jaish", "tanzeem", "tanzim", "ittehad", "mujahideen", "brigades"])
 
 
 _MONTHS = frozenset(["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -46,7 +49,7 @@ _PARTICLES = frozenset(["al", "el", "bin", "ibn", "abu", "de", "da", "do", "dos"
 def common_words_only(words: list[str], table: dict[str, str]) -> bool:
     """Every word of a name is a common word the archive writes in lower case ("Normalcy
     Restored", "Black Sea Fleet"): a headline or a thing, not a person."""
-    return len(words) >= 2 and all((table.get(w.lower()) or "x").islower() for w in words)
+    return len(words) >= 2 and all((table.get(w.lower()) or "X").islower() for w in words)  # unknown: a name
 
 
 def currency_or_count(text: str, end: int) -> bool:
@@ -79,6 +82,7 @@ ORG_NAME_WORDS = ORG_WORDS | frozenset([
     "hamas", "fatah", "chamber", "board", "cabinet", "presidency", "prosecutor", "prosecutors", "judiciary",
     "legislature", "assembly", "senate", "congress", "parliament", "majlis", "duma", "rada", "knesset", "sejm",
     "cortes", "bundestag", "bundesrat", "shura", "jirga", "mission", "secretariat", "office", "conference",
+    "jamaat", "jamiat", "lashkar", "tehrik", "hizb", "harakat", "jaish", "tanzeem", "tanzim", "ittehad", "mujahideen",
 ])
 """Words that make a run of capitalised words an organisation's name (``Basque Nationalist Party``)."""
 GENERIC_ORGS = frozenset([
@@ -154,7 +158,7 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
             return None  # "NSS", "PP", "MCA": capitals are an acronym unless a name says otherwise
         if any(c.isdigit() for c in txt) or "," in txt or any(w in _MONTHS for w in folded):
             return None  # "February 25", "Bajaur, Musharraf": a date, or two names run together
-        if any(w[:1].islower() and fold(w) not in _PARTICLES for w in words):
+        if any(w[:1].islower() and fold(re.split(r"[-‐’']", w)[0]) not in _PARTICLES for w in words):
             return None  # "diaspora Kashgai": a common word inside
         idx = [i for i, w in enumerate(folded[:-1]) if _title(w)]
         if idx:  # "Pol-Mil Chief Gilad", "Sao Paulo Governor Jose Serra": the name follows the last title
@@ -168,7 +172,7 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
         dem = {fold(d) for d in demonyms()}
         if any(w in dem for w in folded):
             return None
-        if any(w in ORG_WORDS or w in _NOT_PERSON_WORDS for w in folded):
+        if any(w in ORG_WORDS or w in _NOT_PERSON_WORDS for w in fold(txt).split()):
             return None
         return (0, len(txt), label)
     if label == "PLACE":
