@@ -272,6 +272,13 @@ def _banner(text: str, start: int) -> re.Match | None:
         pos = m.end()
 
 
+def banner_start(text: str) -> int:
+    """Where a classification banner with post and serial begins in ``text`` after its start
+    (a second copy run into a line: ``SUBJECT: … TRAF... UNCLAS YEREVAN 000494``), else -1."""
+    b = _banner(text, 0)
+    return b.start() if b and b.start() > 0 else -1
+
+
 def _space_hints(text: str) -> str:
     """Runs of spaces where a copy had line breaks: when runs come in several lengths, or in one
     length as frequent as line breaks are (a line every ~70 characters), the commonest and
@@ -286,9 +293,10 @@ def _space_hints(text: str) -> str:
     if "(" in text:
         text = _MARK_GAP.sub(". ", text)  # inside a paragraph mark: ``1.  (C)``
     if len(runs) > 1 or runs[common] * 300 >= len(text):
-        if common >= 4 and runs[common] * 100 < len(text):
-            # Too rare for line breaks (a line every ~70 characters) and as long as a blank line
-            # with the spaces around it (``LEBANON \n \nREF`` → four): a blank line, and so are longer runs.
+        if common >= 4 and (runs[common] * 100 < len(text) or max(map(len, _RUNS.split(text))) > 200):
+            # Too rare for line breaks (a line every ~70 characters), or text runs on for longer
+            # than a line between them, and as long as a blank line with the spaces around it
+            # (``LEBANON \n \nREF`` → four): a blank line, and so are longer runs.
             common = 3
         text = re.sub(" " * (common + 1) + "+", "\n\n", text)
         for n in range(common, 1, -1):  # what runs are left are line breaks (str.replace: C speed)
@@ -323,6 +331,10 @@ def _preamble(body: str) -> str:
         pre = join_subject(pre, i, nxt.start() if nxt else len(pre))
     m = _SUBJECT_LINE.match(pre, i) if i >= 0 else None
     if m and len(m.group(2)) > 60:
+        b = banner_start(m.group(2))
+        if b > 0:  # a second copy's banner run into the subject (a page holding two copies)
+            pre = pre[: m.start(2) + b] + "\n\n" + pre[m.start(2) + b:]
+            m = _SUBJECT_LINE.match(pre, i)
         pre = pre[: m.start()] + cut_subject(m.group(1), m.group(2)) + pre[m.end():]
     cl = pre.find("lassified By")
     if cl < 0:
@@ -442,4 +454,4 @@ def reflow(text: str) -> str:
     return "\n".join(map(str.strip, out.split("\n")))
 
 
-__all__ = ["CLBY_REASONS", "FLAT_LINE", "is_flattened", "reflow"]
+__all__ = ["CLBY_REASONS", "FLAT_LINE", "banner_start", "is_flattened", "reflow"]

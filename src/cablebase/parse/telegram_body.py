@@ -322,19 +322,23 @@ _ENDED = frozenset('.:;"\')!?-')
 
 
 def _next_number_inside(paras: list[Paragraph]) -> bool:
-    """Does a long paragraph hold the next paragraph's number (``… a lunch. 3. The CODEL …``)?
-    (a cheap test, ``str`` searches only, before looking for paragraphs run into a line)"""
-    for p in paras:
+    """Does a long paragraph that its successor does not follow in sequence (a gap, or the last
+    one) hold the next number after a sentence's end or with a portion mark (``… a lunch. 3. The
+    CODEL …``)? A cheap test (``str.find`` in those paragraphs only) before looking for paragraphs
+    run into a line."""
+    for k, p in enumerate(paras):
         t = p.text
-        if len(t) > LONG_LINE:
-            key = str(p.number + 1 if p.number is not None else 1) + "."
-            i = t.find(key)
-            while i >= 0:
-                after = t[i + len(key): i + len(key) + 4]
-                if after[:1] in (" ", "(") and t[i - 1: i] in (" ", "¶") and i > 1 and (
-                        t[max(0, i - 8): i].rstrip(" ¶")[-1:] in _ENDED or after.lstrip()[:1] == "("):
-                    return True  # in sequence, after a sentence's end or with a portion mark
-                i = t.find(key, i + 1)
+        nxt = p.number + 1 if p.number is not None else 1
+        if len(t) <= LONG_LINE or k + 1 < len(paras) and paras[k + 1].number == nxt:
+            continue
+        key = str(nxt) + "."
+        i = t.find(key)
+        while i >= 0:
+            after = t[i + len(key): i + len(key) + 4]
+            if after[:1] in (" ", "(") and t[i - 1: i] in (" ", "¶") and i > 1 and (
+                    t[max(0, i - 8): i].rstrip(" ¶")[-1:] in _ENDED or after.lstrip()[:1] == "("):
+                return True  # in sequence, after a sentence's end or with a portion mark
+            i = t.find(key, i + 1)
     return False
 
 

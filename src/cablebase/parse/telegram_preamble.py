@@ -15,7 +15,7 @@ import re
 from ..record import Cable, Reference
 from . import refid
 from .subject import HANDLING_NOTE, tidy_subject
-from .reflow import CLBY_REASONS
+from .reflow import CLBY_REASONS, banner_start
 from .telegram_body import DASH_LINE_RE, LONG_LINE, PARA_RE
 from .telegram_classification import classification_line
 
@@ -25,6 +25,7 @@ _TAGS_RE = re.compile(r"^TAGS\b\s*:?", re.I)
 _SUBJ_RE = re.compile(r"^SUBJ(?:ECT)?\s*:\s*", re.I)
 _REF_RE = re.compile(r"^REFS?(?:TEL)?\s*:\s*", re.I)
 _CLBY_RE = re.compile(r"^CLASSIFIED\s+BY\b\s*:?\s*", re.I)
+_CLBY_LINE = re.compile(r"\s*CLASSIFIED\s+BY\b", re.I)
 # Preamble fields: (cheap prefix test on the upper-cased line, pattern of the label, name).
 _PREAMBLE_FIELDS = (("TAGS", _TAGS_RE, "TAGS"), ("SUBJ", _SUBJ_RE, "SUBJECT"), ("REF", _REF_RE, "REF"),
                     ("CLASSIFIED", _CLBY_RE, "CLBY"))
@@ -48,7 +49,7 @@ def split_run_together(lines: list[str]) -> list[str]:
             return out
         if idx < 60 and _may_run_together(ln) and _RUN_TOGETHER.search(ln):
             out.extend(_RUN_TOGETHER.split(ln))
-        elif len(ln) > LONG_LINE and _CLBY_RE.match(ln.lstrip()):
+        elif len(ln) > LONG_LINE and _CLBY_LINE.match(ln):
             out.extend(_classified_by_and_text(ln))
         else:
             out.append(ln)
@@ -112,9 +113,11 @@ def read_preamble(c: Cable, body_lines: list[str]) -> tuple[int, list[str]]:
                 seen_field = True
                 break
         else:
-            if cur == "SUBJECT" and HANDLING_NOTE.match(s) or cur in ("SUBJECT", "TAGS") and s[:3] == "---" \
-                    and DASH_LINE_RE.match(s):
-                cur = None  # a handling note (``SENSITIVE BUT UNCLASSIFIED``) or a heading's dashes: past the field
+            if cur == "SUBJECT" and HANDLING_NOTE.match(s) or cur in ("SUBJECT", "TAGS") and (
+                    s[:3] == "---" and DASH_LINE_RE.match(s) or _banner_line(s)):
+                # a handling note (``SENSITIVE BUT UNCLASSIFIED``), a heading's dashes or the
+                # classification banner (a copy's TAGS line above it): past the field
+                cur = None
             if cur in fields:
                 fields[cur].append(s)
             elif seen_field and first_text_idx is None:
@@ -137,13 +140,23 @@ def read_preamble(c: Cable, body_lines: list[str]) -> tuple[int, list[str]]:
         if t and re.match(r"^[A-Z][A-Z0-9]{1,11}$", t) and t not in tags:
             tags.append(t)
     c.tags = tags
-    c.subject = tidy_subject(" ".join(subject_lines))
+    subject = " ".join(subject_lines)
+    if len(subject) > 60 and ("ONF" in subject or "ECRET" in subject or "NCLAS" in subject or "E C R E" in subject):
+        b = banner_start(subject)
+        if b > 0:
+            subject = subject[:b]  # a second copy's banner run into the subject (a page holding two copies)
+    c.subject = tidy_subject(subject)
     c.classified_by = " ".join(" ".join(clby_lines).split()) or None
     return first_para_idx, ref_lines
 
 
 _FIELD_AFTER = re.compile(r"^(?:REF(?:TELS?|S)?\b|Classified\s+By|CLASSIFIED\s+BY|SUBJ|¶|\d{1,3}\s*\.|-{3})", re.I)
 _TAG_LINE = re.compile(r"^[A-Z][A-Z0-9]{1,11}(?:[,.]?\s+[A-Z][A-Z0-9]{1,11}){0,29}[,.]?\s*$")
+
+
+def _banner_line(s: str) -> bool:
+    c = classification_line(s)
+    return bool(c and c[1] and c[2])
 
 
 def _field_goes_on(lines: list[str], i: int, cur: str, so_far: list[str]) -> bool:
