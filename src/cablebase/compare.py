@@ -31,7 +31,7 @@ _QUOTES = str.maketrans({
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
 })
-_PAGE_BREAK = re.compile(r"\b[A-Z][A-Z.]*(?: [A-Z][A-Z.]*)* +0*\d{1,8} +\d{3} +OF +\d{3}\b")
+_PAGE_BREAK = re.compile(r"\b[A-Z][A-Z.]*(?: [A-Z][A-Z.]*)* +0*\d{1,8} +\d{3}(?:\.\d)? +OF +\d{3}\b")
 _DEBRIS_WORD = re.compile(r"^(?:SIPDIS|-+|_+|=+|\.+|¶)$")
 _BLOCKS = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _REDACTED = re.compile(r"X{6,}|\[[^\]]{0,40}\bremoved\]", re.I)
@@ -98,6 +98,12 @@ def _is_heading(block: str) -> bool:
     words = block.split()
     return (0 < len(words) <= 6 and not re.search(r"[:,;]", block) and not _PARA_NO.match(block.strip())
             and not _HEADER_WORD.match(block.strip()))
+
+
+def compared_text(cable: Any) -> str:
+    """What two versions of a cable (``Cable`` records) are compared on: the routing header the
+    version carries (a copy that adds or drops it is edited there), then its text."""
+    return "\n\n".join(x for x in (getattr(cable, "header", None), cable.text) if x)
 
 
 def compare_cable(a: str, b: str) -> dict[str, Any]:
@@ -212,7 +218,54 @@ def compare(a: str, b: str, *, header: bool = False) -> dict[str, Any]:
         n = head["paragraphs"]
         what = ", ".join(f"{n[k]} {k}" for k in ("changed", "missing", "added", "redacted") if n[k])
         out["text"] += f" (header lines apart: {what})"
+        if out["verdict"] == "identical":  # the text is, the header is not: not "no change"
+            out["verdict"] = "faithful"
+    out.update(_kind(a, b, paragraphs, changes, len(wa), len(wb)))
+    out["same"] = out["kind"] in ("identical", "rewrapped")
     return {"summary": out, "header": head if header else None, "paragraphs": paragraphs, "changes": changes}
+
+
+GREW = 1.25
+"""``b`` has at least this many times the words of ``a``, few of them taken away: the text grew
+(an extract or a stub replaced by the full text); at most 1 / GREW times: it shrank."""
+
+KINDS = ("identical", "rewrapped", "edited", "grew", "shrank")
+
+
+def _kind(a: str, b: str, paragraphs: list[dict[str, Any]], changes: list[dict[str, Any]],
+          words_a: int, words_b: int) -> dict[str, Any]:
+    """The overall verdict, header included: ``identical`` (the same characters), ``rewrapped``
+    (only wrapping, spacing, quote or dash style and page debris differ), ``grew`` / ``shrank``
+    (whole passages added / taken away), else ``edited``, with what was: the paragraphs and
+    header lines changed, missing, added, and redacted, counted apart."""
+    if not changes:
+        kind = "identical" if (a or "").strip() == (b or "").strip() else "rewrapped"
+    else:
+        added = sum(len((c["b"] or "").split()) for c in changes if c["kind"] != "redacted")
+        dropped = sum(len((c["a"] or "").split()) for c in changes if c["kind"] != "redacted")
+        if words_b >= GREW * words_a and added >= 2 * dropped:
+            kind = "grew"
+        elif words_a >= GREW * words_b and dropped >= 2 * added:
+            kind = "shrank"
+        else:
+            kind = "edited"
+    edits: dict[str, dict[str, int]] = {"text": {}, "header": {}}
+    for p in paragraphs:
+        if p["status"] != "identical":
+            d = edits["header" if p["header"] else "text"]
+            d[p["status"]] = d.get(p["status"], 0) + 1
+    redactions = sum(c["kind"] == "redacted" for c in changes)
+    text = {"identical": "identical: the same text",
+            "rewrapped": "rewrapped: the same words, only wrapping, spacing, quote or dash style or page debris differ",
+            "edited": "edited", "grew": "text grew", "shrank": "text shrank"}[kind]
+    if kind not in ("identical", "rewrapped"):
+        text += f" ({words_a} → {words_b} words)"
+        for where, label in (("text", "paragraphs"), ("header", "header lines")):
+            if edits[where]:
+                text += f"; {label}: " + ", ".join(f"{n} {k}" for k, n in edits[where].items())
+        if redactions:
+            text += f"; {redactions} redaction{'s' if redactions != 1 else ''} (XXXXXXXXXXXX)"
+    return {"kind": kind, "kind_text": text, "edits": edits, "redactions": redactions}
 
 
 def _status(r: dict[str, Any], la: list[str], lb: list[str]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import Cable
-from ..compare import compare_cable
+from ..compare import compare_cable, compared_text
 from .archive import WebArchive
 from .render import safe_url
 
@@ -60,7 +60,7 @@ def diff(arch: WebArchive, ref_id: str, a: int, b_: int) -> dict[str, Any] | Non
     if ra is None or rb is None:
         return None
     url = "/cable/" + quote(ref, safe="")
-    result = compare_cable(Cable.from_dict(ra).text, Cable.from_dict(rb).text)
+    result = compare_cable(compared_text(Cable.from_dict(ra)), compared_text(Cable.from_dict(rb)))
     sources = {s["id"]: public_source(s, url) for s in b.sources(ref)}
     s = result["summary"]
     return {
