@@ -220,6 +220,7 @@ def compare(a: str, b: str, *, header: bool = False) -> dict[str, Any]:
         out["text"] += f" (header lines apart: {what})"
         if out["verdict"] == "identical":  # the text is, the header is not: not "no change"
             out["verdict"] = "faithful"
+            out["text"] = "faithful" + out["text"][len("identical"):]
     out.update(_kind(a, b, paragraphs, changes, len(wa), len(wb)))
     out["same"] = out["kind"] in ("identical", "rewrapped")
     return {"summary": out, "header": head if header else None, "paragraphs": paragraphs, "changes": changes}
