@@ -157,8 +157,8 @@ def _kinds(a: str, b: str) -> set[str]:
 
 def test_real_histories_every_change_kind_counted_as_the_readme_does(histories):
     pairs, raw = histories
-    kinds = {(ref, n): compare_cable(a, b)["summary"]["kind"]
-             for ref, ps in pairs.items() for n, (a, b) in enumerate(ps)}
+    summaries = {(ref, n): compare_cable(a, b)["summary"] for ref, ps in pairs.items() for n, (a, b) in enumerate(ps)}
+    kinds = {key: s["kind"] for key, s in summaries.items()}
     assert len(kinds) == 182  # 141 cables with 2 versions, 16 with 3, 3 with 4
     got = Counter("rewrapped" if k == "identical" else k for k in kinds.values())
     # the pairs reported as the same words, read again from the pages' <pre> blocks
@@ -181,6 +181,11 @@ def test_real_histories_every_change_kind_counted_as_the_readme_does(histories):
     assert got["grew"] == KINDS_README["grew"] and got["shrank"] == KINDS_README["shrank"]
     assert got["edited"] == KINDS_README["edited"] - DATELINE_OR_META_ONLY - 1  # 95
     assert got["rewrapped"] == KINDS_README["rewrapped"] + 1 + DATELINE_OR_META_ONLY  # 77
+    # the edits: 20 confined to the header lines (E.O., TAGS, SUBJECT: they used to read as
+    # "identical"), 75 in the paragraphs; 47 of the 95 with redactions, counted apart
+    edited = [s for s in summaries.values() if s["kind"] == "edited"]
+    assert sum(not s["edits"]["text"] for s in edited) == 20 and all(s["edits"]["header"] for s in edited if not s["edits"]["text"])
+    assert sum(bool(s["redactions"]) for s in edited) == 47
 
 
 def test_real_histories_grown_and_shrunk_texts_are_named(histories):
