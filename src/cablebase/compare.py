@@ -3,7 +3,9 @@
 ``compare(a, b)`` takes two texts (a cable's body as two sources give it) and says, block by
 block (a paragraph, a heading, a header line group: text between blank lines), which are
 identical, changed (word-level), missing from ``b``, added in ``b`` or redacted
-(``XXXXXXXXXXXX``), with a summary ("faithful: 99.6% of words identical; 3 changes").
+(``XXXXXXXXXXXX``), with a summary ("faithful: 99.6% of words identical; 3 changes") and an
+overall verdict, header lines included (``kind``): identical, rewrapped, edited, grew or shrank
+(``_kind``; an edit confined to the E.O./TAGS/SUBJECT lines is an edit, not "identical").
 
 What does not count as a change: how the text is wrapped and spaced, quote and dash styles
 (``“”`` for ``"``, ``—`` for ``-``), the ``¶`` before a paragraph number, and the debris copies
