@@ -19,6 +19,7 @@ Pure: no archive, no I/O.
 from __future__ import annotations
 
 import difflib
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -39,6 +40,9 @@ _BLOCKS = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _REDACTED = re.compile(r"X{6,}|\[[^\]]{0,40}\bremoved\]", re.I)
 _PUNCT = re.compile(r"^([(\[\"'“‘«]*)(.*?)([)\]\"'”’».,;:!?]*)$", re.S)
 _PARA_NO = re.compile(r"^¶?\s*(\d{1,3})\.")
+_HYPHEN_WRAP = re.compile(r"([A-Za-z]{2})-[ \t]*\n\s*([A-Za-z])")
+"""A word hyphenated at a line end (``Counter-`` / ``Terrorism``): one word, as a re-wrap joins it."""
+_PARA_LINE = re.compile(r"(?m)^[ \t]*¶?\s*\d{1,3}\.\s+\(")
 
 
 @dataclass(slots=True)
@@ -60,7 +64,7 @@ def _words(text: str, header: bool = False) -> tuple[list[_Word], list[str], int
     with ``header``, how many blocks are the header."""
     out: list[_Word] = []
     labels: list[str] = []
-    blocks = _BLOCKS.split((text or "").strip())
+    blocks = _BLOCKS.split(_HYPHEN_WRAP.sub(r"\1-\2", (text or "").strip()))
     for bi, block in enumerate(blocks):
         m = _PARA_NO.match(block.strip())
         labels.append(f"¶{m.group(1)}" if m else "")
@@ -83,8 +87,9 @@ def _header_blocks(blocks: list[str]) -> int:
     and that paragraph's heading (routing, ``TAGS``, ``SUBJECT`` lines, which copies often
     carry as metadata or drop); 0 when no block starts with a paragraph number."""
     first = next((i for i, bl in enumerate(blocks) if _PARA_NO.match(bl.strip())), None)
-    if first is None:
-        return 0
+    if first is None:  # paragraphs not set apart by blank lines: the block where they start
+        first = next((i for i, bl in enumerate(blocks) if _PARA_LINE.search(bl)), None)
+        return first or 0
     while first > 0 and _is_heading(blocks[first - 1]):
         first -= 1
     return first
@@ -102,10 +107,32 @@ def _is_heading(block: str) -> bool:
             and not _HEADER_WORD.match(block.strip()))
 
 
-def compared_text(cable: Any) -> str:
-    """What two versions of a cable (``Cable`` records) are compared on: the routing header the
-    version carries (a copy that adds or drops it is edited there), then its text."""
-    return "\n\n".join(x for x in (getattr(cable, "header", None), cable.text) if x)
+_DATELINE = re.compile(r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4},"
+                       r"\s+\d{2}:\d{2}\s*$")
+_META_LINE = re.compile(r"^(?:ID|ORIGIN|DATE|SOURCE|CLASSIFICATION|MISC|DESTINATION):\s*\S")
+_TAG = re.compile(r"<[^>]{0,2000}>")
+
+
+def page_furniture(raw: str | None) -> list[str]:
+    """The lines of a version's page that its record keeps as metadata, not as text: a partner
+    newspaper's dateline above the cable (``Thursday, 23 October 2008, 09:20``, the creation
+    date) and a newspaper's metadata block (``ID:``/``ORIGIN:``/``DATE:``/``SOURCE:`` lines).
+    A copy that adds or drops them is edited there (the README of the real version histories
+    counts it a text edit)."""
+    out: list[str] = []
+    for line in html.unescape(_TAG.sub("\n", raw or "")).splitlines():
+        s = " ".join(line.split()) if len(line) <= 2000 else ""
+        if s and len(s) <= 400 and ((len(s) <= 60 and _DATELINE.search(s)) or _META_LINE.match(s)):
+            out.append(s)
+    return out
+
+
+def compared_text(cable: Any, raw: str | None = None) -> str:
+    """What two versions of a cable (``Cable`` records) are compared on: with ``raw`` (the page
+    the version was read from) its ``page_furniture``, one line each; the routing header the
+    version carries (a copy that adds or drops it is edited there); then its text."""
+    furniture = "\n\n".join(page_furniture(raw))
+    return "\n\n".join(x for x in (furniture, getattr(cable, "header", None), cable.text) if x)
 
 
 def compare_cable(a: str, b: str) -> dict[str, Any]:
