@@ -77,6 +77,9 @@ def test_blog_copy_of_07MEXICO983_is_faithful_word_by_word(client):
     t = doc(client.get(f"/cable/07MEXICO983/diff?a={tel}&b={blog}"))
     assert text(t.xpath("//p[@id='summary']")[0]).startswith(s["text"])
     assert s["text"].startswith("faithful: 99.9% of words identical; 1 change")
+    # the overall verdict, header included: the signature dropped is an edit
+    assert s["kind"] == "edited" and not s["same"] and s["kind_text"].startswith("edited (")
+    assert text(t.xpath("//p[@id='kind']")[0]).startswith(s["kind_text"])
     assert [text(d) for d in t.xpath("//table[contains(@class,'diff')]//tr[contains(@class,'changed')]//del")] == ["GARZA"]
 
 

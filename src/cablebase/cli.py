@@ -310,7 +310,7 @@ def show_cmd(
 def search_cmd(
     query: Annotated[str, typer.Argument(
         help="Query: words (all must match), \"phrases\", OR, NOT/-word, (groups), prefix*, and fields "
-             "origin: tag: class: ref: subject: to: from: until: released: year: marking: entity: "
+             "origin: tag: class: ref: subject: to: from: until: released: year: marking: entity: type: "
              "(docs/query.md). '' or * for all.")],
     origin: Annotated[Optional[str], typer.Option(help="Only cables from this origin, e.g. 'Embassy Paris'.")] = None,
     tag: Annotated[Optional[list[str]], typer.Option("--tag", help="Only cables with this TAG (repeat for several).")] = None,

@@ -335,8 +335,10 @@ class SQLiteStore(ArchiveRecords):
         return self.index.search_results(query, filters, limit=limit, offset=offset, sort=sort, facets=facets,
                                          facet_limit=facet_limit)
 
-    def _entity_refs(self, name: str) -> list[str] | None:
-        """``entity:`` in queries: the cables mentioning ``name``; None before ``cablebase enrich``."""
+    def _entity_refs(self, name: str | None, type_: str | None = None) -> list[str] | None:
+        """``entity:`` and ``type:`` in queries: the cables mentioning ``name`` (an entity of
+        ``type_`` when given; any entity of ``type_`` when ``name`` is None); None before
+        ``cablebase enrich``."""
         db = self.db
         need = ("entities", "entity_aliases", "mentions", "enriched")
         if len(dialect.tables(db, need)) != len(need) or db.execute("SELECT 1 FROM enriched LIMIT 1").fetchone() is None:
@@ -345,7 +347,7 @@ class SQLiteStore(ArchiveRecords):
 
         entities = EntityStore.__new__(EntityStore)  # read only: no schema creation on this connection
         entities.db = db
-        return entities.ref_ids_for_entity(name)
+        return entities.ref_ids_for_entity(name, type_)
 
     # -- maintenance ---------------------------------------------------------------------
     def reindex(self, progress: ProgressCallback | None = None) -> int:
