@@ -25,6 +25,7 @@ import orjson
 
 from cablebase import open_archive
 from cablebase.enrich.like import strip_cable_names
+from cablebase.pipeline.like import MODEL_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -45,6 +46,7 @@ def run(db: Path, k: int = 10) -> dict:
         for c in ch.list_channels():
             for a in ch.channel_articles(c["name"], all=True)[1]:
                 arts[a["id"]] = a
+        (Path(st.settings.db_dir) / MODEL_FILE).unlink(missing_ok=True)  # fit, not load, the model
         t0 = time.perf_counter()
         st.like("warm up", 1)
         fit_s = time.perf_counter() - t0

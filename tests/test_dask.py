@@ -126,7 +126,7 @@ def _same_as_local(url: str, local: dict) -> None:
         assert a.search_results("", limit=1).total == want.cables  # every record indexed once
 
 
-def test_cluster_ingest_with_a_worker_killed_and_one_joining(cluster, pg_db, corpus, local_2010):
+def test_cluster_ingest_with_a_worker_killed_and_one_joining(pg_db, local_2010, cluster, corpus):
     url = pg_url(pg_db)
     killed: list[int] = []
 
@@ -162,7 +162,7 @@ with open_archive(sys.argv[1]) as a:
 """
 
 
-def test_a_killed_client_resumes(cluster, pg_db, corpus, local_2010):
+def test_a_killed_client_resumes(pg_db, local_2010, cluster, corpus):
     url = pg_url(pg_db)
     pages = str(corpus / "cablegate-2010")
     p = subprocess.run([sys.executable, "-c", RESTARTED, url, cluster.addr, "500", pages],
@@ -197,13 +197,37 @@ def test_a_database_made_again_under_the_same_name_gets_its_own_index(pg_db, cor
         assert a.search_results("", limit=1).total == 5
 
 
-def test_enrich_on_the_cluster_reads_the_records_on_the_workers(cluster, pg_db, corpus):
+def test_inputs_by_url_and_enrich_on_the_cluster_reading_the_records_on_the_workers(pg_db, cluster, corpus):
     url = pg_url(pg_db)
     pages = sorted((corpus / "cablegate-2010" / "cable").rglob("*.html"))[:12]
     with open_archive(url) as a:
-        a.ingest(pages, workers=0)
+        got = a.ingest([p.as_uri() for p in pages], dask=cluster.addr)  # by URL (fsspec), as s3://… would be
+        assert got.ok and got.cables == 12, got.failures
+        assert all(a.sources(r)[0].location.startswith("file:///") for r in a.ref_ids())
         rep = a.enrich(dask=cluster.addr, similar=False, articles=False)
         assert rep.ok, rep.failures
         assert (rep.mode, rep.workers, rep.enriched) == ("dask", 2, 12)
         assert a.entities.counts()["documents"] == 12
         assert a.enrich(dask=cluster.addr, similar=False, articles=False).enriched == 0  # incremental
+
+
+def test_versions_of_one_cable_written_at_once_by_two_workers(pg_db, cluster, tmp_path):
+    """A tar archive's members, one a unit: the versions of a cable reach the two workers at the
+    same time; each cable ends with all its versions, once, as a local ingest leaves it."""
+    tar = CORPUS / "cablegate-html-versions" / "versions.tar.xz"
+    if not tar.is_file():
+        pytest.skip(f"real corpus not found at {tar}")
+    url = pg_url(pg_db)
+    with open_archive(tmp_path / "local") as local:
+        want = local.ingest([tar])
+        assert want.ok, want.failures
+        refs = local.ref_ids()
+        versions = {r: len(local.sources(r)) for r in refs}
+    with open_archive(url) as a:
+        rep = a.ingest([tar], dask=cluster.addr, unit_inputs=1)
+        assert rep.ok, rep.failures
+        assert (rep.inputs, rep.cables) == (want.inputs, want.cables)
+        assert a.ref_ids() == refs
+        assert {r: len(a.sources(r)) for r in refs} == versions
+        check = a.check()
+        assert check.ok, check

@@ -221,3 +221,81 @@ def test_redactions_and_markings_are_not_entities(extractor):
     texts = {m.text for m in res.mentions}
     assert not texts & {"XXXXXXXXXXXX", "SIPDIS", "SBU", "NOFORN", "Emboffs", "Poloff"}
     assert "Monterrey" in texts
+
+
+# -- which country a "government of" acronym names ---------------------------------------------
+def test_government_acronym_by_definition_origin_tags_then_text():
+    from cablebase.enrich.acronyms import origin_country, resolve_government
+
+    assert origin_country("09TELAVIV2757") == "Israel" and origin_country(None, "Embassy Tel Aviv") == "Israel"
+    assert origin_country("09IRANRPODUBAI12") == "Iran" and origin_country("09STATE1234") is None
+    # a cable from Tel Aviv tagged IR (Iran) still means Israel by GOI: the post decides before the tags
+    assert resolve_government("GOI", {"Iran"}, origin="Israel") == "Israel"
+    assert resolve_government("GOI", {"Iran"}, origin="Israel", defined="Government of India") == "India"
+    assert resolve_government("GOI", {"Iran"}) == "Iran"  # from Washington, tagged IR
+    assert resolve_government("GOI", {"Iran", "Israel"}) is None  # the tags leave it open: no guess
+    assert resolve_government("GOI", set(), named={"Indonesia"}) == "Indonesia"
+    assert resolve_government("GOI") is None  # never the table alone
+
+
+def test_goi_in_a_tel_aviv_cable_is_israel(extractor):
+    from cablebase.record import Cable, Paragraph
+
+    text = "1. The GOI is concerned about Iran. Iran's program worries the GOI, Uzi Arad said."
+    res = extractor.extract(Cable(ref_id="09TELAVIV2757", origin="Embassy Tel Aviv", tags=["PREL", "IR"],
+                                  paragraphs=[Paragraph(1, None, None, text)]))
+    names = [(m.text, m.name) for m in res.mentions if m.type == "PLACE"]
+    assert names.count(("GOI", "Israel")) == 2 and ("Iran", "Iran") in names
+
+
+def test_surname_alone_needs_evidence(extractor):
+    from cablebase.record import Cable, Paragraph
+
+    paras = ["1. The troops would only intervene in the Media Luna if asked, Gamarra said.",
+             "2. Officers marry in the Media Luna. Luna is far from La Paz."]
+    res = extractor.extract(Cable(ref_id="07LAPAZ3262", origin="Embassy La Paz", tags=["BL"],
+                                  paragraphs=[Paragraph(i + 1, None, None, p) for i, p in enumerate(paras)]))
+    keys = {m.text: m.key for m in res.mentions}
+    assert keys.get("Media Luna") == "PLACE:media luna"
+    assert not any(m.type == "PER" and "luna" in m.key for m in res.mentions)  # no person Luna
+    # a surname that speaks is a person of this cable only, never a namesake elsewhere
+    assert keys.get("Gamarra") == "PER:gamarra@07LAPAZ3262"
+
+
+def test_bodies_every_country_has_are_one_per_country(extractor):
+    from cablebase.record import Cable, Paragraph
+
+    text = "1. The Ministry of Foreign Affairs (MFA) said the MFA would reply. The Socialist Party agreed."
+    keys = {}
+    for ref, origin in (("10ROME87", "Embassy Rome"), ("09TELAVIV1324", "Embassy Tel Aviv")):
+        res = extractor.extract(Cable(ref_id=ref, origin=origin, paragraphs=[Paragraph(1, None, None, text)]))
+        keys[ref] = {m.key for m in res.mentions if m.type == "ORG"}
+    assert "ORG:ministry of foreign affairs@Italy" in keys["10ROME87"]
+    assert "ORG:ministry of foreign affairs@Israel" in keys["09TELAVIV1324"]
+    assert not keys["10ROME87"] & keys["09TELAVIV1324"]
+
+
+def test_what_is_not_an_organisation_or_a_place(extractor):
+    from cablebase.record import Cable, Paragraph
+
+    text = ("1. Talks covered Missile Defense (MD), the FMCT and a Paris Club deal. The Iraqi government "
+            "and the Basque Nationalist Party (PNV) met in Paris.")
+    res = extractor.extract(Cable(ref_id="09PARIS1", origin="Embassy Paris", paragraphs=[Paragraph(1, None, None, text)]))
+    got = {(m.text, m.type) for m in res.mentions}
+    assert not {t for t, _ in got} & {"Missile Defense", "MD", "FMCT", "Iraq"}
+    assert ("Paris", "PLACE") in got and sum(1 for m in res.mentions if m.text == "Paris") == 1  # not "Paris Club"
+    assert ("PNV", "ORG") in got or ("Basque Nationalist Party", "ORG") in got
+
+
+def test_what_a_person_name_cannot_hold():
+    from cablebase.enrich.entity_filters import common_words_only, refine
+
+    keep = ["Yehia Yousif", "Abdel Basset al-Megrahi", "Karl-Theodor zu Guttenberg", "Ali al-Sistani"]
+    assert all(refine(n, "PER") == (0, len(n), "PER") for n in keep)
+    for bad in ["February 25", "Bajaur, Musharraf", "diaspora Kashgai", "Holbrooke/Riedel", "pro-Karzai",
+                "Jamaat-ud Dawa", "Black Sea Fleet", "NSS", "Russian Power Ministries"]:
+        assert refine(bad, "PER") is None, bad
+    assert refine("Pol-Mil Chief Gilad", "PER") == (len("Pol-Mil Chief "), len("Pol-Mil Chief Gilad"), "PER")
+    table = {"normalcy": "normalcy", "restored": "restored", "gordon": "Gordon", "brown": "brown"}
+    assert common_words_only(["Normalcy", "Restored"], table)
+    assert not common_words_only(["Gordon", "Brown"], table) and not common_words_only(["Yehia", "Yousif"], table)

@@ -23,6 +23,7 @@ from cablebase.web.app import create_app  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not support.corpus_available(), reason="corpus not available")
 
+ARTICLE = support.ARTICLES_2010 / "Brasil-rejeitou-prisioneiros-de.html"  # links 3 cables on the dead cablegate site
 SERVER_PATH = re.compile(r"(?:/work/|/home/|/tmp/|/shared/corpus|/var/|[A-Za-z]:\\\\)")
 
 
@@ -33,6 +34,7 @@ def archive(tmp_path_factory):
     from cablebase import open_archive
 
     with open_archive(d) as st:
+        st.ingest([ARTICLE, support.CABLES_2010 / "2005/10/05BRASILIA2767.html"], workers=1)
         st.enrich(workers=1, similar=False)
     return d, facts
 
@@ -75,6 +77,9 @@ def test_blog_copy_of_07MEXICO983_is_faithful_word_by_word(client):
     t = doc(client.get(f"/cable/07MEXICO983/diff?a={tel}&b={blog}"))
     assert text(t.xpath("//p[@id='summary']")[0]).startswith(s["text"])
     assert s["text"].startswith("faithful: 99.9% of words identical; 1 change")
+    # the overall verdict, header included: the signature dropped is an edit
+    assert s["kind"] == "edited" and not s["same"] and s["kind_text"].startswith("edited (")
+    assert text(t.xpath("//p[@id='kind']")[0]).startswith(s["kind_text"])
     assert [text(d) for d in t.xpath("//table[contains(@class,'diff')]//tr[contains(@class,'changed')]//del")] == ["GARZA"]
 
 
@@ -82,6 +87,7 @@ def test_blog_copy_of_07MEXICO983_is_faithful_word_by_word(client):
 def test_no_server_path_on_public_pages(client):
     tel, blog = _sources(client)
     for url in ("/cable/07MEXICO983", "/cable/07MEXICO983.json", "/api/cables/07MEXICO983",
+                "/api/export?format=jsonl", "/api/export?format=csv", "/search.json?q=pseudoephedrine",
                 f"/cable/07MEXICO983/diff?a={tel}&b={blog}", f"/cable/07MEXICO983/diff.json?a={tel}&b={blog}",
                 f"/api/cables/07MEXICO983/diff?a={tel}&b={blog}"):
         r = client.get(url)
@@ -179,3 +185,94 @@ def test_codes_marked_only_where_they_stand_as_words():
                     ("PGOV", False, "Internal governmental affairs"), (", ", False, None),
                     ("the ", True, None), ("DCM", True, "Deputy Chief of Mission"), (" said", True, None)]
     assert abbreviate([("no codes", False)], {}) == [("no codes", False, None)]
+
+
+# -- articles beside cables -------------------------------------------------------------------------
+def test_search_finds_the_article_that_quotes_the_cable(client, archive):
+    j = client.get("/api/search", params={"q": "pseudoephedrine"}).json()
+    assert [h["ref_id"].split("#")[0] for h in j["hits"]] == ["07MEXICO983"]
+    titles = [h["title"] for h in j["articles"]["hits"]]
+    assert archive[1]["seed_title"] in titles
+    assert {k["value"]: k["count"] for k in j["kinds"]} == {"cable": 1, "article": j["articles"]["total"]}
+    hit = j["articles"]["hits"][titles.index(archive[1]["seed_title"])]
+    assert "pseudoephedrine" in hit["snippet"].lower() and hit["url"].startswith("/article/")
+    a, b = hit["highlights"][0]
+    assert hit["snippet"][a:b].lower() == "pseudoephedrine"
+    only = client.get("/api/search", params={"q": "pseudoephedrine", "kind": "article"}).json()
+    assert only["hits"] == [] and only["articles"]["total"] == j["articles"]["total"]
+    cables = client.get("/api/search", params={"q": "pseudoephedrine", "kind": "cable"}).json()
+    assert cables["articles"]["hits"] == [] and cables["hits"]
+    assert client.get("/search.json", params={"q": "pseudoephedrine"}).json()["articles"]["total"] >= 1
+    t = doc(client.get("/search", params={"q": "pseudoephedrine"}))
+    assert archive[1]["seed_title"] in [text(x) for x in t.xpath("//section[@id='articles']//div[@class='hittitle']/a")]
+    assert t.xpath("//section[@id='facet-kind']//a[contains(@href,'kind=article')]")
+    t = doc(client.get("/search", params={"q": "pseudoephedrine", "kind": "article"}))
+    assert not t.xpath("//p[@id='total']") and t.xpath("//section[@id='articles']//li")
+
+
+def test_a_search_of_cable_fields_is_of_cables_only(client):
+    j = client.get("/api/search", params={"q": "tag:PGOV"}).json()
+    assert j["articles"] == {"total": 0, "hits": [], "searched": False}
+
+
+def test_cable_links_in_articles_point_to_the_archive(client):
+    arts = client.get("/api/search", params={"q": "Guantánamo", "kind": "article"}).json()["articles"]["hits"]
+    art = next(a for a in arts if "Guant" in a["title"])
+    j = client.get(art["url"] + ".json").json()
+    hrefs = lhtml.fromstring(j["content_html"]).xpath("//a/@href")
+    assert "/cable/05BRASILIA2767" in hrefs and "/cable/09BRASILIA1276" in hrefs
+    assert not [h for h in hrefs if "cablegate.wikileaks.org" in h]
+    t = doc(client.get(art["url"]))
+    assert t.xpath("//a[@href='/cable/05BRASILIA2767']")
+    assert client.get("/cable/05BRASILIA2767").status_code == 200  # in the archive: the link works
+
+
+# -- did you mean --------------------------------------------------------------------------------------
+def test_did_you_mean_for_a_query_with_no_hit(client, archive, monkeypatch):
+    j = client.get("/api/search", params={"q": "pseudoefedrine"}).json()
+    assert j["total"] == 0 and j["did_you_mean"] == "pseudoephedrine"
+    assert client.get("/api/search", params={"q": "pseudoephedrine"}).json()["did_you_mean"] is None
+    assert client.get("/api/search", params={"q": "xyzzyqx"}).json()["did_you_mean"] is None
+    t = doc(client.get("/search", params={"q": "Chertof pseudoefedrine"}))
+    [a] = t.xpath("//p[@id='did-you-mean']/a")
+    assert text(a) == "chertoff pseudoephedrine"
+    assert client.get("/api/search", params={"q": text(a)}).json()["total"] >= 1  # the suggestion finds something
+    from typer.testing import CliRunner
+
+    from cablebase.cli import app
+
+    monkeypatch.setenv("CABLEBASE_DB", str(archive[0]))
+    r = CliRunner().invoke(app, ["search", "Chertof"])
+    assert r.exit_code == 0 and "did you mean: cablebase search chertoff" in " ".join(r.output.split())
+
+
+def test_plain_language_help_linked_from_every_page(client):
+    r = client.get("/help")
+    assert r.status_code == 200
+    t = doc(r)
+    assert "How to use this archive" in text(t.xpath("//h1")[0])
+    links = t.xpath("//main//a[starts-with(@href, '/')]/@href")
+    assert len(links) >= 4
+    for h in links:  # its examples work
+        assert client.get(h).status_code == 200, h
+    tel, blog = _sources(client)
+    for url in ("/", "/search?q=cuba", "/cable/07MEXICO983", f"/cable/07MEXICO983/diff?a={tel}&b={blog}",
+                "/origin/Embassy%20Madrid", "/channels", "/nosuchpage"):
+        assert doc(client.get(url)).xpath("//nav//a[@href='/help']"), url
+
+
+def test_diff_of_a_version_that_does_not_exist_names_those_that_do(client):
+    r = client.get("/cable/07MEXICO983/diff.json?a=99999&b=1")
+    assert r.status_code == 404
+    url = re.search(r"(/cable/07MEXICO983/diff\?a=\d+&b=\d+)", r.json()["detail"]).group(1)
+    assert client.get(url).status_code == 200
+
+
+def test_tag_meanings_where_tags_are_listed(client):
+    j = client.get("/browse/tag.json").json()
+    assert {v["value"]: v["meaning"] for v in j["values"]}["PREL"] == "External political relations"
+    t = doc(client.get("/tag/PREL"))
+    assert "External political relations" in text(t.xpath("//h1")[0])
+    t = doc(client.get("/search", params={"q": "cuba"}))
+    titles = {text(a): a.get("title") for a in t.xpath("//section[@id='facet-tag']//a")}
+    assert titles.get("PREL") == "External political relations"

@@ -242,7 +242,7 @@ def test_network_json_and_the_entity_page_drawing(client, archive):
     drawn = page.xpath('//section[@id="network"]//*[local-name()="g"][@data-entity]')
     assert len(drawn) == len(n["nodes"]) + 1
     hrefs = {a.get("href") for a in page.xpath('//section[@id="network"]//*[local-name()="svg"]//*[local-name()="a"]')}
-    assert hrefs == {f"/entity/{i}" for i in ids}
+    assert hrefs == {x["url"] for x in n["nodes"]} and all(h.startswith("/entity/") for h in hrefs)
     assert page.xpath('//section[@id="timeline"]')
     assert client.get("/api/entities/999999/network").status_code == 404
 
@@ -296,3 +296,37 @@ def test_cli_like_reads_a_file_in_russian_and_prints_json(archive, tmp_path):
     assert 0 < len(got) <= 3 and all(c["ref_id"] for c in got)
     r = CliRunner().invoke(app, ["like", str(tmp_path / "missing.txt"), "--db", str(archive[0])])
     assert r.exit_code == 1
+
+
+@pytestmark_corpus
+def test_the_fitted_model_is_kept_in_the_archive_for_the_next_process(archive, monkeypatch):
+    from cablebase import open_archive
+    from cablebase.pipeline import like as pl
+
+    with open_archive(archive[0], create=False) as st:
+        first = st.like("Jobim Rafale Lula", 3)
+    assert first and (archive[0] / pl.MODEL_FILE).is_file()
+    pl._CACHE.clear()  # as a new process
+    monkeypatch.setattr(pl, "fit", lambda *a: (_ for _ in ()).throw(AssertionError("fitted again")))
+    with open_archive(archive[0], create=False) as st:
+        assert st.like("Jobim Rafale Lula", 3) == first
+
+
+def test_words_only_above_the_grams_limit(monkeypatch):
+    monkeypatch.setattr(lk, "GRAMS_UP_TO", 1)
+    m = lk.fit(["09BRASILIA1", "09MOSCOW2"], ["JOBIM RAFALE BRASILIA", "PUTIN GAZPROM MOSCOW"])
+    assert not m.grams and m.rank("O ministro Jobim", 2)[0][0] == "09BRASILIA1"
+
+
+@pytestmark_corpus
+def test_entity_timeline_bars_lead_to_its_search_in_that_month(client):
+    ents = client.get("/api/entities", params={"type": "PLACE"}).json()["entities"]
+    e = ents[0]
+    page = lhtml.fromstring(client.get(f"/entity/{e['id']}", follow_redirects=True).text)
+    links = page.xpath('//section[@id="timeline"]//*[local-name()="a"][*[local-name()="rect"]]')
+    assert links
+    month = links[0].xpath('string(*[local-name()="rect"]/@data-month)')
+    href = links[0].get("href")
+    assert f"from:{month}" in parse_qs(urlsplit(href).query)["q"][0]
+    n = int(re.search(r": (\d+) ", links[0].xpath('string(.//*[local-name()="title"])')).group(1))
+    assert client.get(href.replace("/search", "/search.json", 1)).json()["total"] == n

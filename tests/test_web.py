@@ -174,7 +174,7 @@ def test_search_highlights_facets_and_refinement(client):
     assert [m.text_content().lower() for m in hits[0].xpath(".//mark")][0] == "pseudoephedrine"
     assert t.xpath("//details[@id='help']")
     j = client.get("/search.json?q=the").json()
-    assert j["total"] >= 5 and set(j["facets"]) == {"origin", "year", "classification", "tag", "entity"}
+    assert j["total"] >= 5 and set(j["facets"]) == {"origin", "year", "classification", "tag"}  # no entity facet before enrichment
     madrid = next(f for f in j["facets"]["origin"] if f["value"] == "Embassy Madrid")
     # the facet link on the page refines the query
     t = doc(client.get("/search?q=the"))

@@ -4,6 +4,7 @@ and the editors' "report a wrong attribution" action that admins read."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import quote
 
@@ -119,6 +120,36 @@ def test_search_facet_and_entity_query_agree_with_the_page(client):
     assert page["query"] == q
     t = doc(client.get("/search?q=Mexico"))
     assert t.xpath("//section[@id='facet-entity']//a[@href='/entity/genaro-garcia-luna']")
+
+
+def test_type_filter_the_same_in_web_api_and_cli(client, site):
+    from typer.testing import CliRunner
+
+    from cablebase.cli import app
+
+    def web(q: str) -> list[str]:
+        return sorted(h["ref_id"] for h in client.get("/search.json?q=" + quote(q)).json()["hits"])
+
+    def api(q: str) -> list[str]:
+        return sorted(h["ref_id"] for h in client.get("/api/search?q=" + quote(q)).json()["hits"])
+
+    def cli(q: str) -> list[str]:
+        r = CliRunner().invoke(app, ["search", "--db", str(site["db"]), "--json", q])
+        assert r.exit_code == 0, r.output
+        return sorted(json.loads(line)["ref_id"] for line in r.stdout.splitlines() if line.strip())
+
+    cases = {"type:person": ["07MEXICO983"], "type:people": ["07MEXICO983"],
+             "type:places": ["07LAPAZ3262", "07MEXICO983"], "type:orgs": [],
+             # with entity:, the entity of that type: Media Luna is a place, no person
+             'entity:"Media Luna" type:place': ["07LAPAZ3262"], 'entity:"Media Luna" type:person': [],
+             "type:person -type:org": ["07MEXICO983"]}
+    for q, want in cases.items():
+        assert web(q) == api(q) == cli(q) == want, q
+    r = client.get("/search.json?q=" + quote("type:animal"))
+    assert r.status_code == 400 and "type:person|organization|place" in r.text
+    # the query-syntax help on the search page lists the field
+    t = doc(client.get("/search?q=Mexico"))
+    assert any("type:" in c.text_content() for c in t.xpath("//code"))
 
 
 def test_report_a_wrong_attribution(site):

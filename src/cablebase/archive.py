@@ -25,7 +25,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ._store import SQLiteStore, open_reader, open_store
-from ._store import index_facets
+from ._store import index_facets, index_suggest
 from ._store import query as query_module
 from ._store.browse import Browse
 from ._store.channels import ChannelStore
@@ -216,6 +216,12 @@ class Archive(DeskFace):
     def warm_index(self) -> None:
         """Open the search index now (the first search would); ``StoreError`` if it must be rebuilt."""
         self._store.index.index
+
+    def did_you_mean(self, query: str) -> str | None:
+        """For a query with no hit: the query with each word no cable holds replaced by the
+        closest word the cables do hold (``pseudoefedrine`` → ``pseudoephedrine``); None when
+        there is none."""
+        return index_suggest.suggest_query(self._store.index, query)
 
     def search_plan(self, query: str, filters: SearchFilters | None = None) -> SearchPlan:
         """``query`` and ``filters`` parsed once for ``matching_refs`` and ``hits_for`` (for

@@ -7,10 +7,10 @@ and what is wrong; the exit code is 1 when anything failed.
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, Optional
 
 import orjson
@@ -71,7 +71,8 @@ FormatOpt = Annotated[
 MaxBytesOpt = Annotated[
     int, typer.Option("--max-bytes", help="Refuse (unread) any input larger than this many bytes.", min=1)
 ]
-PathsArg = Annotated[list[Path], typer.Argument(help="Files, directories or tar archives.", show_default=False)]
+PathsArg = Annotated[list[str], typer.Argument(
+    help="Files, directories or tar archives (with --dask, also URLs: s3://…, file://…).", show_default=False)]
 
 
 def error_line(message: str) -> None:
@@ -309,7 +310,7 @@ def show_cmd(
 def search_cmd(
     query: Annotated[str, typer.Argument(
         help="Query: words (all must match), \"phrases\", OR, NOT/-word, (groups), prefix*, and fields "
-             "origin: tag: class: ref: subject: to: from: until: released: year: marking: entity: "
+             "origin: tag: class: ref: subject: to: from: until: released: year: marking: entity: type: "
              "(docs/query.md). '' or * for all.")],
     origin: Annotated[Optional[str], typer.Option(help="Only cables from this origin, e.g. 'Embassy Paris'.")] = None,
     tag: Annotated[Optional[list[str]], typer.Option("--tag", help="Only cables with this TAG (repeat for several).")] = None,
@@ -334,6 +335,10 @@ def search_cmd(
             if e.pointer():
                 err.print(Text(e.pointer()), soft_wrap=True, style="dim")
             raise typer.Exit(1) from None
+        better = st.did_you_mean(query) if not res.total and not as_json else None
+    if better:
+        err.print(f"no matches; did you mean: cablebase search {shlex.quote(better)}", soft_wrap=True, highlight=False)
+        return
     if as_json:
         if facets:
             _json_line(res.to_dict())

@@ -128,6 +128,10 @@ def entity_show(
     out.print(t)
     if page["co_mentioned"]:
         out.print("Mentioned with: " + "; ".join(f"{c['name']} ({c['type']}, {c['documents']})" for c in page["co_mentioned"][:15]))
+    if page.get("scoped"):
+        out.print(Text(f"Named by surname alone in one document: this is that document's {page['name']} only.", style="dim"))
+    out.print(Text(f"Its cables: cablebase search 'entity:{page['id']}'  ·  every mention in context: /entity/{page['id']} "
+                   "on `cablebase serve`", style="dim"))
 
 
 @entity_app.command("list")

@@ -100,7 +100,7 @@ def serve_cmd(
 
 
 def export_cmd(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl (one full record per line) or csv.")] = "jsonl",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl (one full record per line), csv, or ftm (FollowTheMoney entities for Aleph).")] = "jsonl",
     query: Annotated[str, typer.Option("--query", "-q", help="Full-text query; empty: every cable.")] = "",
     origin: Annotated[Optional[str], typer.Option(help="Only cables from this origin.")] = None,
     tag: Annotated[Optional[list[str]], typer.Option("--tag", help="Only cables with this TAG (repeat for several).")] = None,
@@ -112,10 +112,11 @@ def export_cmd(
 ) -> None:
     """Export the cables a search matches (all by default), streamed, as JSON Lines or CSV."""
     from . import CablebaseError, SearchFilters, Settings
+    from .pipeline.ftm import stream as ftm_stream  # followthemoney: loaded where used (as the web)
     from .web import export as ex
     from .web.archive import WebArchive
 
-    if fmt not in ex.FORMATS:
+    if fmt not in (*ex.FORMATS, "ftm"):
         raise typer.BadParameter(f"unknown format {fmt!r}; known: {', '.join(ex.FORMATS)}", param_hint="--format")
     if sort not in ("ref_id", "newest", "oldest"):
         raise typer.BadParameter("sort must be ref_id, newest or oldest", param_hint="--sort")
@@ -128,8 +129,9 @@ def export_cmd(
             refs = ex.plan(arch, query, filters, sort)
             out = open(output, "wb") if output else sys.stdout.buffer  # noqa: SIM115
             try:
-                for chunk in ex.stream(arch.archive, refs, fmt, query=query, filters=filters,
-                                       base_url=settings.web.base_url):
+                chunks = (ftm_stream(arch.archive, refs, base_url=settings.web.base_url) if fmt == "ftm" else
+                          ex.stream(arch.archive, refs, fmt, query=query, filters=filters, base_url=settings.web.base_url))
+                for chunk in chunks:
                     out.write(chunk)
                 out.flush()
             finally:

@@ -3,7 +3,9 @@
 ``compare(a, b)`` takes two texts (a cable's body as two sources give it) and says, block by
 block (a paragraph, a heading, a header line group: text between blank lines), which are
 identical, changed (word-level), missing from ``b``, added in ``b`` or redacted
-(``XXXXXXXXXXXX``), with a summary ("faithful: 99.6% of words identical; 3 changes").
+(``XXXXXXXXXXXX``), with a summary ("faithful: 99.6% of words identical; 3 changes") and an
+overall verdict, header lines included (``kind``): identical, rewrapped, edited, grew or shrank
+(``_kind``; an edit confined to the E.O./TAGS/SUBJECT lines is an edit, not "identical").
 
 What does not count as a change: how the text is wrapped and spaced, quote and dash styles
 (``“”`` for ``"``, ``—`` for ``-``), the ``¶`` before a paragraph number, and the debris copies
@@ -17,6 +19,7 @@ Pure: no archive, no I/O.
 from __future__ import annotations
 
 import difflib
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -31,12 +34,15 @@ _QUOTES = str.maketrans({
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
 })
-_PAGE_BREAK = re.compile(r"\b[A-Z][A-Z.]*(?: [A-Z][A-Z.]*)* +0*\d{1,8} +\d{3} +OF +\d{3}\b")
+_PAGE_BREAK = re.compile(r"\b[A-Z][A-Z.]*(?: [A-Z][A-Z.]*)* +0*\d{1,8} +\d{3}(?:\.\d)? +OF +\d{3}\b")
 _DEBRIS_WORD = re.compile(r"^(?:SIPDIS|-+|_+|=+|\.+|¶)$")
 _BLOCKS = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _REDACTED = re.compile(r"X{6,}|\[[^\]]{0,40}\bremoved\]", re.I)
 _PUNCT = re.compile(r"^([(\[\"'“‘«]*)(.*?)([)\]\"'”’».,;:!?]*)$", re.S)
 _PARA_NO = re.compile(r"^¶?\s*(\d{1,3})\.")
+_HYPHEN_WRAP = re.compile(r"([A-Za-z]{2})-[ \t]*\n\s*([A-Za-z])")
+"""A word hyphenated at a line end (``Counter-`` / ``Terrorism``): one word, as a re-wrap joins it."""
+_PARA_LINE = re.compile(r"(?m)^[ \t]*¶?\s*\d{1,3}\.\s+\(")
 
 
 @dataclass(slots=True)
@@ -58,7 +64,7 @@ def _words(text: str, header: bool = False) -> tuple[list[_Word], list[str], int
     with ``header``, how many blocks are the header."""
     out: list[_Word] = []
     labels: list[str] = []
-    blocks = _BLOCKS.split((text or "").strip())
+    blocks = _BLOCKS.split(_HYPHEN_WRAP.sub(r"\1-\2", (text or "").strip()))
     for bi, block in enumerate(blocks):
         m = _PARA_NO.match(block.strip())
         labels.append(f"¶{m.group(1)}" if m else "")
@@ -81,8 +87,9 @@ def _header_blocks(blocks: list[str]) -> int:
     and that paragraph's heading (routing, ``TAGS``, ``SUBJECT`` lines, which copies often
     carry as metadata or drop); 0 when no block starts with a paragraph number."""
     first = next((i for i, bl in enumerate(blocks) if _PARA_NO.match(bl.strip())), None)
-    if first is None:
-        return 0
+    if first is None:  # paragraphs not set apart by blank lines: the block where they start
+        first = next((i for i, bl in enumerate(blocks) if _PARA_LINE.search(bl)), None)
+        return first or 0
     while first > 0 and _is_heading(blocks[first - 1]):
         first -= 1
     return first
@@ -98,6 +105,34 @@ def _is_heading(block: str) -> bool:
     words = block.split()
     return (0 < len(words) <= 6 and not re.search(r"[:,;]", block) and not _PARA_NO.match(block.strip())
             and not _HEADER_WORD.match(block.strip()))
+
+
+_DATELINE = re.compile(r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4},"
+                       r"\s+\d{2}:\d{2}\s*$")
+_META_LINE = re.compile(r"^(?:ID|ORIGIN|DATE|SOURCE|CLASSIFICATION|MISC|DESTINATION):\s*\S")
+_TAG = re.compile(r"<[^>]{0,2000}>")
+
+
+def page_furniture(raw: str | None) -> list[str]:
+    """The lines of a version's page that its record keeps as metadata, not as text: a partner
+    newspaper's dateline above the cable (``Thursday, 23 October 2008, 09:20``, the creation
+    date) and a newspaper's metadata block (``ID:``/``ORIGIN:``/``DATE:``/``SOURCE:`` lines).
+    A copy that adds or drops them is edited there (the README of the real version histories
+    counts it a text edit)."""
+    out: list[str] = []
+    for line in html.unescape(_TAG.sub("\n", raw or "")).splitlines():
+        s = " ".join(line.split()) if len(line) <= 2000 else ""
+        if s and len(s) <= 400 and ((len(s) <= 60 and _DATELINE.search(s)) or _META_LINE.match(s)):
+            out.append(s)
+    return out
+
+
+def compared_text(cable: Any, raw: str | None = None) -> str:
+    """What two versions of a cable (``Cable`` records) are compared on: with ``raw`` (the page
+    the version was read from) its ``page_furniture``, one line each; the routing header the
+    version carries (a copy that adds or drops it is edited there); then its text."""
+    furniture = "\n\n".join(page_furniture(raw))
+    return "\n\n".join(x for x in (furniture, getattr(cable, "header", None), cable.text) if x)
 
 
 def compare_cable(a: str, b: str) -> dict[str, Any]:
@@ -212,7 +247,55 @@ def compare(a: str, b: str, *, header: bool = False) -> dict[str, Any]:
         n = head["paragraphs"]
         what = ", ".join(f"{n[k]} {k}" for k in ("changed", "missing", "added", "redacted") if n[k])
         out["text"] += f" (header lines apart: {what})"
+        if out["verdict"] == "identical":  # the text is, the header is not: not "no change"
+            out["verdict"] = "faithful"
+            out["text"] = "faithful" + out["text"][len("identical"):]
+    out.update(_kind(a, b, paragraphs, changes, len(wa), len(wb)))
+    out["same"] = out["kind"] in ("identical", "rewrapped")
     return {"summary": out, "header": head if header else None, "paragraphs": paragraphs, "changes": changes}
+
+
+GREW = 1.25
+"""``b`` has at least this many times the words of ``a``, few of them taken away: the text grew
+(an extract or a stub replaced by the full text); at most 1 / GREW times: it shrank."""
+
+KINDS = ("identical", "rewrapped", "edited", "grew", "shrank")
+
+
+def _kind(a: str, b: str, paragraphs: list[dict[str, Any]], changes: list[dict[str, Any]],
+          words_a: int, words_b: int) -> dict[str, Any]:
+    """The overall verdict, header included: ``identical`` (the same characters), ``rewrapped``
+    (only wrapping, spacing, quote or dash style and page debris differ), ``grew`` / ``shrank``
+    (whole passages added / taken away), else ``edited``, with what was: the paragraphs and
+    header lines changed, missing, added, and redacted, counted apart."""
+    if not changes:
+        kind = "identical" if (a or "").strip() == (b or "").strip() else "rewrapped"
+    else:
+        added = sum(len((c["b"] or "").split()) for c in changes if c["kind"] != "redacted")
+        dropped = sum(len((c["a"] or "").split()) for c in changes if c["kind"] != "redacted")
+        if words_b >= GREW * words_a and added >= 2 * dropped:
+            kind = "grew"
+        elif words_a >= GREW * words_b and dropped >= 2 * added:
+            kind = "shrank"
+        else:
+            kind = "edited"
+    edits: dict[str, dict[str, int]] = {"text": {}, "header": {}}
+    for p in paragraphs:
+        if p["status"] != "identical":
+            d = edits["header" if p["header"] else "text"]
+            d[p["status"]] = d.get(p["status"], 0) + 1
+    redactions = sum(c["kind"] == "redacted" for c in changes)
+    text = {"identical": "identical: the same text",
+            "rewrapped": "rewrapped: the same words, only wrapping, spacing, quote or dash style or page debris differ",
+            "edited": "edited", "grew": "text grew", "shrank": "text shrank"}[kind]
+    if kind not in ("identical", "rewrapped"):
+        text += f" ({words_a} → {words_b} words)"
+        for where, label in (("text", "paragraphs"), ("header", "header lines")):
+            if edits[where]:
+                text += f"; {label}: " + ", ".join(f"{n} {k}" for k, n in edits[where].items())
+        if redactions:
+            text += f"; {redactions} redaction{'s' if redactions != 1 else ''} (XXXXXXXXXXXX)"
+    return {"kind": kind, "kind_text": text, "edits": edits, "redactions": redactions}
 
 
 def _status(r: dict[str, Any], la: list[str], lb: list[str]) -> dict[str, Any]:
@@ -248,7 +331,10 @@ def _summary(rows: list[dict[str, Any]], changes: list[dict[str, Any]], same_wor
         verdict = "faithful"
     else:
         verdict = "differs"
+    only_redactions = n > 0 and all(c["kind"] == "redacted" for c in changes)
     text = f"{verdict}: {pct:g}% of words identical; {n} change{'s' if n != 1 else ''}"
+    text += " (all of them redactions)" if only_redactions else ""
     text += "".join(f"; {counts[k]} {k}" for k in ("missing", "added", "redacted") if counts[k])
     return {"verdict": verdict, "text": text, "identical_pct": pct, "changes": n, "words_a": words_a,
-            "words_b": words_b, "identical_words": same_words, "paragraphs": counts, "same": n == 0}
+            "words_b": words_b, "identical_words": same_words, "paragraphs": counts, "same": n == 0,
+            "only_redactions": only_redactions}

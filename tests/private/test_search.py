@@ -193,6 +193,41 @@ def test_entity_field_before_and_after_enrichment(st: SQLiteStore) -> None:
     assert refs(st, "entity:nobody") == set()
 
 
+def test_type_field_cables_mentioning_an_entity_of_that_type(st: SQLiteStore) -> None:
+    with pytest.raises(BadQuery, match="entities not built yet.*type: works"):
+        st.search("type:person")
+    from cablebase._store.entities import EntityStore
+
+    es = EntityStore(st.db)
+    with es.tx() as db:
+        # "Madrid": a place in 09MADRID3, and (a club of that name) an organisation in 08PARIS2
+        for eid, key, typ, name, last in ((11, "PER:jose zapatero", "PER", "Jose Zapatero", "zapatero"),
+                                          (12, "PLACE:madrid", "PLACE", "Madrid", "madrid"),
+                                          (13, "ORG:madrid", "ORG", "Madrid", "madrid")):
+            db.execute("INSERT INTO entities(id, key, type, name, last) VALUES (?, ?, ?, ?, ?)", (eid, key, typ, name, last))
+        for doc, eid, typ, text in (("09MADRID3", 11, "PER", "Zapatero"), ("09MADRID3", 12, "PLACE", "Madrid"),
+                                    ("08PARIS2", 13, "ORG", "Madrid"), ("09PARIS1", 13, "ORG", "Madrid")):
+            db.execute("INSERT INTO mentions(doc, kind, paragraph, number, start, \"end\", entity_id, type, text)"
+                       " VALUES (?, 'cable', 1, 1, 0, 5, ?, ?, ?)", (doc, eid, typ, text))
+        db.execute("INSERT INTO enriched(doc, kind, hash, month, enriched_at) VALUES ('09MADRID3', 'cable', 'x', '2009-03', 'now')")
+    assert refs(st, "type:person") == refs(st, "type:people") == refs(st, "type:PER") == {"09MADRID3"}
+    assert refs(st, "type:place") == refs(st, "type:places") == {"09MADRID3"}
+    assert refs(st, "type:organization") == refs(st, "type:orgs") == refs(st, "type:organisation") == {"08PARIS2", "09PARIS1"}
+    assert refs(st, "type:(person OR organization)") == {"09MADRID3", "08PARIS2", "09PARIS1"}
+    assert refs(st, "-type:organization") == {"09MADRID3", "07ANKARA4"}
+    assert refs(st, "type:org economy") == {"08PARIS2"}
+    # with entity: in the same group, the entity of that type
+    assert refs(st, "entity:madrid") == {"08PARIS2", "09PARIS1"}  # the most mentioned Madrid
+    assert refs(st, "entity:madrid type:place") == {"09MADRID3"}
+    assert refs(st, "entity:madrid type:org") == {"08PARIS2", "09PARIS1"}
+    assert refs(st, "entity:zapatero type:place") == set()  # a person, not a place
+    # the type holds in its group only
+    assert refs(st, "(entity:madrid type:place) OR entity:madrid") == {"09MADRID3", "08PARIS2", "09PARIS1"}
+    with pytest.raises(BadQuery) as info:
+        st.search("iran type:animal")
+    assert info.value.token == "type:animal" and "type:person|organization|place" in info.value.reason
+
+
 # -- results: facets, sorting, paging, paragraphs --------------------------------------------
 def test_facets_count_every_match(st: SQLiteStore) -> None:
     res = st.search_results("", limit=1)

@@ -56,6 +56,25 @@ class ChannelStore(FeedRecords, ArticleRecords):
                FROM article_cables ac JOIN articles a ON a.id=ac.article_id WHERE ac.ref_id IN ({','.join('?' * len(refs))})
                ORDER BY a.sort_key DESC, a.id DESC""", refs)
 
+    def search_articles(self, words: list[str], *, limit: int = 20, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+        """Articles whose title or text holds each of ``words`` (phrases too; case-insensitive
+        for ASCII letters), newest first: (how many, one page with their plain ``text``)."""
+        words = [w for w in words if w.strip()][:8]
+        if not words:
+            return 0, []
+        conds, args = [], []
+        for w in words:
+            pat = "%" + w.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            conds.append("(LOWER(COALESCE(a.title, '')) LIKE ? ESCAPE '\\'"
+                         " OR LOWER(COALESCE(a.text, a.summary, '')) LIKE ? ESCAPE '\\')")
+            args += [pat, pat]
+        where = " AND ".join(conds)
+        total = self.db.execute(f"SELECT COUNT(*) FROM articles a WHERE {where}", args).fetchone()[0]
+        rows = self._rows(
+            f"SELECT a.id, a.url, a.title, a.author, a.published, a.language, a.text FROM articles a WHERE {where}"
+            " ORDER BY a.sort_key DESC, a.id DESC LIMIT ? OFFSET ?", [*args, limit, offset])
+        return total, rows
+
     # ------------------------------------------------------------------ browsing
     _CHANNEL_ARTICLES = """FROM articles a WHERE a.id IN (
         SELECT fe.article_id FROM feed_entries fe JOIN channel_feeds cf ON cf.feed_id=fe.feed_id

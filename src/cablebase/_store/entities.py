@@ -155,9 +155,9 @@ class EntityStore(EntityWriter):
         """Entities by number of documents mentioning them (``name``: whose name contains it)."""
         where = "WHERE e.merged_into IS NULL" + (" AND e.type = ?" if type_ else "")
         args: list[Any] = [type_] if type_ else []
-        if name and fold(name):
-            where += " AND e.key LIKE ?"
-            args.append("%" + fold(name).replace("%", "").replace("_", "") + "%")
+        if name and name.strip():
+            where += " AND lower(e.name) LIKE ?"  # the name shown (a key also holds a document's id)
+            args.append("%" + " ".join(name.lower().split()).replace("%", "").replace("_", "") + "%")
         rows = self.db.execute(
             f"SELECT e.id, e.name, e.type, count(m.doc), count(DISTINCT m.doc) d, e.key FROM entities e"
             f" JOIN mentions m ON m.entity_id = e.id {where} GROUP BY e.id, e.name, e.type, e.key"
@@ -248,8 +248,16 @@ class EntityStore(EntityWriter):
         keys = ("id", "entity_id", "entity", "type", "doc", "paragraph", "start", "end", "text", "reporter", "note", "created")
         return [dict(zip(keys, r)) for r in rows]
 
-    def ref_ids_for_entity(self, name: str, type_: str | None = None) -> list[str]:
-        """For the query language's ``entity:"Garcia Luna"``: the cables mentioning it."""
+    def ref_ids_for_entity(self, name: str | None, type_: str | None = None) -> list[str]:
+        """For the query language's ``entity:"Garcia Luna"``: the cables mentioning it (an entity
+        of ``type_`` when given); ``type:place`` (``name`` None): the cables mentioning any
+        entity of ``type_``."""
+        if name is None:
+            if not type_:
+                return []
+            return [r[0] for r in self.db.execute(
+                "SELECT DISTINCT m.doc FROM mentions m JOIN entities e ON e.id = m.entity_id"
+                " WHERE e.type = ? AND m.kind = 'cable' ORDER BY m.doc", (type_,))]
         ids = self.find(name, type_)
         if not ids:
             return []
@@ -346,7 +354,7 @@ class EntityStore(EntityWriter):
         }
 
 
-def entity_ref_ids(conn: sqlite3.Connection, name: str, type_: str | None = None) -> list[str]:
+def entity_ref_ids(conn: sqlite3.Connection, name: str | None, type_: str | None = None) -> list[str]:
     """``entity:"Garcia Luna"`` for the search layer: the ref ids of the cables mentioning
     the entity a name stands for (variants merged), sorted; [] when none."""
     try:

@@ -222,23 +222,37 @@ class EntityWriter:
         transaction). ``mentions`` are ``FoundMention.to_dict()`` shapes. Returns the ids of
         person entities created, for ``merge_people``."""
         new_people: list[int] = []
+        mentions = list(mentions)
         with self.tx() as db:
             self._delete_doc(db, doc, refs=references is not None)
+            known = self._known_entities(db, {m["key"] for m in mentions})
             ids: dict[str, int] = {}
             rows = []
+            aliases: dict[tuple[str, int], None] = {}
+            pending: set[tuple[str, str]] = set()  # (alias, type) of those not written yet
+            """Written together at the end (one statement, not two a mention: on PostgreSQL each
+            is a round trip), or before looking up a key not yet known, which may find them."""
             for m in mentions:
                 key = m["key"]
+                if not key:
+                    continue  # a name found but attributed to no one (a surname alone, without evidence)
                 eid = ids.get(key)
                 if eid is None:
-                    eid, created = self._entity(db, key, m["type"], m["name"])
+                    eid = known.get(key)
+                    if eid is None:
+                        if (key.split(":", 1)[1], m["type"]) in pending:
+                            self._aliases(db, aliases)  # this key may be one of them: write them first
+                            pending.clear()
+                        eid, created = self._entity(db, key, m["type"], m["name"], absent=True)
+                        if created and m["type"] == "PER":
+                            new_people.append(eid)
                     ids[key] = eid
-                    if created and m["type"] == "PER":
-                        new_people.append(eid)
-                self._alias(db, fold(m["text"]) if m["type"] != "PER" else fold(strip_titles(m["text"])), eid)
-                self._alias(db, fold(m["name"]), eid)
-                for ev in m.get("evidence") or ():
-                    self._alias(db, ev, eid)
+                for alias in (fold(m["text"]) if m["type"] != "PER" else fold(strip_titles(m["text"])), fold(m["name"]),
+                              *(m.get("evidence") or ())):
+                    aliases[(alias, eid)] = None
+                    pending.add((alias, m["type"]))
                 rows.append((doc, kind, m.get("paragraph"), m.get("number"), m["start"], m["end"], eid, m["type"], m["text"]))
+            self._aliases(db, aliases)
             db.executemany(
                 'INSERT INTO mentions(doc, kind, paragraph, number, start, "end", entity_id, type, text)'
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -281,8 +295,10 @@ class EntityWriter:
             db.execute("DELETE FROM enriched WHERE doc = ?", (doc,))
             db.execute("DELETE FROM similar WHERE ref_id = ?", (doc,))
 
-    def _entity(self, db: sqlite3.Connection, key: str, type_: str, name: str) -> tuple[int, bool]:
-        row = db.execute("SELECT id, merged_into FROM entities WHERE key = ?", (key,)).fetchone()
+    def _entity(self, db: sqlite3.Connection, key: str, type_: str, name: str, *,
+                absent: bool = False) -> tuple[int, bool]:
+        """The entity of ``key`` (made when new); ``absent``: the caller knows no entity has it."""
+        row = None if absent else db.execute("SELECT id, merged_into FROM entities WHERE key = ?", (key,)).fetchone()
         if row:
             return (row[1] or row[0]), False
         # a spelling already known as another entity's alias (same type)
@@ -300,6 +316,24 @@ class EntityWriter:
                          (key, type_, name, last)).fetchone()[0]
         self._alias(db, folded, eid)
         return eid, True
+
+    def _known_entities(self, db: sqlite3.Connection, keys: set[str]) -> dict[str, int]:
+        """key → entity id (the one it was merged into, if it was) of the keys already stored."""
+        out: dict[str, int] = {}
+        keys_l = sorted(keys)
+        for i in range(0, len(keys_l), 500):
+            part = keys_l[i:i + 500]
+            for key, eid, merged in db.execute(
+                f"SELECT key, id, merged_into FROM entities WHERE key IN ({','.join('?' * len(part))})", part
+            ):
+                out[key] = merged or eid
+        return out
+
+    def _aliases(self, db: sqlite3.Connection, aliases: dict[tuple[str, int], None]) -> None:
+        rows = [(a, eid) for a, eid in aliases if a]
+        if rows:
+            db.executemany("INSERT OR IGNORE INTO entity_aliases(alias, entity_id) VALUES (?, ?)", rows)
+        aliases.clear()
 
     def _alias(self, db: sqlite3.Connection, alias: str, eid: int) -> None:
         if alias:

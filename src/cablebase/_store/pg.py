@@ -19,6 +19,7 @@ two ingests, a poller and a web worker; a wait longer than ``busy_timeout_ms`` f
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import threading
@@ -112,6 +113,25 @@ class PgConnection:
             self.raw.execute("BEGIN")
             self.raw.execute(f"SET LOCAL lock_timeout = {int(self.busy_timeout_ms)}")
             return self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+        except psycopg.Error as e:
+            err = _as_sqlite_error(e)
+            if self.in_transaction:
+                self.raw.execute("ROLLBACK")
+            raise err from None
+
+    def begin_keyed_write(self, keys: Iterable[str]) -> None:
+        """Begin a write that runs beside other keyed writes: the writers' lock taken *shared*
+        (an ordinary writer, which takes it alone, waits for them and they for it), then one
+        advisory lock per key (a cable's ref_id or text key), in one order, so that two keyed
+        writes of the same cable queue while writes of different cables go on at once."""
+        ids = sorted({int.from_bytes(hashlib.sha256(("cablebase:" + k).encode()).digest()[:8], "big", signed=True)
+                      for k in keys})
+        try:
+            self.raw.execute("BEGIN")
+            self.raw.execute(f"SET LOCAL lock_timeout = {int(self.busy_timeout_ms)}")
+            self.raw.execute("SELECT pg_advisory_xact_lock_shared(%s)", (WRITE_LOCK_KEY,))
+            for k in ids:  # one at a time, in order: no two keyed writers wait for each other in a circle
+                self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (k,))
         except psycopg.Error as e:
             err = _as_sqlite_error(e)
             if self.in_transaction:

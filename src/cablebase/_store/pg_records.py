@@ -3,7 +3,10 @@ units of work a cluster ingest has done (so that a restarted run resumes).
 
 ``RecordWriter(url)`` stores cables and their raw bytes exactly as ``PgStore.add_cables`` does
 (one transaction, the same SQL in ``write``), and lists every changed cable in
-``index_pending`` in that transaction. It never opens the search index: that lives on the
+``index_pending`` in that transaction. Record writers run side by side: each takes the writers'
+lock shared and a lock per cable key (``PgConnection.begin_keyed_write``), so the workers of a
+cluster write different cables at once while two versions of one cable queue; an ordinary
+writer (an ingest, a poller, the web) still has the archive to itself. It never opens the search index: that lives on the
 client's machine, whose single indexer (``SQLiteStore.index_pending``) indexes what is listed.
 So the index never runs ahead of the records, and a worker killed mid-transaction leaves
 nothing (PostgreSQL rolls it back).
@@ -48,9 +51,15 @@ class RecordWriter:
         if not prepared:
             return []
         try:
-            with Transaction(self.db):
+            self.db.begin_keyed_write([k for it in prepared for k in (it.key, it.tkey, *(it.cable.aliases or ()))])
+            try:
                 results, changed, removed = write.write(self.db, prepared)
                 write.list_pending(self.db, [c.ref_id for c in changed] + removed)
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
         except sqlite3.OperationalError as e:
             if "locked" in str(e):
                 raise Busy(f"{self.where} is being written by other processes ({e}); try again later") from None
@@ -91,7 +100,7 @@ def archive_url(settings: Settings) -> str:
     """The PostgreSQL URL workers write to; StoreError for an embedded archive."""
     if not settings.db_url:
         raise StoreError(f"{settings.describe()} is an embedded archive: a cluster's workers can write only to"
-                         " a PostgreSQL archive (--db postgresql://…); or let the client store (dask_store='client')")
+                         " a PostgreSQL archive (--db postgresql://…); or let the client store them (--dask-store client)")
     return settings.db_url
 
 

@@ -11,6 +11,7 @@ reference. In short::
     from:2009-03 until:2009 created:2008..2009 released:>=2011-08 year:2007
     marking:S/NF                    a paragraph portion mark
     entity:"Garcia Luna"            cables mentioning an entity (after ``cablebase enrich``)
+    type:person   entity:luna type:place    cables mentioning a person; the place named Luna
     note:"call back"                cables with a note (team desk) holding these words
 
 User text never reaches tantivy's own query parser: ``parse`` builds a small tree

@@ -16,15 +16,17 @@ from dataclasses import dataclass, field
 from ..errors import BadQuery
 from .names import names_of
 from .query_syntax import DEFAULT_TEXT, FIELDS, And, Everything, Node, Not, Or, Phrase, Word, parse, walk
-from .query_values import LEVELS, canonical_marking, date_bounds, period_range, year_bounds
+from .query_values import ENTITY_TYPES, LEVELS, canonical_marking, date_bounds, entity_type, period_range, year_bounds
 
 MIN_PREFIX = 2
 """Characters a prefix (``word*``) must have before the star: shorter ones expand to most
 of the vocabulary and make one query cost seconds."""
 
 
-EntityLookup = Callable[[str], "list[str] | None"]
-"""name → ref_ids of the cables mentioning it; None when entities have not been built."""
+EntityLookup = Callable[["str | None", "str | None"], "list[str] | None"]
+"""(name, type) → ref_ids of the cables mentioning the entity of that name (of that type, when
+one is given; any entity of the type when the name is None); None when entities have not been
+built."""
 
 NoteLookup = Callable[[str], "list[str]"]
 """words → ref_ids of the cables with a note holding them."""
@@ -93,6 +95,8 @@ class Compiler:
         self.schema = schema
         self.analyze = analyze
         self.entities = entities
+        self.entity_type: str | None = None
+        """The ``type:`` of the AND group being compiled: ``entity:`` there means an entity of it."""
         self.notes = notes
         self.query_text = ""
 
@@ -146,31 +150,15 @@ class Compiler:
                 return None
             return T.Query.boolean_query([(T.Occur.Must, T.Query.all_query()), (T.Occur.MustNot, inner)])
         if isinstance(n, And):
-            must, must_not = [], []
-            for ref_q, run in self.ref_lines(n.items):  # `MEXICO 983`: the cable, or the words
-                words = [q for q in (self.leaf(w) for w in run) if q is not None]
-                alt = T.Query.boolean_query([(T.Occur.Must, q) for q in words]) if words else None
-                must.append(ref_q if alt is None else T.Query.boolean_query(
-                    [(T.Occur.Should, ref_q), (T.Occur.Should, alt)]))
-            in_runs = {id(w) for _q, run in self.ref_lines(n.items) for w in run}
-            for it in n.items:
-                if id(it) in in_runs:
-                    continue
-                if isinstance(it, Not):
-                    q = self.node(it.item)
-                    if q is not None:
-                        must_not.append(q)
-                else:
-                    q = self.node(it)
-                    if q is not None:
-                        must.append(q)
-            if not must and not must_not:
-                return None
-            if not must:
-                must = [T.Query.all_query()]
-            if len(must) == 1 and not must_not:
-                return must[0]
-            return T.Query.boolean_query([(T.Occur.Must, q) for q in must] + [(T.Occur.MustNot, q) for q in must_not])
+            outer = self.entity_type
+            types = {entity_type(it.text) for it in n.items
+                     if isinstance(it, (Word, Phrase)) and it.field and FIELDS[it.field].kind == "type"}
+            if len(types) == 1 and None not in types:
+                self.entity_type = types.pop()
+            try:
+                return self._and(n)
+            finally:
+                self.entity_type = outer
         if isinstance(n, Or):
             qs = [q for q in (self.node(it) for it in n.items) if q is not None]
             if not qs:
@@ -179,6 +167,34 @@ class Compiler:
                 return qs[0]
             return T.Query.boolean_query([(T.Occur.Should, q) for q in qs])
         raise TypeError(n)  # pragma: no cover
+
+    def _and(self, n: And) -> object | None:
+        T = self.t
+        must, must_not = [], []
+        for ref_q, run in self.ref_lines(n.items):  # `MEXICO 983`: the cable, or the words
+            words = [q for q in (self.leaf(w) for w in run) if q is not None]
+            alt = T.Query.boolean_query([(T.Occur.Must, q) for q in words]) if words else None
+            must.append(ref_q if alt is None else T.Query.boolean_query(
+                [(T.Occur.Should, ref_q), (T.Occur.Should, alt)]))
+        in_runs = {id(w) for _q, run in self.ref_lines(n.items) for w in run}
+        for it in n.items:
+            if id(it) in in_runs:
+                continue
+            if isinstance(it, Not):
+                q = self.node(it.item)
+                if q is not None:
+                    must_not.append(q)
+            else:
+                q = self.node(it)
+                if q is not None:
+                    must.append(q)
+        if not must and not must_not:
+            return None
+        if not must:
+            must = [T.Query.all_query()]
+        if len(must) == 1 and not must_not:
+            return must[0]
+        return T.Query.boolean_query([(T.Occur.Must, q) for q in must] + [(T.Occur.MustNot, q) for q in must_not])
 
     def ref_lines(self, items: tuple[Node, ...]) -> list[tuple[object, list[Word]]]:
         """Runs of words that write a reference as REF lines and page headers do — ``MEXICO
@@ -321,12 +337,24 @@ class Compiler:
         name = " ".join(n.text.split())
         if not name:
             raise self.fail('entity: needs a name, e.g. entity:"Garcia Luna"', n)
-        refs = self.entities(name) if self.entities is not None else None
+        refs = self.entities(name, self.entity_type) if self.entities is not None else None
         if refs is None:
             raise self.fail(ENTITIES_NOT_BUILT, n)
         if not refs:
             return T.Query.empty_query()
         return T.Query.term_set_query(self.schema, "ref_id", list(refs))
+
+    def _type(self, n: Word | Phrase) -> object:
+        code = entity_type(n.text)
+        if code is None:
+            words = "|".join(w[0] for w in ENTITY_TYPES.values())
+            raise self.fail(f"type: expects an entity type: type:{words} (people, orgs, places …)", n)
+        refs = self.entities(None, code) if self.entities is not None else None
+        if refs is None:
+            raise self.fail(ENTITIES_NOT_BUILT.replace("entity: works", "type: works"), n)
+        if not refs:
+            return self.t.Query.empty_query()
+        return self.t.Query.term_set_query(self.schema, "ref_id", list(refs))
 
     def _note(self, n: Word | Phrase) -> object:
         words = " ".join(n.text.split())

@@ -26,7 +26,7 @@ MAX_DEPTH = 40
 class FieldSpec:
     name: str
     kind: str
-    """text | tag | level | ref | marking | date | from | until | year | entity | note"""
+    """text | tag | level | ref | marking | date | from | until | year | entity | type | note"""
     index_fields: tuple[tuple[str, float], ...] = ()
     """For text kinds: the index fields searched and their boosts."""
     help: str = ""
@@ -58,6 +58,8 @@ _field("created date", "created", help="created in a period or range: created:20
 _field("released", "released", help="released by WikiLeaks: released:2011-08-30, released:>=2011")
 _field("year", "year", help="year created: year:2009, year:2005..2007")
 _field("entity", "entity", help="a person, organisation or place: entity:\"Garcia Luna\" (after `cablebase enrich`)")
+_field("type", "type", help="cables mentioning a person, organisation or place: type:person|organization|place "
+       "(people, orgs, places …); with entity: in the same group, the entity of that type: entity:luna type:place")
 _field("note notes", "note", help="cables with a note holding these words: note:source, note:\"call back\"")
 
 FIELD_NAMES = sorted({s.name for s in FIELDS.values()})

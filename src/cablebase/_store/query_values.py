@@ -3,7 +3,7 @@
 How a cable's classification, paragraph marks and dates become index terms and integers
 (``level_tokens``, ``marking_tokens``, ``date_number``), and how the same values typed in a
 query are read (``LEVELS``, ``canonical_marking``, ``date_bounds``, ``period_range``,
-``year_bounds``): one place, so documents and queries always agree.
+``year_bounds``, ``entity_type``): one place, so documents and queries always agree.
 """
 
 from __future__ import annotations
@@ -133,4 +133,21 @@ def year_bounds(text: str) -> tuple[int, int] | None:
         y = int(t)
         y += 2000 if y < 50 else 1900
         return y, y
+    return None
+
+
+ENTITY_TYPES = {
+    "PER": ("person", "persons", "people", "per", "individual", "individuals"),
+    "ORG": ("organization", "organizations", "organisation", "organisations", "org", "orgs"),
+    "PLACE": ("place", "places", "location", "locations", "loc", "gpe", "country", "countries"),
+}
+"""``type:`` values: the entity type stored (``PER``, ``ORG``, ``PLACE``) and the words for it."""
+
+
+def entity_type(text: str) -> str | None:
+    """``type:people`` → ``PER``; None for a word that names no entity type."""
+    t = " ".join(text.lower().split())
+    for code, words in ENTITY_TYPES.items():
+        if t in words or t == code.lower():
+            return code
     return None

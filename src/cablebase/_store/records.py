@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from ..errors import StoreError
 from ..record import Cable
 from . import names
 from .base import unpack_raw
-from ..model import Stats, StoredSource
+from ..model import FILLABLE, Stats, StoredSource
 from .index import SearchIndex
 
 
@@ -71,6 +72,17 @@ class ArchiveRecords:
         cur = self.db.execute("SELECT record FROM cable_records ORDER BY ref_id")
         for (rec,) in cur:
             yield Cable.from_dict(orjson.loads(rec))
+
+    def iter_indexed(self) -> Iterator[Cable]:
+        """Every cable's current record with the fields it lacks from its row (filled in from
+        its other versions when stored: ``fill``): what its index document holds."""
+        cols = ", ".join(f"c.{k}" for k in FILLABLE)
+        cur = self.db.execute(
+            f"SELECT r.record, {cols} FROM cable_records r JOIN cables c ON c.ref_id = r.ref_id ORDER BY r.ref_id")
+        for rec, *vals in cur:
+            c = Cable.from_dict(orjson.loads(rec))
+            missing = {k: v for k, v in zip(FILLABLE, vals) if v and not getattr(c, k)}
+            yield replace(c, **missing) if missing else c
 
     def ref_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT ref_id FROM cables")}

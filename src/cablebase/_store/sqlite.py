@@ -28,6 +28,7 @@ from ..record import Cable
 from .base import ProgressCallback, RawBlob
 from ..model import Added, CheckReport, Hit, Outcome, SearchFilters, SearchResults
 from . import dialect, names, notes, write
+from .fill import fill_all
 from .index import SearchIndex
 from .records import ArchiveRecords
 from .sqlite_schema import SCHEMA_VERSION, Transaction, migrate
@@ -334,8 +335,10 @@ class SQLiteStore(ArchiveRecords):
         return self.index.search_results(query, filters, limit=limit, offset=offset, sort=sort, facets=facets,
                                          facet_limit=facet_limit)
 
-    def _entity_refs(self, name: str) -> list[str] | None:
-        """``entity:`` in queries: the cables mentioning ``name``; None before ``cablebase enrich``."""
+    def _entity_refs(self, name: str | None, type_: str | None = None) -> list[str] | None:
+        """``entity:`` and ``type:`` in queries: the cables mentioning ``name`` (an entity of
+        ``type_`` when given; any entity of ``type_`` when ``name`` is None); None before
+        ``cablebase enrich``."""
         db = self.db
         need = ("entities", "entity_aliases", "mentions", "enriched")
         if len(dialect.tables(db, need)) != len(need) or db.execute("SELECT 1 FROM enriched LIMIT 1").fetchone() is None:
@@ -344,7 +347,7 @@ class SQLiteStore(ArchiveRecords):
 
         entities = EntityStore.__new__(EntityStore)  # read only: no schema creation on this connection
         entities.db = db
-        return entities.ref_ids_for_entity(name)
+        return entities.ref_ids_for_entity(name, type_)
 
     # -- maintenance ---------------------------------------------------------------------
     def reindex(self, progress: ProgressCallback | None = None) -> int:
@@ -352,11 +355,13 @@ class SQLiteStore(ArchiveRecords):
 
         Runs under the index's write lock (``Busy`` if an ingest holds it); searches keep
         answering from the old index until the new one is committed at the end. The names
-        of the cables (``cable_names``) are rebuilt from the records first.
+        of the cables (``cable_names``) are rebuilt from the records first, and the fields a
+        cable's row lacks filled in from its other versions (``fill.fill_all``).
         """
         try:
             with self._tx():
                 names.rebuild(self.db)
+                fill_all(self.db)  # rows stored before fields were filled in from other versions
         except sqlite3.Error as e:
             raise StoreError(f"cannot rebuild the names of the cables: {e}") from None
         total = self.count()
@@ -380,7 +385,7 @@ class SQLiteStore(ArchiveRecords):
         n = 0
         batch: list[Cable] = []
         try:
-            for cable in self.iter_cables():
+            for cable in self.iter_indexed():
                 batch.append(cable)
                 if len(batch) >= 1000:
                     n += self.index.upsert(batch, new=[c.ref_id for c in batch if c.ref_id])  # after reset: all new

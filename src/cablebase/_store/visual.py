@@ -56,22 +56,23 @@ class VisualQueries:
         return [r[0] for r in self.db.execute(
             "SELECT DISTINCT doc FROM mentions WHERE entity_id = ? ORDER BY doc", (eid,))]
 
-    def co_mentions(self, eid: int, limit: int = 20) -> list[tuple[int, str, str, int]]:
-        """(entity id, name, type, shared paragraphs) of the entities mentioned in the same
+    def co_mentions(self, eid: int, limit: int = 20) -> list[tuple[int, str, str, int, str]]:
+        """(entity id, name, type, shared paragraphs, key) of the entities mentioned in the same
         paragraphs as ``eid``, most shared first."""
         rows = self.db.execute(
-            "SELECT x.entity_id, e.name, e.type, count(*) AS n FROM ("
+            "SELECT x.entity_id, e.name, e.type, count(*) AS n, e.key FROM ("
             " SELECT DISTINCT m.entity_id, m.doc, m.paragraph FROM mentions m"
             " JOIN (SELECT DISTINCT doc, paragraph FROM mentions WHERE entity_id = ? AND paragraph IS NOT NULL) p"
             " ON p.doc = m.doc AND p.paragraph = m.paragraph WHERE m.entity_id <> ?) x"
             " JOIN entities e ON e.id = x.entity_id"
-            " GROUP BY x.entity_id, e.name, e.type ORDER BY n DESC, e.name LIMIT ?",
+            " GROUP BY x.entity_id, e.name, e.type, e.key ORDER BY n DESC, e.name LIMIT ?",
             (eid, eid, limit))
-        return [(int(r[0]), r[1], r[2], int(r[3])) for r in rows]
+        return [(int(r[0]), r[1], r[2], int(r[3]), r[4]) for r in rows]
 
-    def entity_name(self, eid: int) -> tuple[str, str] | None:
-        r = self.db.execute("SELECT name, type FROM entities WHERE id = ?", (eid,)).fetchone()
-        return (r[0], r[1]) if r else None
+    def entity_name(self, eid: int) -> tuple[str, str, str] | None:
+        """(name, type, key) of an entity."""
+        r = self.db.execute("SELECT name, type, key FROM entities WHERE id = ?", (eid,)).fetchone()
+        return (r[0], r[1], r[2]) if r else None
 
     def paragraphs_of(self, ids: list[int]) -> dict[int, set[tuple[str, int]]]:
         """entity id → the (doc, paragraph) pairs that mention it."""
@@ -83,3 +84,19 @@ class VisualQueries:
                 f" AND entity_id IN ({','.join('?' * len(ids))})", ids):
             out[int(r[0])].add((r[1], int(r[2])))
         return out
+
+    # -- for the FollowTheMoney export (``pipeline.ftm``) ----------------------------------
+    def entities_all(self) -> list[tuple[int, str, str]]:
+        """(id, type, name) of every entity not merged into another."""
+        if not self.has("entities"):
+            return []
+        return [(int(r[0]), r[1], r[2]) for r in self.db.execute(
+            "SELECT id, type, name FROM entities WHERE merged_into IS NULL ORDER BY id")]
+
+    def mentions_by_doc(self) -> list[tuple[str, int, str, int]]:
+        """(document, entity id, a spelling as written, mentions) of every cable and article
+        document, by document."""
+        if not self.has("mentions"):
+            return []
+        return [(r[0], int(r[1]), r[2], int(r[3])) for r in self.db.execute(
+            "SELECT doc, entity_id, min(text), count(*) FROM mentions GROUP BY doc, entity_id ORDER BY doc, entity_id")]

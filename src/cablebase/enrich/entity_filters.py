@@ -11,7 +11,10 @@ the precision measured by ``bench/entities.py --attributions`` rests on such rul
 
 from __future__ import annotations
 
+import re
+
 from .entity_names import fold, titles
+from .entity_people import person_aliases
 from .entity_rules import ORG_WORDS
 from .tags import demonyms
 
@@ -30,7 +33,43 @@ PLACE_FIRST = frozenset([
 
 
 _NOT_PERSON_WORDS = frozenset(["authority", "authorities", "ministry", "ministries", "forum", "federation", "fund", "news",
-                               "times", "post", "opposition", "meeting", "coalition", "path"])
+                               "times", "post", "opposition", "meeting", "coalition", "path", "partido", "partito",
+                               "parti", "partei", "account", "gaz", "plant", "company", "corporation", "fleet",
+                               "squadron", "command", "restored", "jamaat", "jamiat", "lashkar", "tehrik", "hizb",
+                               "harakat", "jaish", "tanzeem", "tanzim", "ittehad", "mujahideen", "brigades"])
+
+
+_MONTHS = frozenset(["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                     "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+                     "nov", "dec"])
+_PARTICLES = frozenset(["al", "el", "bin", "ibn", "abu", "de", "da", "do", "dos", "das", "del", "la", "le", "van", "von",
+                        "der", "den", "di", "du", "ben", "zu", "y", "e", "ter", "ul", "ud", "ur", "bint"])
+
+
+def common_words_only(words: list[str], table: dict[str, str]) -> bool:
+    """Every word of a name is a common word the archive writes in lower case ("Normalcy
+    Restored", "Black Sea Fleet"): a headline or a thing, not a person."""
+    return len(words) >= 2 and all((table.get(w.lower()) or "X").islower() for w in words)  # unknown: a name
+
+
+def currency_or_count(text: str, end: int) -> bool:
+    """``US 3 cents``, ``US$``: the place name is a currency's."""
+    nxt = text[end : end + 4].lstrip()
+    return bool(nxt) and (nxt[0].isdigit() or nxt[0] == "$")
+
+
+def part_of_other(label: str, fixed: bool, text: str, start: int, end: int, table: dict[str, str]) -> bool:
+    """The span ``start:end`` of ``text`` is part of another name or thing: ``Paris`` of ``Paris
+    Club``, ``US`` of ``US 3 cents``, a person's name going on as a body's (``Electron Gaz Plant``),
+    or a "person" made of common words only (``Normalcy Restored``; ``table``: the truecaser's)."""
+    if label == "PLACE":
+        return place_in_name(text, end) or currency_or_count(text, end)
+    return label == "PER" and (place_in_name(text, end, PERSON_THEN) or (
+        not fixed and common_words_only(text[start:end].split(), table)))
+
+
+def _person_forms() -> frozenset[str]:
+    return frozenset(person_aliases())
 
 
 ORG_NAME_WORDS = ORG_WORDS | frozenset([
@@ -43,6 +82,7 @@ ORG_NAME_WORDS = ORG_WORDS | frozenset([
     "hamas", "fatah", "chamber", "board", "cabinet", "presidency", "prosecutor", "prosecutors", "judiciary",
     "legislature", "assembly", "senate", "congress", "parliament", "majlis", "duma", "rada", "knesset", "sejm",
     "cortes", "bundestag", "bundesrat", "shura", "jirga", "mission", "secretariat", "office", "conference",
+    "jamaat", "jamiat", "lashkar", "tehrik", "hizb", "harakat", "jaish", "tanzeem", "tanzim", "ittehad", "mujahideen",
 ])
 """Words that make a run of capitalised words an organisation's name (``Basque Nationalist Party``)."""
 GENERIC_ORGS = frozenset([
@@ -52,7 +92,7 @@ GENERIC_ORGS = frozenset([
     "defence ministry", "interior ministry", "finance ministry", "justice ministry", "mfa", "mod", "moi", "mofa",
     "attorney general", "attorney general s office", "office of defense cooperation", "socialist party",
     "democratic party", "labour party", "labor party", "conservative party", "liberal party", "communist party",
-    "green party", "greens", "people s party", "national party", "republican party", "social democratic party",
+    "green party", "greens", "people s party", "people party", "peoples party", "national party", "republican party", "social democratic party",
     "christian democratic party", "workers party", "popular party", "national front", "liberal democratic party", "prosecutor general s office", "electoral commission",
     "national electoral council", "national court", "high court", "supreme electoral tribunal", "police", "intelligence service", "customs",
 ])
@@ -112,8 +152,14 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
             return None
         return (0, len(txt), label)
     if label == "PER":
-        if "/" in txt:
-            return None  # "Holbrooke/Riedel": two people, or an office
+        if "/" in txt or txt.lower().startswith(("pro-", "anti-", "pre-", "post-", "ex-", "non-")):
+            return None  # "Holbrooke/Riedel": two people, or an office; "pro-Karzai": a stance
+        if len(words) == 1 and txt.isupper() and 2 <= len(txt) <= 5 and txt not in _person_forms():
+            return None  # "NSS", "PP", "MCA": capitals are an acronym unless a name says otherwise
+        if any(c.isdigit() for c in txt) or "," in txt or any(w in _MONTHS for w in folded):
+            return None  # "February 25", "Bajaur, Musharraf": a date, or two names run together
+        if any(w[:1].islower() and fold(re.split(r"[-‐’']", w)[0]) not in _PARTICLES for w in words):
+            return None  # "diaspora Kashgai": a common word inside
         idx = [i for i, w in enumerate(folded[:-1]) if _title(w)]
         if idx:  # "Pol-Mil Chief Gilad", "Sao Paulo Governor Jose Serra": the name follows the last title
             start = _offset(txt, words, idx[-1] + 1)
@@ -126,10 +172,12 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
         dem = {fold(d) for d in demonyms()}
         if any(w in dem for w in folded):
             return None
-        if any(w in ORG_WORDS or w in _NOT_PERSON_WORDS for w in folded):
+        if any(w in ORG_WORDS or w in _NOT_PERSON_WORDS for w in fold(txt).split()):
             return None
         return (0, len(txt), label)
     if label == "PLACE":
+        if any(c.isdigit() for c in txt):
+            return None  # "COP15": a meeting
         if len(words) == 1 and (len(txt) <= 3 or "-" in txt or (not txt.isupper() and sum(c.isupper() for c in txt) > 1)):
             return None  # "OC", "MoU", "Igla-S": capitals the model took for a place
         if any(w in ORG_NAME_WORDS for w in folded):
@@ -166,11 +214,19 @@ def cut_word(text: str, start: int, end: int) -> bool:
     return (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalpha())
 
 
-def place_in_name(text: str, end: int) -> bool:
-    """A place's name that goes on as another name: ``Paris Club``, ``Oslo Process``."""
+PERSON_THEN = PLACE_THEN | frozenset([
+    "plant", "company", "institute", "foundation", "party", "corporation", "account", "agency", "program", "programme",
+    "fund", "bank", "university", "school", "center", "centre", "airlines", "prize", "award", "doctrine",
+])
+"""A person's name followed by one of these is part of another name (``Electron Gaz Plant``)."""
+
+
+def place_in_name(text: str, end: int, then: frozenset[str] = PLACE_THEN) -> bool:
+    """A name that goes on as another name: ``Paris Club``, ``Oslo Process`` (``then``: the
+    words that make it go on; ``PERSON_THEN`` for a person's)."""
     nxt = text[end : end + 20].split(maxsplit=1)
-    return bool(nxt) and nxt[0][:1].isupper() and fold(nxt[0]) in PLACE_THEN
+    return bool(nxt) and nxt[0][:1].isupper() and fold(nxt[0]) in then
 
 
-__all__ = ["GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PLACE_FIRST", "PLACE_THEN", "cut_word", "generic_org",
+__all__ = ["common_words_only", "currency_or_count", "part_of_other", "GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PERSON_THEN", "PLACE_FIRST", "PLACE_THEN", "cut_word", "generic_org",
            "org_like", "place_in_name", "refine", "undefined_acronym"]

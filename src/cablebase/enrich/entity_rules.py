@@ -89,7 +89,7 @@ def _demonyms_folded() -> frozenset[str]:
 def is_junk(txt: str, label: str, truecaser: Any = None, fixed: bool = False, cased: bool = True) -> bool:
     if REDACTED.search(txt):
         return True
-    if not fixed and (fold(txt) in _demonyms_folded() or fold(txt) in not_entities()):
+    if not fixed and (fold(txt) in _demonyms_folded() or fold(txt).removeprefix("the ") in not_entities()):
         return True
     if not fixed and cased and not any(c.isupper() for c in txt):  # "inter alia", "taker": names are capitalised
         return True

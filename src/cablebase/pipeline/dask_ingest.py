@@ -35,7 +35,6 @@ from typing import Any
 from ..config import Settings, official_ids_path
 from ..errors import IndexNotUpdated, StoreError
 from ..model import is_provisional
-from ..sources.files import expand_paths
 from .._store import pg_records
 from .._store.base import Store
 from .dask_units import UNIT_INPUTS, Unit, UnitResult, plan, run_key, run_unit, store_batch
@@ -77,7 +76,7 @@ def dask_ingest(
         if on_error:
             on_error(f)
 
-    units, failed = plan(expand_paths(paths), max_bytes=settings.max_input_bytes, unit_inputs=unit_inputs)
+    units, failed = plan(paths, max_bytes=settings.max_input_bytes, unit_inputs=unit_inputs)
     report.total = sum(len(u.inputs) for u in units) + len(failed)
     for f in failed:
         report.inputs += 1

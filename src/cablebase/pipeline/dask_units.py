@@ -28,7 +28,7 @@ from ..config import OFFICIAL_IDS_ENV
 from ..errors import Busy, IndexNotUpdated, StoreError
 from ..record import Cable
 from ..sources.files import (
-    ARCHIVE_SEP, INPUT_SUFFIXES, InputFailure, RawInput, is_archive, read_one, too_large_reason,
+    ARCHIVE_SEP, INPUT_SUFFIXES, InputFailure, RawInput, expand_paths, is_archive, read_one, too_large_reason,
 )
 from .._store.base import RawBlob
 from .._store.pg_records import RecordWriter
@@ -80,13 +80,17 @@ class UnitResult:
 
 
 # -- the client: units from paths ------------------------------------------------------------
+def _wanted(name: str) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    return not base.startswith(".") and os.path.splitext(base)[1].lower() in INPUT_SUFFIXES
+
+
 def _members(path: Path, max_bytes: int) -> Iterator[Locator | InputFailure]:
     loc = str(path)
     try:
         with tarfile.open(path, mode="r:*") as tf:
             for m in tf:
-                if not m.isfile() or os.path.splitext(m.name.rsplit("/", 1)[-1])[1].lower() not in INPUT_SUFFIXES \
-                        or m.name.rsplit("/", 1)[-1].startswith("."):
+                if not m.isfile() or not _wanted(m.name):
                     continue
                 if m.size > max_bytes:
                     yield InputFailure(f"{loc}{ARCHIVE_SEP}{m.name}", too_large_reason(m.size, max_bytes))
@@ -96,10 +100,40 @@ def _members(path: Path, max_bytes: int) -> Iterator[Locator | InputFailure]:
         yield InputFailure(loc, f"cannot list archive: {e}")
 
 
-def plan(expanded: Iterable[Path | InputFailure], *, max_bytes: int,
+def is_url(path: str | os.PathLike[str]) -> bool:
+    """An input named by URL (``s3://bucket/cables/``, ``file:///srv/cables``): read through fsspec."""
+    return isinstance(path, str) and "://" in path
+
+
+def _url_inputs(url: str) -> Iterator[Locator | InputFailure]:
+    """The files at ``url`` (a folder's, found recursively, or the one file) as URLs, through
+    fsspec (``s3://`` needs the ``s3fs`` package on the client and the workers)."""
+    try:
+        import fsspec
+
+        fs, root = fsspec.core.url_to_fs(url)
+        if fs.isdir(root):
+            found = [f for f in sorted(fs.find(root)) if _wanted(f)]
+            if not found:
+                yield InputFailure(url, "no input files there (tar archives are read from a shared folder only)")
+            for f in found:
+                yield fs.unstrip_protocol(f)
+        elif fs.exists(root):
+            if is_archive(root):
+                yield InputFailure(url, "a tar archive by URL is not read: put it in a folder the workers share")
+            else:
+                yield url
+        else:
+            yield InputFailure(url, "no such file or directory")
+    except Exception as e:  # noqa: BLE001 - an unknown protocol, a missing package, a refused listing
+        yield InputFailure(url, f"cannot list: {type(e).__name__}: {e}")
+
+
+def plan(paths: Iterable[str | os.PathLike[str]], *, max_bytes: int,
          unit_inputs: int = UNIT_INPUTS) -> tuple[list[Unit], list[InputFailure]]:
-    """The units of work for ``expand_paths``' output (a tar archive's members listed here, read
-    by the workers), and the inputs that failed already."""
+    """The units of work for ``paths`` (files, folders and tar archives as ``expand_paths`` finds
+    them, a tar archive's members listed here and read by the workers; URLs through fsspec), and
+    the inputs that failed already."""
     units: list[Unit] = []
     failed: list[InputFailure] = []
     cur: list[Locator] = []
@@ -110,14 +144,19 @@ def plan(expanded: Iterable[Path | InputFailure], *, max_bytes: int,
             units.append(Unit(len(units), cur.copy()))
             cur.clear()
 
-    for item in expanded:
-        if isinstance(item, InputFailure):
-            failed.append(item)
-        elif is_archive(item):
-            for m in _members(item, max_bytes):
-                failed.append(m) if isinstance(m, InputFailure) else add(m)
-        else:
-            add(str(item))
+    for path in paths:
+        if is_url(path):
+            for u in _url_inputs(str(path)):
+                failed.append(u) if isinstance(u, InputFailure) else add(u)
+            continue
+        for item in expand_paths([path]):
+            if isinstance(item, InputFailure):
+                failed.append(item)
+            elif is_archive(item):
+                for m in _members(item, max_bytes):
+                    failed.append(m) if isinstance(m, InputFailure) else add(m)
+            else:
+                add(str(item))
     if cur:
         units.append(Unit(len(units), cur))
     return units, failed
@@ -161,7 +200,23 @@ def read_unit(unit: Unit, max_bytes: int) -> Iterator[RawInput | InputFailure]:
         for n in left:
             got[(archive, n)] = InputFailure(f"{archive}{ARCHIVE_SEP}{n}", "member not found in the archive on the worker")
     for i in unit.inputs:
-        yield read_one(i, max_bytes) if isinstance(i, str) else got[(i[0], i[1])]
+        if not isinstance(i, str):
+            yield got[(i[0], i[1])]
+        else:
+            yield _read_url(i, max_bytes) if is_url(i) else read_one(i, max_bytes)
+
+
+def _read_url(url: str, max_bytes: int) -> RawInput | InputFailure:
+    try:
+        import fsspec
+
+        with fsspec.open(url, "rb") as f:
+            data = f.read(max_bytes + 1)
+    except Exception as e:  # noqa: BLE001 - unreadable from this worker: that input fails, named
+        return InputFailure(url, f"cannot read on the worker: {type(e).__name__}: {e}")
+    if len(data) > max_bytes:
+        return InputFailure(url, too_large_reason(len(data), max_bytes))
+    return RawInput(url, data)
 
 
 _WRITERS = threading.local()
@@ -240,4 +295,4 @@ def store_batch(add: Any, batch: list[tuple[Cable, bytes | RawBlob]], locations:
             report.failures.append(Failure(loc, f"{cable.ref_id or 'cable without reference ID'}: not stored: {e}"))
 
 
-__all__ = ["UNIT_INPUTS", "Unit", "UnitResult", "plan", "read_unit", "run_key", "run_unit", "store_batch"]
+__all__ = ["UNIT_INPUTS", "Unit", "UnitResult", "is_url", "plan", "read_unit", "run_key", "run_unit", "store_batch"]

@@ -300,7 +300,8 @@ def enrich(
 
     def store(results: list[dict[str, Any]]) -> None:
         t_store = time.perf_counter()
-        _store_results(results)
+        with es.tx():  # a batch a transaction (each document a savepoint): fewer round trips on a server
+            _store_results(results)
         rep.store_seconds += time.perf_counter() - t_store
 
     def _store_results(results: list[dict[str, Any]]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import Cable
-from ..compare import compare_cable
+from ..compare import compare_cable, compared_text
 from .archive import WebArchive
 from .render import safe_url
 
@@ -50,6 +50,13 @@ def public_record(rec: dict[str, Any]) -> dict[str, Any]:
     return rec
 
 
+def _raw(arch: WebArchive, ref: str, source_id: int) -> str | None:
+    """The page a version was read from, as text (for the lines its record keeps as metadata)."""
+    sha = arch.browse.source_sha(ref, source_id)
+    raw = arch.archive.raw(sha) if sha else None
+    return raw.decode("utf-8", "replace") if raw else None
+
+
 def diff(arch: WebArchive, ref_id: str, a: int, b_: int) -> dict[str, Any] | None:
     """Source ``a`` against source ``b_``, word by word, block by block (``compare_cable``)."""
     b = arch.browse
@@ -60,7 +67,8 @@ def diff(arch: WebArchive, ref_id: str, a: int, b_: int) -> dict[str, Any] | Non
     if ra is None or rb is None:
         return None
     url = "/cable/" + quote(ref, safe="")
-    result = compare_cable(Cable.from_dict(ra).text, Cable.from_dict(rb).text)
+    result = compare_cable(compared_text(Cable.from_dict(ra), _raw(arch, ref, a)),
+                           compared_text(Cable.from_dict(rb), _raw(arch, ref, b_)))
     sources = {s["id"]: public_source(s, url) for s in b.sources(ref)}
     s = result["summary"]
     return {

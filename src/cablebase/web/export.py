@@ -16,6 +16,7 @@ import orjson
 
 from .. import Archive, Hit, SearchFilters, paragraph_anchors
 from .archive import WebArchive
+from .diffview import public_record
 from .search import refs_matching
 
 FORMATS = ("jsonl", "csv")
@@ -79,7 +80,7 @@ def stream(archive: Archive, refs: list[str] | None, fmt: str, *, query: str = "
     if fmt == "jsonl":
         buf: list[bytes] = []
         for _ref, rec in archive.records(refs):
-            buf.append(rec)
+            buf.append(orjson.dumps(public_record(orjson.loads(rec))))  # no server path in an export
             if len(buf) >= _ROWS_PER_CHUNK:
                 yield b"\n".join(buf) + b"\n"
                 buf.clear()

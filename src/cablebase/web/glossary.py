@@ -7,7 +7,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..enrich.tags import type_tag
 from .archive import WebArchive
+
+
+def tag_meaning(tag: str) -> str | None:
+    """What a TAG stands for (``PGOV`` → Internal governmental affairs, ``MX`` → Mexico), from
+    the TAG tables enrichment uses; None when unknown."""
+    try:
+        return type_tag(tag).meaning
+    except Exception:  # noqa: BLE001 - a courtesy: a table that cannot be read gives no meaning
+        return None
 
 
 def glossary(arch: WebArchive, ref: str) -> dict[str, Any]:

@@ -96,6 +96,13 @@ class DiffSummary(_Open):
     identical_words: int
     paragraphs: dict[str, int]
     same: bool
+    only_redactions: bool = Field(False, description="Every change is a redaction (names replaced by XXXXXXXXXXXX)")
+    kind: str = Field("", description="The overall verdict, header included: identical, rewrapped (only wrapping, "
+                      "spacing, quote or dash style, page debris), edited, grew or shrank")
+    kind_text: str = Field("", description='e.g. "edited (1480 → 1460 words); paragraphs: 5 redacted; header lines: 2 changed; 9 redactions (XXXXXXXXXXXX)"')
+    edits: dict[str, dict[str, int]] = Field(default_factory=dict, description="Blocks not identical, by status: "
+                                             "text (paragraphs) and header (routing, E.O., TAGS, SUBJECT lines)")
+    redactions: int = Field(0, description="Changes that are redactions")
 
 
 class DiffOut(_Open):

@@ -28,5 +28,6 @@ def search_params(request: Request) -> tuple[str, SearchFilters, str, int, dict[
     pg = int_param(qp.get("page"), "page", default=1, hi=10_000)
     params: dict[str, Any] = {"q": q or None, "origin": filters.origin, "classification": filters.classification,
                               "year": year, "tag": list(tags) or None,
-                              "sort": sort if sort != "relevance" else None}
+                              "sort": sort if sort != "relevance" else None,
+                              "kind": qp.get("kind") if qp.get("kind") in ("cable", "article") else None}
     return q, filters, sort, pg, params  # type: ignore[return-value]

@@ -68,13 +68,42 @@ def safe_url(url: Any) -> str | None:
     return u
 
 
-def sanitize_html(html: str | None, base_url: str | None = None) -> Markup:
+_CABLE_LINK = re.compile(r"(?:^|/)cable/\d{4}/\d{2}/([0-9A-Za-z]{4,40})\.html?(?:[?#][^\s]*)?$")
+"""A link to a cable page of the cablegate site or a mirror of it (absolute or relative)."""
+_LOCAL = "https://cablebase.local.invalid/cable/"
+"""Stands for the archive's own ``/cable/`` while nh3 cleans (it keeps only absolute links)."""
+
+
+_HREF = re.compile(r"""(\shref\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
+
+
+def _local_cable_links(html: str) -> str:
+    """Each href naming a cable page (relative ones too, which nh3 would drop without a base)
+    replaced by ``_LOCAL`` + its REFID, before cleaning."""
+    def one(m: re.Match[str]) -> str:
+        value = m.group(2) if m.group(2) is not None else m.group(3) if m.group(3) is not None else m.group(4)
+        c = _CABLE_LINK.search(value.strip())
+        return f'{m.group(1)}"{_LOCAL}{c.group(1).upper()}"' if c else m.group(0)
+
+    return _HREF.sub(one, html)
+
+
+def sanitize_html(html: str | None, base_url: str | None = None, *, local_cables: bool = False) -> Markup:
     """Safe HTML from hostile HTML (nh3 allow-list). Relative links resolve against ``base_url``
-    when it is an http(s) URL, else they are dropped."""
+    when it is an http(s) URL, else they are dropped. ``local_cables``: links to a cable's page
+    on the cablegate site (dead) or a mirror, absolute or relative, point to the archive's own
+    page of the cable (``/cable/REFID``)."""
     if not html:
         return Markup("")
     base = safe_url(base_url)
     rel: Any = ("rewrite_with_base", base) if base else "deny"
+    if local_cables:
+        out = nh3.clean(
+            _local_cable_links(strip_controls(html)), tags=ALLOWED_TAGS, clean_content_tags=CONTENT_DROPPED,
+            attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel=LINK_REL, strip_comments=True,
+            url_relative=rel,
+        )
+        return Markup(out.replace(f'href="{_LOCAL}', 'href="/cable/'))
     try:
         out = nh3.clean(
             strip_controls(html), tags=ALLOWED_TAGS, clean_content_tags=CONTENT_DROPPED,

@@ -14,7 +14,7 @@ from .. import BROWSE_KINDS, CableRow, SearchFilters, from_other_versions, is_pr
 from .archive import WebArchive
 from .diffview import public_record, public_source
 from .entity_views import url_for
-from .glossary import glossary
+from .glossary import glossary, tag_meaning
 from .render import day, plain, safe_url, sanitize_html, slug
 
 KIND_LABELS = {
@@ -291,6 +291,9 @@ def _quote_query(s: str) -> str:
 def browse_index(arch: WebArchive, kind: str) -> dict[str, Any]:
     vals = arch.memo(("facets", kind), lambda: arch.browse.facet_values(kind))
     items = [{"value": v, "count": n, "url": browse_url(kind, v)} for v, n in vals]
+    if kind == "tag":
+        for it in items:
+            it["meaning"] = tag_meaning(it["value"])
     out: dict[str, Any] = {"kind": kind, "label": KIND_LABELS[kind], "values": items, "total": len(items)}
     if kind in ("created", "released"):
         years: dict[str, list[dict[str, Any]]] = {}
@@ -327,6 +330,7 @@ def browse_list(arch: WebArchive, kind: str, value: str, page: int, per_page: in
     pages = max(1, -(-total // per_page))
     return {
         "kind": kind, "label": KIND_LABELS[kind], "value": value, "url": browse_url(kind, value),
+        "meaning": tag_meaning(value) if kind == "tag" else None,
         "feed_url": browse_url(kind, value) + ".atom" if kind in ("origin", "tag", "classification") else None,
         "total": total, "page": page, "pages": pages, "per_page": per_page,
         "export_url": export_url(kind, value),
@@ -430,7 +434,7 @@ def article(arch: WebArchive, article_id: int) -> dict[str, Any] | None:
         "title": plain(a.get("title")) or "(untitled)", "author": plain(a.get("author")) or None,
         "published": a.get("published"), "updated": a.get("updated"), "language": a.get("language"),
         "version": a.get("version"),
-        "content_html": str(sanitize_html(html, original)),
+        "content_html": str(sanitize_html(html, original, local_cables=True)),
         "cables": [
             {"ref_id": l["ref_id"], "kind": l["kind"], "in_archive": l["ref_id"] in existing,
              "url": cable_url(existing.get(l["ref_id"], l["ref_id"])), "snippet": l.get("snippet"),

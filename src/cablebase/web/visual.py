@@ -19,7 +19,8 @@ from ..parse.refid import split_ref_id
 from .archive import WebArchive
 from .render import plain, qs, safe_url
 from .search import refs_matching
-from .views import article_url, cable_url, entity_url
+from .entity_views import query_term, url_for
+from .views import article_url, cable_url
 
 THREAD_DEPTH = 3
 THREAD_MAX_DEPTH = 6
@@ -84,6 +85,11 @@ def timeline_of(arch: WebArchive, refs: Iterable[str], *, articles: Iterable[int
 
 def search_timeline(arch: WebArchive, q: str, filters: SearchFilters, params: dict[str, Any]) -> dict[str, Any]:
     """The timeline of a search; each month's link narrows the search to that month."""
+    notes = arch.archive.notes_version() if "note" in q.lower() else 0  # note: results follow the notes
+    key = ("timeline", arch.version(), notes, q.strip(), filters, tuple(sorted((k, str(v)) for k, v in params.items())))
+    got = arch.results.get(key)
+    if got is not None:
+        return got
     refs = refs_matching(arch, q, filters, sort="ref_id")
 
     def link(month: str) -> str:
@@ -92,6 +98,7 @@ def search_timeline(arch: WebArchive, q: str, filters: SearchFilters, params: di
 
     out = timeline_of(arch, refs, link=link)
     out["query"] = q
+    arch.results.put(key, out)
     return out
 
 
@@ -104,11 +111,19 @@ def facet_timeline(arch: WebArchive, kind: str, value: str) -> dict[str, Any] | 
     return search_timeline(arch, "", f, params)
 
 
-def entity_timeline(arch: WebArchive, eid: int) -> dict[str, Any]:
+def entity_timeline(arch: WebArchive, eid: int, name: str | None = None) -> dict[str, Any]:
+    """The cables and articles that mention an entity; with its ``name``, each month's bar
+    leads to the search ``entity:"NAME" from:MONTH until:MONTH``."""
     docs = _vq(arch).entity_cables(int(eid))
     cables = [d for d in docs if not d.startswith("article:")]
     arts = [int(d.split(":", 1)[1]) for d in docs if d.startswith("article:") and d.split(":", 1)[1].isdigit()]
-    return timeline_of(arch, cables, articles=arts)
+    link = None
+    if name:
+        term = query_term(name)
+
+        def link(month: str) -> str:
+            return "/search" + qs({"q": f"{term} from:{month} until:{month}"})
+    return timeline_of(arch, cables, articles=arts, link=link)
 
 
 def channel_timeline(arch: WebArchive, articles: list[dict[str, Any]]) -> dict[str, Any]:
@@ -215,15 +230,15 @@ def network(arch: WebArchive, eid: int, size: int = NETWORK_SIZE) -> dict[str, A
     co = vq.co_mentions(int(eid), size)
     ids = [c[0] for c in co]
     paras = vq.paragraphs_of(ids)
-    edges = [{"source": int(eid), "target": i, "weight": n} for i, _name, _t, n in co]
+    edges = [{"source": int(eid), "target": i, "weight": n} for i, _name, _t, n, _k in co]
     for x in range(len(ids)):
         for y in range(x + 1, len(ids)):
             n = len(paras[ids[x]] & paras[ids[y]])
             if n:
                 edges.append({"source": ids[x], "target": ids[y], "weight": n})
     return {
-        "id": int(eid), "name": me[0], "type": me[1], "url": entity_url(int(eid)),
-        "nodes": [{"id": i, "name": name, "type": t, "weight": n, "url": entity_url(i)} for i, name, t, n in co],
+        "id": int(eid), "name": me[0], "type": me[1], "url": url_for(arch, int(eid), me[2]),
+        "nodes": [{"id": i, "name": name, "type": t, "weight": n, "url": url_for(arch, i, key)} for i, name, t, n, key in co],
         "edges": edges,
         "method": "entities mentioned in the same paragraphs; weight: the number of paragraphs they share",
     }

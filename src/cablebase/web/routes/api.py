@@ -10,6 +10,7 @@ from starlette.responses import Response, StreamingResponse
 from ... import BROWSE_KINDS, BadQuery, SearchFilters
 from .. import export as export_mod
 from .. import diffview, models, views
+from ..article_search import with_articles
 from ..common import JSON, PageError, arch, not_found
 from ..search import search
 
@@ -67,13 +68,15 @@ async def api_search(request: Request, q: Q = "", origin: Origin = None, classif
                      year: Year = None, tag: Tags = [],  # noqa: B006 - FastAPI reads the default, never mutates it
                      sort: Literal["relevance", "newest", "oldest"] = "relevance",
                      page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-                     per_page: Annotated[int, Query(ge=1, le=100)] = 20) -> Response:
+                     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+                     kind: Annotated[Literal["all", "cable", "article"], Query(
+                         description="What to search: cables and articles (all), or one kind")] = "all") -> Response:
+    filters = _filters(origin, classification, year, tag)
     try:
-        res = search(arch(request), q, _filters(origin, classification, year, tag), sort=sort, page=page,
-                     per_page=per_page)
+        res = search(arch(request), q, filters, sort=sort, page=page, per_page=per_page)
     except BadQuery as e:
         raise PageError(400, "Bad query", str(e)) from None
-    return JSON(res.to_dict())
+    return JSON(with_articles(res.to_dict(), arch(request), q, filters, kind, page, per_page))
 
 
 @router.get("/browse/{kind}", response_model=models.BrowseIndexOut, responses=ERRORS,
@@ -121,8 +124,9 @@ async def api_article(request: Request, article_id: int) -> Response:
 
 @router.get("/export", responses={**ERRORS, 200: {"content": {"application/x-ndjson": {}, "text/csv": {}},
                                                   "description": "The matching cables, streamed"}},
-            summary="Export the cables a search matches (all by default) as JSON Lines or CSV, streamed")
-async def api_export(request: Request, format: Literal["jsonl", "csv"] = "jsonl", q: Q = "",  # noqa: A002
+            summary="Export the cables a search matches (all by default) as JSON Lines or CSV, streamed; "
+                    "format=ftm: their people, organisations and places as FollowTheMoney entities (Aleph)")
+async def api_export(request: Request, format: Literal["jsonl", "csv", "ftm"] = "jsonl", q: Q = "",  # noqa: A002
                      origin: Origin = None, classification: Classification = None, year: Year = None,
                      tag: Tags = [],  # noqa: B006
                      sort: Literal["ref_id", "newest", "oldest"] = "ref_id") -> Response:
@@ -131,6 +135,12 @@ async def api_export(request: Request, format: Literal["jsonl", "csv"] = "jsonl"
         refs = export_mod.plan(a, q, _filters(origin, classification, year, tag), sort)
     except BadQuery as e:
         raise PageError(400, "Bad query", str(e)) from None
+    if format == "ftm":  # FollowTheMoney entities (pipeline.ftm), for Aleph / OpenAleph
+        from ...pipeline.ftm import stream as ftm_stream  # followthemoney (~1 s to import): loaded where used
+
+        return StreamingResponse(ftm_stream(a.archive, refs, base_url=a.settings.web.base_url),
+                                 media_type="application/x-ndjson; charset=utf-8",
+                                 headers={"Content-Disposition": 'attachment; filename="cablebase-entities.ftm.json"'})
     name = f"cablebase-export.{'jsonl' if format == 'jsonl' else 'csv'}"
     return StreamingResponse(export_mod.stream(a.archive, refs, format, query=q,
                                                filters=_filters(origin, classification, year, tag),

@@ -1,4 +1,5 @@
-"""``/docs``: the API reference, rendered on the server from FastAPI's OpenAPI document.
+"""``/docs``: the API reference, rendered on the server from FastAPI's OpenAPI document; ``/help``:
+how to use the archive, in plain words.
 
 No JavaScript and nothing fetched from elsewhere (the machine may have no network, and the
 Content-Security-Policy allows only this site's own files); ``/openapi.json`` is the document.
@@ -55,3 +56,9 @@ async def docs(request: Request) -> Response:
                  for k, v in s.get("properties", {}).items()]
         schemas.append({"name": name, "description": s.get("description", ""), "props": props})
     return page("docs.html", info=spec.get("info", {}), ops=ops, schemas=schemas)
+
+
+@router.get("/help")
+async def help_page(request: Request) -> Response:
+    """What the archive is and how to use it, in plain words (linked from every page)."""
+    return page("help.html")

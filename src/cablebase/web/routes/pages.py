@@ -14,7 +14,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ... import BROWSE_KINDS, Archive, BadQuery, paragraph_anchors
 from .. import diffview, entity_views, views
-from ..glossary import abbreviate, explained
+from ..article_search import kind_param, page_segments, with_articles
+from ..glossary import abbreviate, explained, tag_meaning
 from ..common import JSON, PageError, arch, int_param, not_found, page, split_suffix
 from ..params import search_params
 from ..render import highlight, mark_spans, qs, render, span_patterns
@@ -127,7 +128,8 @@ async def cable_diff(request: Request, ref: str) -> Response:
     sb = int_param(qp.get("b"), "b", default=ids[0])
     data = diffview.diff(a, ref, sa, sb)  # type: ignore[arg-type]
     if data is None:
-        raise not_found(f"{ref[:80]} has no source {sa} or {sb}.")
+        raise not_found(f"{ref[:80]} has no source {sa} or {sb}: its versions are {', '.join(map(str, ids))}"
+                        f" (compare two of them: {views.cable_url(ref)}/diff?a={ids[-1]}&b={ids[0]}).")
     return _out(data, "diff.html", request.url.path.endswith(".json"))
 
 
@@ -236,12 +238,14 @@ async def search_page(request: Request) -> Response:
         if json:
             raise PageError(400, "Bad query", str(e)) from None
         return page("search.html", status=400, **_search_shell(q, params, sort), error=str(e), top_query=q)
+    kind = kind_param(request.query_params.get("kind"))
+    found = with_articles(res.to_dict(), a, q, filters, kind, pg, per_page)
     ents = entity_views.search_facet(a, q, filters, params)
     if json:
-        out = res.to_dict()
-        out["facets"]["entity"] = [{"value": e["name"], "type": e["type"], "count": e["documents"], "query": e["query"],
-                                    "url": e["url"]} for e in ents]
-        return JSON(out)
+        if a.browse.entities is not None:  # an enriched archive: the entity facet too
+            found["facets"]["entity"] = [{"value": e["name"], "type": e["type"], "count": e["documents"],
+                                          "query": e["query"], "url": e["url"]} for e in ents]
+        return JSON(found)
     ctx = _search_shell(q, params, sort)
     facets = {}
     for name, _label in FACET_LABELS:
@@ -254,7 +258,8 @@ async def search_page(request: Request) -> Response:
         for v, n in res.facets.get(name, []):
             if v in chosen:
                 continue
-            items.append({"value": v, "count": n, "url": prefix + sep + urlencode({name: v})})
+            items.append({"value": v, "count": n, "url": prefix + sep + urlencode({name: v}),
+                          "meaning": tag_meaning(v) if name == "tag" else None})
             if len(items) >= FACET_LIMIT:
                 break
         facets[name] = items
@@ -275,9 +280,17 @@ async def search_page(request: Request) -> Response:
                      "paragraph": getattr(h, "paragraph", None), "subject": h.subject, "created": h.created,
                      "origin": h.origin, "classification": h.classification,
                      "segments": highlight(h.snippet, h.highlights)})
+    kinds = [{**k, "url": "/search" + qs({**params, "page": None, "kind": k["value"]}), "chosen": k["value"] == kind}
+             for k in found["kinds"]]
     body = render("search.html", **ctx, total=res.total, page=res.page, pages=res.pages, per_page=res.per_page,
-                  hits=hits, facets=facets, active=active, top_query=q, entity_facet=ents,
-                  timeline=visual_panels.panel_search(a, q, filters, params))
+                  hits=hits if kind != "article" else [], facets=facets, active=active, top_query=q, kind=kind,
+                  kinds=kinds, articles=found["articles"], article_hits=page_segments(found["articles"]),
+                  all_kinds_url="/search" + qs({**params, "page": None, "kind": None}),
+                  article_pages=max(1, -(-found["articles"]["total"] // per_page)),
+                  did_you_mean=found["did_you_mean"],
+                  did_you_mean_url="/search" + qs({**params, "q": found["did_you_mean"], "page": None})
+                  if found["did_you_mean"] else None,
+                  entity_facet=ents, timeline=visual_panels.panel_search(a, q, filters, params))
     if cache_key is not None:
         a.results.put(cache_key, body)
     return HTMLResponse(body)

@@ -61,7 +61,7 @@ def panel_facet(a: WebArchive, kind: str, value: str) -> dict[str, Any] | None:
 def panel_entity(a: WebArchive, eid: int, name: str) -> dict[str, Any]:
     """The entity page's timeline and network (``_entity_visual.html``)."""
     net = visual.network(a, eid)
-    out: dict[str, Any] = {"timeline": with_svg(visual.entity_timeline(a, eid), f"Timeline: {name}"),
+    out: dict[str, Any] = {"timeline": with_svg(visual.entity_timeline(a, eid, name), f"Timeline: {name}"),
                            "network": net}
     if net and net["nodes"]:
         out["network_svg"] = svg.network(net, net["nodes"], net["edges"])
