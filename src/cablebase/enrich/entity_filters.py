@@ -12,11 +12,12 @@ the precision measured by ``bench/entities.py --attributions`` rests on such rul
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .entity_names import fold, titles
 from .entity_people import person_aliases
-from .entity_rules import ORG_WORDS
-from .tags import demonyms
+from .entity_rules import ORG_WORDS, country_folded
+from .tags import _rows, demonyms
 
 NOT_ORG_LAST = frozenset([
     "treaty", "treaties", "protocol", "convention", "accord", "accords", "agreement", "agreements", "act", "law",
@@ -36,7 +37,29 @@ _NOT_PERSON_WORDS = frozenset(["authority", "authorities", "ministry", "ministri
                                "times", "post", "opposition", "meeting", "coalition", "path", "partido", "partito",
                                "parti", "partei", "account", "gaz", "plant", "company", "corporation", "fleet",
                                "squadron", "command", "restored", "jamaat", "jamiat", "lashkar", "tehrik", "hizb",
-                               "harakat", "jaish", "tanzeem", "tanzim", "ittehad", "mujahideen", "brigades"])
+                               "harakat", "jaish", "tanzeem", "tanzim", "ittehad", "mujahideen", "brigades",
+                               # movements and groups ("Afghan Taliban"), a company's legal form ("Pfizer Inc")
+                               "taliban", "qaida", "qaeda", "shabaab", "hizballah", "hezbollah", "hamas", "fatah",
+                               "brotherhood", "inc", "ltd", "llc", "plc", "corp", "gmbh", "holdings", "industries"])
+
+
+@lru_cache(maxsize=1)
+def not_people() -> frozenset[str]:
+    """Companies (``Pfizer``) the model reads as a person when written alone (``data/not_people.txt``)."""
+    return frozenset(fold(r[0]) for r in _rows("not_people.txt") if r and r[0].strip())
+
+
+LANGUAGE_WORDS = frozenset(["catalan", "basque", "galician", "kurdish", "pashtun", "pashto", "tajik", "hazara",
+                            "baluch", "tamil", "sinhalese", "flemish", "walloon", "uighur", "uyghur", "dari", "farsi",
+                            "quechua", "aymara", "guarani", "berber", "amazigh", "kazakh", "uzbek", "turkmen"])
+"""Languages and peoples written alone (``the Catalan language``, ``Barakzai (Kabul, Pashtun)``):
+an adjective, neither a place nor a person."""
+PERSON_NOT_THEN = frozenset(["family", "families", "clan", "clans", "tribe", "tribes", "brothers", "dynasty",
+                             "household", "governor", "governorate", "province", "provincial", "district", "mayor"])
+"""A name followed by one of these is a family's (``the Suleiman family``) or a place's (``former
+Wardak Governor``), not the person's."""
+_GENERIC_FIRST = frozenset(["parliament", "congress", "senate", "assembly", "ministry", "cabinet", "government",
+                            "police", "army", "court", "presidency"])
 
 
 _MONTHS = frozenset(["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -64,8 +87,14 @@ def part_of_other(label: str, fixed: bool, text: str, start: int, end: int, tabl
     or a "person" made of common words only (``Normalcy Restored``; ``table``: the truecaser's)."""
     if label == "PLACE":
         return place_in_name(text, end) or currency_or_count(text, end)
-    return label == "PER" and (place_in_name(text, end, PERSON_THEN) or (
+    return label == "PER" and (place_in_name(text, end, PERSON_THEN) or family_or_place(text, end) or (
         not fixed and common_words_only(text[start:end].split(), table)))
+
+
+def family_or_place(text: str, end: int) -> bool:
+    """``the Suleiman family``, ``former Wardak Governor``: the name is a family's or a place's."""
+    nxt = text[end : end + 20].split(maxsplit=1)
+    return bool(nxt) and fold(nxt[0]).strip() in PERSON_NOT_THEN
 
 
 def _person_forms() -> frozenset[str]:
@@ -117,7 +146,8 @@ def org_like(txt: str) -> bool:
     (``Boeing``, ``Jean-Marie LePen's``, ``Missile Defense``) is as often something else."""
     f = fold(txt)
     words = f.split()
-    return len(words) >= 2 and any(w in ORG_NAME_WORDS for w in words) and f.removeprefix("the ") not in NO_ORG
+    return (len(words) >= 2 and any(w in ORG_NAME_WORDS for w in words) and f.removeprefix("the ") not in NO_ORG
+            and not f.endswith(("working group", "steering committee")))  # an embassy's own working group
 
 
 def _title(word: str) -> bool:
@@ -137,6 +167,8 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
     if label == "ORG":
         if folded[-1] in NOT_ORG_LAST:
             return None
+        if len(words) == 2 and folded[0] in _GENERIC_FIRST and folded[1] not in ORG_NAME_WORDS and words[1][:1].isupper():
+            return None  # "(Speaker of) Parliament Jordanovski": a body, then a person's name
         # a title inside: the capitalised words after it name a person ("IAEC DG Chorev")
         idx = [i for i, w in enumerate(folded) if _title(w)]
         if idx:
@@ -170,8 +202,8 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
         if len([w for w in folded if w and len(w) > 1]) > 4:
             return None  # "Revista Brasileira de Meteorologia I. Camilloni": not one name
         dem = {fold(d) for d in demonyms()}
-        if any(w in dem for w in folded):
-            return None
+        if any(w in dem or w in LANGUAGE_WORDS for w in folded) or (len(words) == 1 and folded[0] in not_people()):
+            return None  # "Afghan Taliban", "Pfizer": a people or a company
         if any(w in ORG_WORDS or w in _NOT_PERSON_WORDS for w in fold(txt).split()):
             return None
         return (0, len(txt), label)
@@ -182,6 +214,10 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
             return None  # "OC", "MoU", "Igla-S": capitals the model took for a place
         if any(w in ORG_NAME_WORDS for w in folded):
             return None  # "Grand Coalition", "Hizballah"
+        if len(words) == 1 and (folded[0] in LANGUAGE_WORDS or folded[0] in not_people()):
+            return None  # "Catalan": a language or a people; "Gazprom": a company
+        if "," in txt and fold(txt.rsplit(",", 1)[1]) not in country_folded():
+            return None  # "Daudzai, Wardak": names run together, unless "Kano, Nigeria"
     return (0, len(txt), label)
 
 
@@ -228,5 +264,5 @@ def place_in_name(text: str, end: int, then: frozenset[str] = PLACE_THEN) -> boo
     return bool(nxt) and nxt[0][:1].isupper() and fold(nxt[0]) in then
 
 
-__all__ = ["common_words_only", "currency_or_count", "part_of_other", "GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PERSON_THEN", "PLACE_FIRST", "PLACE_THEN", "cut_word", "generic_org",
+__all__ = ["LANGUAGE_WORDS", "PERSON_NOT_THEN", "family_or_place", "not_people", "common_words_only", "currency_or_count", "part_of_other", "GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PERSON_THEN", "PLACE_FIRST", "PLACE_THEN", "cut_word", "generic_org",
            "org_like", "place_in_name", "refine", "undefined_acronym"]
