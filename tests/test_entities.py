@@ -335,3 +335,4 @@ def test_an_age_in_apposition_shows_a_person():
     text = "Merkel named Schaeuble. Schaeuble, 67, is an experienced politician."
     assert speaks(text, text.rindex("Schaeuble") + len("Schaeuble"))
     assert not speaks("Berlin, 12 March", len("Berlin"))
+
