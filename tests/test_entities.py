@@ -304,9 +304,9 @@ def test_what_a_person_name_cannot_hold():
 def test_what_the_model_mistypes_is_not_attributed():
     from cablebase.enrich.entity_filters import refine
 
-    for bad in ["Pfizer", "Afghan Taliban", "Taliban", "Pfizer Inc", "Catalan"]:
+    for bad in ["Pfizer", "Afghan Taliban", "Taliban", "Pfizer Inc", "Catalan", "United Nations", "Sec Def"]:
         assert refine(bad, "PER") is None, bad
-    for bad in ["Catalan", "Pashtun", "Daudzai, Wardak", "Gazprom"]:
+    for bad in ["Catalan", "Pashtun", "Daudzai, Wardak", "Gazprom", "Missile Defense", "Baltic"]:
         assert refine(bad, "PLACE") is None, bad
     assert refine("Kano, Nigeria", "PLACE") == (0, len("Kano, Nigeria"), "PLACE")
     assert refine("Parliament Jordanovski", "ORG") is None

@@ -40,7 +40,9 @@ _NOT_PERSON_WORDS = frozenset(["authority", "authorities", "ministry", "ministri
                                "harakat", "jaish", "tanzeem", "tanzim", "ittehad", "mujahideen", "brigades",
                                # movements and groups ("Afghan Taliban"), a company's legal form ("Pfizer Inc")
                                "taliban", "qaida", "qaeda", "shabaab", "hizballah", "hezbollah", "hamas", "fatah",
-                               "brotherhood", "inc", "ltd", "llc", "plc", "corp", "gmbh", "holdings", "industries"])
+                               "brotherhood", "inc", "ltd", "llc", "plc", "corp", "gmbh", "holdings", "industries",
+                               # bodies ("United Nations" as an acronym's expansion voted a person)
+                               "nations", "league", "alliance", "network", "tribunal", "directorate", "foundation"])
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +53,8 @@ def not_people() -> frozenset[str]:
 
 LANGUAGE_WORDS = frozenset(["catalan", "basque", "galician", "kurdish", "pashtun", "pashto", "tajik", "hazara",
                             "baluch", "tamil", "sinhalese", "flemish", "walloon", "uighur", "uyghur", "dari", "farsi",
-                            "quechua", "aymara", "guarani", "berber", "amazigh", "kazakh", "uzbek", "turkmen"])
+                            "quechua", "aymara", "guarani", "berber", "amazigh", "kazakh", "uzbek", "turkmen",
+                            "baltic", "nordic", "scandinavian", "balkan"])
 """Languages and peoples written alone (``the Catalan language``, ``Barakzai (Kabul, Pashtun)``):
 an adjective, neither a place nor a person."""
 PERSON_NOT_THEN = frozenset(["family", "families", "clan", "clans", "tribe", "tribes", "brothers", "dynasty",
@@ -188,6 +191,8 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
             return None  # "Holbrooke/Riedel": two people, or an office; "pro-Karzai": a stance
         if len(words) == 1 and txt.isupper() and 2 <= len(txt) <= 5 and txt not in _person_forms():
             return None  # "NSS", "PP", "MCA": capitals are an acronym unless a name says otherwise
+        if "".join(folded) in titles():
+            return None  # "Sec Def": an office written in two words
         if any(c.isdigit() for c in txt) or "," in txt or any(w in _MONTHS for w in folded):
             return None  # "February 25", "Bajaur, Musharraf": a date, or two names run together
         if any(w[:1].islower() and fold(re.split(r"[-‐’']", w)[0]) not in _PARTICLES for w in words):
@@ -214,6 +219,8 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
             return None  # "OC", "MoU", "Igla-S": capitals the model took for a place
         if any(w in ORG_NAME_WORDS for w in folded):
             return None  # "Grand Coalition", "Hizballah"
+        if folded[-1] in NOT_ORG_LAST or folded[-1] in ("defense", "defence", "security"):
+            return None  # "Missile Defense": a policy, not a place
         if len(words) == 1 and (folded[0] in LANGUAGE_WORDS or folded[0] in not_people()):
             return None  # "Catalan": a language or a people; "Gazprom": a company
         if "," in txt and fold(txt.rsplit(",", 1)[1]) not in country_folded():
@@ -241,6 +248,7 @@ def undefined_acronym(txt: str) -> bool:
 PLACE_THEN = frozenset([
     "club", "group", "process", "accord", "accords", "agreement", "declaration", "summit", "conference", "protocol",
     "initiative", "plan", "treaty", "round", "convention", "pact", "forum", "council", "commission", "principles",
+    "delta", "valley", "basin", "defense", "defence",
 ])
 """A place's name followed by one of these is part of another name (``Paris Club``)."""
 
