@@ -304,12 +304,14 @@ def test_what_a_person_name_cannot_hold():
 def test_what_the_model_mistypes_is_not_attributed():
     from cablebase.enrich.entity_filters import refine
 
-    for bad in ["Pfizer", "Afghan Taliban", "Taliban", "Pfizer Inc", "Catalan", "United Nations", "Sec Def"]:
+    for bad in ["Pfizer", "Afghan Taliban", "Taliban", "Pfizer Inc", "Catalan", "United Nations", "Sec Def",
+                "Putin's Kremlin", "Lanza -- Article", "U.S.-China", "Sadr Trend", "National Security Shield"]:
         assert refine(bad, "PER") is None, bad
     for bad in ["Catalan", "Pashtun", "Daudzai, Wardak", "Gazprom", "Missile Defense", "Baltic"]:
         assert refine(bad, "PLACE") is None, bad
     assert refine("Kano, Nigeria", "PLACE") == (0, len("Kano, Nigeria"), "PLACE")
-    assert refine("Parliament Jordanovski", "ORG") is None
+    assert refine("Parliament Jordanovski", "ORG") is None and refine("Black Sea Navy Base", "ORG") is None
+    assert refine("Jean-Marie Le Pen", "PER") is not None and refine("Abdel-Rahman", "PER") is not None
     assert refine("Socialist Party", "ORG") is not None and refine("Congress Party", "ORG") is not None
 
 
@@ -336,3 +338,11 @@ def test_an_age_in_apposition_shows_a_person():
     assert speaks(text, text.rindex("Schaeuble") + len("Schaeuble"))
     assert not speaks("Berlin, 12 March", len("Berlin"))
 
+
+
+def test_an_acronym_stands_for_a_person_only_by_its_initials():
+    from cablebase.enrich.entity_people import initials_of
+
+    assert initials_of("Anibal Fernandez", "AF") and initials_of("Mohammed bin Rashid al Maktoum", "MbR")
+    assert initials_of("Cristina Fernandez de Kirchner", "CFK")
+    assert not initials_of("Wolfgang Schaeuble", "CDU")  # "Schaeuble (CDU)": his party

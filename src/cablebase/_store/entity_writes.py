@@ -436,7 +436,9 @@ class EntityWriter:
         ``ratio`` times as many mentions, is a person misread: not attributed (no guess whose);
         (2) a person known by one word in one cable only (``PER:medina@DOC``) whose word the
         archive calls a place in two documents or more, and no full name ends with, is not
-        attributed. Returns the number of mentions removed."""
+        attributed; (3) a one-word place that no list knows and only one document names is not
+        attributed (half of them are a name, a company, a tribe or a marking). Returns the number
+        of mentions removed."""
         db, known = self.db, set(known_places)
         scoped = "%" + SCOPE + "%"
         per_last = dict(db.execute(
@@ -446,7 +448,8 @@ class EntityWriter:
             "SELECT e.id, substr(e.key, 7), count(*), count(DISTINCT m.doc) FROM entities e"
             " JOIN mentions m ON m.entity_id = e.id WHERE e.type = 'PLACE' AND e.key NOT LIKE '% %'"
             " GROUP BY e.id, e.key").fetchall()
-        drop = [eid for eid, w, n, _d in places if w not in known and per_last.get(w, 0) >= ratio * n]
+        # (3) a one-word place no list knows, in one document only (``Zedari``, ``Finnivest``): as often not a place
+        drop = [eid for eid, w, n, d in places if w not in known and (per_last.get(w, 0) >= ratio * n or d == 1)]
         place_docs = {w: d for _eid, w, _n, d in places}
         for eid, key in db.execute("SELECT id, key FROM entities WHERE type = 'PER' AND key LIKE ?", (scoped,)).fetchall():
             w = key[4:].split(SCOPE)[0]

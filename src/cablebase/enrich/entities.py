@@ -45,7 +45,7 @@ from .entity_model import (  # noqa: F401 (lexicon, places: still importable fro
     ruler_patterns,
 )
 from .entity_people import (
-    SCOPE, PeopleEvidence, curated_person, doc_name, evidence_keys, is_full_name, scoped_key, title_word,
+    SCOPE, PeopleEvidence, curated_person, doc_name, evidence_keys, initials_of, is_full_name, scoped_key, title_word,
 )
 from .entity_filters import (
     cut_word, family_or_place, generic_org, org_like, part_of_other, place_in_name, refine, undefined_acronym,
@@ -298,7 +298,7 @@ class EntityExtractor:
                     if f and (k.endswith(f) or f.endswith(k)) and len(k.split()) >= 2:
                         lab = v
                         break
-            if lab is not None:
+            if lab is not None and (lab != "PER" or initials_of(exp, a)):  # "Schaeuble (CDU)": no definition
                 acr_type[a] = (lab, exp)
 
         # 4. find recurring names again (exact, case-sensitive, whole words)

@@ -42,7 +42,9 @@ _NOT_PERSON_WORDS = frozenset(["authority", "authorities", "ministry", "ministri
                                "taliban", "qaida", "qaeda", "shabaab", "hizballah", "hezbollah", "hamas", "fatah",
                                "brotherhood", "inc", "ltd", "llc", "plc", "corp", "gmbh", "holdings", "industries",
                                # bodies ("United Nations" as an acronym's expansion voted a person)
-                               "nations", "league", "alliance", "network", "tribunal", "directorate", "foundation"])
+                               "nations", "league", "alliance", "network", "tribunal", "directorate", "foundation",
+                               # movements, lists and systems ("Sadr Trend", "National Security Shield")
+                               "trend", "bloc", "faction", "list", "national", "security", "shield", "system"])
 
 
 @lru_cache(maxsize=1)
@@ -61,6 +63,8 @@ PERSON_NOT_THEN = frozenset(["family", "families", "clan", "clans", "tribe", "tr
                              "household", "governor", "governorate", "province", "provincial", "district", "mayor"])
 """A name followed by one of these is a family's (``the Suleiman family``) or a place's (``former
 Wardak Governor``), not the person's."""
+_FACILITY_LAST = frozenset(["base", "airbase", "airfield", "airport", "prison", "camp", "port", "harbor", "harbour",
+                            "palace", "dam", "field", "refinery", "mine"])
 _GENERIC_FIRST = frozenset(["parliament", "congress", "senate", "assembly", "ministry", "cabinet", "government",
                             "police", "army", "court", "presidency"])
 
@@ -170,6 +174,8 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
     if label == "ORG":
         if folded[-1] in NOT_ORG_LAST:
             return None
+        if folded[-1] in _FACILITY_LAST:
+            return None  # "Black Sea Navy Base": a place, not a body
         if len(words) == 2 and folded[0] in _GENERIC_FIRST and folded[1] not in ORG_NAME_WORDS and words[1][:1].isupper():
             return None  # "(Speaker of) Parliament Jordanovski": a body, then a person's name
         # a title inside: the capitalised words after it name a person ("IAEC DG Chorev")
@@ -193,6 +199,8 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
             return None  # "NSS", "PP", "MCA": capitals are an acronym unless a name says otherwise
         if "".join(folded) in titles():
             return None  # "Sec Def": an office written in two words
+        if re.search(r"\w['’]s\s", txt) or "--" in txt or any(fold(p) in country_folded() for p in re.split(r"[-‐]", txt)):
+            return None  # "Putin's Kremlin", "Lanza -- Article", "U.S.-China": not one person's name
         if any(c.isdigit() for c in txt) or "," in txt or any(w in _MONTHS for w in folded):
             return None  # "February 25", "Bajaur, Musharraf": a date, or two names run together
         if any(w[:1].islower() and fold(re.split(r"[-‐’']", w)[0]) not in _PARTICLES for w in words):
@@ -248,7 +256,7 @@ def undefined_acronym(txt: str) -> bool:
 PLACE_THEN = frozenset([
     "club", "group", "process", "accord", "accords", "agreement", "declaration", "summit", "conference", "protocol",
     "initiative", "plan", "treaty", "round", "convention", "pact", "forum", "council", "commission", "principles",
-    "delta", "valley", "basin", "defense", "defence",
+    "delta", "valley", "basin", "defense", "defence", "war",
 ])
 """A place's name followed by one of these is part of another name (``Paris Club``)."""
 
