@@ -305,12 +305,14 @@ def test_what_the_model_mistypes_is_not_attributed():
     from cablebase.enrich.entity_filters import refine
 
     for bad in ["Pfizer", "Afghan Taliban", "Taliban", "Pfizer Inc", "Catalan", "United Nations", "Sec Def",
-                "Putin's Kremlin", "Lanza -- Article", "U.S.-China", "Sadr Trend", "National Security Shield"]:
+                "Putin's Kremlin", "Lanza -- Article", "U.S.-China", "Sadr Trend", "National Security Shield",
+                "Tobin Tax", "Predator B. GeneralMoseley"]:
         assert refine(bad, "PER") is None, bad
-    for bad in ["Catalan", "Pashtun", "Daudzai, Wardak", "Gazprom", "Missile Defense", "Baltic"]:
+    for bad in ["Catalan", "Pashtun", "Daudzai, Wardak", "Gazprom", "Missile Defense", "Baltic", "Sultan"]:
         assert refine(bad, "PLACE") is None, bad
     assert refine("Kano, Nigeria", "PLACE") == (0, len("Kano, Nigeria"), "PLACE")
     assert refine("Parliament Jordanovski", "ORG") is None and refine("Black Sea Navy Base", "ORG") is None
+    assert refine("the Government of the Bolivarian Republic", "ORG") is None
     assert refine("Jean-Marie Le Pen", "PER") is not None and refine("Abdel-Rahman", "PER") is not None
     assert refine("Socialist Party", "ORG") is not None and refine("Congress Party", "ORG") is not None
 
@@ -346,3 +348,14 @@ def test_an_acronym_stands_for_a_person_only_by_its_initials():
     assert initials_of("Anibal Fernandez", "AF") and initials_of("Mohammed bin Rashid al Maktoum", "MbR")
     assert initials_of("Cristina Fernandez de Kirchner", "CFK")
     assert not initials_of("Wolfgang Schaeuble", "CDU")  # "Schaeuble (CDU)": his party
+
+
+def test_a_sentence_that_begins_with_a_verb_is_not_a_name():
+    from cablebase.enrich.entity_filters import part_of_other
+
+    table = {"blocking": "blocking", "sterling": "sterling"}
+    text = "She raised it. Blocking al-Manar would help. He met Sterling Smith."
+    a = text.index("Blocking")
+    assert part_of_other("PER", False, text, a, a + len("Blocking al-Manar"), table)
+    b = text.index("Sterling")
+    assert not part_of_other("PER", False, text, b, b + len("Sterling Smith"), table)

@@ -44,7 +44,8 @@ _NOT_PERSON_WORDS = frozenset(["authority", "authorities", "ministry", "ministri
                                # bodies ("United Nations" as an acronym's expansion voted a person)
                                "nations", "league", "alliance", "network", "tribunal", "directorate", "foundation",
                                # movements, lists and systems ("Sadr Trend", "National Security Shield")
-                               "trend", "bloc", "faction", "list", "national", "security", "shield", "system"])
+                               "trend", "bloc", "faction", "list", "national", "security", "shield", "system",
+                               "tax", "prize", "award", "act", "law", "treaty", "plan", "doctrine"])
 
 
 @lru_cache(maxsize=1)
@@ -94,8 +95,15 @@ def part_of_other(label: str, fixed: bool, text: str, start: int, end: int, tabl
     or a "person" made of common words only (``Normalcy Restored``; ``table``: the truecaser's)."""
     if label == "PLACE":
         return place_in_name(text, end) or currency_or_count(text, end)
+    words = text[start:end].split()
     return label == "PER" and (place_in_name(text, end, PERSON_THEN) or family_or_place(text, end) or (
-        not fixed and common_words_only(text[start:end].split(), table)))
+        not fixed and (common_words_only(words, table) or (
+            len(words) >= 2 and _common_gerund(words[0], table) and not text[:start].rstrip()[-1:].isalnum()))))
+
+
+def _common_gerund(word: str, table: dict[str, str]) -> bool:
+    """``Blocking al-Manar`` at a sentence's start: a verb, not a first name."""
+    return len(word) >= 6 and word.lower().endswith("ing") and (table.get(word.lower()) or "X").islower()
 
 
 def family_or_place(text: str, end: int) -> bool:
@@ -157,6 +165,12 @@ def org_like(txt: str) -> bool:
             and not f.endswith(("working group", "steering committee")))  # an embassy's own working group
 
 
+def _glued_title(word: str) -> bool:
+    """``GeneralMoseley``: a title and a name written as one word."""
+    m = re.match(r"^([A-Z][a-z]{3,})([A-Z][a-z]+)$", word)
+    return bool(m) and m.group(1).lower() in titles()
+
+
 def _title(word: str) -> bool:
     return word in titles()
 
@@ -174,6 +188,8 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
     if label == "ORG":
         if folded[-1] in NOT_ORG_LAST:
             return None
+        if " ".join(folded[:2]) == "government of" or " ".join(folded[:3]) == "the government of":
+            return None  # "the Government of the Bolivarian Republic": a government is its country
         if folded[-1] in _FACILITY_LAST:
             return None  # "Black Sea Navy Base": a place, not a body
         if len(words) == 2 and folded[0] in _GENERIC_FIRST and folded[1] not in ORG_NAME_WORDS and words[1][:1].isupper():
@@ -197,8 +213,8 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
             return None  # "Holbrooke/Riedel": two people, or an office; "pro-Karzai": a stance
         if len(words) == 1 and txt.isupper() and 2 <= len(txt) <= 5 and txt not in _person_forms():
             return None  # "NSS", "PP", "MCA": capitals are an acronym unless a name says otherwise
-        if "".join(folded) in titles():
-            return None  # "Sec Def": an office written in two words
+        if "".join(folded) in titles() or any(_glued_title(w) for w in words):
+            return None  # "Sec Def": an office in two words; "GeneralMoseley": a title glued to a name
         if re.search(r"\w['’]s\s", txt) or "--" in txt or any(fold(p) in country_folded() for p in re.split(r"[-‐]", txt)):
             return None  # "Putin's Kremlin", "Lanza -- Article", "U.S.-China": not one person's name
         if any(c.isdigit() for c in txt) or "," in txt or any(w in _MONTHS for w in folded):
@@ -227,6 +243,8 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
             return None  # "OC", "MoU", "Igla-S": capitals the model took for a place
         if any(w in ORG_NAME_WORDS for w in folded):
             return None  # "Grand Coalition", "Hizballah"
+        if len(words) == 1 and _title(folded[0]):
+            return None  # "the Sultan": an office
         if folded[-1] in NOT_ORG_LAST or folded[-1] in ("defense", "defence", "security"):
             return None  # "Missile Defense": a policy, not a place
         if len(words) == 1 and (folded[0] in LANGUAGE_WORDS or folded[0] in not_people()):
@@ -256,7 +274,7 @@ def undefined_acronym(txt: str) -> bool:
 PLACE_THEN = frozenset([
     "club", "group", "process", "accord", "accords", "agreement", "declaration", "summit", "conference", "protocol",
     "initiative", "plan", "treaty", "round", "convention", "pact", "forum", "council", "commission", "principles",
-    "delta", "valley", "basin", "defense", "defence", "war",
+    "delta", "valley", "basin", "defense", "defence", "war", "party",
 ])
 """A place's name followed by one of these is part of another name (``Paris Club``)."""
 
