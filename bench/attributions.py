@@ -3,8 +3,8 @@
     python bench/entities.py --attributions [--db ARCHIVE] [--errors N] [--json]
     python bench/entities.py --draw 320 --seed 17 --db ARCHIVE     # a new sample to label
 
-The gold file ``tests/gold/attributions.jsonl`` (sets: ``dev`` and ``dev2``, whose errors shaped
-the rules, and ``held-out``, labelled after the last rule change) holds references and labels only: the cable,
+The gold file ``tests/gold/attributions.jsonl`` (sets: ``dev``, ``dev2``, ``held-out``, ``dev3``,
+``dev4`` and ``dev5``, whose errors shaped the rules, and ``fresh``, labelled after the last rule change) holds references and labels only: the cable,
 the paragraph (index into the record's paragraphs, -1 for the subject line, and its number as
 written), the character span and the surface form (to check the text read at run time is the
 same), what the system attributed when the sample was drawn (``said``), whether that was right
@@ -159,7 +159,7 @@ def run(db: str | None, errors: int) -> dict[str, Any]:
         db = str(build_archive(Path(tmp) / "archive"))
     sets = list(dict.fromkeys(g.get("set", "dev") for g in gold))
     out: dict[str, Any] = {}
-    for name in sets:  # "dev", "dev2" shaped the rules; "held-out" was labelled after the last change
+    for name in sets:  # "dev" … "dev5" shaped the rules; "fresh" was labelled after the last change
         out[name] = measure(db, [g for g in gold if g.get("set", "dev") == name], errors)
         show(out[name], name)
     res = measure(db, gold, 0)

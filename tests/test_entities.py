@@ -299,3 +299,63 @@ def test_what_a_person_name_cannot_hold():
     table = {"normalcy": "normalcy", "restored": "restored", "gordon": "Gordon", "brown": "brown"}
     assert common_words_only(["Normalcy", "Restored"], table)
     assert not common_words_only(["Gordon", "Brown"], table) and not common_words_only(["Yehia", "Yousif"], table)
+
+
+def test_what_the_model_mistypes_is_not_attributed():
+    from cablebase.enrich.entity_filters import refine
+
+    for bad in ["Pfizer", "Afghan Taliban", "Taliban", "Pfizer Inc", "Catalan", "United Nations", "Sec Def",
+                "Putin's Kremlin", "Lanza -- Article", "U.S.-China", "Sadr Trend", "National Security Shield",
+                "Tobin Tax", "Predator B. GeneralMoseley"]:
+        assert refine(bad, "PER") is None, bad
+    for bad in ["Catalan", "Pashtun", "Daudzai, Wardak", "Gazprom", "Missile Defense", "Baltic", "Sultan"]:
+        assert refine(bad, "PLACE") is None, bad
+    assert refine("Kano, Nigeria", "PLACE") == (0, len("Kano, Nigeria"), "PLACE")
+    assert refine("Parliament Jordanovski", "ORG") is None and refine("Black Sea Navy Base", "ORG") is None
+    assert refine("the Government of the Bolivarian Republic", "ORG") is None
+    assert refine("Jean-Marie Le Pen", "PER") is not None and refine("Abdel-Rahman", "PER") is not None
+    assert refine("Socialist Party", "ORG") is not None and refine("Congress Party", "ORG") is not None
+
+
+def test_a_name_in_a_family_a_province_or_an_office_is_not_the_person(extractor):
+    from cablebase.record import Cable, Paragraph
+
+    paras = ["1. Education Minister Farooq Wardak said the plan would work. Pfizer said it would settle the case.",
+             "2. Former Wardak Governor Ali Naeemi disagreed. The Suleiman family owns the port, "
+             "Mohamed Bashir Suleiman said. SecDef said he would visit. The Afghan Taliban said they would fight.",
+             "3. Ahmed Wali Karzai met the Ambassador. The minister had two masters, Karzai and Mohaqqeq."]
+    res = extractor.extract(Cable(ref_id="09KABUL1", origin="Embassy Kabul", tags=["AF"],
+                                  paragraphs=[Paragraph(i + 1, None, None, p) for i, p in enumerate(paras)]))
+    per = [(m.paragraph, paras[m.paragraph][m.end : m.end + 9], m.text, m.key) for m in res.mentions if m.type == "PER"]
+    assert not [p for p in per if p[2] in ("Pfizer", "SecDef", "Taliban", "Afghan Taliban")], per
+    assert not [p for p in per if p[1].startswith((" Governor", " family"))], per  # a province's, a family's
+    # "Karzai" beside Ahmed Wali Karzai in an Afghan cable: the President as often as not — nobody's
+    assert not [p for p in per if p[2] == "Karzai" and p[3] == "PER:ahmed wali karzai"], per
+
+
+def test_an_age_in_apposition_shows_a_person():
+    from cablebase.enrich.entity_rules import speaks
+
+    text = "Merkel named Schaeuble. Schaeuble, 67, is an experienced politician."
+    assert speaks(text, text.rindex("Schaeuble") + len("Schaeuble"))
+    assert not speaks("Berlin, 12 March", len("Berlin"))
+
+
+
+def test_an_acronym_stands_for_a_person_only_by_its_initials():
+    from cablebase.enrich.entity_people import initials_of
+
+    assert initials_of("Anibal Fernandez", "AF") and initials_of("Mohammed bin Rashid al Maktoum", "MbR")
+    assert initials_of("Cristina Fernandez de Kirchner", "CFK")
+    assert not initials_of("Wolfgang Schaeuble", "CDU")  # "Schaeuble (CDU)": his party
+
+
+def test_a_sentence_that_begins_with_a_verb_is_not_a_name():
+    from cablebase.enrich.entity_filters import part_of_other
+
+    table = {"blocking": "blocking", "sterling": "sterling"}
+    text = "She raised it. Blocking al-Manar would help. He met Sterling Smith."
+    a = text.index("Blocking")
+    assert part_of_other("PER", False, text, a, a + len("Blocking al-Manar"), table)
+    b = text.index("Sterling")
+    assert not part_of_other("PER", False, text, b, b + len("Sterling Smith"), table)

@@ -45,9 +45,11 @@ from .entity_model import (  # noqa: F401 (lexicon, places: still importable fro
     ruler_patterns,
 )
 from .entity_people import (
-    SCOPE, PeopleEvidence, curated_person, doc_name, evidence_keys, is_full_name, scoped_key, title_word,
+    SCOPE, PeopleEvidence, curated_person, doc_name, evidence_keys, initials_of, is_full_name, scoped_key, title_word,
 )
-from .entity_filters import cut_word, generic_org, org_like, part_of_other, place_in_name, refine, undefined_acronym
+from .entity_filters import (
+    cut_word, family_or_place, generic_org, org_like, part_of_other, place_in_name, refine, undefined_acronym,
+)
 from .entity_names import LEAD_TRAIL, display_name, entity_key, fold, strip_titles, titles
 from .entity_rules import (
     ORG_WORDS, PERSON_TITLES, REDACTED, TAIL_CONNECTOR, TITLE_THEN_WORDS, country_folded, is_junk, name_like,
@@ -296,7 +298,7 @@ class EntityExtractor:
                     if f and (k.endswith(f) or f.endswith(k)) and len(k.split()) >= 2:
                         lab = v
                         break
-            if lab is not None:
+            if lab is not None and (lab != "PER" or initials_of(exp, a)):  # "Schaeuble (CDU)": no definition
                 acr_type[a] = (lab, exp)
 
         # 4. find recurring names again (exact, case-sensitive, whole words)
@@ -307,11 +309,9 @@ class EntityExtractor:
         gov = GovEvidence(hint, origin, text_countries, defs)
         acr = expand(full, defs, hint, origin=origin, named=text_countries)
         res.acronyms = [a.to_dict() for a in acr.values()]
-        per_names: list[tuple[str, str]] = []
-        for s in clean:
-            if s.label == "PER":
-                per_names.append((fold(prepared_surface(s)), prepared_surface(s)))
-        full_names = {f: n for f, n in per_names}
+        # the names of people the cable gives in full: only what its words allow to be a person's
+        full_names = {fold(prepared_surface(s)): prepared_surface(s) for s in clean
+                      if s.label == "PER" and (s.fixed or refine(prepared_surface(s), "PER") is not None)}
         # people: where the cable is from or about, and what it shows of each name
         context = {c for c in ({origin} | hint) if c}
         people = PeopleEvidence(context, cable.ref_id or doc_name(cable.subject, cable.body))
@@ -323,13 +323,13 @@ class EntityExtractor:
                     people.titles[f].add(tw)
                 if speaks(preps[s.para], s.end) or (cable.signer and f == fold(cable.signer)):
                     people.speaking.add(f)  # says something, or signs the cable
-        mentions: list[FoundMention] = []
+        mentions: list[FoundMention] = []; table = getattr(self.truecaser, "table", {})  # noqa: E702
         for s in sorted(clean, key=lambda s: (s.para, s.start)):
             txt = prepared_surface(s)
             if txt in acr_type and acr_type[txt][0] == "PER":  # "(MGM)" after a person's name
                 s.label = "PER"
-            elif not s.fixed and refine(txt, s.label) is None:
-                continue  # the vote gave it a type its words rule out ("Holbrooke/Riedel" as a person)
+            elif not s.fixed and (refine(txt, s.label) is None or part_of_other(s.label, False, preps[s.para], s.start, s.end, table)):
+                continue  # the vote gave it a type its words or the next word rule out ("Holbrooke/Riedel", "Wardak Governor")
             name, key = self._name_key(s, txt, full_names, acr_type, acr, gov, people)
             if not name or (not key and s.label != "PER"):
                 continue
@@ -410,7 +410,7 @@ class EntityExtractor:
                 if any(a < y and x < b for x, y in taken[para]):
                     continue
                 w = m.group(1)
-                if w[:1].islower() or (known[w] == "PLACE" and place_in_name(text, b)):
+                if w[:1].islower() or (place_in_name(text, b) if known[w] == "PLACE" else known[w] == "PER" and family_or_place(text, b)):
                     continue
                 taken[para].append((a, b))
                 out.append(_Span(para, a, b, known[w], False))
@@ -480,7 +480,8 @@ class EntityExtractor:
         longer = [k for k in full_names if k != f and k.endswith(" " + f)]
         if longer:
             best = max(longer, key=len)
-            if all(best.endswith(k) for k in longer):
+            alias = curated_person(name, people.context)  # "Karzai" beside "Ahmed Wali Karzai": the President?
+            if all(best.endswith(k) for k in longer) and (alias is None or fold(alias) == fold(full_names[best])):
                 return display_name(strip_titles(full_names[best])), entity_key("PER", full_names[best])
             return name, ""  # two people of the cable end with it: a name found, attributed to no one
         if is_full_name(f):

@@ -12,11 +12,12 @@ the precision measured by ``bench/entities.py --attributions`` rests on such rul
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .entity_names import fold, titles
 from .entity_people import person_aliases
-from .entity_rules import ORG_WORDS
-from .tags import demonyms
+from .entity_rules import ORG_WORDS, country_folded
+from .tags import _rows, demonyms
 
 NOT_ORG_LAST = frozenset([
     "treaty", "treaties", "protocol", "convention", "accord", "accords", "agreement", "agreements", "act", "law",
@@ -36,7 +37,37 @@ _NOT_PERSON_WORDS = frozenset(["authority", "authorities", "ministry", "ministri
                                "times", "post", "opposition", "meeting", "coalition", "path", "partido", "partito",
                                "parti", "partei", "account", "gaz", "plant", "company", "corporation", "fleet",
                                "squadron", "command", "restored", "jamaat", "jamiat", "lashkar", "tehrik", "hizb",
-                               "harakat", "jaish", "tanzeem", "tanzim", "ittehad", "mujahideen", "brigades"])
+                               "harakat", "jaish", "tanzeem", "tanzim", "ittehad", "mujahideen", "brigades",
+                               # movements and groups ("Afghan Taliban"), a company's legal form ("Pfizer Inc")
+                               "taliban", "qaida", "qaeda", "shabaab", "hizballah", "hezbollah", "hamas", "fatah",
+                               "brotherhood", "inc", "ltd", "llc", "plc", "corp", "gmbh", "holdings", "industries",
+                               # bodies ("United Nations" as an acronym's expansion voted a person)
+                               "nations", "league", "alliance", "network", "tribunal", "directorate", "foundation",
+                               # movements, lists and systems ("Sadr Trend", "National Security Shield")
+                               "trend", "bloc", "faction", "list", "national", "security", "shield", "system",
+                               "tax", "prize", "award", "act", "law", "treaty", "plan", "doctrine"])
+
+
+@lru_cache(maxsize=1)
+def not_people() -> frozenset[str]:
+    """Companies (``Pfizer``) the model reads as a person when written alone (``data/not_people.txt``)."""
+    return frozenset(fold(r[0]) for r in _rows("not_people.txt") if r and r[0].strip())
+
+
+LANGUAGE_WORDS = frozenset(["catalan", "basque", "galician", "kurdish", "pashtun", "pashto", "tajik", "hazara",
+                            "baluch", "tamil", "sinhalese", "flemish", "walloon", "uighur", "uyghur", "dari", "farsi",
+                            "quechua", "aymara", "guarani", "berber", "amazigh", "kazakh", "uzbek", "turkmen",
+                            "baltic", "nordic", "scandinavian", "balkan"])
+"""Languages and peoples written alone (``the Catalan language``, ``Barakzai (Kabul, Pashtun)``):
+an adjective, neither a place nor a person."""
+PERSON_NOT_THEN = frozenset(["family", "families", "clan", "clans", "tribe", "tribes", "brothers", "dynasty",
+                             "household", "governor", "governorate", "province", "provincial", "district", "mayor"])
+"""A name followed by one of these is a family's (``the Suleiman family``) or a place's (``former
+Wardak Governor``), not the person's."""
+_FACILITY_LAST = frozenset(["base", "airbase", "airfield", "airport", "prison", "camp", "port", "harbor", "harbour",
+                            "palace", "dam", "field", "refinery", "mine"])
+_GENERIC_FIRST = frozenset(["parliament", "congress", "senate", "assembly", "ministry", "cabinet", "government",
+                            "police", "army", "court", "presidency"])
 
 
 _MONTHS = frozenset(["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -64,8 +95,21 @@ def part_of_other(label: str, fixed: bool, text: str, start: int, end: int, tabl
     or a "person" made of common words only (``Normalcy Restored``; ``table``: the truecaser's)."""
     if label == "PLACE":
         return place_in_name(text, end) or currency_or_count(text, end)
-    return label == "PER" and (place_in_name(text, end, PERSON_THEN) or (
-        not fixed and common_words_only(text[start:end].split(), table)))
+    words = text[start:end].split()
+    return label == "PER" and (place_in_name(text, end, PERSON_THEN) or family_or_place(text, end) or (
+        not fixed and (common_words_only(words, table) or (
+            len(words) >= 2 and _common_gerund(words[0], table) and not text[:start].rstrip()[-1:].isalnum()))))
+
+
+def _common_gerund(word: str, table: dict[str, str]) -> bool:
+    """``Blocking al-Manar`` at a sentence's start: a verb, not a first name."""
+    return len(word) >= 6 and word.lower().endswith("ing") and (table.get(word.lower()) or "X").islower()
+
+
+def family_or_place(text: str, end: int) -> bool:
+    """``the Suleiman family``, ``former Wardak Governor``: the name is a family's or a place's."""
+    nxt = text[end : end + 20].split(maxsplit=1)
+    return bool(nxt) and fold(nxt[0]).strip() in PERSON_NOT_THEN
 
 
 def _person_forms() -> frozenset[str]:
@@ -117,7 +161,14 @@ def org_like(txt: str) -> bool:
     (``Boeing``, ``Jean-Marie LePen's``, ``Missile Defense``) is as often something else."""
     f = fold(txt)
     words = f.split()
-    return len(words) >= 2 and any(w in ORG_NAME_WORDS for w in words) and f.removeprefix("the ") not in NO_ORG
+    return (len(words) >= 2 and any(w in ORG_NAME_WORDS for w in words) and f.removeprefix("the ") not in NO_ORG
+            and not f.endswith(("working group", "steering committee")))  # an embassy's own working group
+
+
+def _glued_title(word: str) -> bool:
+    """``GeneralMoseley``: a title and a name written as one word."""
+    m = re.match(r"^([A-Z][a-z]{3,})([A-Z][a-z]+)$", word)
+    return bool(m) and m.group(1).lower() in titles()
 
 
 def _title(word: str) -> bool:
@@ -137,6 +188,12 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
     if label == "ORG":
         if folded[-1] in NOT_ORG_LAST:
             return None
+        if " ".join(folded[:2]) == "government of" or " ".join(folded[:3]) == "the government of":
+            return None  # "the Government of the Bolivarian Republic": a government is its country
+        if folded[-1] in _FACILITY_LAST:
+            return None  # "Black Sea Navy Base": a place, not a body
+        if len(words) == 2 and folded[0] in _GENERIC_FIRST and folded[1] not in ORG_NAME_WORDS and words[1][:1].isupper():
+            return None  # "(Speaker of) Parliament Jordanovski": a body, then a person's name
         # a title inside: the capitalised words after it name a person ("IAEC DG Chorev")
         idx = [i for i, w in enumerate(folded) if _title(w)]
         if idx:
@@ -156,6 +213,10 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
             return None  # "Holbrooke/Riedel": two people, or an office; "pro-Karzai": a stance
         if len(words) == 1 and txt.isupper() and 2 <= len(txt) <= 5 and txt not in _person_forms():
             return None  # "NSS", "PP", "MCA": capitals are an acronym unless a name says otherwise
+        if "".join(folded) in titles() or any(_glued_title(w) for w in words):
+            return None  # "Sec Def": an office in two words; "GeneralMoseley": a title glued to a name
+        if re.search(r"\w['’]s\s", txt) or "--" in txt or any(fold(p) in country_folded() for p in re.split(r"[-‐]", txt)):
+            return None  # "Putin's Kremlin", "Lanza -- Article", "U.S.-China": not one person's name
         if any(c.isdigit() for c in txt) or "," in txt or any(w in _MONTHS for w in folded):
             return None  # "February 25", "Bajaur, Musharraf": a date, or two names run together
         if any(w[:1].islower() and fold(re.split(r"[-‐’']", w)[0]) not in _PARTICLES for w in words):
@@ -170,8 +231,8 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
         if len([w for w in folded if w and len(w) > 1]) > 4:
             return None  # "Revista Brasileira de Meteorologia I. Camilloni": not one name
         dem = {fold(d) for d in demonyms()}
-        if any(w in dem for w in folded):
-            return None
+        if any(w in dem or w in LANGUAGE_WORDS for w in folded) or (len(words) == 1 and folded[0] in not_people()):
+            return None  # "Afghan Taliban", "Pfizer": a people or a company
         if any(w in ORG_WORDS or w in _NOT_PERSON_WORDS for w in fold(txt).split()):
             return None
         return (0, len(txt), label)
@@ -182,6 +243,14 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
             return None  # "OC", "MoU", "Igla-S": capitals the model took for a place
         if any(w in ORG_NAME_WORDS for w in folded):
             return None  # "Grand Coalition", "Hizballah"
+        if len(words) == 1 and _title(folded[0]):
+            return None  # "the Sultan": an office
+        if folded[-1] in NOT_ORG_LAST or folded[-1] in ("defense", "defence", "security"):
+            return None  # "Missile Defense": a policy, not a place
+        if len(words) == 1 and (folded[0] in LANGUAGE_WORDS or folded[0] in not_people()):
+            return None  # "Catalan": a language or a people; "Gazprom": a company
+        if "," in txt and fold(txt.rsplit(",", 1)[1]) not in country_folded():
+            return None  # "Daudzai, Wardak": names run together, unless "Kano, Nigeria"
     return (0, len(txt), label)
 
 
@@ -205,6 +274,7 @@ def undefined_acronym(txt: str) -> bool:
 PLACE_THEN = frozenset([
     "club", "group", "process", "accord", "accords", "agreement", "declaration", "summit", "conference", "protocol",
     "initiative", "plan", "treaty", "round", "convention", "pact", "forum", "council", "commission", "principles",
+    "delta", "valley", "basin", "defense", "defence", "war", "party",
 ])
 """A place's name followed by one of these is part of another name (``Paris Club``)."""
 
@@ -228,5 +298,5 @@ def place_in_name(text: str, end: int, then: frozenset[str] = PLACE_THEN) -> boo
     return bool(nxt) and nxt[0][:1].isupper() and fold(nxt[0]) in then
 
 
-__all__ = ["common_words_only", "currency_or_count", "part_of_other", "GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PERSON_THEN", "PLACE_FIRST", "PLACE_THEN", "cut_word", "generic_org",
+__all__ = ["LANGUAGE_WORDS", "PERSON_NOT_THEN", "family_or_place", "not_people", "common_words_only", "currency_or_count", "part_of_other", "GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PERSON_THEN", "PLACE_FIRST", "PLACE_THEN", "cut_word", "generic_org",
            "org_like", "place_in_name", "refine", "undefined_acronym"]

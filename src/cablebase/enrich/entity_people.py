@@ -83,6 +83,23 @@ def title_word(text: str, start: int) -> str | None:
     return _TITLE_SYNONYMS.get(w, w)
 
 
+def initials_of(name: str, acronym: str) -> bool:
+    """Does ``acronym`` stand for the person ``name`` (``AF`` for Anibal Fernandez, ``MbR`` for
+    Mohammed bin Rashid)? Its letters, in order, begin words of the name (particles may be
+    skipped). ``CDU`` after ``Schaeuble`` is the party, not a name for him."""
+    words = [w for w in re.split(r"[\s\-]+", fold(name)) if w]
+    letters = [c for c in fold(acronym) if c.isalpha()]
+    i = 0
+    for w in words:
+        if i == len(letters):
+            break  # "MbR": Mohammed bin Rashid (al Maktoum)
+        if w[0] == letters[i]:
+            i += 1
+        elif w not in _PARTICLES:
+            return False
+    return i == len(letters) and bool(letters)
+
+
 def significant_words(folded: str) -> list[str]:
     """The words of a folded name that are not particles (``al``, ``bin``, ``de`` …)."""
     return [w for w in folded.split() if w not in _PARTICLES]
@@ -123,5 +140,5 @@ def doc_name(subject: str | None, body: str | None) -> str:
     return "sha1:" + hashlib.sha1(((subject or "") + "\x00" + (body or "")).encode()).hexdigest()[:16]
 
 
-__all__ = ["EVIDENCE_PREFIX", "PeopleEvidence", "doc_name", "SCOPE", "curated_person", "evidence_keys", "is_full_name", "person_aliases",
+__all__ = ["EVIDENCE_PREFIX", "PeopleEvidence", "doc_name", "SCOPE", "curated_person", "evidence_keys", "initials_of", "is_full_name", "person_aliases",
            "scoped_key", "significant_words", "title_word"]

@@ -45,13 +45,15 @@ TITLE_THEN_WORDS = re.compile(r"\b([A-Za-z][A-Za-z/]*\.?) ((?:[A-Z][a-z'\-]+ ?){
 _SPEECH = frozenset(
     ["said", "says", "told", "stated", "noted", "added", "asked", "explained", "replied", "responded", "commented", "claimed", "argued", "emphasized", "emphasised", "stressed", "indicated", "urged", "agreed", "expressed", "warned", "complained", "confirmed", "suggested", "insisted", "underscored", "highlighted", "opined", "remarked", "recalled", "acknowledged", "admitted", "assured", "believes", "thinks", "reiterated", "recounted", "lamented", "observed", "conceded", "predicted"]
 )
+_AGE = re.compile(r"^,\s*[1-9]\d,\s")
 _NEXT_WORD = re.compile(r"^\s*(?:,[^,]{0,40},\s*)?([A-Za-z]+)")
 
 
 def speaks(text: str, end: int) -> bool:
-    """A verb of saying follows (``Ecevit said``, ``Nimeiri, however, told``)."""
+    """A verb of saying follows (``Ecevit said``, ``Nimeiri, however, told``), or an age in
+    apposition (``Schaeuble, 67, is``): what only a person does."""
     m = _NEXT_WORD.match(text[end : end + 60])
-    return bool(m and m.group(1).lower() in _SPEECH)
+    return bool(m and m.group(1).lower() in _SPEECH) or bool(_AGE.match(text[end : end + 8]))
 
 
 def title_before(text: str, start: int) -> bool:

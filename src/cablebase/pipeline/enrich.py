@@ -40,7 +40,8 @@ from .._store.enrich_source import EnrichSource
 from .._store.pg import reader as pg_reader
 from .._store.entities import EntityStore
 from ..record import Cable, Paragraph
-from ..enrich.entities import MODEL, EntityExtractor
+from ..enrich.entities import MODEL, EntityExtractor, fold, places
+from ..enrich.entity_rules import country_folded
 from ..enrich.graph import references_of
 from ..enrich.truecase import Truecaser, is_upper_text
 from .pool import cpu_count, process_pool
@@ -67,6 +68,8 @@ class EnrichReport:
     """No longer in the archive: their enrichment was removed."""
     failures: list[tuple[str, str]] = field(default_factory=list)
     merges: int = 0
+    mistyped: int = 0
+    """Mentions left unattributed because the archive types their word otherwise (``drop_mistyped``)."""
     similar: int = 0
     """Cables whose similar-cable list was (re)computed."""
     tokens: int = 0
@@ -84,7 +87,7 @@ class EnrichReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "documents": self.documents, "enriched": self.enriched, "unchanged": self.unchanged,
-            "removed": self.removed, "failures": [list(f) for f in self.failures], "merges": self.merges,
+            "removed": self.removed, "failures": [list(f) for f in self.failures], "merges": self.merges, "mistyped": self.mistyped,
             "similar": self.similar, "tokens": self.tokens, "mode": self.mode, "workers": self.workers,
             "elapsed": round(self.elapsed, 3), "store_seconds": round(self.store_seconds, 3),
         }
@@ -345,6 +348,8 @@ def enrich(
     rep.ner_seconds = time.perf_counter() - t_ner
 
     rep.merges = es.merge_people(new_people) + es.resolve_titled()
+    # one type per word across the archive: a surname the model read as a place once, a place as a person
+    rep.mistyped = es.drop_mistyped({*country_folded(), *(fold(p) for p in places())})
     if similar and (changed_cables or rep.removed):
         from .similar import update_similar
 

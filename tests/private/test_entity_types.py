@@ -1,0 +1,41 @@
+"""Storage side of entity attribution: one type per word across the archive (``EntityWriter.drop_mistyped``)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from cablebase._store.entity_writes import EntityWriter
+
+
+def test_one_type_per_word_across_the_archive():
+    """A surname read as a place once, a place's name read as a person once: not attributed."""
+    def m(para, start, text, type_, name, key):
+        return {"paragraph": para, "number": para + 1, "start": start, "end": start + len(text), "text": text,
+                "type": type_, "name": name, "key": key}
+
+    es = EntityWriter(sqlite3.connect(":memory:"))
+    people = [m(0, i * 20, "Mikheil Saakashvili", "PER", "Mikheil Saakashvili", "PER:mikheil saakashvili") for i in range(4)]
+    es.write_doc("A1", hash="a", month="2009-01", mentions=people)
+    es.write_doc("A2", hash="b", month="2009-01", mentions=[
+        m(0, 0, "Saakashvili", "PLACE", "Saakashvili", "PLACE:saakashvili"),
+        m(0, 30, "Tbilisi", "PLACE", "Tbilisi", "PLACE:tbilisi"), m(1, 0, "Georgia", "PLACE", "Georgia", "PLACE:georgia")])
+    for doc in ("A3", "A4"):
+        es.write_doc(doc, hash=doc, month="2009-02", mentions=[m(0, 0, "Frankfurt", "PLACE", "Frankfurt", "PLACE:frankfurt")])
+    es.write_doc("A5", hash="c", month="2009-03", mentions=[m(0, 0, "Frankfurt", "PER", "Frankfurt", "PER:frankfurt@A5")])
+    assert es.drop_mistyped({"georgia", "tbilisi"}) == 2
+    left = {(d, t, k) for d, t, k in es.db.execute("SELECT m.doc, m.text, e.key FROM mentions m JOIN entities e ON e.id = m.entity_id")}
+    assert ("A2", "Saakashvili", "PLACE:saakashvili") not in left and ("A5", "Frankfurt", "PER:frankfurt@A5") not in left
+    assert {("A2", "Tbilisi", "PLACE:tbilisi"), ("A2", "Georgia", "PLACE:georgia"), ("A3", "Frankfurt", "PLACE:frankfurt")} <= left
+    assert es.db.execute("SELECT count(*) FROM mentions WHERE doc = 'A1'").fetchone()[0] == 4  # the person's own
+
+
+def test_a_one_word_place_no_list_knows_in_one_document_only_is_not_attributed():
+    es = EntityWriter(sqlite3.connect(":memory:"))
+    row = {"paragraph": 0, "number": 1, "start": 0, "end": 6, "type": "PLACE"}
+    es.write_doc("B1", hash="a", month="2009-01", mentions=[{**row, "text": "Zedari", "name": "Zedari", "key": "PLACE:zedari"},
+                                                           {**row, "start": 10, "end": 17, "text": "Comoros", "name": "Comoros", "key": "PLACE:comoros"}])
+    for doc in ("B2", "B3"):
+        es.write_doc(doc, hash=doc, month="2009-01", mentions=[{**row, "text": "Batumi", "name": "Batumi", "key": "PLACE:batumi"}])
+    assert es.drop_mistyped({"comoros"}) == 1
+    left = {r[0] for r in es.db.execute("SELECT text FROM mentions")}
+    assert left == {"Comoros", "Batumi"}
