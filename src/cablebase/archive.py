@@ -19,13 +19,14 @@ view (``Browse``) for the listing pages; the web app keeps one of each per servi
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ._store import SQLiteStore, open_reader, open_store
-from ._store import index_facets, index_suggest
+from ._store import index_facets, index_suggest, progress
 from ._store import query as query_module
 from ._store.browse import Browse
 from ._store.channels import ChannelStore
@@ -382,7 +383,35 @@ class Archive(DeskFace):
 
         if kw.get("dask") and self.settings.db_url:
             kw.setdefault("db_url", self.settings.db_url)  # the workers read the records themselves
-        return enrich(self._store.db, **kw)
+        where = self.settings.db_dir
+        state: dict[str, Any] = {"started": time.time(), "pid": os.getpid(), "done": 0, "total": None, "written": 0.0}
+        given = kw.pop("on_progress", None)
+
+        def note(**extra: Any) -> None:
+            progress.write(where, {k: v for k, v in {**state, **extra}.items() if k != "written"} | {"updated": time.time()})
+
+        def on_progress(done: int, total: int | None) -> None:
+            state["done"], state["total"] = done, total
+            if time.monotonic() - state["written"] >= 1.0:
+                state["written"] = time.monotonic()
+                note()
+            if given:
+                given(done, total)
+
+        note()
+        try:
+            report = enrich(self._store.db, on_progress=on_progress, **kw)
+        except BaseException as e:
+            note(failed=str(e)[:300] or type(e).__name__)
+            raise
+        note(finished=time.time(), done=report.documents, total=report.documents)
+        return report
+
+    def enrich_progress(self) -> dict[str, Any] | None:
+        """The last (or current) enrichment's progress, from any process: ``state`` (running,
+        finished, failed, stopped), ``done``, ``total``, ``rate`` (documents a second), ``eta_s``;
+        None if this archive was never enriched by this version of cablebase."""
+        return progress.read(self.settings.db_dir)
 
     @staticmethod
     def query_language() -> tuple[str, list[tuple[list[str], str]]]:

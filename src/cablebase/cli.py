@@ -46,6 +46,7 @@ from . import (
     parse_files,
 )
 from . import cli_desk, cli_enrich, cli_feeds, cli_like, cli_watch, cli_web
+from .cli_progress import enrichment_line
 from .cli_show import render_cable, show_json
 from .config import INDEX_COMMIT_EVERY, MAX_INPUT_BYTES
 from .parse import FORMATS
@@ -386,13 +387,16 @@ def stats_cmd(as_json: JsonOpt = False, db: DbOpt = None, top: Annotated[int, ty
     """Counts: cables and sources, by classification, origin, year and source form."""
     with _archive(db) as st:
         s = st.stats()
+        prog = st.enrich_progress()
     if as_json:
-        _json_line(s.to_dict())
+        _json_line({**s.to_dict(), "enrichment": prog})
         return
     out.print(
         f"[bold]{s.cables:,}[/] cables, {s.sources:,} sources from {s.raw_inputs:,} raw inputs "
         f"({s.raw_bytes / 2**20:,.1f} MiB); {s.indexed if s.indexed is not None else '?'} indexed"
     )
+    if prog:
+        out.print(enrichment_line(prog), highlight=False)
     for title, rows in (
         ("classification", s.by_classification),
         ("origin", s.by_origin),

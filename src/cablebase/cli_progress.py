@@ -91,3 +91,17 @@ def stage_progress(console: Console, what: str, unit: str, *,
     if state["printed"] and state["done"] != 0:
         console.print(progress_line(what, unit, state["done"], state["total"], clock() - start),
                       highlight=False, soft_wrap=True)
+
+
+def enrichment_line(p: dict) -> str:
+    """The enrichment's state in one line, for ``stats``."""
+    total = f" of {p['total']:,}" if p.get("total") else ""
+    if p["state"] == "running":
+        rate = f", {p['rate']:,.1f} documents/s" if p.get("rate") else ""
+        eta = f", ETA {round(p['eta_s'] / 60)} min" if p.get("eta_s") is not None else ""
+        return f"enrichment running (pid {p.get('pid')}): {p['done']:,}{total} documents{rate}{eta}"
+    if p["state"] == "finished":
+        return f"enrichment finished: {p['done']:,} documents"
+    if p["state"] == "failed":
+        return f"enrichment failed: {p.get('failed')}; run `cablebase enrich` again"
+    return f"enrichment stopped at {p['done']:,}{total} documents (its process is gone); run `cablebase enrich` to go on"

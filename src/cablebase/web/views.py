@@ -107,13 +107,29 @@ def home(arch: WebArchive) -> dict[str, Any]:
     b = arch.browse
     arts = b.channels.latest_articles(10)
     existing = b.canonical(c["ref_id"] for a in arts for c in a["cables"])
+    prog = arch.archive.enrich_progress()
+    running = prog if prog and prog["state"] == "running" else None
     return {
         "counts": counts(arch),
         "latest_cables": [row_dict(r) for r in arch.memo("latest", lambda: b.latest_cables(15))],
         "latest_articles": [_article_brief(a, existing) for a in arts],
         "channels": channels_list(arch),
-        "entities": arch.memo("home-entities", lambda: _top_entities(arch)),
+        # while an enrichment runs, its entities arrive: the list is taken again as it goes on
+        "entities": arch.memo(("home-entities", running["done"] // 200 if running else None,
+                               prog["state"] if prog else None), lambda: _top_entities(arch))
+                    if b.entities is not None else [],  # none yet: not remembered (they may come any second)
+        "enriching": running and {"done": running["done"], "total": running["total"],
+                                  "rate": running["rate"], "eta": duration(running["eta_s"])},
     }
+
+
+def duration(seconds: float | None) -> str | None:
+    """``about 8 min`` (None when it cannot be told)."""
+    if seconds is None:
+        return None
+    if seconds < 90:
+        return f"about {max(1, round(seconds))} s"
+    return f"about {round(seconds / 60)} min"
 
 
 def _top_entities(arch: WebArchive, per_type: int = 8) -> list[dict[str, Any]]:
