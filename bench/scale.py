@@ -659,6 +659,7 @@ def ingest_cablebase_pg(corpus_dir: Path, work: Path, db_url: str, dask: str | N
     return {"wall": r.wall, "cpu": r.cpu + pg_cpu, "client_cpu": r.cpu, "pg_cpu": pg_cpu, "peak_tree": r.peak_tree,
             "peak_one": r.peak_one, "index_bytes": usage["index"], "pg_bytes": usage["records"],
             "record_json": usage["record_json"], "record_json_stored": usage["record_json_stored"],
+            "raw": usage["raw"], "raw_stored": usage["raw_stored"],
             "check": ok, "fresh": {}, "summary": summary[-1] if summary else "", "db": db_url, "dask": dask}
 
 
@@ -1041,7 +1042,8 @@ def report(res: dict[str, Any], rows: list[dict[str, Any]], counts: dict[str, li
         per = (cb["pg_bytes"] + cb["index_bytes"]) / n
         print(f"\ncablebase archive on PostgreSQL{' (ingest on ' + cb['dask'] + ')' if cb.get('dask') else ''}: "
               f"database {fmt_b(cb['pg_bytes'])} (record JSON {fmt_b(cb['record_json'])} as text, "
-              f"{fmt_b(cb['record_json_stored'])} as stored, lz4) + index {fmt_b(cb['index_bytes'])}; "
+              f"{fmt_b(cb['record_json_stored'])} as stored, lz4; raw pages {fmt_b(cb['raw'])}, "
+              f"{fmt_b(cb['raw_stored'])} as stored, zstd with the archive's dictionary) + index {fmt_b(cb['index_bytes'])}; "
               f"{per / 1024:.1f} KiB a cable, {per * 1e6 / 2**30:.1f} GiB at 1,000,000; check {'ok' if cb['check'] else 'FAILED'}; "
               f"ingest CPU {fmt_s(cb['client_cpu'])} cablebase + {fmt_s(cb['pg_cpu'])} PostgreSQL server; "
               f"peak memory is cablebase's processes only; largest process {fmt_b(cb['peak_one'])}; {cb['summary']}")

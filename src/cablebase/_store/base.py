@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -28,6 +28,34 @@ page, where zlib level 1 (the codec of older archives) packed 3.5× for 351 us: 
 as parsing the page. Archives keep whatever codec each blob was written with."""
 RAW_MIN_COMPRESS = 512
 """Inputs smaller than this are kept as they are."""
+DICT_CODEC = "zstd:"
+"""Codec prefix of a blob packed with one of the archive's dictionaries: ``zstd:<id>``."""
+DICT_SIZE = 65_536
+"""Bytes of a trained dictionary. Trained on 250 of the 2010 pages (1.2 s) and tried on 495
+others, it packs a page (47 KB, most of it the site's navigation) into 5.2 KB at level 1
+against 12.5 KB without: 2.4×, at the same speed (159 against 162 us a page). zstd's default
+size (110 KB) and 800 pages did no better (5.4 KB) and took 2.8 s."""
+DICT_MIN_SAMPLES = 200
+"""Fewer inputs than this are too few to train on (and too few for the space to matter)."""
+DICT_MIN_GAIN = 0.85
+"""A trained dictionary is kept only if it packs the held-out inputs into this share of their
+size packed without it, or less."""
+
+
+@dataclass(frozen=True, slots=True)
+class RawDict:
+    """A zstd dictionary stored in the archive (``raw_dicts``), trained on its own inputs.
+
+    Pages of one site repeat the same navigation around every cable: a dictionary holds what
+    they share, so each page's frame keeps only its own part. Blobs packed with it name it
+    (codec ``zstd:<id>``); the archive keeps every dictionary it ever used."""
+
+    id: int
+    data: bytes
+
+    @property
+    def codec(self) -> str:
+        return f"{DICT_CODEC}{self.id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,39 +76,85 @@ class RawBlob:
     data: bytes
 
     @classmethod
-    def pack(cls, raw: bytes, *, level: int = RAW_ZSTD_LEVEL, sha256: str | None = None) -> RawBlob:
-        """Pack ``raw``; ``sha256`` may be given when already computed from these very bytes."""
+    def pack(cls, raw: bytes, *, level: int = RAW_ZSTD_LEVEL, sha256: str | None = None,
+             dictionary: RawDict | None = None) -> RawBlob:
+        """Pack ``raw`` (with ``dictionary`` when given); ``sha256`` may be given when already
+        computed from these very bytes."""
         raw = bytes(raw)
         sha = sha256 or hashlib.sha256(raw).hexdigest()
         if len(raw) >= RAW_MIN_COMPRESS and level > 0:
-            packed = _compressor(level).compress(raw)
+            packed = _compressor(level, dictionary).compress(raw)
             if len(packed) < len(raw) * 0.9:
-                return cls(sha, len(raw), "zstd", packed)
+                return cls(sha, len(raw), dictionary.codec if dictionary else "zstd", packed)
         return cls(sha, len(raw), None, raw)
 
-    def unpack(self) -> bytes:
-        return unpack_raw(self.codec, self.data)
+    def unpack(self, dictionaries: Mapping[int, bytes] | None = None) -> bytes:
+        return unpack_raw(self.codec, self.data, dictionaries)
 
 
 _local = threading.local()
 
 
-def _compressor(level: int) -> zstandard.ZstdCompressor:
-    # One per level and thread, reused: a compressor holds its context and is not safe to
-    # share between threads. Frames carry the content size, so ``decompress`` sizes at once.
+def _compressor(level: int, dictionary: RawDict | None = None) -> zstandard.ZstdCompressor:
+    # One per level, dictionary and thread, reused: a compressor holds its context and is not
+    # safe to share between threads. Frames carry the content size, so ``decompress`` sizes at once.
     cs = _local.__dict__.setdefault("compressors", {})
-    c = cs.get(level)
+    key = (level, dictionary.id if dictionary else None, dictionary.data if dictionary else None)
+    c = cs.get(key)
     if c is None:
-        c = cs[level] = zstandard.ZstdCompressor(level=level, write_content_size=True)
+        if dictionary is None:
+            c = zstandard.ZstdCompressor(level=level, write_content_size=True)
+        else:
+            d = zstandard.ZstdCompressionDict(dictionary.data)
+            c = zstandard.ZstdCompressor(level=level, dict_data=d, write_content_size=True)
+        cs[key] = c
     return c
 
 
-def unpack_raw(codec: str | None, data: bytes) -> bytes:
+def _decompressor(key: tuple[int, bytes] | None) -> zstandard.ZstdDecompressor:
+    ds = _local.__dict__.setdefault("decompressors", {})
+    d = ds.get(key)
+    if d is None:
+        d = ds[key] = (zstandard.ZstdDecompressor() if key is None
+                       else zstandard.ZstdDecompressor(dict_data=zstandard.ZstdCompressionDict(key[1])))
+    return d
+
+
+def train_dictionary(samples: Sequence[bytes], *, size: int = DICT_SIZE, level: int = RAW_ZSTD_LEVEL) -> bytes | None:
+    """A zstd dictionary trained on ``samples`` (raw inputs), or None when there are too few
+    of them, training fails, or it would not pack the held-out tenth of them into
+    ``DICT_MIN_GAIN`` of their size packed without it. Pure: bytes in, bytes out."""
+    samples = [bytes(s) for s in samples if len(s) >= RAW_MIN_COMPRESS]
+    if len(samples) < DICT_MIN_SAMPLES:
+        return None
+    held = samples[:: 10]
+    train = [s for i, s in enumerate(samples) if i % 10]
+    try:
+        d = zstandard.train_dictionary(size, train)
+    except zstandard.ZstdError:
+        return None  # too little material in the samples
+    data = d.as_bytes()
+    plain = _compressor(level)
+    with_dict = zstandard.ZstdCompressor(level=level, dict_data=zstandard.ZstdCompressionDict(data))
+    before = sum(len(plain.compress(s)) for s in held)
+    after = sum(len(with_dict.compress(s)) for s in held)
+    return data if after <= before * DICT_MIN_GAIN else None
+
+
+def unpack_raw(codec: str | None, data: bytes, dictionaries: Mapping[int, bytes] | None = None) -> bytes:
+    """The bytes a blob was packed from; ``dictionaries`` (id → data) for ``zstd:<id>`` blobs."""
     if codec is None:
         return bytes(data)
-    if codec == "zstd":
+    if codec == "zstd" or codec.startswith(DICT_CODEC):
+        key = None
+        if codec != "zstd":
+            try:
+                ident = int(codec[len(DICT_CODEC):])
+                key = (ident, (dictionaries or {})[ident])
+            except (ValueError, KeyError):
+                raise StoreError(f"stored raw input needs the archive's dictionary {codec!r}, which is missing") from None
         try:
-            return zstandard.ZstdDecompressor().decompress(data)
+            return _decompressor(key).decompress(data)
         except zstandard.ZstdError as e:
             raise StoreError(f"stored raw input is damaged (zstd: {e})") from None
     if codec == "zlib":
@@ -123,6 +197,14 @@ class Store(Protocol):
 
     def get_raw(self, sha256: str) -> bytes | None:
         """The raw bytes of an input, verbatim, by their sha256."""
+        ...
+
+    def raw_dictionary(self) -> RawDict | None:
+        """The newest dictionary for packing raw inputs (``RawDict``), or None."""
+        ...
+
+    def add_raw_dictionary(self, data: bytes) -> RawDict:
+        """Keep a trained dictionary (``train_dictionary``) and return it with its id."""
         ...
 
     def iter_cables(self) -> Iterator[Cable]:
@@ -169,4 +251,4 @@ class ProgressCallback(Protocol):
     def __call__(self, done: int, total: int | None) -> None: ...
 
 
-__all__ = ["ProgressCallback", "RawBlob", "Store", "unpack_raw"]
+__all__ = ["ProgressCallback", "RawBlob", "RawDict", "Store", "train_dictionary", "unpack_raw"]

@@ -21,7 +21,7 @@ from .sqlite_schema import Transaction
 from .watch_tables import WatchStore
 
 ORDER = (
-    "raw_inputs", "sources", "cables", "cable_tags", "cable_names",
+    "raw_dicts", "raw_inputs", "sources", "cables", "cable_tags", "cable_names",
     "channels", "feeds", "channel_feeds", "articles", "feed_entries", "article_versions", "images", "article_cables",
     "entities", "entity_aliases", "mentions", "cable_refs", "similar", "doc_tags", "doc_acronyms", "enriched",
     "enrich_meta", "watches", "watch_events", "watch_deliveries", "watch_attempts",

@@ -23,10 +23,10 @@ from . import names, pg
 from .sqlite import SQLiteStore
 from .sqlite_schema import TABLES, Transaction
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ARCHIVE_ID_FILE = "cablebase-archive-id"
 """In the local index directory: the ``archive_id`` of the archive the index was built from."""
-"""Versions of the PostgreSQL schema (1: the tables of SQLite schema v4)."""
+"""Versions of the PostgreSQL schema (1: the tables of SQLite schema v4; 2: of v5, with raw_dicts)."""
 
 SCHEMA = TABLES.replace("RECORD_SQL", names.RECORD_SQL_PG) + names.SCHEMA + """;
 ALTER TABLE raw_inputs ALTER COLUMN data SET STORAGE EXTERNAL

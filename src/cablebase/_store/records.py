@@ -20,6 +20,7 @@ from ..errors import StoreError
 from ..record import Cable
 from . import names
 from .base import unpack_raw
+from .raw_dicts import RawDicts
 from ..model import FILLABLE, Stats, StoredSource
 from .index import SearchIndex
 
@@ -29,6 +30,7 @@ class ArchiveRecords:
 
     db: sqlite3.Connection
     index: SearchIndex
+    _raw_dicts: RawDicts
     settings: Settings
 
     def _resolve(self, ref_id: str) -> str | None:
@@ -66,7 +68,7 @@ class ArchiveRecords:
 
     def get_raw(self, sha256: str) -> bytes | None:
         row = self.db.execute("SELECT codec, data FROM raw_inputs WHERE sha256 = ?", (sha256,)).fetchone()
-        return unpack_raw(row[0], row[1]) if row else None
+        return unpack_raw(row[0], row[1], self._raw_dicts.lookup(row[0])) if row else None
 
     def iter_cables(self) -> Iterator[Cable]:
         cur = self.db.execute("SELECT record FROM cable_records ORDER BY ref_id")
@@ -115,11 +117,14 @@ class ArchiveRecords:
 
     def disk_usage(self) -> dict[str, int]:
         """Bytes on disk: ``records`` (the database: SQLite's files, or PostgreSQL's database),
-        ``index`` (the tantivy directory), and what the record JSON takes: ``record_json``
-        (as text) and ``record_json_stored`` (as stored: PostgreSQL compresses it, lz4)."""
+        ``index`` (the tantivy directory), what the record JSON takes: ``record_json``
+        (as text) and ``record_json_stored`` (as stored: PostgreSQL compresses it, lz4), and
+        what the raw inputs take: ``raw`` (their bytes) and ``raw_stored`` (packed, zstd)."""
         out = {"records": self._database_bytes(), "index": _dir_bytes(self.index.path)}
         row = self.db.execute(self.RECORD_BYTES_SQL).fetchone()
         out["record_json"], out["record_json_stored"] = int(row[0] or 0), int(row[1] or 0)
+        row = self.db.execute("SELECT sum(size), sum(length(data)) FROM raw_inputs").fetchone()
+        out["raw"], out["raw_stored"] = int(row[0] or 0), int(row[1] or 0)
         return out
 
     RECORD_BYTES_SQL = "SELECT sum(length(CAST(record AS BLOB))), sum(length(CAST(record AS BLOB))) FROM sources"

@@ -25,11 +25,12 @@ import orjson
 from ..config import Settings
 from ..errors import Busy, IndexNotUpdated, IndexOutdated, StoreError
 from ..record import Cable
-from .base import ProgressCallback, RawBlob
+from .base import ProgressCallback, RawBlob, RawDict
 from ..model import Added, CheckReport, Hit, Outcome, SearchFilters, SearchResults
 from . import dialect, names, notes, write
 from .fill import fill_all
 from .index import SearchIndex
+from .raw_dicts import RawDicts
 from .records import ArchiveRecords
 from .sqlite_schema import SCHEMA_VERSION, Transaction, migrate
 
@@ -55,6 +56,7 @@ class SQLiteStore(ArchiveRecords):
     def __init__(self, settings: Settings, *, create: bool = True):
         self.settings = settings
         self.db = self._connect(create)
+        self._raw_dicts = RawDicts(self.db)
         self.index = SearchIndex(
             settings.index_path, heap_size=settings.index_heap_bytes, threads=settings.index_threads
         )
@@ -94,6 +96,12 @@ class SQLiteStore(ArchiveRecords):
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{path}: cannot open archive: {e}") from None
         return db
+
+    def raw_dictionary(self) -> RawDict | None:
+        return self._raw_dicts.newest()
+
+    def add_raw_dictionary(self, data: bytes) -> RawDict:
+        return self._raw_dicts.add(data)
 
     # -- lifecycle -----------------------------------------------------------------------
     def _tx(self) -> Transaction:

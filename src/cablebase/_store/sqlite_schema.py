@@ -2,8 +2,11 @@
 
 Tables::
 
+    raw_dicts(id PK, created, data)            zstd dictionaries trained on the archive's own
+                                               inputs (``base.train_dictionary``)
     raw_inputs(sha256 PK, size, codec, data)   the bytes of each input, once (zstd-packed
-                                               when that helps; ``get_raw`` gives them verbatim)
+                                               when that helps, ``zstd:<id>`` with a raw_dicts
+                                               dictionary; ``get_raw`` gives them verbatim)
     sources(id PK, ref_id, sha256 -> raw_inputs, form, location, added,
             complete, paragraphs, body_len,    Cable.fullness() of this version
             record)                            the record parsed from it (JSON)
@@ -34,9 +37,14 @@ from pathlib import Path
 from ..errors import StoreError
 from . import names
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 TABLES = """
+CREATE TABLE IF NOT EXISTS raw_dicts (
+    id      INTEGER PRIMARY KEY,
+    created TEXT NOT NULL,
+    data    BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS raw_inputs (
     sha256  TEXT PRIMARY KEY,
     size    INTEGER NOT NULL,
@@ -104,8 +112,9 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
         for stmt in SCHEMA.split(";"):
             if stmt.strip():
                 db.execute(stmt)
-        if version:
+        if 0 < version < 4:
             names.rebuild(db)  # v4: every name of every stored cable
+        # v5: raw_dicts, the zstd dictionaries raw inputs may be packed with (codec zstd:<id>)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 

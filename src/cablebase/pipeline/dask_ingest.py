@@ -30,6 +30,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from itertools import chain
 from typing import Any
 
 from ..config import Settings, official_ids_path
@@ -37,7 +38,8 @@ from ..errors import IndexNotUpdated, StoreError
 from ..model import is_provisional
 from .._store import pg_records
 from .._store.base import Store
-from .dask_units import UNIT_INPUTS, Unit, UnitResult, plan, run_key, run_unit, store_batch
+from .dask_units import UNIT_INPUTS, Unit, UnitResult, plan, read_unit, run_key, run_unit, store_batch
+from .ingest import dictionary_for
 from .ingest_pages import note_page, settle_strays
 from .ingest_report import Failure, IngestReport
 
@@ -92,6 +94,9 @@ def dask_ingest(
             todo.append(u)
     official = official_ids_path()
     official_arg = str(official.resolve()) if official else ""
+    # The archive's dictionary for packing raw inputs, trained here on the first inputs when it
+    # has none (as a local ingest does); the workers get it once (scattered), not with each unit.
+    dictionary, _ = dictionary_for(store, chain.from_iterable(read_unit(u, settings.max_input_bytes) for u in todo))
     if url is not None:
         _index(store, report, fail)  # the client is the indexer: take the index now, fail early
     sites: set[str | None] = set()
@@ -105,10 +110,11 @@ def dask_ingest(
         if on_progress:
             on_progress(report)
         by_key: dict[str, Unit] = {}
+        packing = client.scatter(dictionary, broadcast=True, hash=False) if dictionary is not None else None
 
         def submit() -> Any:
             u = todo.popleft()
-            fut = client.submit(run_unit, u, fmt, settings.max_input_bytes, url, official_arg,
+            fut = client.submit(run_unit, u, fmt, settings.max_input_bytes, url, official_arg, packing,
                                 key=f"cablebase-ingest-{run[:12]}-{u.number}", pure=False, retries=1)
             by_key[fut.key] = u
             return fut

@@ -30,7 +30,7 @@ from ..record import Cable
 from ..sources.files import (
     ARCHIVE_SEP, INPUT_SUFFIXES, InputFailure, RawInput, expand_paths, is_archive, read_one, too_large_reason,
 )
-from .._store.base import RawBlob
+from .._store.base import RawBlob, RawDict
 from .._store.pg_records import RecordWriter
 from .ingest import parse_inputs
 from .ingest_pages import classify
@@ -240,16 +240,18 @@ def _drop_writer() -> None:
             pass
 
 
-def run_unit(unit: Unit, fmt: str | None, max_bytes: int, url: str | None, official: str | None) -> UnitResult:
-    """Read, parse and (with ``url``) store one unit on a worker. Never raises for a bad input
-    or cable: each is a ``Failure`` in the result."""
+def run_unit(unit: Unit, fmt: str | None, max_bytes: int, url: str | None, official: str | None,
+             dictionary: RawDict | None = None) -> UnitResult:
+    """Read, parse and (with ``url``) store one unit on a worker, packing raw inputs with
+    ``dictionary`` (the archive's). Never raises for a bad input or cable: each is a ``Failure``
+    in the result."""
     t0, c0 = time.perf_counter(), time.thread_time()
     if official is not None and os.environ.get(OFFICIAL_IDS_ENV) != official and (not official or Path(official).is_file()):
         os.environ[OFFICIAL_IDS_ENV] = official  # the client's official ID list, where this worker has it
     part = IngestReport()
     res = UnitResult(unit.number, part)
     batch: list[tuple[Cable, bytes | RawBlob]] = []
-    for p in parse_inputs(read_unit(unit, max_bytes), fmt=fmt, workers=0, pack=True):
+    for p in parse_inputs(read_unit(unit, max_bytes), fmt=fmt, workers=0, pack=True, dictionary=dictionary):
         part.inputs += 1
         kind, what = classify(p)
         if kind != "cables":

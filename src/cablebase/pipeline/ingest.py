@@ -31,7 +31,7 @@ from .ingest_pages import classify, note_page, settle_strays
 from .ingest_report import Failure, IngestReport, ParseResult, Parsed
 from .pool import cpu_count, mp_context
 from ..sources.files import InputFailure, RawInput, expand_paths, is_archive, iter_inputs, read_inputs
-from .._store.base import RawBlob, Store
+from .._store.base import DICT_MIN_SAMPLES, RawBlob, RawDict, Store, train_dictionary
 from ..errors import Busy
 from ..errors import IndexNotUpdated
 
@@ -72,16 +72,64 @@ def _official(setting: str | None) -> OfficialIds | None:
 ChunkResult = list[tuple[ParseResult, RawBlob | None]]
 
 
-def _parse_chunk(chunk: list[tuple[str, bytes]], fmt: str | None, pack: bool = False) -> ChunkResult:
+_WORKER_DICT: RawDict | None = None
+"""The dictionary this parser process packs raw inputs with (set by the pool's initializer)."""
+
+
+def _use_dictionary(dictionary: RawDict | None) -> None:
+    global _WORKER_DICT
+    _WORKER_DICT = dictionary
+
+
+def _parse_chunk(chunk: list[tuple[str, bytes]], fmt: str | None, pack: bool = False,
+                 dictionary: RawDict | None = None) -> ChunkResult:
     out: ChunkResult = []
     for loc, data in chunk:
         r = parse_one(loc, data, fmt)
         blob = None
         if pack and not isinstance(r, Failure):
             src = r[0].source if r else None
-            blob = RawBlob.pack(data, sha256=src.sha256 if src else None)  # parse hashed these bytes
+            blob = RawBlob.pack(data, sha256=src.sha256 if src else None,  # parse hashed these bytes
+                                dictionary=dictionary or _WORKER_DICT)
         out.append((r, blob))
     return out
+
+
+DICT_PEEK_INPUTS = 300
+DICT_PEEK_BYTES = 64 * 2**20
+"""An ingest into an archive without a dictionary trains one on up to this many of its first
+inputs (and bytes of them)."""
+
+
+def dictionary_for(store: Store, inputs: Iterator[RawInput | InputFailure]
+                   ) -> tuple[RawDict | None, Iterator[RawInput | InputFailure]]:
+    """The archive's dictionary for packing raw inputs; when it has none, one trained on the
+    first inputs (kept in the archive), or None when they are too few or share too little.
+    Returns it with ``inputs`` as they were (the peeked ones first)."""
+    try:
+        known = store.raw_dictionary()
+    except StoreError:
+        return None, inputs
+    if known is not None:
+        return known, inputs
+    head: list[RawInput | InputFailure] = []
+    size = 0
+    for inp in inputs:
+        head.append(inp)
+        size += len(inp.data) if isinstance(inp, RawInput) else 0
+        if len(head) >= DICT_PEEK_INPUTS or size >= DICT_PEEK_BYTES:
+            break
+    rest = chain(head, inputs)
+    samples = [i.data for i in head if isinstance(i, RawInput)]
+    if len(samples) < DICT_MIN_SAMPLES:
+        return None, rest
+    data = train_dictionary(samples)
+    if data is None:
+        return None, rest
+    try:
+        return store.add_raw_dictionary(data), rest
+    except StoreError:
+        return None, rest  # packed without: the ingest itself must not fail for it
 
 
 PRELOAD = ("cablebase.parse",)
@@ -105,11 +153,12 @@ def parse_inputs(
     fmt: str | None = None,
     workers: int | None = None,
     pack: bool = False,
+    dictionary: RawDict | None = None,
 ) -> Iterator[Parsed]:
     """Parse inputs in order, yielding each with its cables or its ``Failure``.
 
     ``pack``: also pack each parsed input's bytes for storage (``RawBlob``), in the parser
-    process, so the writer does not have to.
+    process, so the writer does not have to; with ``dictionary`` when given.
 
     ``workers``: parser processes (0: parse in this process; None: ``default_workers()``
     when there are at least ``POOL_THRESHOLD`` inputs, else in this process).
@@ -124,10 +173,10 @@ def parse_inputs(
             if isinstance(inp, InputFailure):
                 yield Parsed(inp, Failure(inp.location, inp.reason))
             else:
-                [(r, blob)] = _parse_chunk([(inp.location, inp.data)], fmt, pack)
+                [(r, blob)] = _parse_chunk([(inp.location, inp.data)], fmt, pack, dictionary)
                 yield Parsed(inp, r, blob)
         return
-    yield from _parse_pooled(it, fmt, workers, pack=pack)
+    yield from _parse_pooled(it, fmt, workers, pack=pack, dictionary=dictionary)
 
 
 def parse_files(
@@ -150,6 +199,7 @@ def _parse_pooled(
     parse_fn: Callable[[list[tuple[str, bytes]], str | None, bool], ChunkResult] = _parse_chunk,
     *,
     pack: bool = False,
+    dictionary: RawDict | None = None,
 ) -> Iterator[Parsed]:
     """Parse in a process pool, ``PREFETCH_INPUTS`` ahead (``PREFETCH_BYTES`` at most), in input order.
 
@@ -161,7 +211,7 @@ def _parse_pooled(
     in_flight = 0  # bytes
     pending: deque[tuple[list[RawInput | InputFailure], Future[ChunkResult] | None]] = deque()
     ctx = mp_context(PRELOAD)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    pool = _pool(workers, ctx, dictionary)
 
     def submit(chunk: list[RawInput | InputFailure]) -> None:
         nonlocal in_flight
@@ -195,8 +245,8 @@ def _parse_pooled(
                     in_flight = 0
                     pool.shutdown(wait=False, cancel_futures=True)
                     for c in suspects:
-                        yield from merge(c, _parse_isolated([(i.location, i.data) for i in c if isinstance(i, RawInput)], fmt, ctx, parse_fn, pack))
-                    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+                        yield from merge(c, _parse_isolated([(i.location, i.data) for i in c if isinstance(i, RawInput)], fmt, ctx, parse_fn, pack, dictionary))
+                    pool = _pool(workers, ctx, dictionary)
                     continue
                 yield from merge(head, results)
             elif not chunk:
@@ -205,16 +255,22 @@ def _parse_pooled(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _pool(workers: int, ctx: multiprocessing.context.BaseContext, dictionary: RawDict | None) -> ProcessPoolExecutor:
+    """Parser processes, each given the packing dictionary once (not with every chunk)."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_use_dictionary, initargs=(dictionary,))
+
+
 def _parse_isolated(
     items: list[tuple[str, bytes]],
     fmt: str | None,
     ctx: multiprocessing.context.BaseContext,
     parse_fn: Callable[[list[tuple[str, bytes]], str | None, bool], ChunkResult] = _parse_chunk,
     pack: bool = False,
+    dictionary: RawDict | None = None,
 ) -> ChunkResult:
     """Parse each input alone in a child process; one that kills its process fails alone."""
     out: ChunkResult = []
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+    pool = _pool(1, ctx, dictionary)
     try:
         for loc, data in items:
             try:
@@ -222,7 +278,7 @@ def _parse_isolated(
             except BrokenProcessPool:
                 out.append((Failure(loc, "parser process died while parsing this input (crash or out of memory)"), None))
                 pool.shutdown(wait=False)
-                pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+                pool = _pool(1, ctx, dictionary)
     finally:
         pool.shutdown(wait=True)
     return out
@@ -286,8 +342,8 @@ def ingest(
 
     sites: set[str | None] = set()  # archives holding pages of a WikiLeaks site
     strays: list[tuple[Failure, str]] = []  # HTML members naming WikiLeaks nowhere: decided at the end
-    inputs = read_inputs(expanded, max_bytes=settings.max_input_bytes)
-    for p in parse_inputs(inputs, fmt=fmt, workers=workers, pack=True):
+    dictionary, inputs = dictionary_for(store, read_inputs(expanded, max_bytes=settings.max_input_bytes))
+    for p in parse_inputs(inputs, fmt=fmt, workers=workers, pack=True, dictionary=dictionary):
         report.inputs += 1
         kind, what = classify(p)
         if kind == "cables":
