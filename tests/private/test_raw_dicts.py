@@ -122,3 +122,16 @@ def test_an_archive_of_schema_v4_gains_the_table(tmp_path):
         assert a._store.raw_dictionary() is None
         assert len(a.ref_ids()) == 3
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 5
+
+
+def test_check_names_blobs_whose_dictionary_is_gone(archive_settings, tmp_path):
+    with open_archive(settings=archive_settings) as a:
+        a.ingest(pages(tmp_path, 220))
+        assert a.check().ok
+        db = a._store.db
+        db.execute("BEGIN")
+        db.execute("UPDATE raw_inputs SET codec = 'zstd:99' WHERE sha256 IN (SELECT sha256 FROM raw_inputs LIMIT 2)")
+        db.execute("COMMIT")
+        report = a.check()
+        assert not report.ok
+        assert any("2 raw inputs were packed with a dictionary" in p for p in report.integrity)

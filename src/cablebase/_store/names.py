@@ -232,6 +232,9 @@ def problems(db: sqlite3.Connection) -> list[str]:
          "names in cable_names belong to no stored cable (`cablebase reindex` rebuilds it)"),
         ("SELECT count(*) FROM sources s WHERE NOT EXISTS (SELECT 1 FROM cables c WHERE c.ref_id = s.ref_id)",
          "stored versions belong to no cable"),
+        ("SELECT count(*) FROM raw_inputs r WHERE r.codec LIKE 'zstd:%' AND NOT EXISTS"
+         " (SELECT 1 FROM raw_dicts d WHERE 'zstd:' || d.id = r.codec)",
+         "raw inputs were packed with a dictionary the archive no longer has (they cannot be read)"),
     ]
     if not _present(db):
         return ["the cable_names table is missing"]
