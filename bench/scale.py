@@ -485,6 +485,9 @@ class Run:
     peak_one: int
     rc: int
     stderr: str
+    peak_anon: int = 0
+    """Peak of the tree's anonymous memory (RSS less the file-backed and shared pages: the
+    search index's segments, which tantivy maps from disk, count in RSS as page cache)."""
 
 
 def run_measured(cmd: list[str], *, env: dict[str, str] | None = None, probe: Any = None) -> Run:
@@ -494,7 +497,7 @@ def run_measured(cmd: list[str], *, env: dict[str, str] | None = None, probe: An
     t0 = time.perf_counter()
     errf = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"cablebase-bench-{os.getpid()}.err", "w+")
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errf, env=env)
-    peak = [0]
+    peak = [0, 0]
     stop = threading.Event()
 
     def sample() -> None:
@@ -505,13 +508,16 @@ def run_measured(cmd: list[str], *, env: dict[str, str] | None = None, probe: An
         while not stop.is_set():
             try:
                 procs = [p] + p.children(recursive=True)
-                rss = 0
+                rss = anon = 0
                 for q in procs:
                     try:
-                        rss += q.memory_info().rss
+                        m = q.memory_info()
+                        rss += m.rss
+                        anon += m.rss - m.shared
                     except psutil.Error:
                         pass
                 peak[0] = max(peak[0], rss)
+                peak[1] = max(peak[1], anon)
             except psutil.Error:
                 pass
             stop.wait(0.2)
@@ -533,7 +539,7 @@ def run_measured(cmd: list[str], *, env: dict[str, str] | None = None, probe: An
     err = errf.read()
     errf.close()
     os.unlink(errf.name)
-    return Run(wall, cpu, peak[0], ru.ru_maxrss * 1024, proc.returncode, err)
+    return Run(wall, cpu, peak[0], ru.ru_maxrss * 1024, proc.returncode, err, peak[1])
 
 
 class FreshnessProbe:
@@ -657,7 +663,7 @@ def ingest_cablebase_pg(corpus_dir: Path, work: Path, db_url: str, dask: str | N
         usage = a.disk_usage()
         ok = a.check().ok
     return {"wall": r.wall, "cpu": r.cpu + pg_cpu, "client_cpu": r.cpu, "pg_cpu": pg_cpu, "peak_tree": r.peak_tree,
-            "peak_one": r.peak_one, "index_bytes": usage["index"], "pg_bytes": usage["records"],
+            "peak_one": r.peak_one, "peak_anon": r.peak_anon, "index_bytes": usage["index"], "pg_bytes": usage["records"],
             "record_json": usage["record_json"], "record_json_stored": usage["record_json_stored"],
             "raw": usage["raw"], "raw_stored": usage["raw_stored"],
             "check": ok, "fresh": {}, "summary": summary[-1] if summary else "", "db": db_url, "dask": dask}
@@ -742,7 +748,7 @@ def ingest_pg(corpus_dir: Path) -> dict[str, Any]:
     import psycopg
 
     t0, c0, s0 = time.perf_counter(), time.process_time(), _pg_cpu()
-    peak = [0]
+    peak = [0, 0]
     stop = threading.Event()
 
     def sample() -> None:
@@ -1046,7 +1052,8 @@ def report(res: dict[str, Any], rows: list[dict[str, Any]], counts: dict[str, li
               f"{fmt_b(cb['raw_stored'])} as stored, zstd with the archive's dictionary) + index {fmt_b(cb['index_bytes'])}; "
               f"{per / 1024:.1f} KiB a cable, {per * 1e6 / 2**30:.1f} GiB at 1,000,000; check {'ok' if cb['check'] else 'FAILED'}; "
               f"ingest CPU {fmt_s(cb['client_cpu'])} cablebase + {fmt_s(cb['pg_cpu'])} PostgreSQL server; "
-              f"peak memory is cablebase's processes only; largest process {fmt_b(cb['peak_one'])}; {cb['summary']}")
+              f"peak memory is cablebase's processes only (RSS; anonymous {fmt_b(cb.get('peak_anon'))}, the rest the index's"
+              f" mapped files); largest process {fmt_b(cb['peak_one'])}; {cb['summary']}")
     elif cb:
         f = cb["fresh"]
         print(f"\ncablebase archive: SQLite {fmt_b(cb['sqlite_bytes'])} + index {fmt_b(cb['index_bytes'])}; "
