@@ -48,13 +48,14 @@ from .entity_people import (
     SCOPE, PeopleEvidence, curated_person, doc_name, evidence_keys, initials_of, is_full_name, scoped_key, title_word,
 )
 from .entity_filters import (
-    cut_word, family_or_place, generic_org, org_like, part_of_other, place_in_name, refine, undefined_acronym,
+    cut_word, generic_org, org_like, owner_before, part_of_other, refine, undefined_acronym,
 )
 from .entity_names import LEAD_TRAIL, display_name, entity_key, fold, strip_titles, titles
 from .entity_rules import (
     ORG_WORDS, PERSON_TITLES, REDACTED, TAIL_CONNECTOR, TITLE_THEN_WORDS, country_folded, is_junk, name_like,
     not_entities, speaks, title_before,
 )
+from .entity_spans import Span as _Span, propagate
 from .entity_text import SUBJECT, blank_debris, paragraphs_of
 from .tags import type_tags
 from .truecase import Truecaser, is_upper_text
@@ -109,16 +110,6 @@ class CableEntities:
 
 
 _PLACE_LABELS = ("GPE", "LOC", "FAC")
-
-
-@dataclass(slots=True)
-class _Span:
-    para: int
-    start: int
-    end: int
-    label: str  # PER ORG PLACE
-    fixed: bool  # from the ruler: not subject to votes
-    ent_id: str = ""
 
 
 class EntityExtractor:
@@ -302,7 +293,7 @@ class EntityExtractor:
                 acr_type[a] = (lab, exp)
 
         # 4. find recurring names again (exact, case-sensitive, whole words)
-        clean = self._propagate(clean, preps, acr_type)
+        clean = propagate(clean, preps, acr_type)
 
         # 5. keys and names ("GOJ" is Japan in a cable tagged JA, or that names Japan alone)
         text_countries = self._hint_from_text(clean)
@@ -333,10 +324,11 @@ class EntityExtractor:
             name, key = self._name_key(s, txt, full_names, acr_type, acr, gov, people)
             if not name or (not key and s.label != "PER"):
                 continue
-            if s.label == "ORG" and generic_org(key.split(":", 1)[1]):  # every country has a Congress: whose?
-                where = origin or (next(iter(hint)) if len(hint) == 1 else None)
-                key = f"{key}@{where or people.doc}"
-                name = f"{name}, {where}" if where else name
+            if s.label == "ORG" and generic_org(key.split(":", 1)[1], acronym=txt.isupper()):  # every country has a Congress: whose?
+                where = owner_before(preps[s.para], s.start) or origin or (next(iter(hint)) if len(hint) == 1 else None)
+                if not where:
+                    continue  # no country says whose: not attributed, never one body for all countries
+                key, name = f"{key}@{where}", f"{name}, {where}"
             num = texts[s.para][0]
             ev: list[str] = []
             if s.label == "PER":
@@ -380,40 +372,6 @@ class EntityExtractor:
                 end = start + w.end()
             if end > start:
                 out.append((start, end))
-        return out
-
-    def _propagate(self, spans: list[_Span], preps: dict[int, str], acr_type: dict[str, tuple[str, str]]) -> list[_Span]:
-        known: dict[str, str] = {}
-        for s in spans:
-            t = preps[s.para][s.start : s.end]
-            if s.label == "PER":
-                known.setdefault(t, "PER")
-                parts = t.split()
-                if len(parts) >= 3:
-                    known.setdefault(" ".join(parts[-2:]), "PER")
-                if len(parts) >= 2 and len(parts[-1]) >= 4:
-                    known.setdefault(parts[-1], "PER")
-            elif len(t) >= 4 or t.isupper():
-                known.setdefault(t, s.label)
-        for a, (lab, _exp) in acr_type.items():
-            known.setdefault(a, lab)
-        if not known:
-            return spans
-        taken: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for s in spans:
-            taken[s.para].append((s.start, s.end))
-        pat = re.compile(r"(?<![\w\-])(" + "|".join(re.escape(k) for k in sorted(known, key=len, reverse=True)) + r")(?![\w\-])")
-        out = list(spans)
-        for para, text in preps.items():
-            for m in pat.finditer(text):
-                a, b = m.span()
-                if any(a < y and x < b for x, y in taken[para]):
-                    continue
-                w = m.group(1)
-                if w[:1].islower() or (place_in_name(text, b) if known[w] == "PLACE" else known[w] == "PER" and family_or_place(text, b)):
-                    continue
-                taken[para].append((a, b))
-                out.append(_Span(para, a, b, known[w], False))
         return out
 
     def _hint_from_text(self, spans: list[_Span]) -> set[str]:

@@ -149,10 +149,41 @@ NO_ORG = frozenset(["working group", "steering committee", "task force", "joint 
 """Names of a kind of body, not of one: never attributed."""
 
 
-def generic_org(folded: str) -> bool:
-    """A name many countries' bodies bear: ``ministry of …``, ``… ministry``, ``Congress`` …"""
+_BODY_NOUNS = frozenset(["forces", "force", "council", "committee", "commission", "board", "court", "courts", "office",
+                         "ministry", "assembly", "parliament", "police", "army", "navy", "guard", "guards", "service",
+                         "services", "administration", "presidency", "cabinet", "government", "chamber", "agency",
+                         "directorate", "group", "unit", "prosecutor", "secretariat", "inspectorate", "tribunal"])
+_BODY_DESCRIPTORS = frozenset([
+    "national", "federal", "state", "supreme", "constitutional", "central", "high", "special", "armed", "air", "defense",
+    "defence", "security", "foreign", "affairs", "interior", "justice", "finance", "economic", "economy", "trade",
+    "commerce", "industry", "public", "general", "attorney", "presidential", "provincial", "regional", "municipal",
+    "executive", "legislative", "electoral", "military", "intelligence", "customs", "immigration", "border", "coast",
+    "the", "of", "and", "for", "on", "s", "joint", "permanent", "standing", "internal", "external", "police", "naval",
+])
+
+
+def generic_org(folded: str, acronym: bool = False) -> bool:
+    """A name many countries' bodies bear: ``ministry of …``, ``… ministry``, ``Congress`` …, or any
+    name made only of a body's noun and the words that describe what such a body does (``Defense
+    Forces``, ``National Security Council``, ``Office of the Presidency``): no word of its own. An
+    acronym (``acronym``: ``SEDENA``) names one body: only the listed names make it generic (``MFA``)."""
     f = folded.removeprefix("the ")
-    return f in GENERIC_ORGS or f.startswith("ministry ") or f.endswith(" ministry") or f.startswith("ministry of ")
+    if f in GENERIC_ORGS or f.startswith("ministry ") or f.endswith(" ministry") or f.startswith("ministry of "):
+        return True
+    words = f.split()
+    if acronym or f == "security council":
+        return False  # the United Nations', in diplomatic writing
+    return any(w in _BODY_NOUNS for w in words) and all(w in _BODY_NOUNS or w in _BODY_DESCRIPTORS for w in words)
+
+
+def owner_before(text: str, start: int) -> str | None:
+    """The country named right before a body's name (``Bahraini Defense Forces``, ``U.S. Special
+    Forces``, ``Iraq's Council of Ministers``): whose body it is; None when no country is named there."""
+    m = re.search(r"([A-Z][\w.\-]*?)(?:['’]s)?\s+(?:the\s+)?$", text[max(0, start - 40) : start])
+    if not m:
+        return None
+    w = m.group(1).rstrip(".") if m.group(1) not in ("U.S.", "U.K.") else m.group(1)
+    return demonyms().get(w) or country_folded().get(fold(w))
 
 
 def org_like(txt: str) -> bool:
@@ -175,6 +206,22 @@ def _title(word: str) -> bool:
     return word in titles()
 
 
+NOT_PERSON_HEAD = (ORG_NAME_WORDS | NOT_ORG_LAST | (_FACILITY_LAST - {"field", "mine"}) | frozenset([
+    "report", "reports", "paper", "papers", "bill", "amendment", "memorandum", "memo", "statement", "communique",
+    "study", "assessment", "proceedings", "arrangement", "partnership", "section", "community", "complex", "approach",
+    "fleet", "trend", "tax", "meeting", "ministries", "forces", "force", "courts", "fighters", "cartel", "gang",
+]))
+"""Head nouns (a name's last word) of documents, bodies, laws, events and places: a span typed a person
+that ends with one (``Goldstone Report``, ``Executive Board``, ``Frontier Corps``) names a thing
+the person's name is part of, or no person at all. Grammar, not a list of names."""
+
+
+def model_code(txt: str) -> bool:
+    """A weapon's or a product's model number, or its plural (``SA-16s``, ``MiG-29``, ``F-16s``): not an entity."""
+    return any(re.fullmatch(r"[A-Za-z]{1,4}-?\d+[A-Za-z]?(?:['’]?s)", w) or re.fullmatch(r"[A-Za-z]{2,4}-\d{2,}[A-Za-z]?", w)
+               for w in txt.split())
+
+
 def refine(txt: str, label: str) -> tuple[int, int, str] | None:
     """What to keep of the span ``txt`` labelled ``label``: (start, end, label) relative to
     ``txt``, or None to drop it."""
@@ -185,6 +232,8 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
     if len(words) >= 2 and folded[0] in ("a", "an"):
         kept = refine(txt[_offset(txt, words, 1) :], label)
         return None if kept is None else (kept[0] + _offset(txt, words, 1), kept[1] + _offset(txt, words, 1), kept[2])
+    if label != "PER" and model_code(txt):
+        return None  # "SA-16s": missiles, not an organisation
     if label == "ORG":
         if folded[-1] in NOT_ORG_LAST:
             return None
@@ -235,6 +284,8 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
             return None  # "Afghan Taliban", "Pfizer": a people or a company
         if any(w in ORG_WORDS or w in _NOT_PERSON_WORDS for w in fold(txt).split()):
             return None
+        if len(words) >= 2 and folded[-1] in NOT_PERSON_HEAD:
+            return None  # "Goldstone Report", "Executive Board", "Frontier Corps": the head noun is a thing's
         return (0, len(txt), label)
     if label == "PLACE":
         if any(c.isdigit() for c in txt):
@@ -280,8 +331,11 @@ PLACE_THEN = frozenset([
 
 
 def cut_word(text: str, start: int, end: int) -> bool:
-    """The span starts or ends inside a word (``Valencia`` of ``Valenciana``)."""
-    return (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalpha())
+    """The span starts or ends inside a word (``Valencia`` of ``Valenciana``), or follows an elided
+    article (``Ivoire`` of ``Cote d'Ivoire`` or ``d,Ivoire``: the end of a longer name)."""
+    if start > 0 and text[start - 1].isalnum() or (end < len(text) and text[end].isalpha()):
+        return True
+    return start >= 2 and text[start - 1] in "'’," and text[start - 2].isalpha() and (start < 3 or not text[start - 3].isalnum())
 
 
 PERSON_THEN = PLACE_THEN | frozenset([
@@ -298,5 +352,5 @@ def place_in_name(text: str, end: int, then: frozenset[str] = PLACE_THEN) -> boo
     return bool(nxt) and nxt[0][:1].isupper() and fold(nxt[0]) in then
 
 
-__all__ = ["LANGUAGE_WORDS", "PERSON_NOT_THEN", "family_or_place", "not_people", "common_words_only", "currency_or_count", "part_of_other", "GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PERSON_THEN", "PLACE_FIRST", "PLACE_THEN", "cut_word", "generic_org",
+__all__ = ["LANGUAGE_WORDS", "PERSON_NOT_THEN", "family_or_place", "not_people", "common_words_only", "currency_or_count", "part_of_other", "GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PERSON_THEN", "PLACE_FIRST", "PLACE_THEN", "cut_word", "generic_org", "model_code", "owner_before", "NOT_PERSON_HEAD",
            "org_like", "place_in_name", "refine", "undefined_acronym"]
