@@ -45,7 +45,8 @@ from .entity_model import (  # noqa: F401 (lexicon, places: still importable fro
     ruler_patterns,
 )
 from .entity_people import (
-    SCOPE, PeopleEvidence, curated_person, doc_name, evidence_keys, initials_of, is_full_name, scoped_key, title_word,
+    SCOPE, SIGN_PREFIX, PeopleEvidence, curated_person, doc_name, evidence_keys, initials_of, is_full_name, person_sign,
+    scoped_key, title_word,
 )
 from .entity_filters import (
     cut_word, generic_org, org_like, owner_before, part_of_other, refine, undefined_acronym,
@@ -336,6 +337,9 @@ class EntityExtractor:
                 ev = evidence_keys(tw, fold(name), context)
                 if SCOPE in key:  # a surname alone: every title the cable gives it
                     ev = sorted({e for t in people.titles[fold(name)] for e in evidence_keys(t, fold(name), context)})
+                if (person_sign(preps[s.para], s.start, s.end) or s.fixed  # a title, a role, speech; the signature
+                        or curated_person(display_name(strip_titles(txt)), context) is not None):
+                    ev.append(SIGN_PREFIX + fold(name))  # this mention shows a person (the store's drop_unvouched)
             mentions.append(FoundMention(s.para, num, s.start, s.end, surface(s), s.label, name, key, ev))
         # display name per key: the most frequent, longest spelling
         names: dict[str, Counter[str]] = defaultdict(Counter)

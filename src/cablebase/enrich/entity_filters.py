@@ -210,6 +210,7 @@ NOT_PERSON_HEAD = (ORG_NAME_WORDS | NOT_ORG_LAST | (_FACILITY_LAST - {"field", "
     "report", "reports", "paper", "papers", "bill", "amendment", "memorandum", "memo", "statement", "communique",
     "study", "assessment", "proceedings", "arrangement", "partnership", "section", "community", "complex", "approach",
     "fleet", "trend", "tax", "meeting", "ministries", "forces", "force", "courts", "fighters", "cartel", "gang",
+    "day", "trust", "trusts", "award", "prize", "museum", "hotel", "channel", "airport",
 ]))
 """Head nouns (a name's last word) of documents, bodies, laws, events and places: a span typed a person
 that ends with one (``Goldstone Report``, ``Executive Board``, ``Frontier Corps``) names a thing
