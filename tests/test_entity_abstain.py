@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cablebase.enrich.entity_filters import cut_word, generic_org, model_code, owner_before, refine
+from cablebase.enrich.entity_filters import cut_word, generic_org, model_code, org_head, owner_before, portfolio, refine
 from cablebase.enrich.entity_people import person_sign
 
 
@@ -92,3 +92,24 @@ def test_what_shows_a_person(text, name):
 def test_what_does_not(text, name):
     i = text.index(name)
     assert not person_sign(text, i, i + len(name))
+
+
+@pytest.mark.parametrize("name", ["Ministry of Culture", "Bank Mellat", "Xinhua News Agency", "Muslim League-N",
+                                  "Revolutionary Armed Forces of Colombia", "Inter Services Intelligence"])
+def test_an_organisation_is_named_by_its_head(name):
+    assert org_head(name)
+
+
+@pytest.mark.parametrize("name", ["Petroleum Matters", "Swiss company Glencore", "Energy Secretariat Resolution 407"])
+def test_a_name_whose_head_is_no_body_is_not_an_organisation(name):
+    assert not org_head(name)
+
+
+@pytest.mark.parametrize("text,span,office", [
+    ("He met the Minister of Foreign Affairs today", "Foreign Affairs", True),
+    ("the Chief of Air Operations said", "Air Operations", True),
+    ("the Secretary General of the United Nations said", "United Nations", False),
+    ("a member of the European Union since 2004", "European Union", False),
+])
+def test_a_portfolio_after_a_title_is_an_office(text, span, office):
+    assert portfolio(text, text.index(span), span) is office

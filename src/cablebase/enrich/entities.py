@@ -49,7 +49,7 @@ from .entity_people import (
     scoped_key, title_word,
 )
 from .entity_filters import (
-    cut_word, generic_org, org_like, owner_before, part_of_other, refine, undefined_acronym,
+    cut_word, generic_org, org_head, org_like, owner_before, part_of_other, portfolio, refine, undefined_acronym,
 )
 from .entity_names import LEAD_TRAIL, display_name, entity_key, fold, strip_titles, titles
 from .entity_rules import (
@@ -325,6 +325,8 @@ class EntityExtractor:
             name, key = self._name_key(s, txt, full_names, acr_type, acr, gov, people)
             if not name or (not key and s.label != "PER"):
                 continue
+            if s.label == "ORG" and not s.fixed and portfolio(preps[s.para], s.start, txt):
+                continue  # "Minister of Foreign Affairs": an office's portfolio, not a body
             if s.label == "ORG" and generic_org(key.split(":", 1)[1], acronym=txt.isupper()):  # every country has a Congress: whose?
                 where = owner_before(preps[s.para], s.start) or origin or (next(iter(hint)) if len(hint) == 1 else None)
                 if not where:
@@ -423,7 +425,7 @@ class EntityExtractor:
                 return f"{exp} ({txt})", entity_key("ORG", exp)
             name = display_name(re.sub(r"^(?i:the)\s+", "", txt))
             f = fold(name)
-            if undefined_acronym(txt) or not org_like(name):
+            if undefined_acronym(txt) or not org_like(name) or not org_head(name):
                 return "", ""  # capitals nobody defines, a name without an organisation's word: as often something else
             for a, (l2, exp) in acr_type.items():
                 if l2 == "ORG" and fold(exp) == f:

@@ -196,6 +196,40 @@ def org_like(txt: str) -> bool:
             and not f.endswith(("working group", "steering committee")))  # an embassy's own working group
 
 
+_HEAD_WORDS = ORG_NAME_WORDS | frozenset(["intelligence", "industries", "church", "trust", "bureau"])
+
+
+def org_head(txt: str) -> bool:
+    """An organisation's name has an organisation word as its head — its last word, or the last
+    before ``of``/``for``/``on`` (``Ministry of Culture``) — or as its first (``Bank Mellat``).
+    ``Petroleum Matters``, ``Swiss company Glencore``, ``Energy Secretariat Resolution 407``,
+    ``Regional Command East`` name something else, or a body and more."""
+    words = [fold(w.split("-")[0]) if "-" in w[1:] else fold(w) for w in txt.split(", ")[0].split()]
+    words = [w for w in words if w]
+    if len(words) < 2:
+        return True
+    core = words
+    for i, w in enumerate(words):
+        if i and w in ("of", "for", "on"):
+            core = words[:i]
+            break
+    return core[-1] in _HEAD_WORDS or words[0] in ORG_WORDS
+
+
+_OFFICE_BEFORE = re.compile(r"\b([A-Za-z][\w\-]*)\s+(?:of|for)\s+(?:the\s+)?$")
+
+
+def portfolio(text: str, start: int, txt: str) -> bool:
+    """``Minister of Foreign Affairs``, ``Chief of Air Operations``: after a title and *of*, words
+    whose head is no organisation word name an office's portfolio, not a body (``Secretary
+    General of the United Nations`` names the body)."""
+    m = _OFFICE_BEFORE.search(text[max(0, start - 40) : start])
+    if not m or fold(m.group(1)) not in titles():
+        return False
+    words = fold(txt).split()
+    return bool(words) and words[-1] not in _HEAD_WORDS
+
+
 def _glued_title(word: str) -> bool:
     """``GeneralMoseley``: a title and a name written as one word."""
     m = re.match(r"^([A-Z][a-z]{3,})([A-Z][a-z]+)$", word)
@@ -353,5 +387,5 @@ def place_in_name(text: str, end: int, then: frozenset[str] = PLACE_THEN) -> boo
     return bool(nxt) and nxt[0][:1].isupper() and fold(nxt[0]) in then
 
 
-__all__ = ["LANGUAGE_WORDS", "PERSON_NOT_THEN", "family_or_place", "not_people", "common_words_only", "currency_or_count", "part_of_other", "GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PERSON_THEN", "PLACE_FIRST", "PLACE_THEN", "cut_word", "generic_org", "model_code", "owner_before", "NOT_PERSON_HEAD",
+__all__ = ["LANGUAGE_WORDS", "PERSON_NOT_THEN", "family_or_place", "not_people", "common_words_only", "currency_or_count", "part_of_other", "GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PERSON_THEN", "PLACE_FIRST", "PLACE_THEN", "cut_word", "generic_org", "model_code", "org_head", "owner_before", "portfolio", "NOT_PERSON_HEAD",
            "org_like", "place_in_name", "refine", "undefined_acronym"]
