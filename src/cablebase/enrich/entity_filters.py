@@ -139,9 +139,10 @@ GENERIC_ORGS = frozenset([
     "green party", "greens", "people s party", "people party", "peoples party", "national party", "republican party", "social democratic party",
     "christian democratic party", "workers party", "popular party", "national front", "liberal democratic party", "prosecutor general s office", "electoral commission",
     "national electoral council", "national court", "high court", "supreme electoral tribunal", "police", "intelligence service", "customs",
+    "emergency action committee", "country team", "law enforcement working group",
 ])
-"""Names every country's body bears (``Ministry of Foreign Affairs``, ``Congress``): one entity per
-country, never one for all of them."""
+"""Names every country's body bears (``Ministry of Foreign Affairs``, ``Congress``; every embassy's:
+``Emergency Action Committee``): one entity per country, never one for all of them."""
 
 
 NO_ORG = frozenset(["working group", "steering committee", "task force", "joint commission", "prefectures",
