@@ -113,3 +113,57 @@ def test_a_name_whose_head_is_no_body_is_not_an_organisation(name):
 ])
 def test_a_portfolio_after_a_title_is_an_office(text, span, office):
     assert portfolio(text, text.index(span), span) is office
+
+
+@pytest.mark.parametrize("text,name,label,fixed", [
+    ("the liberal blog Al-Marsad said the attack", "Al-Marsad", "PER", False),  # a thing's noun before it
+    ("a man who lives part-time in Kanur told us", "Kanur", "PER", False),  # a place's preposition before it
+    ("and Vice President Julio Robles can gain", "Julio", "PER", False),  # a name cut short
+    ("the Islamic Iran Participation Front", "Iran", "PLACE", True),  # inside a party's name
+])
+def test_doubtful_spans_are_not_attributed(text, name, label, fixed):
+    from cablebase.enrich.entity_filters import doubtful
+
+    i = text.index(name)
+    assert doubtful(label, fixed, text, i, i + len(name), {})
+
+
+@pytest.mark.parametrize("text,name,label", [
+    ("his brother-in-law Arif Demir would run", "Arif Demir", "PER"),
+    ("to have in Karzai's view", "Karzai", "PER"),
+    ("the Zapatero Administration said", "Zapatero", "PER"),
+    ("met Zardari Monday in Lahore", "Zardari", "PER"),
+    ("the Liberal Democratic Party of Russia", "Russia", "PLACE"),
+    ("camps in Southern Somalia as reinforcements", "Somalia", "PLACE"),
+    ("the Kosovo Customs Service", "Kosovo", "PLACE"),
+])
+def test_ordinary_contexts_are_not_doubtful(text, name, label):
+    from cablebase.enrich.entity_filters import doubtful
+
+    i = text.index(name)
+    assert not doubtful(label, True, text, i, i + len(name), {"administration": "administration"})
+
+
+def test_a_place_the_cable_gives_a_persons_title_is_not_a_place():
+    from cablebase.enrich.entity_filters import doubtful
+
+    text = "Barakzai's predecessor left"
+    assert doubtful("PLACE", False, text, 0, 8, {}, {"barakzai"})
+    assert not doubtful("PLACE", True, text, 0, 8, {}, {"barakzai"})  # a listed place stays one
+
+
+def test_a_persons_name_begins_after_common_words():
+    from cablebase.enrich.entity_filters import common_lead
+
+    table = {"nonproliferation": "nonproliferation", "martin": "Martin"}
+    assert common_lead("Nonproliferation Martin Briens", table) == len("Nonproliferation ")
+    assert common_lead("Martin Briens", table) == 0  # two words are kept
+    assert common_lead("Abu Bakr al-Baghdadi", {"abu": "abu"}) == 0  # unknown or particle: kept
+
+
+def test_where_a_place_is_named_as_one():
+    from cablebase.enrich.entity_rules import locative_before
+
+    assert locative_before("who lives part-time in ", len("who lives part-time in "))
+    assert locative_before("forces operating in the ", len("forces operating in the "))
+    assert not locative_before("the party leader ", len("the party leader "))

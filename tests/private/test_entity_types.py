@@ -67,3 +67,19 @@ def test_a_person_nothing_in_the_archive_shows_is_not_attributed():
     left = {r[0] for r in es.db.execute("SELECT text FROM mentions")}
     assert "Goldstone Report" not in left and {"Jose Serrano", "Gantz", "Anna Lind", "Jose Ramos"} <= left
     assert set(unvouched(es.db, given=0)) == {ids["PER:goldstone report"], ids["PER:jose serrano"]}
+
+
+def test_a_place_no_list_knows_and_nothing_names_as_one_is_not_attributed():
+    """``drop_unvouched_places``: a place no list knows keeps its mentions only when one of them,
+    anywhere in the archive, carries an ``l:`` key (``in Wana``)."""
+    from cablebase._store.entity_vouch import drop_unvouched_places
+
+    def m(start, text, signs=()):
+        return {"paragraph": 0, "number": 1, "start": start, "end": start + len(text), "text": text, "type": "PLACE",
+                "name": text, "key": "PLACE:" + text.lower(), "evidence": list(signs)}
+
+    es = EntityWriter(sqlite3.connect(":memory:"))
+    es.write_doc("D1", hash="a", month="2009-01", mentions=[m(0, "Batasuna"), m(20, "Wana"), m(40, "Kabul")])
+    es.write_doc("D2", hash="b", month="2009-01", mentions=[m(0, "Wana", ["l:wana"])])
+    assert drop_unvouched_places(es, {"kabul"}) == 1
+    assert {r[0] for r in es.db.execute("SELECT text FROM mentions")} == {"Wana", "Kabul"}

@@ -1,5 +1,6 @@
-"""People the archive can vouch for: a name the model reads as a person is attributed only when
-some mention of that person, anywhere in the archive, shows a person.
+"""People and places the archive can vouch for: a name the model reads as a person is attributed
+only when some mention of that person, anywhere in the archive, shows a person; a place no list
+knows, only when some mention names it as a place (``drop_unvouched_places``).
 
 Evidence, per mention (``enrich.entity_people.person_sign``, stored as a ``p:`` key among the
 entity's aliases): a title or a role word before the name (``President``, ``Mr.``, ``opposition
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..enrich.entity_people import SCOPE, SIGN_PREFIX, significant_words
+from ..enrich.entity_people import PLACE_SIGN, SCOPE, SIGN_PREFIX, significant_words
 
 GIVEN = 2
 """Vouched-for people whose first name a full name must share to be vouched for by it."""
@@ -50,10 +51,25 @@ def unvouched(db: Any, given: int = GIVEN) -> list[int]:
     return out
 
 
-def drop_unvouched(writer: Any, given: int = GIVEN) -> int:
-    """Remove the mentions of person entities the archive cannot vouch for (see the module doc);
-    ``writer``: an ``EntityWriter``. Returns the number of mentions removed."""
-    drop = unvouched(writer.db, given)
+def unvouched_places(db: Any, known: set[str] | frozenset[str]) -> list[int]:
+    """Ids of the place entities no list knows (``known``: folded names of countries and places)
+    and that no mention, anywhere in the archive, names as a place (an ``l:`` key: ``in Wana``)."""
+    vouched = {r[0] for r in db.execute(
+        "SELECT DISTINCT coalesce(e.merged_into, e.id) FROM entity_aliases a JOIN entities e ON e.id = a.entity_id"
+        " WHERE e.type = 'PLACE' AND a.alias LIKE ?", (PLACE_SIGN + "%",)).fetchall()}
+    return [eid for eid, key in db.execute("SELECT id, key FROM entities WHERE type = 'PLACE' AND merged_into IS NULL")
+            if eid not in vouched and key[6:] not in known]
+
+
+def drop_unvouched_places(writer: Any, known: set[str] | frozenset[str]) -> int:
+    """Remove the mentions of places the archive cannot vouch for (``unvouched_places``): a name no
+    list knows and never written after a preposition of place is as often a party, an army, a
+    people or a person (``Batasuna``, ``Bundeswehr``, ``Baloch``, ``Sanchez de Lozada``). Returns
+    the number of mentions removed."""
+    return _drop(writer, unvouched_places(writer.db, known))
+
+
+def _drop(writer: Any, drop: list[int]) -> int:
     n = 0
     with writer.tx() as db:
         for i in range(0, len(drop), 500):
@@ -62,4 +78,10 @@ def drop_unvouched(writer: Any, given: int = GIVEN) -> int:
     return n
 
 
-__all__ = ["GIVEN", "drop_unvouched", "unvouched"]
+def drop_unvouched(writer: Any, given: int = GIVEN) -> int:
+    """Remove the mentions of person entities the archive cannot vouch for (see the module doc);
+    ``writer``: an ``EntityWriter``. Returns the number of mentions removed."""
+    return _drop(writer, unvouched(writer.db, given))
+
+
+__all__ = ["GIVEN", "drop_unvouched", "drop_unvouched_places", "unvouched", "unvouched_places"]

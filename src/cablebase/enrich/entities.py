@@ -45,15 +45,16 @@ from .entity_model import (  # noqa: F401 (lexicon, places: still importable fro
     ruler_patterns,
 )
 from .entity_people import (
-    SCOPE, SIGN_PREFIX, PeopleEvidence, curated_person, doc_name, evidence_keys, initials_of, is_full_name, person_sign,
+    PLACE_SIGN, SCOPE, SIGN_PREFIX, PeopleEvidence, curated_person, doc_name, evidence_keys, initials_of, is_full_name, person_sign,
     scoped_key, title_word,
 )
 from .entity_filters import (
-    cut_word, generic_org, org_head, org_like, owner_before, part_of_other, portfolio, refine, undefined_acronym,
+    common_lead, cut_word, doubtful, generic_org, org_head, org_like, owner_before, part_of_other, portfolio, refine,
+    undefined_acronym,
 )
 from .entity_names import LEAD_TRAIL, display_name, entity_key, fold, strip_titles, titles
 from .entity_rules import (
-    ORG_WORDS, PERSON_TITLES, REDACTED, TAIL_CONNECTOR, TITLE_THEN_WORDS, country_folded, is_junk, name_like,
+    ORG_WORDS, PERSON_TITLES, REDACTED, TAIL_CONNECTOR, TITLE_THEN_WORDS, country_folded, is_junk, locative_before, name_like,
     not_entities, speaks, title_before,
 )
 from .entity_spans import Span as _Span, propagate
@@ -216,6 +217,8 @@ class EntityExtractor:
                     s.start += off
                     s.end = s.start + len(stripped)
                     txt = stripped
+                lead = common_lead(txt, getattr(self.truecaser, "table", {}))  # "Nonproliferation Martin Briens"
+                s.start, txt = s.start + lead, txt[lead:]
             if cut_word(preps[s.para], s.start, s.end):
                 continue  # "Valencia" of "Valenciana", "Islam" of "Islamist"
             if part_of_other(s.label, s.fixed, preps[s.para], s.start, s.end, getattr(self.truecaser, "table", {})):
@@ -316,12 +319,16 @@ class EntityExtractor:
                 if speaks(preps[s.para], s.end) or (cable.signer and f == fold(cable.signer)):
                     people.speaking.add(f)  # says something, or signs the cable
         mentions: list[FoundMention] = []; table = getattr(self.truecaser, "table", {})  # noqa: E702
+        titled_places = {fold(prepared_surface(s)) for s in clean  # "Governor Barakzai": not a place, wherever written
+                         if s.label == "PLACE" and not s.fixed and title_before(preps[s.para], s.start)}
         for s in sorted(clean, key=lambda s: (s.para, s.start)):
             txt = prepared_surface(s)
             if txt in acr_type and acr_type[txt][0] == "PER":  # "(MGM)" after a person's name
                 s.label = "PER"
             elif not s.fixed and (refine(txt, s.label) is None or part_of_other(s.label, False, preps[s.para], s.start, s.end, table)):
                 continue  # the vote gave it a type its words or the next word rule out ("Holbrooke/Riedel", "Wardak Governor")
+            if doubtful(s.label, s.fixed, preps[s.para], s.start, s.end, table, titled_places):
+                continue  # "blog Al-Tomaar", "in Wana", "Julio Cobos", "South Waziristan", "Islamic Iran Participation Front"
             name, key = self._name_key(s, txt, full_names, acr_type, acr, gov, people)
             if not name or (not key and s.label != "PER"):
                 continue
@@ -342,6 +349,8 @@ class EntityExtractor:
                 if (person_sign(preps[s.para], s.start, s.end) or s.fixed  # a title, a role, speech; the signature
                         or curated_person(display_name(strip_titles(txt)), context) is not None):
                     ev.append(SIGN_PREFIX + fold(name))  # this mention shows a person (the store's drop_unvouched)
+            if s.label == "PLACE" and (s.fixed or locative_before(preps[s.para], s.start)):
+                ev.append(PLACE_SIGN + fold(name))  # "in Wana": named as a place (the store's drop_unvouched_places)
             mentions.append(FoundMention(s.para, num, s.start, s.end, surface(s), s.label, name, key, ev))
         # display name per key: the most frequent, longest spelling
         names: dict[str, Counter[str]] = defaultdict(Counter)

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from .entity_names import fold, titles
 from .entity_people import person_aliases
-from .entity_rules import ORG_WORDS, country_folded
+from .entity_rules import ORG_WORDS, country_folded, name_goes_on, thing_before
 from .tags import _rows, demonyms
 
 NOT_ORG_LAST = frozenset([
@@ -57,7 +57,7 @@ def not_people() -> frozenset[str]:
 LANGUAGE_WORDS = frozenset(["catalan", "basque", "galician", "kurdish", "pashtun", "pashto", "tajik", "hazara",
                             "baluch", "tamil", "sinhalese", "flemish", "walloon", "uighur", "uyghur", "dari", "farsi",
                             "quechua", "aymara", "guarani", "berber", "amazigh", "kazakh", "uzbek", "turkmen",
-                            "baltic", "nordic", "scandinavian", "balkan"])
+                            "baltic", "nordic", "scandinavian", "balkan", "baloch", "balochi"])
 """Languages and peoples written alone (``the Catalan language``, ``Barakzai (Kabul, Pashtun)``):
 an adjective, neither a place nor a person."""
 PERSON_NOT_THEN = frozenset(["family", "families", "clan", "clans", "tribe", "tribes", "brothers", "dynasty",
@@ -231,6 +231,45 @@ def portfolio(text: str, start: int, txt: str) -> bool:
     return bool(words) and words[-1] not in _HEAD_WORDS
 
 
+_IN_BEFORE = re.compile(r"\b(?:in|near|outside|inside|throughout|across)\s+$", re.IGNORECASE)
+
+
+def inside_name(text: str, start: int, end: int) -> bool:
+    """The span is a word inside a longer capitalised name that ends with an organisation word
+    (``Islamic [Iran] Participation Front``): a place there names no place."""
+    before = re.search(r"([A-Z][\w\-]*) $", text[max(0, start - 30) : start])
+    if not before or fold(before.group(1)) in titles() or before.group(1) in ("The", "A", "An"):
+        return False
+    after = re.match(r"^ (?:[A-Z][\w\-]* ){0,2}([A-Z][\w\-]*)", text[end : end + 60])
+    return bool(after) and fold(after.group(1)) in ORG_NAME_WORDS
+
+
+def doubtful(label: str, fixed: bool, text: str, start: int, end: int, table: dict[str, str],
+             titled_places: set[str] | frozenset[str] = frozenset()) -> bool:
+    """Words around a span that make its attribution a guess, so none is made: a person's name
+    after a thing's noun (``blog [Al-Tomaar]``) or after *in* (``in [Wana]``), or cut short
+    (``[Julio] Cobos``); a place inside an organisation's name (``Islamic [Iran] Participation
+    Front``), or whose word the cable gives a person's title (``Governor [Barakzai]``:
+    ``titled_places``)."""
+    if label == "PER" and not fixed:
+        if thing_before(text, start) or name_goes_on(text, end, table):
+            return True
+        return bool(_IN_BEFORE.search(text[max(0, start - 20) : start])) and text[end : end + 2] not in ("'s", "’s")
+    if label == "PLACE":
+        return inside_name(text, start, end) or (not fixed and fold(text[start:end]) in titled_places)
+    return False
+
+
+def common_lead(txt: str, table: dict[str, str]) -> int:
+    """Where a person's name begins in ``txt``: after leading words the archive writes in lower
+    case (``Nonproliferation Martin Briens`` → ``Martin Briens``), keeping two words at least."""
+    words = txt.split()
+    k = 0
+    while len(words) - k >= 3 and (table.get(words[k].lower()) or "X").islower() and fold(words[k]) not in _PARTICLES:
+        k += 1
+    return _offset(txt, words, k) if k else 0
+
+
 def _glued_title(word: str) -> bool:
     """``GeneralMoseley``: a title and a name written as one word."""
     m = re.match(r"^([A-Z][a-z]{3,})([A-Z][a-z]+)$", word)
@@ -388,5 +427,5 @@ def place_in_name(text: str, end: int, then: frozenset[str] = PLACE_THEN) -> boo
     return bool(nxt) and nxt[0][:1].isupper() and fold(nxt[0]) in then
 
 
-__all__ = ["LANGUAGE_WORDS", "PERSON_NOT_THEN", "family_or_place", "not_people", "common_words_only", "currency_or_count", "part_of_other", "GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PERSON_THEN", "PLACE_FIRST", "PLACE_THEN", "cut_word", "generic_org", "model_code", "org_head", "owner_before", "portfolio", "NOT_PERSON_HEAD",
+__all__ = ["LANGUAGE_WORDS", "PERSON_NOT_THEN", "family_or_place", "not_people", "common_words_only", "currency_or_count", "part_of_other", "GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PERSON_THEN", "PLACE_FIRST", "PLACE_THEN", "common_lead", "cut_word", "doubtful", "generic_org", "inside_name", "model_code", "org_head", "owner_before", "portfolio", "NOT_PERSON_HEAD",
            "org_like", "place_in_name", "refine", "undefined_acronym"]

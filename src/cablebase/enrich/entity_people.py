@@ -36,6 +36,10 @@ SIGN_PREFIX = "p:"
 """Prefix of the key a person mention carries when its words show a person (``person_sign``):
 ``p:hugo chavez``. An entity none of whose mentions, anywhere in the archive, carries one is not
 attributed (``EntityWriter``'s ``drop_unvouched``, in ``_store.entity_vouch``)."""
+PLACE_SIGN = "l:"
+"""Prefix of the key a place mention carries when its words name a place (``in Wana``) or a list
+knows it: ``l:wana``. A place no list knows and no mention so names is not attributed
+(``_store.entity_vouch.drop_unvouched_places``)."""
 ROLE_WORDS = frozenset([
     "leader", "chief", "head", "candidate", "deputy", "mp", "mk", "mep", "official", "businessman", "businesswoman",
     "journalist", "activist", "lawyer", "attorney", "colleague", "counterpart", "contact", "advisor", "adviser",
@@ -178,5 +182,5 @@ def doc_name(subject: str | None, body: str | None) -> str:
     return "sha1:" + hashlib.sha1(((subject or "") + "\x00" + (body or "")).encode()).hexdigest()[:16]
 
 
-__all__ = ["EVIDENCE_PREFIX", "ROLE_WORDS", "SIGN_PREFIX", "person_sign", "PeopleEvidence", "doc_name", "SCOPE", "curated_person", "evidence_keys", "initials_of", "is_full_name", "person_aliases",
+__all__ = ["EVIDENCE_PREFIX", "PLACE_SIGN", "ROLE_WORDS", "SIGN_PREFIX", "person_sign", "PeopleEvidence", "doc_name", "SCOPE", "curated_person", "evidence_keys", "initials_of", "is_full_name", "person_aliases",
            "scoped_key", "significant_words", "title_word"]

@@ -39,7 +39,7 @@ import orjson
 from .._store.enrich_source import EnrichSource
 from .._store.pg import reader as pg_reader
 from .._store.entities import EntityStore
-from .._store.entity_vouch import drop_unvouched
+from .._store.entity_vouch import drop_unvouched, drop_unvouched_places
 from ..record import Cable, Paragraph
 from ..enrich.entities import MODEL, EntityExtractor, fold, places
 from ..enrich.entity_rules import country_folded
@@ -72,7 +72,8 @@ class EnrichReport:
     mistyped: int = 0
     """Mentions left unattributed because the archive types their word otherwise (``drop_mistyped``)."""
     unvouched: int = 0
-    """Person mentions left unattributed because nothing in the archive shows a person (``drop_unvouched``)."""
+    """Mentions left unattributed because nothing in the archive shows a person, or a place no list knows
+    (``drop_unvouched``, ``drop_unvouched_places``)."""
     similar: int = 0
     """Cables whose similar-cable list was (re)computed."""
     tokens: int = 0
@@ -353,9 +354,11 @@ def enrich(
 
     rep.merges = es.merge_people(new_people) + es.resolve_titled()
     # one type per word across the archive: a surname the model read as a place once, a place as a person
-    rep.mistyped = es.drop_mistyped({*country_folded(), *(fold(p) for p in places())})
-    # a person only where some mention, anywhere in the archive, shows one (a title, speech, a first name known)
-    rep.unvouched = drop_unvouched(es)
+    known = {*country_folded(), *(fold(p) for p in places())}
+    rep.mistyped = es.drop_mistyped(known)
+    # a person only where some mention, anywhere in the archive, shows one (a title, speech, a first name known);
+    # a place no list knows only where some mention names it as one ("in Wana")
+    rep.unvouched = drop_unvouched(es) + drop_unvouched_places(es, known)
     if similar and (changed_cables or rep.removed):
         from .similar import update_similar
 
