@@ -167,3 +167,46 @@ def test_where_a_place_is_named_as_one():
     assert locative_before("who lives part-time in ", len("who lives part-time in "))
     assert locative_before("forces operating in the ", len("forces operating in the "))
     assert not locative_before("the party leader ", len("the party leader "))
+
+
+@pytest.mark.parametrize("text,acr,expected", [
+    ("HOW MANY ARE GUEST WORKERS?", "ARE", True),
+    ("(S/REL USA, ARE) We would like", "ARE", True),
+    ("The GOV's support for the FARC", "GOV", False),  # among ordinary words: the acronym
+])
+def test_an_acronym_among_capitals_that_is_a_word_is_the_word(text, acr, expected):
+    from cablebase.enrich.entity_filters import word_in_capitals
+
+    i = text.index(acr)
+    assert word_in_capitals(text, i, i + len(acr), {"are": "are", "gov": "gov"}) is expected
+
+
+def test_an_office_in_capitals_before_a_name_is_not_the_name():
+    from cablebase.enrich.entity_filters import common_lead
+
+    assert common_lead("VFM Kim", {}) == len("VFM ")
+    assert common_lead("AWK", {}) == 0
+
+
+def test_web_addresses_in_capitals_are_not_read():
+    from cablebase.enrich.entity_text import blank_debris
+
+    text = "PLEASE VISIT OUR CLASSIFIED WEBSITE AT: HTTP://WWW.STATE.SGOV.GOV/P/EUR/INDEX.CFM FM"
+    out = blank_debris(text)
+    assert len(out) == len(text) and "GOV" not in out and out.endswith("FM")
+
+
+def test_country_acronyms_that_the_archive_writes_as_words_stay_words():
+    from cablebase.enrich.entity_model import prepare_truecaser
+    from cablebase.enrich.truecase import Truecaser
+
+    tc = Truecaser({"are": "are", "gom": "GOM", "us": "us"})
+    prepare_truecaser(tc)
+    assert "ARE" not in tc.acronyms and "GOM" in tc.acronyms and "US" in tc.acronyms
+
+
+def test_an_agreement_defined_by_an_acronym_is_no_organisation():
+    from cablebase.enrich.entity_filters import org_head, org_like
+
+    exp = "Agreement on Movement and Access"
+    assert org_like(exp) and not org_head(exp)

@@ -217,7 +217,7 @@ class EntityExtractor:
                     s.start += off
                     s.end = s.start + len(stripped)
                     txt = stripped
-                lead = common_lead(txt, getattr(self.truecaser, "table", {}))  # "Nonproliferation Martin Briens"
+                lead = common_lead(txt, getattr(self.truecaser, "table", {}))  # "Nonproliferation Martin Briens", "VFM Kim"
                 s.start, txt = s.start + lead, txt[lead:]
             if cut_word(preps[s.para], s.start, s.end):
                 continue  # "Valencia" of "Valenciana", "Islam" of "Islamist"
@@ -421,12 +421,12 @@ class EntityExtractor:
         if lab == "ORG":
             if txt in acr_type:
                 exp = acr_type[txt][1]
-                if refine(exp, "ORG") is None or not (org_like(exp) or curated().get(txt, ("", ""))[1] == "ORG"):
+                if refine(exp, "ORG") is None or not (org_like(exp) and org_head(exp) or curated().get(txt, ("", ""))[1] == "ORG"):
                     return "", ""  # "NPT": a treaty, not an organisation
                 return f"{display_name(exp)} ({txt})", entity_key("ORG", exp)
             a = acr.get(txt)
             if a is not None and a.kind in ("DEFINED", "ORG"):
-                if refine(a.expansion, "ORG") is None or (a.kind == "DEFINED" and not org_like(a.expansion)):
+                if refine(a.expansion, "ORG") is None or (a.kind == "DEFINED" and not (org_like(a.expansion) and org_head(a.expansion))):
                     return "", ""
                 return f"{display_name(a.expansion)} ({txt})", entity_key("ORG", a.expansion)
             if s.ent_id.startswith("org:"):

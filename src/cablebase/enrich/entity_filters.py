@@ -249,23 +249,37 @@ def doubtful(label: str, fixed: bool, text: str, start: int, end: int, table: di
     """Words around a span that make its attribution a guess, so none is made: a person's name
     after a thing's noun (``blog [Al-Tomaar]``) or after *in* (``in [Wana]``), or cut short
     (``[Julio] Cobos``); a place inside an organisation's name (``Islamic [Iran] Participation
-    Front``), or whose word the cable gives a person's title (``Governor [Barakzai]``:
-    ``titled_places``)."""
+    Front``), whose word the cable gives a person's title (``Governor [Barakzai]``:
+    ``titled_places``), or an acronym among capitals that is a word (``HOW MANY [ARE]``)."""
     if label == "PER" and not fixed:
         if thing_before(text, start) or name_goes_on(text, end, table):
             return True
         return bool(_IN_BEFORE.search(text[max(0, start - 20) : start])) and text[end : end + 2] not in ("'s", "’s")
     if label == "PLACE":
-        return inside_name(text, start, end) or (not fixed and fold(text[start:end]) in titled_places)
+        return (inside_name(text, start, end) or (not fixed and fold(text[start:end]) in titled_places)
+                or word_in_capitals(text, start, end, table))
     return False
+
+
+def word_in_capitals(text: str, start: int, end: int, table: dict[str, str]) -> bool:
+    """``HOW MANY [ARE] GUEST WORKERS``, ``(S/REL USA, [ARE])``: among words in capitals, an
+    acronym the archive otherwise writes as a lower-case word is that word (or no country's)."""
+    w = text[start:end]
+    if len(w) < 3 or not w.isupper() or not (table.get(w.lower()) or "X").islower():
+        return False
+    near = re.findall(r"[A-Za-z]{2,}", text[max(0, start - 25) : start])[-1:] + re.findall(r"[A-Za-z]{2,}", text[end : end + 25])[:1]
+    return any(x.isupper() for x in near)
 
 
 def common_lead(txt: str, table: dict[str, str]) -> int:
     """Where a person's name begins in ``txt``: after leading words the archive writes in lower
-    case (``Nonproliferation Martin Briens`` → ``Martin Briens``), keeping two words at least."""
+    case (``Nonproliferation Martin Briens`` → ``Martin Briens``), keeping two words at least, and
+    after an office's abbreviation in capitals (``VFM Kim`` → ``Kim``)."""
     words = txt.split()
     k = 0
     while len(words) - k >= 3 and (table.get(words[k].lower()) or "X").islower() and fold(words[k]) not in _PARTICLES:
+        k += 1
+    if len(words) - k >= 2 and words[k].isupper() and words[k].isalpha() and 2 <= len(words[k]) <= 5 and words[k + 1][:1].isupper():
         k += 1
     return _offset(txt, words, k) if k else 0
 
@@ -427,5 +441,5 @@ def place_in_name(text: str, end: int, then: frozenset[str] = PLACE_THEN) -> boo
     return bool(nxt) and nxt[0][:1].isupper() and fold(nxt[0]) in then
 
 
-__all__ = ["LANGUAGE_WORDS", "PERSON_NOT_THEN", "family_or_place", "not_people", "common_words_only", "currency_or_count", "part_of_other", "GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PERSON_THEN", "PLACE_FIRST", "PLACE_THEN", "common_lead", "cut_word", "doubtful", "generic_org", "inside_name", "model_code", "org_head", "owner_before", "portfolio", "NOT_PERSON_HEAD",
+__all__ = ["LANGUAGE_WORDS", "PERSON_NOT_THEN", "family_or_place", "not_people", "common_words_only", "currency_or_count", "part_of_other", "GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PERSON_THEN", "PLACE_FIRST", "PLACE_THEN", "common_lead", "cut_word", "doubtful", "word_in_capitals", "generic_org", "inside_name", "model_code", "org_head", "owner_before", "portfolio", "NOT_PERSON_HEAD",
            "org_like", "place_in_name", "refine", "undefined_acronym"]
