@@ -210,3 +210,14 @@ def test_an_agreement_defined_by_an_acronym_is_no_organisation():
 
     exp = "Agreement on Movement and Access"
     assert org_like(exp) and not org_head(exp)
+
+
+def test_in_before_a_name_is_doubtful_only_in_ordinary_case():
+    """Truecasing capitalises every unknown word of a paragraph in capitals: there "in" + a
+    capitalised word is no sign of a place."""
+    from cablebase.enrich.entity_filters import doubtful
+
+    text = "a man who lives part-time in Kanur told us"
+    i = text.index("Kanur")
+    assert doubtful("PER", False, text, i, i + 5, {})
+    assert not doubtful("PER", False, text, i, i + 5, {}, cased=False)

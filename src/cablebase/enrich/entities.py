@@ -327,7 +327,7 @@ class EntityExtractor:
                 s.label = "PER"
             elif not s.fixed and (refine(txt, s.label) is None or part_of_other(s.label, False, preps[s.para], s.start, s.end, table)):
                 continue  # the vote gave it a type its words or the next word rule out ("Holbrooke/Riedel", "Wardak Governor")
-            if doubtful(s.label, s.fixed, preps[s.para], s.start, s.end, table, titled_places):
+            if doubtful(s.label, s.fixed, preps[s.para], s.start, s.end, table, titled_places, not is_upper_text(texts[s.para][1])):
                 continue  # "blog Al-Tomaar", "in Wana", "Julio Cobos", "South Waziristan", "Islamic Iran Participation Front"
             name, key = self._name_key(s, txt, full_names, acr_type, acr, gov, people)
             if not name or (not key and s.label != "PER"):

@@ -245,7 +245,7 @@ def inside_name(text: str, start: int, end: int) -> bool:
 
 
 def doubtful(label: str, fixed: bool, text: str, start: int, end: int, table: dict[str, str],
-             titled_places: set[str] | frozenset[str] = frozenset()) -> bool:
+             titled_places: set[str] | frozenset[str] = frozenset(), cased: bool = True) -> bool:
     """Words around a span that make its attribution a guess, so none is made: a person's name
     after a thing's noun (``blog [Al-Tomaar]``) or after *in* (``in [Wana]``), or cut short
     (``[Julio] Cobos``); a place inside an organisation's name (``Islamic [Iran] Participation
@@ -254,7 +254,8 @@ def doubtful(label: str, fixed: bool, text: str, start: int, end: int, table: di
     if label == "PER" and not fixed:
         if thing_before(text, start) or name_goes_on(text, end, table):
             return True
-        return bool(_IN_BEFORE.search(text[max(0, start - 20) : start])) and text[end : end + 2] not in ("'s", "’s")
+        # "in Wana" (not in a paragraph written in capitals: truecasing capitalises every unknown word)
+        return cased and bool(_IN_BEFORE.search(text[max(0, start - 20) : start])) and text[end : end + 2] not in ("'s", "’s")
     if label == "PLACE":
         return (inside_name(text, start, end) or (not fixed and fold(text[start:end]) in titled_places)
                 or word_in_capitals(text, start, end, table))
