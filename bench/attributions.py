@@ -4,7 +4,8 @@
     python bench/entities.py --draw 320 --seed 17 --db ARCHIVE     # a new sample to label
 
 The gold file ``tests/gold/attributions.jsonl`` (sets: ``dev``, ``dev2``, ``held-out``, ``dev3``,
-``dev4`` and ``dev5``, whose errors shaped the rules, and ``fresh``, labelled after the last rule change) holds references and labels only: the cable,
+``dev4``, ``dev5`` and ``fresh``, whose errors shaped the rules, and ``fresh2``, drawn from the
+enrichment after the last rule change and labelled after it) holds references and labels only: the cable,
 the paragraph (index into the record's paragraphs, -1 for the subject line, and its number as
 written), the character span and the surface form (to check the text read at run time is the
 same), what the system attributed when the sample was drawn (``said``), whether that was right
@@ -159,7 +160,7 @@ def run(db: str | None, errors: int) -> dict[str, Any]:
         db = str(build_archive(Path(tmp) / "archive"))
     sets = list(dict.fromkeys(g.get("set", "dev") for g in gold))
     out: dict[str, Any] = {}
-    for name in sets:  # "dev" … "dev5" shaped the rules; "fresh" was labelled after the last change
+    for name in sets:  # "dev" … "fresh" shaped the rules; "fresh2" was labelled after the last change
         out[name] = measure(db, [g for g in gold if g.get("set", "dev") == name], errors)
         show(out[name], name)
     res = measure(db, gold, 0)

@@ -39,3 +39,47 @@ def test_a_one_word_place_no_list_knows_in_one_document_only_is_not_attributed()
     assert es.drop_mistyped({"comoros"}) == 1
     left = {r[0] for r in es.db.execute("SELECT text FROM mentions")}
     assert left == {"Comoros", "Batumi"}
+
+
+def test_a_person_nothing_in_the_archive_shows_is_not_attributed():
+    """``drop_unvouched``: a person entity none of whose mentions carries a sign of a person (a ``p:``
+    key: a title, a role, speech …) loses its mentions, unless its first name is that of people
+    the archive vouches for; signs are the entity's once variants merge."""
+    from cablebase._store.entity_vouch import drop_unvouched, unvouched
+
+    def m(start, text, key, signs=()):
+        return {"paragraph": 0, "number": 1, "start": start, "end": start + len(text), "text": text, "type": "PER",
+                "name": text, "key": key, "evidence": list(signs)}
+
+    es = EntityWriter(sqlite3.connect(":memory:"))
+    es.write_doc("C1", hash="a", month="2009-01", mentions=[
+        m(0, "Goldstone Report", "PER:goldstone report"),
+        m(30, "Jose Ramos", "PER:jose ramos", ["p:jose ramos"]),
+        m(60, "Jose Alvarez", "PER:jose alvarez", ["p:jose alvarez"]),
+        m(90, "Jose Serrano", "PER:jose serrano"),  # two Joses vouched for: a first name
+        m(120, "Gantz", "PER:gantz@C1", ["p:gantz"]),
+        m(140, "Anna Lind", "PER:anna lind"),
+    ])
+    es.write_doc("C2", hash="b", month="2009-01", mentions=[m(0, "Anna Lind", "PER:anna lind", ["p:anna lind"])])
+    ids = dict(es.db.execute("SELECT key, id FROM entities").fetchall())
+    assert set(unvouched(es.db)) == {ids["PER:goldstone report"]}
+    assert drop_unvouched(es) == 1
+    left = {r[0] for r in es.db.execute("SELECT text FROM mentions")}
+    assert "Goldstone Report" not in left and {"Jose Serrano", "Gantz", "Anna Lind", "Jose Ramos"} <= left
+    assert set(unvouched(es.db, given=0)) == {ids["PER:goldstone report"], ids["PER:jose serrano"]}
+
+
+def test_a_place_no_list_knows_and_nothing_names_as_one_is_not_attributed():
+    """``drop_unvouched_places``: a place no list knows keeps its mentions only when one of them,
+    anywhere in the archive, carries an ``l:`` key (``in Wana``)."""
+    from cablebase._store.entity_vouch import drop_unvouched_places
+
+    def m(start, text, signs=()):
+        return {"paragraph": 0, "number": 1, "start": start, "end": start + len(text), "text": text, "type": "PLACE",
+                "name": text, "key": "PLACE:" + text.lower(), "evidence": list(signs)}
+
+    es = EntityWriter(sqlite3.connect(":memory:"))
+    es.write_doc("D1", hash="a", month="2009-01", mentions=[m(0, "Batasuna"), m(20, "Wana"), m(40, "Kabul")])
+    es.write_doc("D2", hash="b", month="2009-01", mentions=[m(0, "Wana", ["l:wana"])])
+    assert drop_unvouched_places(es, {"kabul"}) == 1
+    assert {r[0] for r in es.db.execute("SELECT text FROM mentions")} == {"Wana", "Kabul"}

@@ -300,12 +300,12 @@ def test_english_articles_get_entities_too():
     conn.execute(
         "INSERT INTO articles(id, url, title, published, text, language, first_seen, last_changed, sort_key)"
         " VALUES (1, 'http://example.org/a', 'Leaked cable on Mexico', '2011-03-02T10:00:00Z',"
-        " 'Genaro Garcia Luna met Michael Chertoff in Mexico City.\n\nThe cable was sent from Washington.',"
+        " 'Secretary Genaro Garcia Luna met Michael Chertoff in Mexico City.\n\nThe cable was sent from Washington.',"
         " 'en', 0, 0, 'a'),"
         " (2, 'http://example.org/b', 'Telegrama', '2011-03-02T10:00:00Z', 'Genaro Garcia Luna en la Ciudad de Mexico.',"
         " 'es', 0, 0, 'b')"
     )
-    rep = enrich(conn, workers=1)
+    rep = enrich(conn, workers=1)  # "Secretary": what shows a person (a name alone is attributed to no one)
     assert rep.ok and rep.enriched == 1 and rep.documents == 1
     es = EntityStore(conn)
     page = es.page("Garcia Luna")

@@ -45,16 +45,19 @@ from .entity_model import (  # noqa: F401 (lexicon, places: still importable fro
     ruler_patterns,
 )
 from .entity_people import (
-    SCOPE, PeopleEvidence, curated_person, doc_name, evidence_keys, initials_of, is_full_name, scoped_key, title_word,
+    PLACE_SIGN, SCOPE, SIGN_PREFIX, PeopleEvidence, curated_person, doc_name, evidence_keys, initials_of, is_full_name, person_sign,
+    scoped_key, title_word,
 )
 from .entity_filters import (
-    cut_word, family_or_place, generic_org, org_like, part_of_other, place_in_name, refine, undefined_acronym,
+    common_lead, cut_word, doubtful, generic_org, org_head, org_like, owner_before, part_of_other, portfolio, refine,
+    undefined_acronym,
 )
 from .entity_names import LEAD_TRAIL, display_name, entity_key, fold, strip_titles, titles
 from .entity_rules import (
-    ORG_WORDS, PERSON_TITLES, REDACTED, TAIL_CONNECTOR, TITLE_THEN_WORDS, country_folded, is_junk, name_like,
+    ORG_WORDS, PERSON_TITLES, REDACTED, TAIL_CONNECTOR, TITLE_THEN_WORDS, country_folded, is_junk, locative_before, name_like,
     not_entities, speaks, title_before,
 )
+from .entity_spans import Span as _Span, propagate
 from .entity_text import SUBJECT, blank_debris, paragraphs_of
 from .tags import type_tags
 from .truecase import Truecaser, is_upper_text
@@ -109,16 +112,6 @@ class CableEntities:
 
 
 _PLACE_LABELS = ("GPE", "LOC", "FAC")
-
-
-@dataclass(slots=True)
-class _Span:
-    para: int
-    start: int
-    end: int
-    label: str  # PER ORG PLACE
-    fixed: bool  # from the ruler: not subject to votes
-    ent_id: str = ""
 
 
 class EntityExtractor:
@@ -224,6 +217,8 @@ class EntityExtractor:
                     s.start += off
                     s.end = s.start + len(stripped)
                     txt = stripped
+                lead = common_lead(txt, getattr(self.truecaser, "table", {}))  # "Nonproliferation Martin Briens", "VFM Kim"
+                s.start, txt = s.start + lead, txt[lead:]
             if cut_word(preps[s.para], s.start, s.end):
                 continue  # "Valencia" of "Valenciana", "Islam" of "Islamist"
             if part_of_other(s.label, s.fixed, preps[s.para], s.start, s.end, getattr(self.truecaser, "table", {})):
@@ -302,7 +297,7 @@ class EntityExtractor:
                 acr_type[a] = (lab, exp)
 
         # 4. find recurring names again (exact, case-sensitive, whole words)
-        clean = self._propagate(clean, preps, acr_type)
+        clean = propagate(clean, preps, acr_type)
 
         # 5. keys and names ("GOJ" is Japan in a cable tagged JA, or that names Japan alone)
         text_countries = self._hint_from_text(clean)
@@ -324,19 +319,26 @@ class EntityExtractor:
                 if speaks(preps[s.para], s.end) or (cable.signer and f == fold(cable.signer)):
                     people.speaking.add(f)  # says something, or signs the cable
         mentions: list[FoundMention] = []; table = getattr(self.truecaser, "table", {})  # noqa: E702
+        titled_places = {fold(prepared_surface(s)) for s in clean  # "Governor Barakzai": not a place, wherever written
+                         if s.label == "PLACE" and not s.fixed and title_before(preps[s.para], s.start)}
         for s in sorted(clean, key=lambda s: (s.para, s.start)):
             txt = prepared_surface(s)
             if txt in acr_type and acr_type[txt][0] == "PER":  # "(MGM)" after a person's name
                 s.label = "PER"
             elif not s.fixed and (refine(txt, s.label) is None or part_of_other(s.label, False, preps[s.para], s.start, s.end, table)):
                 continue  # the vote gave it a type its words or the next word rule out ("Holbrooke/Riedel", "Wardak Governor")
+            if doubtful(s.label, s.fixed, preps[s.para], s.start, s.end, table, titled_places, not is_upper_text(texts[s.para][1])):
+                continue  # "blog Al-Tomaar", "in Wana", "Julio Cobos", "South Waziristan", "Islamic Iran Participation Front"
             name, key = self._name_key(s, txt, full_names, acr_type, acr, gov, people)
             if not name or (not key and s.label != "PER"):
                 continue
-            if s.label == "ORG" and generic_org(key.split(":", 1)[1]):  # every country has a Congress: whose?
-                where = origin or (next(iter(hint)) if len(hint) == 1 else None)
-                key = f"{key}@{where or people.doc}"
-                name = f"{name}, {where}" if where else name
+            if s.label == "ORG" and not s.fixed and portfolio(preps[s.para], s.start, txt):
+                continue  # "Minister of Foreign Affairs": an office's portfolio, not a body
+            if s.label == "ORG" and generic_org(key.split(":", 1)[1], acronym=txt.isupper()):  # every country has a Congress: whose?
+                where = owner_before(preps[s.para], s.start) or origin or (next(iter(hint)) if len(hint) == 1 else None)
+                if not where:
+                    continue  # no country says whose: not attributed, never one body for all countries
+                key, name = f"{key}@{where}", f"{name}, {where}"
             num = texts[s.para][0]
             ev: list[str] = []
             if s.label == "PER":
@@ -344,6 +346,11 @@ class EntityExtractor:
                 ev = evidence_keys(tw, fold(name), context)
                 if SCOPE in key:  # a surname alone: every title the cable gives it
                     ev = sorted({e for t in people.titles[fold(name)] for e in evidence_keys(t, fold(name), context)})
+                if (person_sign(preps[s.para], s.start, s.end) or s.fixed  # a title, a role, speech; the signature
+                        or curated_person(display_name(strip_titles(txt)), context) is not None):
+                    ev.append(SIGN_PREFIX + fold(name))  # this mention shows a person (the store's drop_unvouched)
+            if s.label == "PLACE" and (s.fixed or locative_before(preps[s.para], s.start)):
+                ev.append(PLACE_SIGN + fold(name))  # "in Wana": named as a place (the store's drop_unvouched_places)
             mentions.append(FoundMention(s.para, num, s.start, s.end, surface(s), s.label, name, key, ev))
         # display name per key: the most frequent, longest spelling
         names: dict[str, Counter[str]] = defaultdict(Counter)
@@ -382,40 +389,6 @@ class EntityExtractor:
                 out.append((start, end))
         return out
 
-    def _propagate(self, spans: list[_Span], preps: dict[int, str], acr_type: dict[str, tuple[str, str]]) -> list[_Span]:
-        known: dict[str, str] = {}
-        for s in spans:
-            t = preps[s.para][s.start : s.end]
-            if s.label == "PER":
-                known.setdefault(t, "PER")
-                parts = t.split()
-                if len(parts) >= 3:
-                    known.setdefault(" ".join(parts[-2:]), "PER")
-                if len(parts) >= 2 and len(parts[-1]) >= 4:
-                    known.setdefault(parts[-1], "PER")
-            elif len(t) >= 4 or t.isupper():
-                known.setdefault(t, s.label)
-        for a, (lab, _exp) in acr_type.items():
-            known.setdefault(a, lab)
-        if not known:
-            return spans
-        taken: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for s in spans:
-            taken[s.para].append((s.start, s.end))
-        pat = re.compile(r"(?<![\w\-])(" + "|".join(re.escape(k) for k in sorted(known, key=len, reverse=True)) + r")(?![\w\-])")
-        out = list(spans)
-        for para, text in preps.items():
-            for m in pat.finditer(text):
-                a, b = m.span()
-                if any(a < y and x < b for x, y in taken[para]):
-                    continue
-                w = m.group(1)
-                if w[:1].islower() or (place_in_name(text, b) if known[w] == "PLACE" else known[w] == "PER" and family_or_place(text, b)):
-                    continue
-                taken[para].append((a, b))
-                out.append(_Span(para, a, b, known[w], False))
-        return out
-
     def _hint_from_text(self, spans: list[_Span]) -> set[str]:
         return {s.ent_id[len("country:") :] for s in spans if s.ent_id.startswith("country:")}
 
@@ -448,12 +421,12 @@ class EntityExtractor:
         if lab == "ORG":
             if txt in acr_type:
                 exp = acr_type[txt][1]
-                if refine(exp, "ORG") is None or not (org_like(exp) or curated().get(txt, ("", ""))[1] == "ORG"):
+                if refine(exp, "ORG") is None or not (org_like(exp) and org_head(exp) or curated().get(txt, ("", ""))[1] == "ORG"):
                     return "", ""  # "NPT": a treaty, not an organisation
                 return f"{display_name(exp)} ({txt})", entity_key("ORG", exp)
             a = acr.get(txt)
             if a is not None and a.kind in ("DEFINED", "ORG"):
-                if refine(a.expansion, "ORG") is None or (a.kind == "DEFINED" and not org_like(a.expansion)):
+                if refine(a.expansion, "ORG") is None or (a.kind == "DEFINED" and not (org_like(a.expansion) and org_head(a.expansion))):
                     return "", ""
                 return f"{display_name(a.expansion)} ({txt})", entity_key("ORG", a.expansion)
             if s.ent_id.startswith("org:"):
@@ -461,7 +434,7 @@ class EntityExtractor:
                 return f"{exp} ({txt})", entity_key("ORG", exp)
             name = display_name(re.sub(r"^(?i:the)\s+", "", txt))
             f = fold(name)
-            if undefined_acronym(txt) or not org_like(name):
+            if undefined_acronym(txt) or not org_like(name) or not org_head(name):
                 return "", ""  # capitals nobody defines, a name without an organisation's word: as often something else
             for a, (l2, exp) in acr_type.items():
                 if l2 == "ORG" and fold(exp) == f:

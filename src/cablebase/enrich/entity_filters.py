@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from .entity_names import fold, titles
 from .entity_people import person_aliases
-from .entity_rules import ORG_WORDS, country_folded
+from .entity_rules import ORG_WORDS, country_folded, name_goes_on, thing_before
 from .tags import _rows, demonyms
 
 NOT_ORG_LAST = frozenset([
@@ -57,7 +57,7 @@ def not_people() -> frozenset[str]:
 LANGUAGE_WORDS = frozenset(["catalan", "basque", "galician", "kurdish", "pashtun", "pashto", "tajik", "hazara",
                             "baluch", "tamil", "sinhalese", "flemish", "walloon", "uighur", "uyghur", "dari", "farsi",
                             "quechua", "aymara", "guarani", "berber", "amazigh", "kazakh", "uzbek", "turkmen",
-                            "baltic", "nordic", "scandinavian", "balkan"])
+                            "baltic", "nordic", "scandinavian", "balkan", "baloch", "balochi"])
 """Languages and peoples written alone (``the Catalan language``, ``Barakzai (Kabul, Pashtun)``):
 an adjective, neither a place nor a person."""
 PERSON_NOT_THEN = frozenset(["family", "families", "clan", "clans", "tribe", "tribes", "brothers", "dynasty",
@@ -139,9 +139,10 @@ GENERIC_ORGS = frozenset([
     "green party", "greens", "people s party", "people party", "peoples party", "national party", "republican party", "social democratic party",
     "christian democratic party", "workers party", "popular party", "national front", "liberal democratic party", "prosecutor general s office", "electoral commission",
     "national electoral council", "national court", "high court", "supreme electoral tribunal", "police", "intelligence service", "customs",
+    "emergency action committee", "country team", "law enforcement working group",
 ])
-"""Names every country's body bears (``Ministry of Foreign Affairs``, ``Congress``): one entity per
-country, never one for all of them."""
+"""Names every country's body bears (``Ministry of Foreign Affairs``, ``Congress``; every embassy's:
+``Emergency Action Committee``): one entity per country, never one for all of them."""
 
 
 NO_ORG = frozenset(["working group", "steering committee", "task force", "joint commission", "prefectures",
@@ -149,10 +150,41 @@ NO_ORG = frozenset(["working group", "steering committee", "task force", "joint 
 """Names of a kind of body, not of one: never attributed."""
 
 
-def generic_org(folded: str) -> bool:
-    """A name many countries' bodies bear: ``ministry of …``, ``… ministry``, ``Congress`` …"""
+_BODY_NOUNS = frozenset(["forces", "force", "council", "committee", "commission", "board", "court", "courts", "office",
+                         "ministry", "assembly", "parliament", "police", "army", "navy", "guard", "guards", "service",
+                         "services", "administration", "presidency", "cabinet", "government", "chamber", "agency",
+                         "directorate", "group", "unit", "prosecutor", "secretariat", "inspectorate", "tribunal"])
+_BODY_DESCRIPTORS = frozenset([
+    "national", "federal", "state", "supreme", "constitutional", "central", "high", "special", "armed", "air", "defense",
+    "defence", "security", "foreign", "affairs", "interior", "justice", "finance", "economic", "economy", "trade",
+    "commerce", "industry", "public", "general", "attorney", "presidential", "provincial", "regional", "municipal",
+    "executive", "legislative", "electoral", "military", "intelligence", "customs", "immigration", "border", "coast",
+    "the", "of", "and", "for", "on", "s", "joint", "permanent", "standing", "internal", "external", "police", "naval",
+])
+
+
+def generic_org(folded: str, acronym: bool = False) -> bool:
+    """A name many countries' bodies bear: ``ministry of …``, ``… ministry``, ``Congress`` …, or any
+    name made only of a body's noun and the words that describe what such a body does (``Defense
+    Forces``, ``National Security Council``, ``Office of the Presidency``): no word of its own. An
+    acronym (``acronym``: ``SEDENA``) names one body: only the listed names make it generic (``MFA``)."""
     f = folded.removeprefix("the ")
-    return f in GENERIC_ORGS or f.startswith("ministry ") or f.endswith(" ministry") or f.startswith("ministry of ")
+    if f in GENERIC_ORGS or f.startswith("ministry ") or f.endswith(" ministry") or f.startswith("ministry of "):
+        return True
+    words = f.split()
+    if acronym or f == "security council":
+        return False  # the United Nations', in diplomatic writing
+    return any(w in _BODY_NOUNS for w in words) and all(w in _BODY_NOUNS or w in _BODY_DESCRIPTORS for w in words)
+
+
+def owner_before(text: str, start: int) -> str | None:
+    """The country named right before a body's name (``Bahraini Defense Forces``, ``U.S. Special
+    Forces``, ``Iraq's Council of Ministers``): whose body it is; None when no country is named there."""
+    m = re.search(r"([A-Z][\w.\-]*?)(?:['’]s)?\s+(?:the\s+)?$", text[max(0, start - 40) : start])
+    if not m:
+        return None
+    w = m.group(1).rstrip(".") if m.group(1) not in ("U.S.", "U.K.") else m.group(1)
+    return demonyms().get(w) or country_folded().get(fold(w))
 
 
 def org_like(txt: str) -> bool:
@@ -165,6 +197,94 @@ def org_like(txt: str) -> bool:
             and not f.endswith(("working group", "steering committee")))  # an embassy's own working group
 
 
+_HEAD_WORDS = ORG_NAME_WORDS | frozenset(["intelligence", "industries", "church", "trust", "bureau"])
+
+
+def org_head(txt: str) -> bool:
+    """An organisation's name has an organisation word as its head — its last word, or the last
+    before ``of``/``for``/``on`` (``Ministry of Culture``) — or as its first (``Bank Mellat``).
+    ``Petroleum Matters``, ``Swiss company Glencore``, ``Energy Secretariat Resolution 407``,
+    ``Regional Command East`` name something else, or a body and more."""
+    words = [fold(w.split("-")[0]) if "-" in w[1:] else fold(w) for w in txt.split(", ")[0].split()]
+    words = [w for w in words if w]
+    if len(words) < 2:
+        return True
+    core = words
+    for i, w in enumerate(words):
+        if i and w in ("of", "for", "on"):
+            core = words[:i]
+            break
+    return core[-1] in _HEAD_WORDS or words[0] in ORG_WORDS
+
+
+_OFFICE_BEFORE = re.compile(r"\b([A-Za-z][\w\-]*)\s+(?:of|for)\s+(?:the\s+)?$")
+
+
+def portfolio(text: str, start: int, txt: str) -> bool:
+    """``Minister of Foreign Affairs``, ``Chief of Air Operations``: after a title and *of*, words
+    whose head is no organisation word name an office's portfolio, not a body (``Secretary
+    General of the United Nations`` names the body)."""
+    m = _OFFICE_BEFORE.search(text[max(0, start - 40) : start])
+    if not m or fold(m.group(1)) not in titles():
+        return False
+    words = fold(txt).split()
+    return bool(words) and words[-1] not in _HEAD_WORDS
+
+
+_IN_BEFORE = re.compile(r"\b(?:in|near|outside|inside|throughout|across)\s+$", re.IGNORECASE)
+
+
+def inside_name(text: str, start: int, end: int) -> bool:
+    """The span is a word inside a longer capitalised name that ends with an organisation word
+    (``Islamic [Iran] Participation Front``): a place there names no place."""
+    before = re.search(r"([A-Z][\w\-]*) $", text[max(0, start - 30) : start])
+    if not before or fold(before.group(1)) in titles() or before.group(1) in ("The", "A", "An"):
+        return False
+    after = re.match(r"^ (?:[A-Z][\w\-]* ){0,2}([A-Z][\w\-]*)", text[end : end + 60])
+    return bool(after) and fold(after.group(1)) in ORG_NAME_WORDS
+
+
+def doubtful(label: str, fixed: bool, text: str, start: int, end: int, table: dict[str, str],
+             titled_places: set[str] | frozenset[str] = frozenset(), cased: bool = True) -> bool:
+    """Words around a span that make its attribution a guess, so none is made: a person's name
+    after a thing's noun (``blog [Al-Tomaar]``) or after *in* (``in [Wana]``), or cut short
+    (``[Julio] Cobos``); a place inside an organisation's name (``Islamic [Iran] Participation
+    Front``), whose word the cable gives a person's title (``Governor [Barakzai]``:
+    ``titled_places``), or an acronym among capitals that is a word (``HOW MANY [ARE]``)."""
+    if label == "PER" and not fixed:
+        if thing_before(text, start) or name_goes_on(text, end, table):
+            return True
+        # "in Wana" (not in a paragraph written in capitals: truecasing capitalises every unknown word)
+        return cased and bool(_IN_BEFORE.search(text[max(0, start - 20) : start])) and text[end : end + 2] not in ("'s", "’s")
+    if label == "PLACE":
+        return (inside_name(text, start, end) or (not fixed and fold(text[start:end]) in titled_places)
+                or word_in_capitals(text, start, end, table))
+    return False
+
+
+def word_in_capitals(text: str, start: int, end: int, table: dict[str, str]) -> bool:
+    """``HOW MANY [ARE] GUEST WORKERS``, ``(S/REL USA, [ARE])``: among words in capitals, an
+    acronym the archive otherwise writes as a lower-case word is that word (or no country's)."""
+    w = text[start:end]
+    if len(w) < 3 or not w.isupper() or not (table.get(w.lower()) or "X").islower():
+        return False
+    near = re.findall(r"[A-Za-z]{2,}", text[max(0, start - 25) : start])[-1:] + re.findall(r"[A-Za-z]{2,}", text[end : end + 25])[:1]
+    return any(x.isupper() for x in near)
+
+
+def common_lead(txt: str, table: dict[str, str]) -> int:
+    """Where a person's name begins in ``txt``: after leading words the archive writes in lower
+    case (``Nonproliferation Martin Briens`` → ``Martin Briens``), keeping two words at least, and
+    after an office's abbreviation in capitals (``VFM Kim`` → ``Kim``)."""
+    words = txt.split()
+    k = 0
+    while len(words) - k >= 3 and (table.get(words[k].lower()) or "X").islower() and fold(words[k]) not in _PARTICLES:
+        k += 1
+    if len(words) - k >= 2 and words[k].isupper() and words[k].isalpha() and 2 <= len(words[k]) <= 5 and words[k + 1][:1].isupper():
+        k += 1
+    return _offset(txt, words, k) if k else 0
+
+
 def _glued_title(word: str) -> bool:
     """``GeneralMoseley``: a title and a name written as one word."""
     m = re.match(r"^([A-Z][a-z]{3,})([A-Z][a-z]+)$", word)
@@ -173,6 +293,23 @@ def _glued_title(word: str) -> bool:
 
 def _title(word: str) -> bool:
     return word in titles()
+
+
+NOT_PERSON_HEAD = (ORG_NAME_WORDS | NOT_ORG_LAST | (_FACILITY_LAST - {"field", "mine"}) | frozenset([
+    "report", "reports", "paper", "papers", "bill", "amendment", "memorandum", "memo", "statement", "communique",
+    "study", "assessment", "proceedings", "arrangement", "partnership", "section", "community", "complex", "approach",
+    "fleet", "trend", "tax", "meeting", "ministries", "forces", "force", "courts", "fighters", "cartel", "gang",
+    "day", "trust", "trusts", "award", "prize", "museum", "hotel", "channel", "airport",
+]))
+"""Head nouns (a name's last word) of documents, bodies, laws, events and places: a span typed a person
+that ends with one (``Goldstone Report``, ``Executive Board``, ``Frontier Corps``) names a thing
+the person's name is part of, or no person at all. Grammar, not a list of names."""
+
+
+def model_code(txt: str) -> bool:
+    """A weapon's or a product's model number, or its plural (``SA-16s``, ``MiG-29``, ``F-16s``): not an entity."""
+    return any(re.fullmatch(r"[A-Za-z]{1,4}-?\d+[A-Za-z]?(?:['’]?s)", w) or re.fullmatch(r"[A-Za-z]{2,4}-\d{2,}[A-Za-z]?", w)
+               for w in txt.split())
 
 
 def refine(txt: str, label: str) -> tuple[int, int, str] | None:
@@ -185,6 +322,8 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
     if len(words) >= 2 and folded[0] in ("a", "an"):
         kept = refine(txt[_offset(txt, words, 1) :], label)
         return None if kept is None else (kept[0] + _offset(txt, words, 1), kept[1] + _offset(txt, words, 1), kept[2])
+    if label != "PER" and model_code(txt):
+        return None  # "SA-16s": missiles, not an organisation
     if label == "ORG":
         if folded[-1] in NOT_ORG_LAST:
             return None
@@ -235,6 +374,8 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
             return None  # "Afghan Taliban", "Pfizer": a people or a company
         if any(w in ORG_WORDS or w in _NOT_PERSON_WORDS for w in fold(txt).split()):
             return None
+        if len(words) >= 2 and folded[-1] in NOT_PERSON_HEAD:
+            return None  # "Goldstone Report", "Executive Board", "Frontier Corps": the head noun is a thing's
         return (0, len(txt), label)
     if label == "PLACE":
         if any(c.isdigit() for c in txt):
@@ -280,8 +421,11 @@ PLACE_THEN = frozenset([
 
 
 def cut_word(text: str, start: int, end: int) -> bool:
-    """The span starts or ends inside a word (``Valencia`` of ``Valenciana``)."""
-    return (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalpha())
+    """The span starts or ends inside a word (``Valencia`` of ``Valenciana``), or follows an elided
+    article (``Ivoire`` of ``Cote d'Ivoire`` or ``d,Ivoire``: the end of a longer name)."""
+    if start > 0 and text[start - 1].isalnum() or (end < len(text) and text[end].isalpha()):
+        return True
+    return start >= 2 and text[start - 1] in "'’," and text[start - 2].isalpha() and (start < 3 or not text[start - 3].isalnum())
 
 
 PERSON_THEN = PLACE_THEN | frozenset([
@@ -298,5 +442,5 @@ def place_in_name(text: str, end: int, then: frozenset[str] = PLACE_THEN) -> boo
     return bool(nxt) and nxt[0][:1].isupper() and fold(nxt[0]) in then
 
 
-__all__ = ["LANGUAGE_WORDS", "PERSON_NOT_THEN", "family_or_place", "not_people", "common_words_only", "currency_or_count", "part_of_other", "GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PERSON_THEN", "PLACE_FIRST", "PLACE_THEN", "cut_word", "generic_org",
+__all__ = ["LANGUAGE_WORDS", "PERSON_NOT_THEN", "family_or_place", "not_people", "common_words_only", "currency_or_count", "part_of_other", "GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PERSON_THEN", "PLACE_FIRST", "PLACE_THEN", "common_lead", "cut_word", "doubtful", "word_in_capitals", "generic_org", "inside_name", "model_code", "org_head", "owner_before", "portfolio", "NOT_PERSON_HEAD",
            "org_like", "place_in_name", "refine", "undefined_acronym"]

@@ -139,6 +139,8 @@ def prepare_truecaser(tc: Truecaser, model: str = MODEL) -> Truecaser:
     acr = {a for a in curated() if a.isupper()}
     for c in countries().values():
         acr.update(a for a in c.aliases if a.replace(".", "").isupper() and " " not in a)
+    # not "ARE", "CAR", "GOAL": three letters or more that the archive writes as a word, in lower case
+    acr = {a for a in acr if len(a) < 3 or not (tc.table.get(a.lower()) or "X").islower()}
     tc.acronyms = frozenset(tc.acronyms | acr)
     names: list[str] = list(places())
     for c in countries().values():

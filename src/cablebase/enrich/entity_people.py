@@ -27,11 +27,32 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .entity_names import entity_key, fold
-from .entity_rules import PERSON_TITLES
+from .entity_rules import PERSON_TITLES, speaks
 from .tags import _rows
 
 SCOPE = "@"
 """Separates a document-scoped person key from its document: ``PER:gantz@09TELAVIV2482``."""
+SIGN_PREFIX = "p:"
+"""Prefix of the key a person mention carries when its words show a person (``person_sign``):
+``p:hugo chavez``. An entity none of whose mentions, anywhere in the archive, carries one is not
+attributed (``EntityWriter``'s ``drop_unvouched``, in ``_store.entity_vouch``)."""
+PLACE_SIGN = "l:"
+"""Prefix of the key a place mention carries when its words name a place (``in Wana``) or a list
+knows it: ``l:wana``. A place no list knows and no mention so names is not attributed
+(``_store.entity_vouch.drop_unvouched_places``)."""
+ROLE_WORDS = frozenset([
+    "leader", "chief", "head", "candidate", "deputy", "mp", "mk", "mep", "official", "businessman", "businesswoman",
+    "journalist", "activist", "lawyer", "attorney", "colleague", "counterpart", "contact", "advisor", "adviser",
+    "founder", "professor", "prof", "father", "son", "wife", "brother", "widow", "daughter", "husband", "mother",
+    "sister", "analyst", "editor", "owner", "spokesperson", "representative", "envoy", "officer", "commissioner",
+    "speaker", "governor", "deputies", "vice", "coordinator", "negotiator", "counselor", "dean", "rector", "pastor",
+    "member", "cleric", "citizen", "national", "staffer", "aide", "assistant", "secretary", "brother", "cousin", "nephew",
+    "uncle", "niece", "writer", "author", "columnist", "reporter", "scholar", "economist", "banker", "director",
+])
+"""Words for what a person is (``opposition leader X``, ``journalist X``): a person's name follows."""
+_OFFICE_OF = re.compile(r"\b([A-Za-z]+) (?:of|for) (?:the )?[A-Z][\w\-]*(?: (?:and )?[A-Z][\w\-]*){0,3}\s*$")
+_APPOSITION = re.compile(r"^,\s+(?:a|an|the|his|her)\s+((?:[\w\-]+\s*){1,5})")
+_PERSON_VERB = re.compile(r"^\s+(?:(?:was|has been|had been|is)\s+)?(?:appointed|elected|arrested|detained|sentenced|born|resigned)\b")
 EVIDENCE_PREFIX = "t:"
 """Prefix of the title + surname evidence keys stored among aliases (no folded name has ':')."""
 
@@ -81,6 +102,27 @@ def title_word(text: str, start: int) -> str | None:
     if w not in PERSON_TITLES:
         return None
     return _TITLE_SYNONYMS.get(w, w)
+
+
+def person_sign(text: str, start: int, end: int) -> bool:
+    """The words around ``text[start:end]`` show a person: a title or a role word right before it
+    (``President``, ``Mr.``, ``opposition leader``, ``Minister of Culture``), or after it a verb of
+    saying, an age, an apposition naming an office or role (``…, a former Education Minister``) or
+    what is done to or by a person (``… was appointed``, ``… resigned``)."""
+    if title_word(text, start) is not None or speaks(text, end):
+        return True
+    before = text[max(0, start - 60) : start]
+    m = _PREV_WORD.search(before)
+    if m and (m.group(1).lower() in ROLE_WORDS or m.group(1).lower().split("-")[0] in ROLE_WORDS):
+        return True  # "opposition leader X", "brother-in-law X"
+    m = _OFFICE_OF.search(before)
+    if m and (m.group(1).lower() in PERSON_TITLES or m.group(1).lower() in ROLE_WORDS):
+        return True  # "Minister of Culture X", "Commissioner of Police X"
+    after = text[end : end + 80]
+    m = _APPOSITION.match(after)  # "X, a former Education Minister"
+    if m and any(w in PERSON_TITLES or w in ROLE_WORDS for w in m.group(1).lower().split()):
+        return True
+    return bool(_PERSON_VERB.match(after))  # "X was appointed"
 
 
 def initials_of(name: str, acronym: str) -> bool:
@@ -140,5 +182,5 @@ def doc_name(subject: str | None, body: str | None) -> str:
     return "sha1:" + hashlib.sha1(((subject or "") + "\x00" + (body or "")).encode()).hexdigest()[:16]
 
 
-__all__ = ["EVIDENCE_PREFIX", "PeopleEvidence", "doc_name", "SCOPE", "curated_person", "evidence_keys", "initials_of", "is_full_name", "person_aliases",
+__all__ = ["EVIDENCE_PREFIX", "PLACE_SIGN", "ROLE_WORDS", "SIGN_PREFIX", "person_sign", "PeopleEvidence", "doc_name", "SCOPE", "curated_person", "evidence_keys", "initials_of", "is_full_name", "person_aliases",
            "scoped_key", "significant_words", "title_word"]

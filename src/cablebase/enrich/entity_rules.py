@@ -62,6 +62,48 @@ def title_before(text: str, start: int) -> bool:
     return bool(m and m.group(1).lower() in PERSON_TITLES)
 
 
+_LOCATIVE = re.compile(r"\b(?:in|from|near|into|across|throughout|outside|inside|around|towards?|to|at|visited|via)\s+(?:the\s+)?$",
+                       re.IGNORECASE)
+_THING_NOUNS = frozenset(["blog", "website", "site", "newspaper", "daily", "weekly", "magazine", "paper", "channel",
+                          "station", "tv", "radio", "agency", "company", "firm", "group", "movement", "party", "brand",
+                          "ship", "vessel", "airline", "operation", "program", "programme", "project", "plan", "law",
+                          "village", "town", "city", "district", "province", "region", "area", "river", "camp"])
+_DIRECTION = re.compile(r"\b(?:North|South|East|West|Upper|Lower|Central|Northern|Southern|Eastern|Western)[\s\-]+$")
+_MONTHS_DAYS = frozenset(["january", "february", "march", "april", "may", "june", "july", "august", "september",
+                          "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+                          "saturday", "sunday"])
+
+
+def locative_before(text: str, start: int) -> bool:
+    """A preposition of place stands right before ``start`` (``in Wana``, ``to the Gulf``): what
+    names a place."""
+    return bool(_LOCATIVE.search(text[max(0, start - 20) : start]))
+
+
+def thing_before(text: str, start: int) -> bool:
+    """A noun for a thing stands right before ``start`` (``liberal blog Al-Tomaar``, ``the
+    village Wana``): the name that follows is the thing's, not a person's."""
+    m = re.search(r"(?<![\w\-])([A-Za-z]+)\s+$", text[max(0, start - 25) : start])
+    return bool(m) and m.group(1).lower() in _THING_NOUNS
+
+
+def direction_before(text: str, start: int) -> bool:
+    """A capitalised direction word stands right before ``start`` (``South [Waziristan]``): the
+    span is the end of a longer place name."""
+    return bool(_DIRECTION.search(text[max(0, start - 12) : start]))
+
+
+def name_goes_on(text: str, end: int, table: dict[str, str]) -> bool:
+    """A capitalised name word follows ``end`` on the same line (``[Julio] Cobos``): the span is
+    a name cut short. Not a month or a day, nor a word the archive writes in lower case."""
+    m = re.match(r" ([A-Z][a-z][\w\-]*)\b", text[end : end + 30])
+    if not m:
+        return False
+    w = m.group(1).lower()
+    form = table.get(w)
+    return w not in _MONTHS_DAYS and w not in titles() and w not in ORG_WORDS and not (form is not None and form.islower())
+
+
 _NOT_NAME_RE = re.compile(r"^(?:[RDI]-[A-Z]{2}|(?i:refs?|reftel|para)\b.*|\(?[A-Z]\)?)$")
 
 _JUNK_WORDS = frozenset(
@@ -114,4 +156,5 @@ def is_junk(txt: str, label: str, truecaser: Any = None, fixed: bool = False, ca
 
 
 __all__ = ["ORG_WORDS", "PERSON_TITLES", "REDACTED", "TAIL_CONNECTOR", "TITLE_THEN_WORDS", "country_folded",
-           "is_junk", "name_like", "not_entities", "speaks", "title_before"]
+           "direction_before", "is_junk", "locative_before", "name_goes_on", "name_like", "not_entities", "speaks",
+           "thing_before", "title_before"]

@@ -15,7 +15,7 @@ from .truecase import is_upper_text
 SUBJECT = -1
 """``paragraph`` index of the subject line."""
 
-_URL_RE = re.compile(r"(?:https?://|www\.)\S+")
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)  # "HTTP://WWW.STATE.SGOV.GOV/…" too
 _PAGE_BREAK_RE = re.compile(r"\b[A-Z][A-Z ]{1,30} 0{2,}\d{1,7} {1,3}\d{3}(?:\.\d)? OF \d{3}\b")
 _DASHES_RE = re.compile(r"^\s*-{4,}[\s-]*$")
 

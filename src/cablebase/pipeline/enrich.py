@@ -39,6 +39,7 @@ import orjson
 from .._store.enrich_source import EnrichSource
 from .._store.pg import reader as pg_reader
 from .._store.entities import EntityStore
+from .._store.entity_vouch import drop_unvouched, drop_unvouched_places
 from ..record import Cable, Paragraph
 from ..enrich.entities import MODEL, EntityExtractor, fold, places
 from ..enrich.entity_rules import country_folded
@@ -53,7 +54,7 @@ INLINE_BELOW = 24
 TRUECASER_SAMPLE = 20_000
 """Mixed-case cables the truecaser learns from (more changes little)."""
 TRUECASER_KEY = "truecaser"
-ENRICH_VERSION = "2"
+ENRICH_VERSION = "3"
 """Bumped when what the stage finds changes: every document is enriched again."""
 
 
@@ -70,6 +71,9 @@ class EnrichReport:
     merges: int = 0
     mistyped: int = 0
     """Mentions left unattributed because the archive types their word otherwise (``drop_mistyped``)."""
+    unvouched: int = 0
+    """Mentions left unattributed because nothing in the archive shows a person, or a place no list knows
+    (``drop_unvouched``, ``drop_unvouched_places``)."""
     similar: int = 0
     """Cables whose similar-cable list was (re)computed."""
     tokens: int = 0
@@ -88,6 +92,7 @@ class EnrichReport:
         return {
             "documents": self.documents, "enriched": self.enriched, "unchanged": self.unchanged,
             "removed": self.removed, "failures": [list(f) for f in self.failures], "merges": self.merges, "mistyped": self.mistyped,
+            "unvouched": self.unvouched,
             "similar": self.similar, "tokens": self.tokens, "mode": self.mode, "workers": self.workers,
             "elapsed": round(self.elapsed, 3), "store_seconds": round(self.store_seconds, 3),
         }
@@ -349,7 +354,11 @@ def enrich(
 
     rep.merges = es.merge_people(new_people) + es.resolve_titled()
     # one type per word across the archive: a surname the model read as a place once, a place as a person
-    rep.mistyped = es.drop_mistyped({*country_folded(), *(fold(p) for p in places())})
+    known = {*country_folded(), *(fold(p) for p in places())}
+    rep.mistyped = es.drop_mistyped(known)
+    # a person only where some mention, anywhere in the archive, shows one (a title, speech, a first name known);
+    # a place no list knows only where some mention names it as one ("in Wana")
+    rep.unvouched = drop_unvouched(es) + drop_unvouched_places(es, known)
     if similar and (changed_cables or rep.removed):
         from .similar import update_similar
 

@@ -1,0 +1,87 @@
+"""People and places the archive can vouch for: a name the model reads as a person is attributed
+only when some mention of that person, anywhere in the archive, shows a person; a place no list
+knows, only when some mention names it as a place (``drop_unvouched_places``).
+
+Evidence, per mention (``enrich.entity_people.person_sign``, stored as a ``p:`` key among the
+entity's aliases): a title or a role word before the name (``President``, ``Mr.``, ``opposition
+leader``), a verb of saying or an age after it, the cable's signature, the curated list of
+people. A name never seen so is as often a report, a board, a fleet, a tax or a broken phrase
+(``Goldstone Report``, ``Executive Board``) as a person: on the hand-labelled samples, one person
+attribution in ten without such evidence was wrong, one in two hundred with it.
+
+A full name whose first word is the first name of at least ``given`` people the archive vouches
+for (``Riina Kionka``: other Riinas are vouched for) is vouched for by that first name.
+
+``drop_unvouched(writer)`` runs after the person merges (a variant's evidence is its entity's):
+the mentions of person entities without evidence are removed — not attributed, as
+``EntityWriter.drop_mistyped`` does for mistyped words. A person vouched for only by a later
+cable gets the earlier cables' mentions back when those are enriched again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..enrich.entity_people import PLACE_SIGN, SCOPE, SIGN_PREFIX, significant_words
+
+GIVEN = 2
+"""Vouched-for people whose first name a full name must share to be vouched for by it."""
+
+
+def unvouched(db: Any, given: int = GIVEN) -> list[int]:
+    """Ids of the person entities (not merged into another) that the archive cannot vouch for."""
+    people = {eid: key[4:] for eid, key in db.execute(
+        "SELECT id, key FROM entities WHERE type = 'PER' AND merged_into IS NULL").fetchall()}
+    vouched = {r[0] for r in db.execute(
+        "SELECT DISTINCT coalesce(e.merged_into, e.id) FROM entity_aliases a JOIN entities e ON e.id = a.entity_id"
+        " WHERE e.type = 'PER' AND a.alias LIKE ?", (SIGN_PREFIX + "%",)).fetchall()}
+    firsts: dict[str, set[int]] = {}
+    for eid in vouched:
+        words = significant_words(people.get(eid, ""))
+        if len(words) >= 2 and len(words[0]) > 1:
+            firsts.setdefault(words[0], set()).add(eid)
+    out = []
+    for eid, name in people.items():
+        if eid in vouched:
+            continue
+        words = significant_words(name) if SCOPE not in name else []
+        if given and len(words) >= 2 and len(words[0]) > 1 and len(firsts.get(words[0], set()) - {eid}) >= given:
+            continue  # "Riina Kionka": a first name the archive knows people by
+        out.append(eid)
+    return out
+
+
+def unvouched_places(db: Any, known: set[str] | frozenset[str]) -> list[int]:
+    """Ids of the place entities no list knows (``known``: folded names of countries and places)
+    and that no mention, anywhere in the archive, names as a place (an ``l:`` key: ``in Wana``)."""
+    vouched = {r[0] for r in db.execute(
+        "SELECT DISTINCT coalesce(e.merged_into, e.id) FROM entity_aliases a JOIN entities e ON e.id = a.entity_id"
+        " WHERE e.type = 'PLACE' AND a.alias LIKE ?", (PLACE_SIGN + "%",)).fetchall()}
+    return [eid for eid, key in db.execute("SELECT id, key FROM entities WHERE type = 'PLACE' AND merged_into IS NULL")
+            if eid not in vouched and key[6:] not in known]
+
+
+def drop_unvouched_places(writer: Any, known: set[str] | frozenset[str]) -> int:
+    """Remove the mentions of places the archive cannot vouch for (``unvouched_places``): a name no
+    list knows and never written after a preposition of place is as often a party, an army, a
+    people or a person (``Batasuna``, ``Bundeswehr``, ``Baloch``, ``Sanchez de Lozada``). Returns
+    the number of mentions removed."""
+    return _drop(writer, unvouched_places(writer.db, known))
+
+
+def _drop(writer: Any, drop: list[int]) -> int:
+    n = 0
+    with writer.tx() as db:
+        for i in range(0, len(drop), 500):
+            part = drop[i : i + 500]
+            n += db.execute(f"DELETE FROM mentions WHERE entity_id IN ({','.join('?' * len(part))})", part).rowcount
+    return n
+
+
+def drop_unvouched(writer: Any, given: int = GIVEN) -> int:
+    """Remove the mentions of person entities the archive cannot vouch for (see the module doc);
+    ``writer``: an ``EntityWriter``. Returns the number of mentions removed."""
+    return _drop(writer, unvouched(writer.db, given))
+
+
+__all__ = ["GIVEN", "drop_unvouched", "drop_unvouched_places", "unvouched", "unvouched_places"]
