@@ -166,6 +166,17 @@ def run(db: str | None, errors: int) -> dict[str, Any]:
     res = measure(db, gold, 0)
     show(res, "all sets")
     res["sets"] = out
+    # The targets are judged on the newest set alone: the sample drawn and labelled after the
+    # last rule change. The earlier sets shaped the rules, so their figures (and the pooled
+    # one) flatter them.
+    res["judged_on"] = sets[-1]
+    judged = out[sets[-1]]
+    people = judged["types"].get("PER", {}).get("precision") or 0
+    overall = judged["overall"]["precision"] or 0
+    res["targets"] = {"overall >= 0.98": overall >= 0.98, "people >= 0.99": people >= 0.99}
+    print(f"\ntargets, judged on {sets[-1]!r} (drawn after the last rule change): "
+          + "; ".join(f"{k}: {'met' if v else 'MISSED'}" for k, v in res["targets"].items())
+          + f" ({overall:.4f} overall, {people:.4f} people)")
     return res
 
 
