@@ -66,22 +66,13 @@ def drop_unvouched_places(writer: Any, known: set[str] | frozenset[str]) -> int:
     list knows and never written after a preposition of place is as often a party, an army, a
     people or a person (``Batasuna``, ``Bundeswehr``, ``Baloch``, ``Sanchez de Lozada``). Returns
     the number of mentions removed."""
-    return _drop(writer, unvouched_places(writer.db, known))
-
-
-def _drop(writer: Any, drop: list[int]) -> int:
-    n = 0
-    with writer.tx() as db:
-        for i in range(0, len(drop), 500):
-            part = drop[i : i + 500]
-            n += db.execute(f"DELETE FROM mentions WHERE entity_id IN ({','.join('?' * len(part))})", part).rowcount
-    return n
+    return writer.drop_mentions(unvouched_places(writer.db, known))
 
 
 def drop_unvouched(writer: Any, given: int = GIVEN) -> int:
     """Remove the mentions of person entities the archive cannot vouch for (see the module doc);
     ``writer``: an ``EntityWriter``. Returns the number of mentions removed."""
-    return _drop(writer, unvouched(writer.db, given))
+    return writer.drop_mentions(unvouched(writer.db, given))
 
 
 __all__ = ["GIVEN", "drop_unvouched", "drop_unvouched_places", "unvouched", "unvouched_places"]

@@ -455,10 +455,15 @@ class EntityWriter:
             w = key[4:].split(SCOPE)[0]
             if " " not in w and place_docs.get(w, 0) >= 2 and w not in per_last:
                 drop.append(eid)
+        return self.drop_mentions(drop)
+
+    def drop_mentions(self, entity_ids: list[int]) -> int:
+        """Remove every mention of these entities (they are no longer attributed), in one
+        transaction; returns the number of mentions removed."""
         n = 0
         with self.tx() as db:
-            for i in range(0, len(drop), 500):
-                part = drop[i : i + 500]
+            for i in range(0, len(entity_ids), 500):
+                part = entity_ids[i : i + 500]
                 n += db.execute(f"DELETE FROM mentions WHERE entity_id IN ({','.join('?' * len(part))})", part).rowcount
         return n
 
