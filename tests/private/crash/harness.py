@@ -206,6 +206,7 @@ def drop_archive(db: Path | str) -> None:
 def snapshot(db: Path) -> Snapshot:
     """Everything the archive holds, read directly from SQLite (read-only)."""
     from cablebase._store.base import unpack_raw
+    from cablebase.errors import StoreError
 
     con = open_ro(db)
     try:
@@ -238,8 +239,13 @@ def snapshot(db: Path) -> Snapshot:
                 half.append(f"cable {ref}: cable_tags differ from the record's tags")
         for ref, n in q("SELECT ref_id, count(*) FROM sources WHERE ref_id NOT IN (SELECT ref_id FROM cables) GROUP BY ref_id"):
             half.append(f"{n} source(s) of {ref} with no cable row")
+        dicts = {i: bytes(d) for i, d in q("SELECT id, data FROM raw_dicts")}
         for sha, codec, data, size in q("SELECT sha256, codec, data, size FROM raw_inputs"):
-            raw = unpack_raw(codec, data)
+            try:
+                raw = unpack_raw(codec, data, dicts)
+            except StoreError as e:  # packed with a dictionary the archive lacks
+                half.append(f"raw input {sha[:12]}: {e}")
+                continue
             if hashlib.sha256(raw).hexdigest() != sha or len(raw) != size:
                 half.append(f"raw input {sha[:12]}: bytes do not match their hash/size")
         for sha, in q("SELECT DISTINCT sha256 FROM sources WHERE sha256 NOT IN (SELECT sha256 FROM raw_inputs)"):
