@@ -221,3 +221,45 @@ def test_in_before_a_name_is_doubtful_only_in_ordinary_case():
     i = text.index("Kanur")
     assert doubtful("PER", False, text, i, i + 5, {})
     assert not doubtful("PER", False, text, i, i + 5, {}, cased=False)
+
+
+@pytest.mark.parametrize("name,office", [
+    ("Exchange Affairs", True), ("Affairs", True), ("Regional Cooperation", True), ("Border Security", True),
+    ("Economic Development", True), ("Mira Relations", True),
+    ("Lucien Clement", False), ("Rafael Correa", False), ("Hamid Karzai", False), ("Juan Carlos", False),
+])
+def test_a_person_named_by_an_office_noun_is_no_person(name, office):
+    from cablebase.enrich.entity_filters import office_noun
+
+    assert office_noun(name.split()[-1]) is office
+    assert (refine(name, "PER") is None) is office
+
+
+@pytest.mark.parametrize("text,name,doubt", [
+    ("In the meeting the Vizier claimed that the vote was fair", "Vizier", True),
+    ("he called on the Mufti.", "Mufti", True),
+    ("the Vizier, who spoke first,", "Vizier", True),
+    ("the Kalmar Group and its partners", "Kalmar", False),  # a longer name goes on
+    ("the Kalmar's letter", "Kalmar", False),  # a possessive: "the" belongs to what follows
+    ("then Kalmar claimed that", "Kalmar", False),  # no article
+    ("with the SOKO chiefs", "SOKO", False),  # capitals: an acronym's business
+])
+def test_one_capitalised_word_after_the_is_an_office(text, name, doubt):
+    from cablebase.enrich.entity_filters import doubtful
+
+    i = text.index(name)
+    assert doubtful("PER", False, text, i, i + len(name), {}) is doubt
+
+
+def test_the_same_cable_surname_rule_abstains_on_relatives_and_given_names():
+    from cablebase.enrich.entity_people import kin_before, surname_of
+
+    text = "Prince Omar told us his son Tarek would travel; Tarek will not."
+    i = text.index("Tarek")
+    assert kin_before(text, i) and not kin_before(text, text.rindex("Tarek"))
+    assert surname_of("tarek", ["anwar al tarek"], kin=False) == "anwar al tarek"
+    assert surname_of("tarek", ["anwar al tarek"], kin=True) is None  # "his son Tarek"
+    # two different people of the cable end with it: abstain
+    assert surname_of("bel hadj", ["mourad bel hadj", "salma bel hadj"], kin=False) is None
+    # one person written longer and shorter: resolved to the longest
+    assert surname_of("luna", ["genaro garcia luna", "garcia luna"], kin=False) == "genaro garcia luna"

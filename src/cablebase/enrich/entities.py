@@ -45,8 +45,8 @@ from .entity_model import (  # noqa: F401 (lexicon, places: still importable fro
     ruler_patterns,
 )
 from .entity_people import (
-    PLACE_SIGN, SCOPE, SIGN_PREFIX, PeopleEvidence, curated_person, doc_name, evidence_keys, initials_of, is_full_name, person_sign,
-    scoped_key, title_word,
+    PLACE_SIGN, SCOPE, SIGN_PREFIX, PeopleEvidence, curated_person, doc_name, evidence_keys, initials_of, is_full_name, kin_before, person_sign,
+    scoped_key, surname_of, title_word,
 )
 from .entity_filters import (
     common_lead, cut_word, doubtful, generic_org, org_head, org_like, owner_before, part_of_other, portfolio, refine,
@@ -329,7 +329,8 @@ class EntityExtractor:
                 continue  # the vote gave it a type its words or the next word rule out ("Holbrooke/Riedel", "Wardak Governor")
             if doubtful(s.label, s.fixed, preps[s.para], s.start, s.end, table, titled_places, not is_upper_text(texts[s.para][1])):
                 continue  # "blog Al-Tomaar", "in Wana", "Julio Cobos", "South Waziristan", "Islamic Iran Participation Front"
-            name, key = self._name_key(s, txt, full_names, acr_type, acr, gov, people)
+            name, key = self._name_key(s, txt, full_names, acr_type, acr, gov, people,
+                                       kin=s.label == "PER" and kin_before(preps[s.para], s.start))
             if not name or (not key and s.label != "PER"):
                 continue
             if s.label == "ORG" and not s.fixed and portfolio(preps[s.para], s.start, txt):
@@ -401,6 +402,7 @@ class EntityExtractor:
         acr: dict,
         gov: GovEvidence,
         people: PeopleEvidence,
+        kin: bool = False,
     ) -> tuple[str, str]:
         lab = s.label
         if lab == "PLACE":
@@ -452,11 +454,11 @@ class EntityExtractor:
             return "", ""
         longer = [k for k in full_names if k != f and k.endswith(" " + f)]
         if longer:
-            best = max(longer, key=len)
+            best = surname_of(f, longer, kin)
             alias = curated_person(name, people.context)  # "Karzai" beside "Ahmed Wali Karzai": the President?
-            if all(best.endswith(k) for k in longer) and (alias is None or fold(alias) == fold(full_names[best])):
+            if best is not None and (alias is None or fold(alias) == fold(full_names[best])):
                 return display_name(strip_titles(full_names[best])), entity_key("PER", full_names[best])
-            return name, ""  # two people of the cable end with it: a name found, attributed to no one
+            return name, ""  # two people of the cable end with it, or a relative's name: attributed to no one
         if is_full_name(f):
             return name, entity_key("PER", name)
         alias = curated_person(name, people.context)

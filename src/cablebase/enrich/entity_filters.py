@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from .entity_names import fold, titles
 from .entity_people import person_aliases
-from .entity_rules import ORG_WORDS, country_folded, name_goes_on, thing_before
+from .entity_rules import ORG_WORDS, country_folded, name_goes_on, speaks, thing_before
 from .tags import _rows, demonyms
 
 NOT_ORG_LAST = frozenset([
@@ -252,7 +252,7 @@ def doubtful(label: str, fixed: bool, text: str, start: int, end: int, table: di
     Front``), whose word the cable gives a person's title (``Governor [Barakzai]``:
     ``titled_places``), or an acronym among capitals that is a word (``HOW MANY [ARE]``)."""
     if label == "PER" and not fixed:
-        if thing_before(text, start) or name_goes_on(text, end, table):
+        if thing_before(text, start) or name_goes_on(text, end, table) or office_after_the(text, start, end):
             return True
         # "in Wana" (not in a paragraph written in capitals: truecasing capitalises every unknown word)
         return cased and bool(_IN_BEFORE.search(text[max(0, start - 20) : start])) and text[end : end + 2] not in ("'s", "’s")
@@ -260,6 +260,31 @@ def doubtful(label: str, fixed: bool, text: str, start: int, end: int, table: di
         return (inside_name(text, start, end) or (not fixed and fold(text[start:end]) in titled_places)
                 or word_in_capitals(text, start, end, table))
     return False
+
+
+_VERB_AFTER = frozenset(["is", "was", "has", "had", "will", "would", "could", "should", "may", "might", "must",
+                         "who", "whom", "whose", "which", "himself", "herself", "also", "then"])
+_THE_BEFORE = re.compile(r"(?:^|[^\w])[Tt]he\s+$")
+
+
+def office_after_the(text: str, start: int, end: int) -> bool:
+    """``the [Reis] claimed``, ``the [Mufti].``: one capitalised word right after *the* that is the
+    noun of its phrase — a verb, a relative pronoun or punctuation follows it, not a longer name
+    and not a noun it qualifies (``the Zapatero government``, ``the Lula administration``: a
+    person's name used as a modifier) — is an office or a thing, not a person's name (names of
+    people take no article)."""
+    w = text[start:end]
+    if " " in w.strip() or not w[:1].isupper() or w.isupper() or not _THE_BEFORE.search(text[max(0, start - 6) : start]):
+        return False
+    nxt = text[end : end + 30]
+    if nxt[:2] in ("'s", "’s"):
+        return False
+    if speaks(text, end):
+        return True  # "the Reis claimed"
+    m = re.match(r"\s*([A-Za-z][\w\-]*)", nxt)
+    if not m:
+        return bool(re.match(r"\s*[.,;:)]", nxt))  # "called on the Mufti."
+    return m.group(1).lower() in _VERB_AFTER
 
 
 def word_in_capitals(text: str, start: int, end: int, table: dict[str, str]) -> bool:
@@ -304,6 +329,27 @@ NOT_PERSON_HEAD = (ORG_NAME_WORDS | NOT_ORG_LAST | (_FACILITY_LAST - {"field", "
 """Head nouns (a name's last word) of documents, bodies, laws, events and places: a span typed a person
 that ends with one (``Goldstone Report``, ``Executive Board``, ``Frontier Corps``) names a thing
 the person's name is part of, or no person at all. Grammar, not a list of names."""
+
+
+OFFICE_NOUNS = frozenset([
+    "affairs", "relations", "exchange", "exchanges", "security", "cooperation", "policy", "policies", "planning",
+    "operations", "finance", "trade", "commerce", "defense", "defence", "intelligence", "justice", "interior",
+    "economy", "energy", "health", "education", "labor", "labour", "welfare", "agriculture", "transport", "tourism",
+    "culture", "communications", "logistics", "procurement", "investigations", "oversight", "outreach", "protocol",
+])
+"""Nouns of an office's portfolio (``Director General for Strategic Affairs``, ``Minister of Public Security``)."""
+_OFFICE_SUFFIXES = ("ation", "ition", "ution", "ment", "ments", "ities", "ility", "urity", "ations")
+
+
+def office_noun(word: str) -> bool:
+    """``word`` (a name's last word) is an abstract or portfolio noun — ``Affairs``, ``Relations``,
+    ``Cooperation``, ``Development``, ``Stability`` — never a person's name. Morphology first (the
+    Latinate suffixes of abstract nouns, on words long enough not to be a surname such as
+    ``Clement``), then the portfolio nouns that have no such suffix."""
+    w = fold(word)
+    if w in OFFICE_NOUNS:
+        return True
+    return len(w) >= 9 and w.endswith(_OFFICE_SUFFIXES)
 
 
 def model_code(txt: str) -> bool:
@@ -376,6 +422,8 @@ def refine(txt: str, label: str) -> tuple[int, int, str] | None:
             return None
         if len(words) >= 2 and folded[-1] in NOT_PERSON_HEAD:
             return None  # "Goldstone Report", "Executive Board", "Frontier Corps": the head noun is a thing's
+        if office_noun(words[-1]):
+            return None  # "Exchange Affairs", "Affairs": a portfolio's word, never a person's name
         return (0, len(txt), label)
     if label == "PLACE":
         if any(c.isdigit() for c in txt):
@@ -442,5 +490,5 @@ def place_in_name(text: str, end: int, then: frozenset[str] = PLACE_THEN) -> boo
     return bool(nxt) and nxt[0][:1].isupper() and fold(nxt[0]) in then
 
 
-__all__ = ["LANGUAGE_WORDS", "PERSON_NOT_THEN", "family_or_place", "not_people", "common_words_only", "currency_or_count", "part_of_other", "GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PERSON_THEN", "PLACE_FIRST", "PLACE_THEN", "common_lead", "cut_word", "doubtful", "word_in_capitals", "generic_org", "inside_name", "model_code", "org_head", "owner_before", "portfolio", "NOT_PERSON_HEAD",
+__all__ = ["LANGUAGE_WORDS", "PERSON_NOT_THEN", "family_or_place", "not_people", "common_words_only", "currency_or_count", "part_of_other", "GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PERSON_THEN", "PLACE_FIRST", "PLACE_THEN", "common_lead", "cut_word", "doubtful", "word_in_capitals", "generic_org", "inside_name", "model_code", "office_after_the", "office_noun", "org_head", "owner_before", "portfolio", "NOT_PERSON_HEAD",
            "org_like", "place_in_name", "refine", "undefined_acronym"]

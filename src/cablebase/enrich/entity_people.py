@@ -6,7 +6,8 @@ by many people, and a word may not be a name at all ("Media Luna", a Bolivian re
 attributed only on evidence, strongest first:
 
 1. a longer name that it ends, in the same cable (``Garcia Luna`` after ``Genaro Garcia
-   Luna``; the extractor's own rule);
+   Luna``; the extractor's own rule) — unless two people of the cable end with it, or a word for
+   a relative stands before it (``his son Faisal`` is not the cable's ``Khaled al-Faisal``);
 2. the curated list ``cablebase/data/person_aliases.tsv`` (``Evo`` → Evo Morales), each entry
    valid only in cables from or about its countries;
 3. title + surname: ``President Chavez`` in a cable from or about Venezuela is the one person
@@ -53,6 +54,37 @@ ROLE_WORDS = frozenset([
 _OFFICE_OF = re.compile(r"\b([A-Za-z]+) (?:of|for) (?:the )?[A-Z][\w\-]*(?: (?:and )?[A-Z][\w\-]*){0,3}\s*$")
 _APPOSITION = re.compile(r"^,\s+(?:a|an|the|his|her)\s+((?:[\w\-]+\s*){1,5})")
 _PERSON_VERB = re.compile(r"^\s+(?:(?:was|has been|had been|is)\s+)?(?:appointed|elected|arrested|detained|sentenced|born|resigned)\b")
+KIN_WORDS = frozenset([
+    "son", "sons", "daughter", "daughters", "wife", "husband", "widow", "widower", "brother", "brothers", "sister",
+    "sisters", "father", "mother", "uncle", "aunt", "nephew", "niece", "cousin", "grandson", "granddaughter",
+    "grandfather", "grandmother", "son-in-law", "brother-in-law", "daughter-in-law", "father-in-law", "half-brother",
+    "stepson", "stepfather", "heir",
+])
+"""Words for a relative: ``his son Faisal`` is someone of the family, not the cable's ``Khaled al-Faisal``."""
+
+
+def kin_before(text: str, start: int) -> bool:
+    """A word for a relative right before ``start`` (``his son [Faisal]``, ``wife [Leila]``): the
+    name is a relative's given name, not the surname of a longer name of the cable."""
+    m = _PREV_WORD.search(text[max(0, start - 30) : start])
+    return bool(m) and m.group(1).lower() in KIN_WORDS
+
+
+def surname_of(word: str, longer: list[str], kin: bool) -> str | None:
+    """The one longer name of the cable that the one-word-or-more name ``word`` (folded) stands
+    for, by the same-cable surname rule, or None (abstain): ``word`` ends every name of
+    ``longer`` (folded, each ending with it) and they are one person's (the longest ends with all);
+    and no word for a relative comes before it (``kin``). (That ``word`` is also the first word of
+    another full name of the cable is no sign: ``Fernandez`` of ``Fernandez de Kirchner`` beside
+    ``Alberto Fernandez`` is a compound surname.)"""
+    if not longer or kin:
+        return None
+    best = max(longer, key=len)
+    if not all(best.endswith(k) for k in longer):
+        return None  # two people of the cable end with it
+    return best
+
+
 EVIDENCE_PREFIX = "t:"
 """Prefix of the title + surname evidence keys stored among aliases (no folded name has ':')."""
 
@@ -182,5 +214,5 @@ def doc_name(subject: str | None, body: str | None) -> str:
     return "sha1:" + hashlib.sha1(((subject or "") + "\x00" + (body or "")).encode()).hexdigest()[:16]
 
 
-__all__ = ["EVIDENCE_PREFIX", "PLACE_SIGN", "ROLE_WORDS", "SIGN_PREFIX", "person_sign", "PeopleEvidence", "doc_name", "SCOPE", "curated_person", "evidence_keys", "initials_of", "is_full_name", "person_aliases",
+__all__ = ["EVIDENCE_PREFIX", "KIN_WORDS", "kin_before", "surname_of", "PLACE_SIGN", "ROLE_WORDS", "SIGN_PREFIX", "person_sign", "PeopleEvidence", "doc_name", "SCOPE", "curated_person", "evidence_keys", "initials_of", "is_full_name", "person_aliases",
            "scoped_key", "significant_words", "title_word"]
