@@ -100,7 +100,7 @@ def _compressor(level: int, dictionary: RawDict | None = None) -> zstandard.Zstd
     # One per level, dictionary and thread, reused: a compressor holds its context and is not
     # safe to share between threads. Frames carry the content size, so ``decompress`` sizes at once.
     cs = _local.__dict__.setdefault("compressors", {})
-    key = (level, dictionary.id if dictionary else None, dictionary.data if dictionary else None)
+    key = (level, dictionary.data if dictionary else None)
     c = cs.get(key)
     if c is None:
         if dictionary is None:
@@ -142,6 +142,16 @@ def train_dictionary(samples: Sequence[bytes], *, size: int = DICT_SIZE, level: 
     return data if after <= before * DICT_MIN_GAIN else None
 
 
+def dictionary_id(codec: str | None) -> int | None:
+    """The id of the dictionary a blob of ``codec`` was packed with (``zstd:<id>``), or None."""
+    if codec is None or not codec.startswith(DICT_CODEC):
+        return None
+    try:
+        return int(codec[len(DICT_CODEC):])
+    except ValueError:
+        return None
+
+
 def unpack_raw(codec: str | None, data: bytes, dictionaries: Mapping[int, bytes] | None = None) -> bytes:
     """The bytes a blob was packed from; ``dictionaries`` (id → data) for ``zstd:<id>`` blobs."""
     if codec is None:
@@ -149,11 +159,10 @@ def unpack_raw(codec: str | None, data: bytes, dictionaries: Mapping[int, bytes]
     if codec == "zstd" or codec.startswith(DICT_CODEC):
         key = None
         if codec != "zstd":
-            try:
-                ident = int(codec[len(DICT_CODEC):])
-                key = (ident, (dictionaries or {})[ident])
-            except (ValueError, KeyError):
-                raise StoreError(f"stored raw input needs the archive's dictionary {codec!r}, which is missing") from None
+            ident, known = dictionary_id(codec), dictionaries or {}
+            if ident is None or ident not in known:
+                raise StoreError(f"stored raw input needs the archive's dictionary {codec!r}, which is missing")
+            key = (ident, known[ident])
         try:
             return _decompressor(key).decompress(data)
         except zstandard.ZstdError as e:
@@ -252,4 +261,4 @@ class ProgressCallback(Protocol):
     def __call__(self, done: int, total: int | None) -> None: ...
 
 
-__all__ = ["ProgressCallback", "RawBlob", "RawDict", "Store", "train_dictionary", "unpack_raw"]
+__all__ = ["ProgressCallback", "RawBlob", "RawDict", "Store", "dictionary_id", "train_dictionary", "unpack_raw"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
-from .base import RawDict
+from .base import RawDict, dictionary_id
 from .sqlite_schema import Transaction
 
 
@@ -39,13 +39,8 @@ class RawDicts:
 
     def lookup(self, codec: str | None) -> dict[int, bytes]:
         """The dictionaries a blob of ``codec`` needs (all known ones; loaded on first need)."""
-        if codec is None or codec == "zstd" or codec == "zlib":
-            return self._known
-        try:
-            ident = int(codec.split(":", 1)[1])
-        except (IndexError, ValueError):
-            return self._known
-        if ident not in self._known:
+        ident = dictionary_id(codec)
+        if ident is not None and ident not in self._known:
             row = self.db.execute("SELECT data FROM raw_dicts WHERE id = ?", (ident,)).fetchone()
             if row is not None:
                 self._known[ident] = bytes(row[0])
