@@ -136,11 +136,13 @@ def show(res: dict[str, Any], title: str = "") -> None:
         print("   ", e)
 
 
-def draw(db: str, n: int, seed: int) -> list[dict[str, Any]]:
-    """A seeded random sample of the archive's cable attributions, unlabelled (to label by hand)."""
+def draw(db: str, n: int, seed: int, type: str | None = None) -> list[dict[str, Any]]:
+    """A seeded random sample of the archive's cable attributions (to entities of ``type`` only,
+    when given: a sample of people alone, to measure their precision on more of them),
+    unlabelled (to label by hand)."""
     out = []
     with open_archive(db, create=False) as a:
-        rows = a.entities.attributions("cable")
+        rows = a.entities.attributions("cable", type)
         for doc, para, start, end in random.Random(seed).sample(rows, n):
             m = next(x for x in a.entities.mentions_of(doc) if x["paragraph"] == para and x["start"] == start and x["end"] == end)
             cable = a.get(doc)

@@ -206,13 +206,14 @@ def main() -> int:
     ap.add_argument("--db", help="an enriched archive of the cablegate-2010 pages (default: build one, minutes)")
     ap.add_argument("--draw", type=int, default=0, help="print a seeded random sample of N attributions of --db to label")
     ap.add_argument("--seed", type=int, default=17)
+    ap.add_argument("--type", choices=["PER", "ORG", "PLACE"], help="with --draw: attributions to entities of this type only")
     args = ap.parse_args()
     if args.draw or args.attributions:
         sys.path.insert(0, str(ROOT / "bench"))
         import attributions
 
         if args.draw:
-            for item in attributions.draw(args.db, args.draw, args.seed):
+            for item in attributions.draw(args.db, args.draw, args.seed, args.type):
                 print(json.dumps(item, ensure_ascii=False))
             return 0
         res = attributions.run(args.db, args.errors)

@@ -288,7 +288,8 @@ def test_what_is_not_an_organisation_or_a_place(extractor):
 
 
 def test_what_a_person_name_cannot_hold():
-    from cablebase.enrich.entity_filters import common_words_only, refine
+    from cablebase.enrich.entity_filters import refine
+    from cablebase.enrich.entity_parts import common_words_only
 
     keep = ["Yehia Yousif", "Abdel Basset al-Megrahi", "Karl-Theodor zu Guttenberg", "Ali al-Sistani"]
     assert all(refine(n, "PER") == (0, len(n), "PER") for n in keep)
@@ -351,7 +352,7 @@ def test_an_acronym_stands_for_a_person_only_by_its_initials():
 
 
 def test_a_sentence_that_begins_with_a_verb_is_not_a_name():
-    from cablebase.enrich.entity_filters import part_of_other
+    from cablebase.enrich.entity_parts import part_of_other
 
     table = {"blocking": "blocking", "sterling": "sterling"}
     text = "She raised it. Blocking al-Manar would help. He met Sterling Smith."

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from cablebase.enrich.entity_filters import cut_word, generic_org, model_code, org_head, owner_before, portfolio, refine
+from cablebase.enrich.entity_filters import generic_org, model_code, org_head, owner_before, portfolio, refine
+from cablebase.enrich.entity_parts import cut_word
 from cablebase.enrich.entity_people import person_sign
 
 
@@ -263,3 +264,56 @@ def test_the_same_cable_surname_rule_abstains_on_relatives_and_given_names():
     assert surname_of("bel hadj", ["mourad bel hadj", "salma bel hadj"], kin=False) is None
     # one person written longer and shorter: resolved to the longest
     assert surname_of("luna", ["genaro garcia luna", "garcia luna"], kin=False) == "genaro garcia luna"
+
+
+def test_a_whole_name_is_no_short_form_of_a_longer_one():
+    from cablebase.enrich.entity_people import surname_of, whole_name
+
+    assert whole_name("ali abdullah saleh") and not whole_name("garcia luna") and not whole_name("ben ali")
+    # the President and his son: "Saleh" may be either
+    assert surname_of("saleh", ["ahmad ali abdullah saleh", "ali abdullah saleh"], kin=False) is None
+    assert surname_of("ali abdullah saleh", ["ahmad ali abdullah saleh"], kin=False) is None
+    assert surname_of("saleh", ["ali abdullah saleh"], kin=False) == "ali abdullah saleh"
+
+
+@pytest.mark.parametrize("text, name, inside", [
+    ("under the USA Patriot Act of 2001", "USA", True),
+    ("support for the Merida Culture of Lawfulness project in schools", "Merida", True),
+    ("the Kyoto Protocol was", "Kyoto", True),
+    ("the Afghanistan Compact and", "Afghanistan", True),
+    ("the Kosovo Customs Service Act", "Kosovo", False),  # a place as a body's owner
+    ("in Mexico on the project", "Mexico", False),
+    ("the U.S. Government policy", "U.S.", False),
+    ("Mexico City Police said", "Mexico", False),
+])
+def test_a_place_that_starts_a_laws_or_programmes_name_is_no_place(text, name, inside):
+    from cablebase.enrich.entity_parts import part_of_other, place_in_title
+
+    i = text.index(name)
+    assert place_in_title(text, i + len(name)) is inside
+    assert part_of_other("PLACE", True, text, i, i + len(name), {}) is inside
+
+
+@pytest.mark.parametrize("text, name, label", [
+    ("see http://en.wikipedia.org/wiki/Portal:Turkey for more", "Turkey", "PLACE"),
+    ("at www.mexico.gob.mx today", "mexico", "PLACE"),
+    ("a grant of U.S. $2.5 million", "U.S", "PLACE"),
+    ("Jones, J. Climate Change and the Sahel", "J. Climate", "PER"),
+])
+def test_addresses_currencies_and_initials_with_a_common_word_are_no_entities(text, name, label):
+    from cablebase.enrich.entity_parts import part_of_other
+
+    i = text.index(name)
+    assert part_of_other(label, False, text, i, i + len(name), {"climate": "climate"})
+
+
+@pytest.mark.parametrize("text, name, label", [
+    ("the U.S.-Mexico border", "U.S.", "PLACE"),
+    ("as J. Smith said", "J. Smith", "PER"),
+    ("a US citizen", "US", "PLACE"),
+])
+def test_ordinary_names_are_not_part_of_another(text, name, label):
+    from cablebase.enrich.entity_parts import part_of_other
+
+    i = text.index(name)
+    assert not part_of_other(label, False, text, i, i + len(name), {"climate": "climate"})

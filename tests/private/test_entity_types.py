@@ -80,6 +80,56 @@ def test_a_place_no_list_knows_and_nothing_names_as_one_is_not_attributed():
 
     es = EntityWriter(sqlite3.connect(":memory:"))
     es.write_doc("D1", hash="a", month="2009-01", mentions=[m(0, "Batasuna"), m(20, "Wana"), m(40, "Kabul")])
-    es.write_doc("D2", hash="b", month="2009-01", mentions=[m(0, "Wana", ["l:wana"])])
-    assert drop_unvouched_places(es, {"kabul"}) == 1
-    assert {r[0] for r in es.db.execute("SELECT text FROM mentions")} == {"Wana", "Kabul"}
+    es.write_doc("D2", hash="b", month="2009-01", mentions=[m(0, "Wana", ["l:wana"]), m(20, "De Juana", ["l:de juana"]),
+                                                           m(40, "Del Rio", ["l:del rio"])])
+    assert drop_unvouched_places(es, {"kabul", "del rio"}) == 2  # Batasuna; De Juana, a surname's form
+    assert {r[0] for r in es.db.execute("SELECT text FROM mentions")} == {"Wana", "Kabul", "Del Rio"}
+
+
+def test_a_surname_the_archive_knows_another_person_better_by_is_not_attributed():
+    """``drop_ambiguous_short_forms``: ``Ben Ali`` resolved in its cable to ``Leila Ben Ali`` is
+    dropped while the archive writes ``Zine el Abidine Ben Ali`` in full at least as often; a
+    surname resolved to the person the archive knows best by it (``Chavez`` → Hugo) stays."""
+    from cablebase._store.entity_vouch import ambiguous_short_forms, drop_ambiguous_short_forms
+
+    def m(start, text, name):
+        return {"paragraph": 0, "number": 1, "start": start, "end": start + len(text), "text": text, "type": "PER",
+                "name": name, "key": "PER:" + name.lower(), "evidence": []}
+
+    es = EntityWriter(sqlite3.connect(":memory:"))
+    es.write_doc("T1", hash="a", month="2009-01", mentions=[
+        m(0, "Leila Ben Ali", "Leila Ben Ali"), m(40, "Ben Ali", "Leila Ben Ali"),
+        m(80, "Adan Chavez", "Adan Chavez"), m(100, "Chavez", "Adan Chavez"),
+    ])
+    es.write_doc("T2", hash="b", month="2009-01", mentions=[
+        m(0, "Zine el Abidine Ben Ali", "Zine el Abidine Ben Ali"), m(40, "President Ben Ali", "Zine el Abidine Ben Ali"),
+        m(80, "Hugo Chavez", "Hugo Chavez"), m(100, "Chavez", "Hugo Chavez"),
+    ])
+    es.write_doc("T3", hash="c", month="2009-01", mentions=[
+        m(0, "Hugo Chavez", "Hugo Chavez"), m(40, "Zine el Abidine Ben Ali", "Zine el Abidine Ben Ali")])
+    spans = {(d, s) for d, _, s, _, _ in ambiguous_short_forms(es.db)}
+    # T1's "Ben Ali" (Leila: 1 full mention, Zine: 2) and "Chavez" (Adan: 1, Hugo: 2); T2's stay
+    assert spans == {("T1", 40), ("T1", 100)}
+    assert drop_ambiguous_short_forms(es) == 2
+    left = {(d, r) for d, r in es.db.execute("SELECT doc, text FROM mentions")}
+    assert ("T2", "President Ben Ali") in left and ("T2", "Chavez") in left
+    assert ("T1", "Ben Ali") not in left and ("T1", "Leila Ben Ali") in left
+    # as often written in full: either may be meant
+    es.write_doc("T4", hash="d", month="2009-01", mentions=[m(0, "Leila Ben Ali", "Leila Ben Ali")])
+    assert {(d, s) for d, _, s, _, _ in ambiguous_short_forms(es.db)} == {("T2", 40)}
+
+
+def test_a_whole_name_is_not_merged_into_a_longer_one():
+    """Three significant words are a whole name: ``Ali Abdullah Saleh`` (the President) is not a
+    short form of ``Ahmad Ali Abdullah Saleh`` (his son); two words still are (``Garcia Luna``)."""
+
+    def m(text):
+        return {"paragraph": 0, "number": 1, "start": 0, "end": len(text), "text": text, "type": "PER",
+                "name": text, "key": "PER:" + text.lower(), "evidence": []}
+
+    es = EntityWriter(sqlite3.connect(":memory:"))
+    for i, name in enumerate(["Ahmad Ali Abdullah Saleh", "Ali Abdullah Saleh", "Genaro Garcia Luna", "Garcia Luna"]):
+        es.write_doc(f"W{i}", hash=str(i), month="2009-01", mentions=[m(name)])
+    es.merge_people()
+    merged = {k for (k,) in es.db.execute("SELECT key FROM entities WHERE merged_into IS NOT NULL")}
+    assert merged == {"PER:garcia luna"}

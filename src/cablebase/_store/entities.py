@@ -281,13 +281,13 @@ class EntityStore(EntityWriter):
             for r in rows
         ]
 
-    def attributions(self, kind: str = "cable") -> list[tuple[str, int, int, int]]:
-        """Every mention of documents of ``kind`` as (doc, paragraph, start, end), in a fixed
-        order (for drawing a seeded sample of attributions to label)."""
+    def attributions(self, kind: str = "cable", type: str | None = None) -> list[tuple[str, int, int, int]]:
+        """Every mention of documents of ``kind`` (of entities of ``type``: ``PER``, ``ORG``,
+        ``PLACE``; any when None) as (doc, paragraph, start, end), in a fixed order (for drawing
+        a seeded sample of attributions to label)."""
+        where, args = ("kind = ?", (kind,)) if type is None else ("kind = ? AND type = ?", (kind, type))
         return [tuple(r) for r in self.db.execute(
-            'SELECT doc, paragraph, start, "end" FROM mentions WHERE kind = ? ORDER BY doc, paragraph, start, "end"',
-            (kind,),
-        )]
+            f'SELECT doc, paragraph, start, "end" FROM mentions WHERE {where} ORDER BY doc, paragraph, start, "end"', args)]
 
     def tags_of(self, doc: str) -> list[dict[str, Any]]:
         return [

@@ -20,8 +20,10 @@ cable gets the earlier cables' mentions back when those are enriched again.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from typing import Any
 
+from ..enrich.entity_names import fold, strip_titles
 from ..enrich.entity_people import PLACE_SIGN, SCOPE, SIGN_PREFIX, significant_words
 
 GIVEN = 2
@@ -53,12 +55,18 @@ def unvouched(db: Any, given: int = GIVEN) -> list[int]:
 
 def unvouched_places(db: Any, known: set[str] | frozenset[str]) -> list[int]:
     """Ids of the place entities no list knows (``known``: folded names of countries and places)
-    and that no mention, anywhere in the archive, names as a place (an ``l:`` key: ``in Wana``)."""
+    and that no mention, anywhere in the archive, names as a place (an ``l:`` key: ``in Wana``), or
+    whose name begins as a surname does (``SURNAME_PARTICLES``: ``De Juana``)."""
     vouched = {r[0] for r in db.execute(
         "SELECT DISTINCT coalesce(e.merged_into, e.id) FROM entity_aliases a JOIN entities e ON e.id = a.entity_id"
         " WHERE e.type = 'PLACE' AND a.alias LIKE ?", (PLACE_SIGN + "%",)).fetchall()}
     return [eid for eid, key in db.execute("SELECT id, key FROM entities WHERE type = 'PLACE' AND merged_into IS NULL")
-            if eid not in vouched and key[6:] not in known]
+            if key[6:] not in known and (eid not in vouched or key[6:].split(" ", 1)[0] in SURNAME_PARTICLES)]
+
+
+SURNAME_PARTICLES = frozenset(["de", "del", "dos", "van", "von", "bin", "ibn", "ben", "bint"])
+"""First words of surnames (``De Juana``, ``van Rompuy``, ``bin Laden``): a place no list knows whose
+name begins with one is a person's name typed a place, whatever preposition stands before it."""
 
 
 def drop_unvouched_places(writer: Any, known: set[str] | frozenset[str]) -> int:
@@ -75,4 +83,49 @@ def drop_unvouched(writer: Any, given: int = GIVEN) -> int:
     return writer.drop_mentions(unvouched(writer.db, given))
 
 
-__all__ = ["GIVEN", "drop_unvouched", "drop_unvouched_places", "unvouched", "unvouched_places"]
+def ambiguous_short_forms(db: Any) -> list[tuple[str, Any, int, int, int]]:
+    """Mentions that stand for a longer name by its surname (``Ben Ali`` → the cable's ``Leila Ben
+    Ali``) while the archive knows another person by that surname at least as often, each written
+    in full (``Zine El Abidine Ben Ali``): the cable may mean either, so the mention is not
+    attributed. A surname stays with the person the archive knows best by it (``Chavez`` after
+    ``Hugo Chavez``, not ``Adan Chavez``). Returns (doc, paragraph, start, end, entity id)."""
+    people = {eid: key[4:] for eid, key in db.execute(
+        "SELECT id, key FROM entities WHERE type = 'PER' AND merged_into IS NULL").fetchall() if SCOPE not in key}
+    by_last: defaultdict[str, list[int]] = defaultdict(list)
+    for eid, name in people.items():
+        if name:
+            by_last[name.split()[-1]].append(eid)
+    full: Counter[int] = Counter()
+    short: list[tuple[str, Any, int, int, int, str]] = []
+    for doc, para, start, end, eid, text in db.execute(
+            'SELECT doc, paragraph, start, "end", entity_id, text FROM mentions WHERE type = \'PER\'').fetchall():
+        name = people.get(eid)
+        if not name:
+            continue
+        f = fold(strip_titles(text))
+        if f == name:
+            full[eid] += 1  # the whole name written
+        elif f and name.endswith(" " + f):
+            short.append((doc, para, start, end, eid, f))
+    out = []
+    for doc, para, start, end, eid, f in short:
+        rivals = [c for c in by_last[f.split()[-1]] if c != eid and people[c].endswith(" " + f)]
+        if any(full[c] and full[c] >= full[eid] for c in rivals):
+            out.append((doc, para, start, end, eid))
+    return out
+
+
+def drop_ambiguous_short_forms(writer: Any) -> int:
+    """Remove the mentions ``ambiguous_short_forms`` finds; ``writer``: an ``EntityWriter``.
+    Returns the number removed."""
+    n = 0
+    with writer.tx() as db:
+        for doc, para, start, end, eid in ambiguous_short_forms(writer.db):
+            n += db.execute(
+                'DELETE FROM mentions WHERE doc = ? AND coalesce(paragraph, -2) = ? AND start = ? AND "end" = ?'
+                " AND entity_id = ?", (doc, -2 if para is None else para, start, end, eid)).rowcount
+    return n
+
+
+__all__ = ["GIVEN", "SURNAME_PARTICLES", "ambiguous_short_forms", "drop_ambiguous_short_forms", "drop_unvouched", "drop_unvouched_places",
+           "unvouched", "unvouched_places"]

@@ -23,7 +23,9 @@ own) and creates its tables with ``CREATE TABLE IF NOT EXISTS``:
 
 Person variants merge across cables when unambiguous: a name that ends exactly one longer
 person's name in the archive (``Garcia Luna`` → ``Genaro Garcia Luna``, ``Medina Mora`` →
-``Eduardo Medina Mora``, ``Sarkozy`` → ``Nicolas Sarkozy``) becomes that entity; while two
+``Eduardo Medina Mora``, ``Sarkozy`` → ``Nicolas Sarkozy``) becomes that entity, unless it is a
+whole name itself (three significant words: ``Ali Abdullah Saleh`` is not his son ``Ahmad Ali
+Abdullah Saleh``); while two
 or more longer names end it (``Chavez``: Hugo Chavez, Adan Chavez) it stays on its own. A
 merge is not undone when a second candidate turns up later.
 """
@@ -37,7 +39,7 @@ from datetime import UTC, datetime
 from typing import Any, Self
 
 from ..enrich.entity_names import fold, strip_titles
-from ..enrich.entity_people import EVIDENCE_PREFIX, SCOPE, is_full_name
+from ..enrich.entity_people import EVIDENCE_PREFIX, SCOPE, is_full_name, whole_name
 from . import dialect
 
 SCHEMA = """
@@ -365,7 +367,7 @@ class EntityWriter:
             name = row[0].split(":", 1)[1]
             words = name.split()
             # 1. this name ends exactly one longer name: it is that person
-            longer = self._longer_people(name, row[1]) if is_full_name(name) else []
+            longer = self._longer_people(name, row[1]) if is_full_name(name) and not whole_name(name) else []
             if len(longer) == 1:
                 self.merge(eid, longer[0])
                 n += 1
@@ -375,6 +377,8 @@ class EntityWriter:
                 short = " ".join(words[k:])
                 if not is_full_name(short):
                     break
+                if whole_name(short):
+                    continue  # "Ali Abdullah Saleh" is not "Ahmad Ali Abdullah Saleh"
                 srow = db.execute(
                     "SELECT id FROM entities WHERE key = ? AND merged_into IS NULL", ("PER:" + short,)
                 ).fetchone()

@@ -46,12 +46,12 @@ from .entity_model import (  # noqa: F401 (lexicon, places: still importable fro
 )
 from .entity_people import (
     PLACE_SIGN, SCOPE, SIGN_PREFIX, PeopleEvidence, curated_person, doc_name, evidence_keys, initials_of, is_full_name, kin_before, person_sign,
-    scoped_key, surname_of, title_word,
+    scoped_key, surname_of, title_word, whole_name,
 )
 from .entity_filters import (
-    common_lead, cut_word, doubtful, generic_org, org_head, org_like, owner_before, part_of_other, portfolio, refine,
-    undefined_acronym,
+    common_lead, doubtful, generic_org, org_head, org_like, owner_before, portfolio, refine, undefined_acronym,
 )
+from .entity_parts import cut_word, part_of_other
 from .entity_names import LEAD_TRAIL, display_name, entity_key, fold, strip_titles, titles
 from .entity_rules import (
     ORG_WORDS, PERSON_TITLES, REDACTED, TAIL_CONNECTOR, TITLE_THEN_WORDS, country_folded, is_junk, locative_before, name_like,
@@ -452,7 +452,7 @@ class EntityExtractor:
         f = fold(name)
         if not f:
             return "", ""
-        longer = [k for k in full_names if k != f and k.endswith(" " + f)]
+        longer = [] if whole_name(f) else [k for k in full_names if k != f and k.endswith(" " + f)]
         if longer:
             best = surname_of(f, longer, kin)
             alias = curated_person(name, people.context)  # "Karzai" beside "Ahmed Wali Karzai": the President?

@@ -60,10 +60,6 @@ LANGUAGE_WORDS = frozenset(["catalan", "basque", "galician", "kurdish", "pashtun
                             "baltic", "nordic", "scandinavian", "balkan", "baloch", "balochi"])
 """Languages and peoples written alone (``the Catalan language``, ``Barakzai (Kabul, Pashtun)``):
 an adjective, neither a place nor a person."""
-PERSON_NOT_THEN = frozenset(["family", "families", "clan", "clans", "tribe", "tribes", "brothers", "dynasty",
-                             "household", "governor", "governorate", "province", "provincial", "district", "mayor"])
-"""A name followed by one of these is a family's (``the Suleiman family``) or a place's (``former
-Wardak Governor``), not the person's."""
 _FACILITY_LAST = frozenset(["base", "airbase", "airfield", "airport", "prison", "camp", "port", "harbor", "harbour",
                             "palace", "dam", "field", "refinery", "mine"])
 _GENERIC_FIRST = frozenset(["parliament", "congress", "senate", "assembly", "ministry", "cabinet", "government",
@@ -75,41 +71,6 @@ _MONTHS = frozenset(["january", "february", "march", "april", "may", "june", "ju
                      "nov", "dec"])
 _PARTICLES = frozenset(["al", "el", "bin", "ibn", "abu", "de", "da", "do", "dos", "das", "del", "la", "le", "van", "von",
                         "der", "den", "di", "du", "ben", "zu", "y", "e", "ter", "ul", "ud", "ur", "bint"])
-
-
-def common_words_only(words: list[str], table: dict[str, str]) -> bool:
-    """Every word of a name is a common word the archive writes in lower case ("Normalcy
-    Restored", "Black Sea Fleet"): a headline or a thing, not a person."""
-    return len(words) >= 2 and all((table.get(w.lower()) or "X").islower() for w in words)  # unknown: a name
-
-
-def currency_or_count(text: str, end: int) -> bool:
-    """``US 3 cents``, ``US$``: the place name is a currency's."""
-    nxt = text[end : end + 4].lstrip()
-    return bool(nxt) and (nxt[0].isdigit() or nxt[0] == "$")
-
-
-def part_of_other(label: str, fixed: bool, text: str, start: int, end: int, table: dict[str, str]) -> bool:
-    """The span ``start:end`` of ``text`` is part of another name or thing: ``Paris`` of ``Paris
-    Club``, ``US`` of ``US 3 cents``, a person's name going on as a body's (``Electron Gaz Plant``),
-    or a "person" made of common words only (``Normalcy Restored``; ``table``: the truecaser's)."""
-    if label == "PLACE":
-        return place_in_name(text, end) or currency_or_count(text, end)
-    words = text[start:end].split()
-    return label == "PER" and (place_in_name(text, end, PERSON_THEN) or family_or_place(text, end) or (
-        not fixed and (common_words_only(words, table) or (
-            len(words) >= 2 and _common_gerund(words[0], table) and not text[:start].rstrip()[-1:].isalnum()))))
-
-
-def _common_gerund(word: str, table: dict[str, str]) -> bool:
-    """``Blocking al-Manar`` at a sentence's start: a verb, not a first name."""
-    return len(word) >= 6 and word.lower().endswith("ing") and (table.get(word.lower()) or "X").islower()
-
-
-def family_or_place(text: str, end: int) -> bool:
-    """``the Suleiman family``, ``former Wardak Governor``: the name is a family's or a place's."""
-    nxt = text[end : end + 20].split(maxsplit=1)
-    return bool(nxt) and fold(nxt[0]).strip() in PERSON_NOT_THEN
 
 
 def _person_forms() -> frozenset[str]:
@@ -460,35 +421,4 @@ def undefined_acronym(txt: str) -> bool:
     return t.isupper() and " " not in t and len(t) <= 8
 
 
-PLACE_THEN = frozenset([
-    "club", "group", "process", "accord", "accords", "agreement", "declaration", "summit", "conference", "protocol",
-    "initiative", "plan", "treaty", "round", "convention", "pact", "forum", "council", "commission", "principles",
-    "delta", "valley", "basin", "defense", "defence", "war", "party",
-])
-"""A place's name followed by one of these is part of another name (``Paris Club``)."""
-
-
-def cut_word(text: str, start: int, end: int) -> bool:
-    """The span starts or ends inside a word (``Valencia`` of ``Valenciana``), or follows an elided
-    article (``Ivoire`` of ``Cote d'Ivoire`` or ``d,Ivoire``: the end of a longer name)."""
-    if start > 0 and text[start - 1].isalnum() or (end < len(text) and text[end].isalpha()):
-        return True
-    return start >= 2 and text[start - 1] in "'’," and text[start - 2].isalpha() and (start < 3 or not text[start - 3].isalnum())
-
-
-PERSON_THEN = PLACE_THEN | frozenset([
-    "plant", "company", "institute", "foundation", "party", "corporation", "account", "agency", "program", "programme",
-    "fund", "bank", "university", "school", "center", "centre", "airlines", "prize", "award", "doctrine",
-])
-"""A person's name followed by one of these is part of another name (``Electron Gaz Plant``)."""
-
-
-def place_in_name(text: str, end: int, then: frozenset[str] = PLACE_THEN) -> bool:
-    """A name that goes on as another name: ``Paris Club``, ``Oslo Process`` (``then``: the
-    words that make it go on; ``PERSON_THEN`` for a person's)."""
-    nxt = text[end : end + 20].split(maxsplit=1)
-    return bool(nxt) and nxt[0][:1].isupper() and fold(nxt[0]) in then
-
-
-__all__ = ["LANGUAGE_WORDS", "PERSON_NOT_THEN", "family_or_place", "not_people", "common_words_only", "currency_or_count", "part_of_other", "GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PERSON_THEN", "PLACE_FIRST", "PLACE_THEN", "common_lead", "cut_word", "doubtful", "word_in_capitals", "generic_org", "inside_name", "model_code", "office_after_the", "office_noun", "org_head", "owner_before", "portfolio", "NOT_PERSON_HEAD",
-           "org_like", "place_in_name", "refine", "undefined_acronym"]
+__all__ = ["LANGUAGE_WORDS", "not_people", "GENERIC_ORGS", "NOT_ORG_LAST", "ORG_NAME_WORDS", "PLACE_FIRST", "common_lead", "doubtful", "word_in_capitals", "generic_org", "inside_name", "model_code", "office_after_the", "office_noun", "org_head", "owner_before", "portfolio", "NOT_PERSON_HEAD", "org_like", "refine", "undefined_acronym"]

@@ -73,16 +73,28 @@ def kin_before(text: str, start: int) -> bool:
 def surname_of(word: str, longer: list[str], kin: bool) -> str | None:
     """The one longer name of the cable that the one-word-or-more name ``word`` (folded) stands
     for, by the same-cable surname rule, or None (abstain): ``word`` ends every name of
-    ``longer`` (folded, each ending with it) and they are one person's (the longest ends with all);
+    ``longer`` (folded, each ending with it) and they are one person's (the longest ends with all,
+    and none but the longest is a whole name: ``whole_name``); ``word`` is not a whole name itself;
     and no word for a relative comes before it (``kin``). (That ``word`` is also the first word of
     another full name of the cable is no sign: ``Fernandez`` of ``Fernandez de Kirchner`` beside
     ``Alberto Fernandez`` is a compound surname.)"""
-    if not longer or kin:
+    if not longer or kin or whole_name(word):
         return None
     best = max(longer, key=len)
-    if not all(best.endswith(k) for k in longer):
-        return None  # two people of the cable end with it
+    if not all(best.endswith(k) and (k == best or not whole_name(k)) for k in longer):
+        return None  # two people of the cable end with it ("Ali Abdullah Saleh", "Ahmad Ali Abdullah Saleh")
     return best
+
+
+WHOLE = 3
+"""Significant words that make a name whole: never a short form of a longer name."""
+
+
+def whole_name(folded: str) -> bool:
+    """A name of three significant words or more is one person's whole name, not a short form of a
+    longer one: ``Ali Abdullah Saleh`` (the President) ends ``Ahmad Ali Abdullah Saleh`` (his son),
+    as an Arabic name holds the father's names."""
+    return len(significant_words(folded)) >= WHOLE
 
 
 EVIDENCE_PREFIX = "t:"
@@ -215,4 +227,4 @@ def doc_name(subject: str | None, body: str | None) -> str:
 
 
 __all__ = ["EVIDENCE_PREFIX", "KIN_WORDS", "kin_before", "surname_of", "PLACE_SIGN", "ROLE_WORDS", "SIGN_PREFIX", "person_sign", "PeopleEvidence", "doc_name", "SCOPE", "curated_person", "evidence_keys", "initials_of", "is_full_name", "person_aliases",
-           "scoped_key", "significant_words", "title_word"]
+           "scoped_key", "significant_words", "title_word", "WHOLE", "whole_name"]

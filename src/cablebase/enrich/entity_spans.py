@@ -8,7 +8,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .entity_filters import family_or_place, place_in_name
+from .entity_parts import family_or_place, place_in_name
 
 
 @dataclass(slots=True)

@@ -39,7 +39,7 @@ import orjson
 from .._store.enrich_source import EnrichSource
 from .._store.pg import reader as pg_reader
 from .._store.entities import EntityStore
-from .._store.entity_vouch import drop_unvouched, drop_unvouched_places
+from .._store.entity_vouch import drop_ambiguous_short_forms, drop_unvouched, drop_unvouched_places
 from ..record import Cable, Paragraph
 from ..enrich.entities import MODEL, EntityExtractor, fold, places
 from ..enrich.entity_rules import country_folded
@@ -54,7 +54,7 @@ INLINE_BELOW = 24
 TRUECASER_SAMPLE = 20_000
 """Mixed-case cables the truecaser learns from (more changes little)."""
 TRUECASER_KEY = "truecaser"
-ENRICH_VERSION = "3"
+ENRICH_VERSION = "4"
 """Bumped when what the stage finds changes: every document is enriched again."""
 
 
@@ -72,8 +72,9 @@ class EnrichReport:
     mistyped: int = 0
     """Mentions left unattributed because the archive types their word otherwise (``drop_mistyped``)."""
     unvouched: int = 0
-    """Mentions left unattributed because nothing in the archive shows a person, or a place no list knows
-    (``drop_unvouched``, ``drop_unvouched_places``)."""
+    """Mentions left unattributed because nothing in the archive shows a person, or a place no list knows,
+    or a surname the archive knows another person by (``drop_unvouched``, ``drop_unvouched_places``,
+    ``drop_ambiguous_short_forms``)."""
     similar: int = 0
     """Cables whose similar-cable list was (re)computed."""
     tokens: int = 0
@@ -359,6 +360,8 @@ def enrich(
     # a person only where some mention, anywhere in the archive, shows one (a title, speech, a first name known);
     # a place no list knows only where some mention names it as one ("in Wana")
     rep.unvouched = drop_unvouched(es) + drop_unvouched_places(es, known)
+    # a surname resolved to the cable's longer name while the archive knows another person better by it
+    rep.unvouched += drop_ambiguous_short_forms(es)
     if similar and (changed_cables or rep.removed):
         from .similar import update_similar
 

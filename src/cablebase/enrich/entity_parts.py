@@ -1,0 +1,132 @@
+"""Spans that are part of another name or thing, caught before they become mentions: ``Paris`` of
+``Paris Club``, ``USA`` of ``USA Patriot Act``, ``US`` of ``US$``, ``Valencia`` of ``Valenciana``,
+a word of a web address, a "person" of common words (``Normalcy Restored``, ``J. Climate``) or a
+family's name (``the Suleiman family``). Pure: text in, yes or no out."""
+
+from __future__ import annotations
+
+import re
+
+from .entity_filters import ORG_NAME_WORDS
+from .entity_names import fold
+
+PERSON_NOT_THEN = frozenset(["family", "families", "clan", "clans", "tribe", "tribes", "brothers", "dynasty",
+                             "household", "governor", "governorate", "province", "provincial", "district", "mayor"])
+"""A name followed by one of these is a family's (``the Suleiman family``) or a place's (``former
+Wardak Governor``), not the person's."""
+
+
+def common_words_only(words: list[str], table: dict[str, str]) -> bool:
+    """Every word of a name is a common word the archive writes in lower case ("Normalcy
+    Restored", "Black Sea Fleet"): a headline or a thing, not a person."""
+    return len(words) >= 2 and all((table.get(w.lower()) or "X").islower() for w in words)  # unknown: a name
+
+
+def common_after_initials(words: list[str], table: dict[str, str]) -> bool:
+    """A "person" of initials and common words the archive writes in lower case (``J. Climate``, a
+    bibliography's author read across a line): a word, not a surname."""
+    rest = [w for w in words if not re.fullmatch(r"[A-Z]\.?", w)]
+    return 0 < len(rest) < len(words) and all((table.get(w.lower()) or "X").islower() for w in rest)
+
+
+def currency_or_count(text: str, end: int) -> bool:
+    """``US 3 cents``, ``US$``, ``U.S. $2.5 million`` (the span may end before its last dot): the
+    place name is a currency's."""
+    nxt = text[end : end + 5].removeprefix(".").lstrip()
+    return bool(nxt) and (nxt[0].isdigit() or nxt[0] == "$")
+
+
+DOCUMENT_WORDS = frozenset([
+    "act", "law", "bill", "amendment", "initiative", "project", "program", "programme", "plan", "strategy",
+    "doctrine", "charter", "compact", "roadmap", "consensus", "treaty", "accord", "accords", "agreement",
+    "protocol", "convention", "declaration", "pact", "resolution",
+])
+"""Heads of the names of laws, programmes and documents: a place inside one names no place
+(``USA Patriot Act``, ``Merida Culture of Lawfulness project``)."""
+_NAME_CONNECTORS = frozenset(["of", "for", "and", "on", "the", "to", "against", "&"])
+_URL_MARKS = ("://", "www.", "/wiki/", ".htm", ".com", ".org", ".gov", ".net", ".int")
+
+
+def place_in_title(text: str, end: int) -> bool:
+    """The place starts the name of a law, a programme or a document: capitalised words (and
+    connectors) follow it up to a document's head word (``USA [Patriot Act]``, ``Merida [Culture of
+    Lawfulness project]``). A body among them makes the place its owner (``Kosovo Customs
+    Service``), which is a place."""
+    words = re.findall(r"[A-Za-z][\w'\-]*|[^\sA-Za-z]", text[end : end + 80])
+    if not words or not words[0][:1].isupper():
+        return False
+    for w in words[:6]:
+        f = fold(w)
+        if f in ORG_NAME_WORDS and f not in DOCUMENT_WORDS:
+            return False
+        if f in DOCUMENT_WORDS:
+            return True
+        if not (w[:1].isupper() or f in _NAME_CONNECTORS):
+            return False
+    return False
+
+
+def in_address(text: str, start: int, end: int) -> bool:
+    """The span is inside a web address (``.../wiki/Portal:Turkey``, ``www.state.gov``)."""
+    a = text.rfind(" ", 0, start) + 1
+    b = text.find(" ", end)
+    token = text[a : b if b >= 0 else len(text)].lower()
+    return any(m in token for m in _URL_MARKS)
+
+
+def part_of_other(label: str, fixed: bool, text: str, start: int, end: int, table: dict[str, str]) -> bool:
+    """The span ``start:end`` of ``text`` is part of another name or thing: ``Paris`` of ``Paris
+    Club``, ``US`` of ``US 3 cents``, ``USA`` of ``USA Patriot Act``, a word of a web address, a person's name going on as a body's (``Electron Gaz Plant``),
+    or a "person" made of common words only (``Normalcy Restored``; ``table``: the truecaser's)."""
+    if in_address(text, start, end):
+        return True
+    if label == "PLACE":
+        return place_in_name(text, end) or currency_or_count(text, end) or place_in_title(text, end)
+    words = text[start:end].split()
+    return label == "PER" and (place_in_name(text, end, PERSON_THEN) or family_or_place(text, end) or (
+        not fixed and (common_words_only(words, table) or common_after_initials(words, table) or (
+            len(words) >= 2 and _common_gerund(words[0], table) and not text[:start].rstrip()[-1:].isalnum()))))
+
+
+def _common_gerund(word: str, table: dict[str, str]) -> bool:
+    """``Blocking al-Manar`` at a sentence's start: a verb, not a first name."""
+    return len(word) >= 6 and word.lower().endswith("ing") and (table.get(word.lower()) or "X").islower()
+
+
+def family_or_place(text: str, end: int) -> bool:
+    """``the Suleiman family``, ``former Wardak Governor``: the name is a family's or a place's."""
+    nxt = text[end : end + 20].split(maxsplit=1)
+    return bool(nxt) and fold(nxt[0]).strip() in PERSON_NOT_THEN
+
+
+PLACE_THEN = frozenset([
+    "club", "group", "process", "accord", "accords", "agreement", "declaration", "summit", "conference", "protocol",
+    "initiative", "plan", "treaty", "round", "convention", "pact", "forum", "council", "commission", "principles",
+    "delta", "valley", "basin", "defense", "defence", "war", "party",
+])
+"""A place's name followed by one of these is part of another name (``Paris Club``)."""
+
+
+def cut_word(text: str, start: int, end: int) -> bool:
+    """The span starts or ends inside a word (``Valencia`` of ``Valenciana``), or follows an elided
+    article (``Ivoire`` of ``Cote d'Ivoire`` or ``d,Ivoire``: the end of a longer name)."""
+    if start > 0 and text[start - 1].isalnum() or (end < len(text) and text[end].isalpha()):
+        return True
+    return start >= 2 and text[start - 1] in "'’," and text[start - 2].isalpha() and (start < 3 or not text[start - 3].isalnum())
+
+
+PERSON_THEN = PLACE_THEN | frozenset([
+    "plant", "company", "institute", "foundation", "party", "corporation", "account", "agency", "program", "programme",
+    "fund", "bank", "university", "school", "center", "centre", "airlines", "prize", "award", "doctrine",
+])
+"""A person's name followed by one of these is part of another name (``Electron Gaz Plant``)."""
+
+
+def place_in_name(text: str, end: int, then: frozenset[str] = PLACE_THEN) -> bool:
+    """A name that goes on as another name: ``Paris Club``, ``Oslo Process`` (``then``: the
+    words that make it go on; ``PERSON_THEN`` for a person's)."""
+    nxt = text[end : end + 20].split(maxsplit=1)
+    return bool(nxt) and nxt[0][:1].isupper() and fold(nxt[0]) in then
+
+
+__all__ = ["PERSON_NOT_THEN", "family_or_place", "common_words_only", "common_after_initials", "currency_or_count", "DOCUMENT_WORDS", "in_address", "place_in_title", "part_of_other", "PERSON_THEN", "PLACE_THEN", "cut_word", "place_in_name"]
