@@ -317,3 +317,16 @@ def test_ordinary_names_are_not_part_of_another(text, name, label):
 
     i = text.index(name)
     assert not part_of_other(label, False, text, i, i + len(name), {"climate": "climate"})
+
+
+def test_a_name_after_a_hyphen_is_no_short_form_unless_after_a_particle():
+    from cablebase.enrich.entity_people import hyphen_joined
+
+    assert hyphen_joined("Brennan-Saleh", "Saleh")
+    assert not hyphen_joined("Nuri al-Maliki", "Maliki") and not hyphen_joined("Genaro Garcia Luna", "Garcia Luna")
+
+
+def test_cable_style_minister_titles_are_not_part_of_a_name():
+    from cablebase.enrich.entity_names import strip_titles
+
+    assert strip_titles("DefMin Jobim") == "Jobim" and strip_titles("FONMIN Gul") == "Gul"

@@ -114,9 +114,14 @@ def test_a_surname_the_archive_knows_another_person_better_by_is_not_attributed(
     left = {(d, r) for d, r in es.db.execute("SELECT doc, text FROM mentions")}
     assert ("T2", "President Ben Ali") in left and ("T2", "Chavez") in left
     assert ("T1", "Ben Ali") not in left and ("T1", "Leila Ben Ali") in left
-    # as often written in full: either may be meant
-    es.write_doc("T4", hash="d", month="2009-01", mentions=[m(0, "Leila Ben Ali", "Leila Ben Ali")])
+    # named as often (3 mentions each): either may be meant
+    es.write_doc("T4", hash="d", month="2009-01", mentions=[m(0, "Leila Ben Ali", "Leila Ben Ali"),
+                                                           m(40, "Leila Ben Ali", "Leila Ben Ali")])
     assert {(d, s) for d, _, s, _, _ in ambiguous_short_forms(es.db)} == {("T2", 40)}
+    # another spelling of the same given name is the same person, not a rival
+    es.write_doc("T5", hash="e", month="2009-01", mentions=[m(0, "Hugo Chavez", "Hugo Chavez"), m(20, "Chavez", "Hugo Chavez")])
+    es.write_doc("T6", hash="f", month="2009-01", mentions=[m(20 * i, "Hugo R. Chavez", "Hugo R. Chavez") for i in range(6)])
+    assert ("T5", 20) not in {(d, s) for d, _, s, _, _ in ambiguous_short_forms(es.db)}
 
 
 def test_a_whole_name_is_not_merged_into_a_longer_one():

@@ -85,34 +85,43 @@ def drop_unvouched(writer: Any, given: int = GIVEN) -> int:
 
 def ambiguous_short_forms(db: Any) -> list[tuple[str, Any, int, int, int]]:
     """Mentions that stand for a longer name by its surname (``Ben Ali`` → the cable's ``Leila Ben
-    Ali``) while the archive knows another person by that surname at least as often, each written
-    in full (``Zine El Abidine Ben Ali``): the cable may mean either, so the mention is not
-    attributed. A surname stays with the person the archive knows best by it (``Chavez`` after
-    ``Hugo Chavez``, not ``Adan Chavez``). Returns (doc, paragraph, start, end, entity id)."""
+    Ali``) while the archive names another person of that surname — another given name — at least
+    as often (``Zine El Abidine Ben Ali``): the cable may mean either, so the mention is not
+    attributed. A surname stays with the person the archive knows best by it (``Karzai`` after
+    ``Hamid Karzai``, not ``Ahmed Wali Karzai``); spellings of one given name (``Dmitriy``,
+    ``Dmitry``) or a middle name more or less (``Asif Ali Zardari``) are no other person. Returns
+    (doc, paragraph, start, end, entity id)."""
     people = {eid: key[4:] for eid, key in db.execute(
         "SELECT id, key FROM entities WHERE type = 'PER' AND merged_into IS NULL").fetchall() if SCOPE not in key}
     by_last: defaultdict[str, list[int]] = defaultdict(list)
     for eid, name in people.items():
         if name:
             by_last[name.split()[-1]].append(eid)
-    full: Counter[int] = Counter()
+    seen: Counter[int] = Counter()
     short: list[tuple[str, Any, int, int, int, str]] = []
     for doc, para, start, end, eid, text in db.execute(
             'SELECT doc, paragraph, start, "end", entity_id, text FROM mentions WHERE type = \'PER\'').fetchall():
         name = people.get(eid)
         if not name:
             continue
+        seen[eid] += 1
         f = fold(strip_titles(text))
-        if f == name:
-            full[eid] += 1  # the whole name written
-        elif f and name.endswith(" " + f):
+        if f and f != name and name.endswith(" " + f):
             short.append((doc, para, start, end, eid, f))
     out = []
     for doc, para, start, end, eid, f in short:
-        rivals = [c for c in by_last[f.split()[-1]] if c != eid and people[c].endswith(" " + f)]
-        if any(full[c] and full[c] >= full[eid] for c in rivals):
+        first = _given(people[eid], f)
+        rivals = [c for c in by_last[f.split()[-1]] if c != eid and people[c].endswith(" " + f)
+                  and _given(people[c], f)[:3] != first[:3]]  # "Asif Zardari", "Dmitriy Medvedev": the same person
+        if any(seen[c] >= seen[eid] for c in rivals):
             out.append((doc, para, start, end, eid))
     return out
+
+
+def _given(name: str, short: str) -> str:
+    """The first word of ``name`` before the short form ``short`` that ends it (its given name)."""
+    head = name[: len(name) - len(short)].split()
+    return head[0].strip(".\"") if head else ""
 
 
 def drop_ambiguous_short_forms(writer: Any) -> int:

@@ -46,7 +46,7 @@ from .entity_model import (  # noqa: F401 (lexicon, places: still importable fro
 )
 from .entity_people import (
     PLACE_SIGN, SCOPE, SIGN_PREFIX, PeopleEvidence, curated_person, doc_name, evidence_keys, initials_of, is_full_name, kin_before, person_sign,
-    scoped_key, surname_of, title_word, whole_name,
+    hyphen_joined, scoped_key, surname_of, title_word, whole_name,
 )
 from .entity_filters import (
     common_lead, doubtful, generic_org, org_head, org_like, owner_before, portfolio, refine, undefined_acronym,
@@ -452,7 +452,8 @@ class EntityExtractor:
         f = fold(name)
         if not f:
             return "", ""
-        longer = [] if whole_name(f) else [k for k in full_names if k != f and k.endswith(" " + f)]
+        longer = [] if whole_name(f) else [k for k in full_names if k != f and k.endswith(" " + f)
+                                           and not hyphen_joined(full_names[k], name)]
         if longer:
             best = surname_of(f, longer, kin)
             alias = curated_person(name, people.context)  # "Karzai" beside "Ahmed Wali Karzai": the President?

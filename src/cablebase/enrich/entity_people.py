@@ -86,6 +86,17 @@ def surname_of(word: str, longer: list[str], kin: bool) -> str | None:
     return best
 
 
+def hyphen_joined(longer: str, short: str) -> bool:
+    """``short`` ends ``longer`` (as written) after a hyphen joining it to a name (``Brennan-Saleh``,
+    a meeting's two sides, or a double surname): not a short form of it. A particle before the
+    hyphen is part of the surname (``Nuri al-Maliki`` → ``Maliki``)."""
+    words = short.split()
+    if not words:
+        return False
+    m = re.search(r"([A-Za-z]+)[-‐]" + re.escape(words[0]) + r"\b", longer, re.IGNORECASE)
+    return bool(m) and fold(m.group(1)) not in _PARTICLES
+
+
 WHOLE = 3
 """Significant words that make a name whole: never a short form of a longer name."""
 
@@ -227,4 +238,4 @@ def doc_name(subject: str | None, body: str | None) -> str:
 
 
 __all__ = ["EVIDENCE_PREFIX", "KIN_WORDS", "kin_before", "surname_of", "PLACE_SIGN", "ROLE_WORDS", "SIGN_PREFIX", "person_sign", "PeopleEvidence", "doc_name", "SCOPE", "curated_person", "evidence_keys", "initials_of", "is_full_name", "person_aliases",
-           "scoped_key", "significant_words", "title_word", "WHOLE", "whole_name"]
+           "scoped_key", "significant_words", "title_word", "WHOLE", "whole_name", "hyphen_joined"]
