@@ -311,6 +311,8 @@ def test_addresses_currencies_and_initials_with_a_common_word_are_no_entities(te
     ("the U.S.-Mexico border", "U.S.", "PLACE"),
     ("as J. Smith said", "J. Smith", "PER"),
     ("a US citizen", "US", "PLACE"),
+    ("emigration from Israel.\n\n4) Military Response", "Israel", "PLACE"),  # a sentence's end, then a number
+    ("between India and Pakistan. 3 (S) ISI", "Pakistan", "PLACE"),
 ])
 def test_ordinary_names_are_not_part_of_another(text, name, label):
     from cablebase.enrich.entity_parts import part_of_other
@@ -330,3 +332,31 @@ def test_cable_style_minister_titles_are_not_part_of_a_name():
     from cablebase.enrich.entity_names import strip_titles
 
     assert strip_titles("DefMin Jobim") == "Jobim" and strip_titles("FONMIN Gul") == "Gul"
+
+
+def test_a_name_after_son_of_is_the_fathers():
+    from cablebase.enrich.entity_people import patronym_in
+
+    assert patronym_in("mohammed bin nayif", "nayif") and patronym_in("zine el abidine ben ali", "ali")
+    assert not patronym_in("mohammed bin nayif", "bin nayif") and not patronym_in("genaro garcia luna", "garcia luna")
+
+
+def test_a_name_running_across_a_lists_lines_is_cut_to_its_last_line():
+    from cablebase.enrich.entity_parts import list_item_start
+
+    text = "France\nForeign Minister Kouchner\nAmbassador Vimont\nEric Chevallier, MFA Spokesperson\n"
+    a = text.index("Vimont")
+    b = text.index(", MFA")
+    assert text[list_item_start(text, a, b) : b] == "Eric Chevallier"
+    wrapped = "The Secretary met the Public Security Secretary Genaro\nGarcia Luna on Tuesday to discuss"
+    a = wrapped.index("Genaro")
+    assert list_item_start(wrapped, a, wrapped.index(" on")) == a
+
+
+def test_a_portfolio_before_a_name_and_a_delegation_are_no_part_of_it():
+    from cablebase.enrich.entity_filters import common_lead
+    from cablebase.enrich.entity_names import strip_titles
+
+    assert "Economics Von Fritsch"[common_lead("Economics Von Fritsch", {}):] == "Von Fritsch"
+    assert common_lead("Hugo Rafael Chavez", {}) == 0
+    assert strip_titles("CODEL Pomeroy") == "Pomeroy"

@@ -46,12 +46,12 @@ from .entity_model import (  # noqa: F401 (lexicon, places: still importable fro
 )
 from .entity_people import (
     PLACE_SIGN, SCOPE, SIGN_PREFIX, PeopleEvidence, curated_person, doc_name, evidence_keys, initials_of, is_full_name, kin_before, person_sign,
-    hyphen_joined, scoped_key, surname_of, title_word, whole_name,
+    hyphen_joined, patronym_in, scoped_key, surname_of, title_word, whole_name,
 )
 from .entity_filters import (
     common_lead, doubtful, generic_org, org_head, org_like, owner_before, portfolio, refine, undefined_acronym,
 )
-from .entity_parts import cut_word, part_of_other
+from .entity_parts import cut_word, list_item_start, part_of_other
 from .entity_names import LEAD_TRAIL, display_name, entity_key, fold, strip_titles, titles
 from .entity_rules import (
     ORG_WORDS, PERSON_TITLES, REDACTED, TAIL_CONNECTOR, TITLE_THEN_WORDS, country_folded, is_junk, locative_before, name_like,
@@ -219,6 +219,8 @@ class EntityExtractor:
                     txt = stripped
                 lead = common_lead(txt, getattr(self.truecaser, "table", {}))  # "Nonproliferation Martin Briens", "VFM Kim"
                 s.start, txt = s.start + lead, txt[lead:]
+                s.start = list_item_start(preps[s.para], s.start, s.end)  # "Ambassador Vimont\nEric Chevallier"
+                txt = prepared_surface(s)
             if cut_word(preps[s.para], s.start, s.end):
                 continue  # "Valencia" of "Valenciana", "Islam" of "Islamist"
             if part_of_other(s.label, s.fixed, preps[s.para], s.start, s.end, getattr(self.truecaser, "table", {})):
@@ -453,7 +455,7 @@ class EntityExtractor:
         if not f:
             return "", ""
         longer = [] if whole_name(f) else [k for k in full_names if k != f and k.endswith(" " + f)
-                                           and not hyphen_joined(full_names[k], name)]
+                                           and not hyphen_joined(full_names[k], name) and not patronym_in(k, f)]
         if longer:
             best = surname_of(f, longer, kin)
             alias = curated_person(name, people.context)  # "Karzai" beside "Ahmed Wali Karzai": the President?

@@ -260,12 +260,14 @@ def word_in_capitals(text: str, start: int, end: int, table: dict[str, str]) -> 
 
 def common_lead(txt: str, table: dict[str, str]) -> int:
     """Where a person's name begins in ``txt``: after leading words the archive writes in lower
-    case (``Nonproliferation Martin Briens`` → ``Martin Briens``), keeping two words at least, and
+    case or that name a portfolio (``Nonproliferation Martin Briens`` → ``Martin Briens``,
+    ``Economics Von Fritsch`` → ``Von Fritsch``), keeping two words at least, and
     after an office's abbreviation in capitals (``VFM Kim`` → ``Kim``)."""
     words = txt.split()
     k = 0
-    while len(words) - k >= 3 and (table.get(words[k].lower()) or "X").islower() and fold(words[k]) not in _PARTICLES:
-        k += 1
+    while len(words) - k >= 3 and ((table.get(words[k].lower()) or "X").islower() or office_noun(words[k])) \
+            and fold(words[k]) not in _PARTICLES:
+        k += 1  # "Nonproliferation Martin Briens", "(DG for) Economics Von Fritsch"
     if len(words) - k >= 2 and words[k].isupper() and words[k].isalpha() and 2 <= len(words[k]) <= 5 and words[k + 1][:1].isupper():
         k += 1
     return _offset(txt, words, k) if k else 0
@@ -297,6 +299,7 @@ OFFICE_NOUNS = frozenset([
     "operations", "finance", "trade", "commerce", "defense", "defence", "intelligence", "justice", "interior",
     "economy", "energy", "health", "education", "labor", "labour", "welfare", "agriculture", "transport", "tourism",
     "culture", "communications", "logistics", "procurement", "investigations", "oversight", "outreach", "protocol",
+    "economics", "industry", "fisheries", "housing", "research",
 ])
 """Nouns of an office's portfolio (``Director General for Strategic Affairs``, ``Minister of Public Security``)."""
 _OFFICE_SUFFIXES = ("ation", "ition", "ution", "ment", "ments", "ities", "ility", "urity", "ations")

@@ -32,7 +32,10 @@ def common_after_initials(words: list[str], table: dict[str, str]) -> bool:
 def currency_or_count(text: str, end: int) -> bool:
     """``US 3 cents``, ``US$``, ``U.S. $2.5 million`` (the span may end before its last dot): the
     place name is a currency's."""
-    nxt = text[end : end + 5].removeprefix(".").lstrip()
+    nxt = text[end : end + 5]
+    if nxt.startswith(". ") and "." in text[max(0, end - 3) : end]:
+        nxt = nxt[1:]  # "U.S[.] $2.5 million", not "from Israel[.] 4) Military"
+    nxt = nxt.lstrip()
     return bool(nxt) and (nxt[0].isdigit() or nxt[0] == "$")
 
 
@@ -129,4 +132,20 @@ def place_in_name(text: str, end: int, then: frozenset[str] = PLACE_THEN) -> boo
     return bool(nxt) and nxt[0][:1].isupper() and fold(nxt[0]) in then
 
 
-__all__ = ["PERSON_NOT_THEN", "family_or_place", "common_words_only", "common_after_initials", "currency_or_count", "DOCUMENT_WORDS", "in_address", "place_in_title", "part_of_other", "PERSON_THEN", "PLACE_THEN", "cut_word", "place_in_name"]
+LIST_LINE = 45
+"""A line shorter than this that a name runs off is a list's item, not a wrapped paragraph's line."""
+
+
+def list_item_start(text: str, start: int, end: int) -> int:
+    """Where a span that runs across a line break of a list really starts: ``Ambassador Vimont\nEric
+    Chevallier, MFA Spokesperson`` is two people, one a line; the span is cut to its last line.
+    A paragraph hard-wrapped at 60–70 characters (``Genaro\nGarcia Luna``) keeps its span whole."""
+    nl = text.rfind("\n", start, end)
+    if nl < 0:
+        return start
+    line_start = text.rfind("\n", 0, start) + 1
+    first_line = text[line_start : text.find("\n", start)]
+    return nl + 1 if len(first_line.strip()) < LIST_LINE else start
+
+
+__all__ = ["LIST_LINE", "list_item_start", "PERSON_NOT_THEN", "family_or_place", "common_words_only", "common_after_initials", "currency_or_count", "DOCUMENT_WORDS", "in_address", "place_in_title", "part_of_other", "PERSON_THEN", "PLACE_THEN", "cut_word", "place_in_name"]

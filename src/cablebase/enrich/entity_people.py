@@ -97,6 +97,17 @@ def hyphen_joined(longer: str, short: str) -> bool:
     return bool(m) and fold(m.group(1)) not in _PARTICLES
 
 
+PATRONYMIC = frozenset(["bin", "ibn", "bint", "ben", "ould", "abu", "walad"])
+"""Words for "son of", "daughter of", "father of": the name after one is another person's."""
+
+
+def patronym_in(longer: str, short: str) -> bool:
+    """``short`` (folded) ends ``longer`` (folded) right after a word for "son of" (``Mohammed bin
+    [Nayif]``): it names the father, not the person — ``Prince Nayif`` is not his son."""
+    head = longer[: len(longer) - len(short)].split()
+    return bool(head) and head[-1] in PATRONYMIC
+
+
 WHOLE = 3
 """Significant words that make a name whole: never a short form of a longer name."""
 
@@ -238,4 +249,4 @@ def doc_name(subject: str | None, body: str | None) -> str:
 
 
 __all__ = ["EVIDENCE_PREFIX", "KIN_WORDS", "kin_before", "surname_of", "PLACE_SIGN", "ROLE_WORDS", "SIGN_PREFIX", "person_sign", "PeopleEvidence", "doc_name", "SCOPE", "curated_person", "evidence_keys", "initials_of", "is_full_name", "person_aliases",
-           "scoped_key", "significant_words", "title_word", "WHOLE", "whole_name", "hyphen_joined"]
+           "scoped_key", "significant_words", "title_word", "WHOLE", "whole_name", "hyphen_joined", "PATRONYMIC", "patronym_in"]
