@@ -93,6 +93,7 @@ ORG_NAME_WORDS = ORG_WORDS | frozenset([
 GENERIC_ORGS = frozenset([
     "congress", "national congress", "parliament", "senate", "national assembly", "supreme court", "constitutional court",
     "supreme council", "central bank", "national police", "federal police", "presidency", "council of ministers",
+    "cabinet of ministers",
     "chamber of deputies", "armed forces", "army", "navy", "air force", "cabinet", "foreign ministry", "defense ministry",
     "defence ministry", "interior ministry", "finance ministry", "justice ministry", "mfa", "mod", "moi", "mofa",
     "attorney general", "attorney general s office", "office of defense cooperation", "socialist party",
