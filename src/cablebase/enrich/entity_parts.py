@@ -69,23 +69,17 @@ def place_in_title(text: str, end: int) -> bool:
     return False
 
 
-CONTINENTS = frozenset(["africa", "europe", "asia", "america", "americas"])
-COMPASS = frozenset(["north", "south", "east", "west", "central", "northern", "southern", "eastern", "western",
-                     "sub-saharan", "northeast", "northwest", "southeast", "southwest"])
 PARTY_LEAD = frozenset(["united", "our", "just", "fair"])
 """First words of parties named after their country (``United Russia``, ``Our Ukraine``, ``A Just Russia``)."""
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z\-]*)[ \t]+$")
 
 
-def region_or_party(text: str, start: int, end: int) -> bool:
-    """The place is the end of another name: a continent after a compass word (``North [Africa]``,
-    ``WEST [AFRICA]``: a region, not the continent) or a country after a party's first word
-    (``United [Russia]``, ``Our [Ukraine]``)."""
+def party_of(text: str, start: int, end: int) -> bool:
+    """The place is the end of a party's name, after its first word (``United [Russia]``, ``Our
+    [Ukraine]``). (A continent after a compass word, ``North [Africa]``, stays the continent: the
+    labelling's precedent.)"""
     m = _WORD_BEFORE.search(text[max(0, start - 25) : start])
-    if not m or not m.group(1)[:1].isupper():
-        return False
-    before, word = fold(m.group(1)).replace(" ", "-"), fold(text[start:end])
-    return (before in COMPASS and word in CONTINENTS) or before in PARTY_LEAD
+    return bool(m) and m.group(1)[:1].isupper() and fold(m.group(1)) in PARTY_LEAD
 
 
 _QAIDA = re.compile(r"^al[\s\-]?qa[\s']?e?[iy]?da$")
@@ -114,7 +108,7 @@ def part_of_other(label: str, fixed: bool, text: str, start: int, end: int, tabl
         return True
     if label == "PLACE":
         return (place_in_name(text, end) or currency_or_count(text, end) or place_in_title(text, end)
-                or region_or_party(text, start, end))
+                or party_of(text, start, end))
     if label == "ORG":
         return branch_of(text, start, end)
     words = text[start:end].split()
@@ -180,4 +174,4 @@ def list_item_start(text: str, start: int, end: int) -> int:
     return nl + 1 if len(first_line.strip()) < LIST_LINE else start
 
 
-__all__ = ["LIST_LINE", "list_item_start", "CONTINENTS", "COMPASS", "PARTY_LEAD", "region_or_party", "branch_of", "PERSON_NOT_THEN", "family_or_place", "common_words_only", "common_after_initials", "currency_or_count", "DOCUMENT_WORDS", "in_address", "place_in_title", "part_of_other", "PERSON_THEN", "PLACE_THEN", "cut_word", "place_in_name"]
+__all__ = ["LIST_LINE", "list_item_start", "PARTY_LEAD", "party_of", "branch_of", "PERSON_NOT_THEN", "family_or_place", "common_words_only", "common_after_initials", "currency_or_count", "DOCUMENT_WORDS", "in_address", "place_in_title", "part_of_other", "PERSON_THEN", "PLACE_THEN", "cut_word", "place_in_name"]
