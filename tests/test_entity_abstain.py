@@ -377,3 +377,50 @@ def test_a_branch_or_a_party_is_not_its_parent(text, name, label, other):
 
     i = text.index(name)
     assert part_of_other(label, True, text, i, i + len(name), {}) is other
+
+
+def test_a_persons_span_ends_before_a_dash_or_a_role():
+    from cablebase.enrich.entity_parts import person_bounds
+
+    for text, want in [("Fred Irwin - Citigroup's country manager", "Fred Irwin"),
+                       ("PA Spokesperson Ian Kelly Executive Assistant Joe Macmanus", "Ian Kelly"),
+                       ("met Genaro Garcia Luna on Monday", "Genaro Garcia Luna")]:
+        a = text.index(want)
+        b = a + len(want) + (len(" - Citigroup") if "Citigroup" in text else len(" Executive") if "Executive" in text else 0)
+        s, e = person_bounds(text, a, b, {"luna": "luna"})
+        assert text[s:e] == want
+
+
+def test_names_after_son_of_and_surnames_written_first():
+    from cablebase.enrich.entity_parts import after_patronym
+    from cablebase.enrich.entity_people import evidence_keys, surname_first
+
+    text = "HRH Prince Mohammed bin Nayef bin Abdulaziz al-Saud"
+    assert after_patronym(text, text.index("Abdulaziz")) and not after_patronym(text, text.index("Mohammed"))
+    # the title goes with the given name in an Arabic name ending "son of …"
+    assert evidence_keys("prince", "nayif bin abdulaziz", {"Saudi Arabia"}) == ["t:prince nayif@saudi arabia"]
+    assert evidence_keys("prince", "nayif", {"Saudi Arabia"}) == ["t:prince nayif@saudi arabia"]
+    assert evidence_keys("president", "hugo chavez", {"Venezuela"}) == ["t:president chavez@venezuela"]
+    assert surname_first("lee", ["lee kuan yew", "cheryl lee"])
+    assert not surname_first("fernandez", ["fernandez de kirchner", "alberto fernandez"])
+    assert not surname_first("luna", ["genaro garcia luna"])
+
+
+@pytest.mark.parametrize("name, keep", [
+    ("Energy Daniel Poneman", "Daniel Poneman"), ("House Nancy Pelosi", "Nancy Pelosi"),
+    ("Economics Von Fritsch", "Von Fritsch"), ("Hugo Rafael Chavez", "Hugo Rafael Chavez"),
+])
+def test_a_body_or_a_portfolio_before_a_name_is_no_part_of_it(name, keep):
+    from cablebase.enrich.entity_filters import common_lead
+
+    assert name[common_lead(name, {}):] == keep
+
+
+def test_newspapers_projects_and_paramilitaries():
+    from cablebase.enrich.entity_filters import generic_org, refine
+    from cablebase.enrich.entity_parts import place_in_name
+
+    t = 'told the "Moscow Times" that'
+    assert place_in_name(t, t.index("Moscow") + len("Moscow"))
+    assert refine("James Bay Power Project", "PER") is None
+    assert generic_org("paramilitary forces")

@@ -133,7 +133,9 @@ def test_a_whole_name_is_not_merged_into_a_longer_one():
                 "name": text, "key": "PER:" + text.lower(), "evidence": []}
 
     es = EntityWriter(sqlite3.connect(":memory:"))
-    for i, name in enumerate(["Ahmad Ali Abdullah Saleh", "Ali Abdullah Saleh", "Genaro Garcia Luna", "Garcia Luna"]):
+    names = ["Ahmad Ali Abdullah Saleh", "Ali Abdullah Saleh", "Genaro Garcia Luna", "Garcia Luna",
+             "Abdullah bin Abdulaziz al Saud", "Abdulaziz al Saud"]  # after "bin": a forefather's name
+    for i, name in enumerate(names):
         es.write_doc(f"W{i}", hash=str(i), month="2009-01", mentions=[m(name)])
     es.merge_people()
     merged = {k for (k,) in es.db.execute("SELECT key FROM entities WHERE merged_into IS NOT NULL")}

@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from typing import Any, Self
 
 from ..enrich.entity_names import fold, strip_titles
-from ..enrich.entity_people import EVIDENCE_PREFIX, SCOPE, is_full_name, whole_name
+from ..enrich.entity_people import EVIDENCE_PREFIX, SCOPE, is_full_name, patronym_in, whole_name
 from . import dialect
 
 SCHEMA = """
@@ -475,7 +475,8 @@ class EntityWriter:
         rows = self.db.execute(
             "SELECT id, key FROM entities WHERE type = 'PER' AND last = ? AND merged_into IS NULL", (last,)
         ).fetchall()
-        out = [r[0] for r in rows if r[1][4:] != name and r[1][4:].endswith(" " + name)]
+        out = [r[0] for r in rows if r[1][4:] != name and r[1][4:].endswith(" " + name)
+               and not patronym_in(r[1][4:], name)]  # "Abdulaziz al Saud" is no short form of "Abdullah bin Abdulaziz al Saud"
         return out
 
     def set_similar(self, ref_id: str, items: list[tuple[str, float]]) -> None:

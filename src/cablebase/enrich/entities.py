@@ -46,12 +46,12 @@ from .entity_model import (  # noqa: F401 (lexicon, places: still importable fro
 )
 from .entity_people import (
     PLACE_SIGN, SCOPE, SIGN_PREFIX, PeopleEvidence, curated_person, doc_name, evidence_keys, initials_of, is_full_name, kin_before, person_sign,
-    hyphen_joined, patronym_in, scoped_key, surname_of, title_word, whole_name,
+    hyphen_joined, patronym_in, scoped_key, surname_first, surname_of, title_word, whole_name,
 )
 from .entity_filters import (
     common_lead, doubtful, generic_org, org_head, org_like, owner_before, portfolio, refine, undefined_acronym,
 )
-from .entity_parts import cut_word, list_item_start, part_of_other
+from .entity_parts import cut_word, list_item_start, part_of_other, person_bounds
 from .entity_names import LEAD_TRAIL, display_name, entity_key, fold, strip_titles, titles
 from .entity_rules import (
     ORG_WORDS, PERSON_TITLES, REDACTED, TAIL_CONNECTOR, TITLE_THEN_WORDS, country_folded, is_junk, locative_before, name_like,
@@ -181,6 +181,25 @@ class EntityExtractor:
         def prepared_surface(s: _Span) -> str:
             return preps[s.para][s.start : s.end]
 
+        def trim_person(s: _Span) -> bool:
+            """A person's span cut to the name: titles, leading common or portfolio words, a list's
+            earlier line, a trailing common word and what follows a spaced dash off (see
+            ``entity_parts.person_bounds``); False when nothing is left."""
+            txt = prepared_surface(s)
+            stripped = strip_titles(txt)
+            if not stripped:
+                return False
+            off = txt.find(stripped)
+            if off >= 0:
+                s.start += off
+                s.end = s.start + len(stripped)
+                txt = stripped
+            lead = common_lead(txt, getattr(self.truecaser, "table", {}))  # "Nonproliferation Martin Briens", "VFM Kim"
+            s.start = s.start + lead
+            s.start = list_item_start(preps[s.para], s.start, s.end)  # "Ambassador Vimont\nEric Chevallier"
+            s.start, s.end = person_bounds(preps[s.para], s.start, s.end, getattr(self.truecaser, "table", {}))
+            return s.end - s.start >= 2
+
         # 0. names right after a person's title that the model missed ("Deputy Director
         #    General Miyake"): unknown capitalised words, not places, offices or titles
         for pi, t in preps.items():
@@ -209,17 +228,8 @@ class EntityExtractor:
                 if name_like(rest) and rest[:1].isupper():  # "General Petraeus" read as an organisation
                     s.label = "PER"
             if s.label == "PER":
-                stripped = strip_titles(txt)
-                if not stripped:
+                if not trim_person(s):
                     continue
-                off = txt.find(stripped)
-                if off >= 0:
-                    s.start += off
-                    s.end = s.start + len(stripped)
-                    txt = stripped
-                lead = common_lead(txt, getattr(self.truecaser, "table", {}))  # "Nonproliferation Martin Briens", "VFM Kim"
-                s.start, txt = s.start + lead, txt[lead:]
-                s.start = list_item_start(preps[s.para], s.start, s.end)  # "Ambassador Vimont\nEric Chevallier"
                 txt = prepared_surface(s)
             if cut_word(preps[s.para], s.start, s.end):
                 continue  # "Valencia" of "Valenciana", "Islam" of "Islamist"
@@ -280,6 +290,9 @@ class EntityExtractor:
                     s.label = "PER" if "PER" in labs else best[0][0]
                 else:
                     s.label = best[0][0]
+        # a span the vote made a person is cut as a person's ("Energy Daniel Poneman", read first
+        # as a body's name): titles, portfolios and a list's next words off
+        clean = [s for s in clean if s.label != "PER" or s.fixed or trim_person(s)]
 
         # 3. acronyms defined in the text name the entity of their expansion
         by_fold: dict[str, str] = {}
@@ -320,6 +333,8 @@ class EntityExtractor:
                     people.titles[f].add(tw)
                 if speaks(preps[s.para], s.end) or (cable.signer and f == fold(cable.signer)):
                     people.speaking.add(f)  # says something, or signs the cable
+                if kin_before(preps[s.para], s.start) and is_full_name(f):
+                    people.kin_named.add(f)  # "his wife Leila Ben Ali": a relative's name
         mentions: list[FoundMention] = []; table = getattr(self.truecaser, "table", {})  # noqa: E702
         titled_places = {fold(prepared_surface(s)) for s in clean  # "Governor Barakzai": not a place, wherever written
                          if s.label == "PLACE" and not s.fixed and title_before(preps[s.para], s.start)}
@@ -456,6 +471,8 @@ class EntityExtractor:
             return "", ""
         longer = [] if whole_name(f) else [k for k in full_names if k != f and k.endswith(" " + f)
                                            and not hyphen_joined(full_names[k], name) and not patronym_in(k, f)]
+        if longer and (surname_first(f, full_names) or any(k in people.kin_named for k in longer)):
+            return name, ""  # "MM Lee" beside "Lee Kuan Yew" and "Cheryl Lee"; "Ben Ali" beside "his wife Leila Ben Ali"
         if longer:
             best = surname_of(f, longer, kin)
             alias = curated_person(name, people.context)  # "Karzai" beside "Ahmed Wali Karzai": the President?

@@ -122,6 +122,7 @@ _BODY_DESCRIPTORS = frozenset([
     "commerce", "industry", "public", "general", "attorney", "presidential", "provincial", "regional", "municipal",
     "executive", "legislative", "electoral", "military", "intelligence", "customs", "immigration", "border", "coast",
     "the", "of", "and", "for", "on", "s", "joint", "permanent", "standing", "internal", "external", "police", "naval",
+    "paramilitary",
 ])
 
 
@@ -259,6 +260,11 @@ def word_in_capitals(text: str, start: int, end: int, table: dict[str, str]) -> 
     return any(x.isupper() for x in near)
 
 
+_BODY_LEAD = frozenset(["house", "senate", "congress", "parliament", "assembly", "cabinet", "ministry", "council",
+                        "commission", "committee", "court", "embassy", "consulate", "mission", "department", "office"])
+"""A body's word before a name (``Speaker of the House Nancy Pelosi``): the office's, not the name's."""
+
+
 def common_lead(txt: str, table: dict[str, str]) -> int:
     """Where a person's name begins in ``txt``: after leading words the archive writes in lower
     case or that name a portfolio (``Nonproliferation Martin Briens`` → ``Martin Briens``,
@@ -266,8 +272,8 @@ def common_lead(txt: str, table: dict[str, str]) -> int:
     after an office's abbreviation in capitals (``VFM Kim`` → ``Kim``)."""
     words = txt.split()
     k = 0
-    while len(words) - k >= 3 and ((table.get(words[k].lower()) or "X").islower() or office_noun(words[k])) \
-            and fold(words[k]) not in _PARTICLES:
+    while len(words) - k >= 3 and ((table.get(words[k].lower()) or "X").islower() or office_noun(words[k])
+                                   or fold(words[k]) in _BODY_LEAD) and fold(words[k]) not in _PARTICLES:
         k += 1  # "Nonproliferation Martin Briens", "(DG for) Economics Von Fritsch"
     if len(words) - k >= 2 and words[k].isupper() and words[k].isalpha() and 2 <= len(words[k]) <= 5 and words[k + 1][:1].isupper():
         k += 1
@@ -288,7 +294,8 @@ NOT_PERSON_HEAD = (ORG_NAME_WORDS | NOT_ORG_LAST | (_FACILITY_LAST - {"field", "
     "report", "reports", "paper", "papers", "bill", "amendment", "memorandum", "memo", "statement", "communique",
     "study", "assessment", "proceedings", "arrangement", "partnership", "section", "community", "complex", "approach",
     "fleet", "trend", "tax", "meeting", "ministries", "forces", "force", "courts", "fighters", "cartel", "gang",
-    "day", "trust", "trusts", "award", "prize", "museum", "hotel", "channel", "airport",
+    "day", "trust", "trusts", "award", "prize", "museum", "hotel", "channel", "airport", "project", "projects",
+    "pipeline", "scheme",
 ]))
 """Head nouns (a name's last word) of documents, bodies, laws, events and places: a span typed a person
 that ends with one (``Goldstone Report``, ``Executive Board``, ``Frontier Corps``) names a thing

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 
-from .entity_filters import ORG_NAME_WORDS
-from .entity_names import fold
+from .entity_filters import ORG_NAME_WORDS, office_noun
+from .entity_names import fold, titles
+from .entity_people import ROLE_WORDS
 
 PERSON_NOT_THEN = frozenset(["family", "families", "clan", "clans", "tribe", "tribes", "brothers", "dynasty",
                              "household", "governor", "governorate", "province", "provincial", "district", "mayor"])
@@ -112,7 +113,7 @@ def part_of_other(label: str, fixed: bool, text: str, start: int, end: int, tabl
     if label == "ORG":
         return branch_of(text, start, end)
     words = text[start:end].split()
-    return label == "PER" and (place_in_name(text, end, PERSON_THEN) or family_or_place(text, end) or (
+    return label == "PER" and (after_patronym(text, start) or place_in_name(text, end, PERSON_THEN) or family_or_place(text, end) or (
         not fixed and (common_words_only(words, table) or common_after_initials(words, table) or (
             len(words) >= 2 and _common_gerund(words[0], table) and not text[:start].rstrip()[-1:].isalnum()))))
 
@@ -129,6 +130,7 @@ def family_or_place(text: str, end: int) -> bool:
 
 
 PLACE_THEN = frozenset([
+    "times", "post", "tribune", "herald", "gazette", "journal", "telegraph", "chronicle", "observer",  # Moscow Times
     "club", "group", "process", "accord", "accords", "agreement", "declaration", "summit", "conference", "protocol",
     "initiative", "plan", "treaty", "round", "convention", "pact", "forum", "council", "commission", "principles",
     "delta", "valley", "basin", "defense", "defence", "war", "party",
@@ -158,6 +160,35 @@ def place_in_name(text: str, end: int, then: frozenset[str] = PLACE_THEN) -> boo
     return bool(nxt) and nxt[0][:1].isupper() and fold(nxt[0]) in then
 
 
+_DASH = re.compile(r"\s+[-–—]+\s+")
+_PATRONYM_BEFORE = re.compile(r"\b(?:bin|ibn|bint|ben)\s+$", re.IGNORECASE)
+
+
+def person_bounds(text: str, start: int, end: int, table: dict[str, str]) -> tuple[int, int]:
+    """A person's span cut at a spaced dash (``Fred Irwin - Citigroup``: a list's "name - body") and
+    before a last word that names a role or an office when two words stay (``Ian Kelly [Executive]
+    Assistant``: the next entry of a list run on). (``table``: the truecaser's, unused: a surname
+    may be a common word in some language, ``Luna``.)"""
+    m = _DASH.search(text, start, end)
+    if m:
+        end = m.start()
+    words = list(re.finditer(r"\S+", text[start:end]))
+    if len(words) >= 3:
+        last = fold(words[-1].group(0))
+        if last in ROLE_TAIL or last in ROLE_WORDS or last in titles() or office_noun(last):
+            end = start + words[-2].end()
+    return start, end
+
+
+ROLE_TAIL = frozenset(["executive", "assistant", "notetaker", "staff", "aide", "interpreter", "press"])
+
+
+def after_patronym(text: str, start: int) -> bool:
+    """``Mohammed bin Nayef bin [Abdulaziz al-Saud]``: a name right after "son of" is the end of a
+    longer name (a forefather's), not a person of its own."""
+    return bool(_PATRONYM_BEFORE.search(text[max(0, start - 6) : start]))
+
+
 LIST_LINE = 45
 """A line shorter than this that a name runs off is a list's item, not a wrapped paragraph's line."""
 
@@ -174,4 +205,4 @@ def list_item_start(text: str, start: int, end: int) -> int:
     return nl + 1 if len(first_line.strip()) < LIST_LINE else start
 
 
-__all__ = ["LIST_LINE", "list_item_start", "PARTY_LEAD", "party_of", "branch_of", "PERSON_NOT_THEN", "family_or_place", "common_words_only", "common_after_initials", "currency_or_count", "DOCUMENT_WORDS", "in_address", "place_in_title", "part_of_other", "PERSON_THEN", "PLACE_THEN", "cut_word", "place_in_name"]
+__all__ = ["LIST_LINE", "list_item_start", "person_bounds", "after_patronym", "PARTY_LEAD", "party_of", "branch_of", "PERSON_NOT_THEN", "family_or_place", "common_words_only", "common_after_initials", "currency_or_count", "DOCUMENT_WORDS", "in_address", "place_in_title", "part_of_other", "PERSON_THEN", "PLACE_THEN", "cut_word", "place_in_name"]

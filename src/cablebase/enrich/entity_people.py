@@ -112,6 +112,14 @@ WHOLE = 3
 """Significant words that make a name whole: never a short form of a longer name."""
 
 
+def surname_first(word: str, full_names: list[str] | set[str] | dict[str, str]) -> bool:
+    """``word`` (folded) begins a name of the cable with no particle in it (``Lee Kuan Yew``, ``Garcia
+    Luna``) while it also ends another (``Cheryl Lee``, ``Alan Garcia``): a surname written first
+    in one and last in the other, so either may be meant. (``Fernandez de Kirchner`` holds a
+    particle: ``Fernandez`` is the end of its compound surname, not its first word.)"""
+    return any(g.startswith(word + " ") and not set(g.split()[1:]) & _PARTICLES for g in full_names)
+
+
 def whole_name(folded: str) -> bool:
     """A name of three significant words or more is one person's whole name, not a short form of a
     longer one: ``Ali Abdullah Saleh`` (the President) ends ``Ahmad Ali Abdullah Saleh`` (his son),
@@ -225,10 +233,14 @@ def scoped_key(folded: str, doc: str) -> str:
 
 def evidence_keys(title: str | None, folded: str, context: set[str] | frozenset[str]) -> list[str]:
     """Title + surname keys of one mention: ``t:president chavez@venezuela`` for each country
-    of the cable's context; none for a weak title (``Mr.``) or no title."""
+    of the cable's context; none for a weak title (``Mr.``) or no title. A name whose last words
+    are "son of" a forefather takes its given name (``Prince Nayif bin Abdulaziz`` →
+    ``t:prince nayif@…``, as ``Prince Nayif``; ``Prince Abdulaziz`` is another prince)."""
     if not title or title in _WEAK_TITLES or not folded:
         return []
-    last = folded.split()[-1]
+    words = folded.split()
+    # an Arabic name ends with a forefather's ("Nayif bin Abdulaziz"): the title goes with the given name
+    last = words[0] if len(words) >= 3 and words[-2] in PATRONYMIC else words[-1]
     return [f"{EVIDENCE_PREFIX}{title} {last}{SCOPE}{fold(c)}" for c in sorted(context) if c]
 
 
@@ -241,6 +253,8 @@ class PeopleEvidence:
     doc: str
     titles: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     speaking: set[str] = field(default_factory=set)
+    kin_named: set[str] = field(default_factory=set)
+    """Names written after a word for a relative (``his wife Leila Ben Ali``): a bare surname is not theirs."""
 
 
 def doc_name(subject: str | None, body: str | None) -> str:
@@ -249,4 +263,4 @@ def doc_name(subject: str | None, body: str | None) -> str:
 
 
 __all__ = ["EVIDENCE_PREFIX", "KIN_WORDS", "kin_before", "surname_of", "PLACE_SIGN", "ROLE_WORDS", "SIGN_PREFIX", "person_sign", "PeopleEvidence", "doc_name", "SCOPE", "curated_person", "evidence_keys", "initials_of", "is_full_name", "person_aliases",
-           "scoped_key", "significant_words", "title_word", "WHOLE", "whole_name", "hyphen_joined", "PATRONYMIC", "patronym_in"]
+           "scoped_key", "significant_words", "title_word", "WHOLE", "whole_name", "hyphen_joined", "PATRONYMIC", "patronym_in", "surname_first"]
