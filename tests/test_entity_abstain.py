@@ -424,3 +424,12 @@ def test_newspapers_projects_and_paramilitaries():
     assert place_in_name(t, t.index("Moscow") + len("Moscow"))
     assert refine("James Bay Power Project", "PER") is None
     assert generic_org("paramilitary forces")
+
+
+def test_us_after_a_verb_in_capitals_is_the_pronoun():
+    from cablebase.enrich.entity_parts import part_of_other
+
+    for text, pronoun in [("A RELATIONSHIP THAT WILL ALLOW US TO CROSS SWORDS", True), ("HE TOLD US THAT", True),
+                          ("HE TOLD THE US THAT", False), ("EXPORTS TO THE US FELL", False), ("the US told them", False)]:
+        i = text.index(" US") + 1
+        assert part_of_other("PLACE", True, text, i, i + 2, {}) is pronoun

@@ -75,6 +75,22 @@ PARTY_LEAD = frozenset(["united", "our", "just", "fair"])
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z\-]*)[ \t]+$")
 
 
+_US_VERBS = frozenset(["allow", "allows", "let", "lets", "tell", "tells", "told", "give", "gives", "gave", "help", "helps",
+                       "helped", "join", "joined", "show", "showed", "ask", "asked", "asks", "urge", "urged", "urges",
+                       "brief", "briefed", "inform", "informed", "invite", "invited", "assure", "assured", "thank",
+                       "thanked", "remind", "reminded", "contact", "contacted", "called", "approached", "met"])
+"""Verbs whose object in capitals (``ALLOW US TO``, ``TOLD US THAT``) is the pronoun, not the country
+(which takes its article: ``TOLD THE US``)."""
+
+
+def us_pronoun(text: str, start: int, end: int) -> bool:
+    """``US`` in a paragraph in capitals right after a verb that takes a person: the pronoun."""
+    if text[start:end] != "US":
+        return False
+    m = _WORD_BEFORE.search(text[max(0, start - 20) : start])
+    return bool(m) and m.group(1).isupper() and m.group(1).lower() in _US_VERBS
+
+
 def party_of(text: str, start: int, end: int) -> bool:
     """The place is the end of a party's name, after its first word (``United [Russia]``, ``Our
     [Ukraine]``). (A continent after a compass word, ``North [Africa]``, stays the continent: the
@@ -109,7 +125,7 @@ def part_of_other(label: str, fixed: bool, text: str, start: int, end: int, tabl
         return True
     if label == "PLACE":
         return (place_in_name(text, end) or currency_or_count(text, end) or place_in_title(text, end)
-                or party_of(text, start, end))
+                or party_of(text, start, end) or us_pronoun(text, start, end))
     if label == "ORG":
         return branch_of(text, start, end)
     words = text[start:end].split()
@@ -205,4 +221,4 @@ def list_item_start(text: str, start: int, end: int) -> int:
     return nl + 1 if len(first_line.strip()) < LIST_LINE else start
 
 
-__all__ = ["LIST_LINE", "list_item_start", "person_bounds", "after_patronym", "PARTY_LEAD", "party_of", "branch_of", "PERSON_NOT_THEN", "family_or_place", "common_words_only", "common_after_initials", "currency_or_count", "DOCUMENT_WORDS", "in_address", "place_in_title", "part_of_other", "PERSON_THEN", "PLACE_THEN", "cut_word", "place_in_name"]
+__all__ = ["us_pronoun", "LIST_LINE", "list_item_start", "person_bounds", "after_patronym", "PARTY_LEAD", "party_of", "branch_of", "PERSON_NOT_THEN", "family_or_place", "common_words_only", "common_after_initials", "currency_or_count", "DOCUMENT_WORDS", "in_address", "place_in_title", "part_of_other", "PERSON_THEN", "PLACE_THEN", "cut_word", "place_in_name"]
