@@ -113,11 +113,14 @@ WHOLE = 3
 
 
 def surname_first(word: str, full_names: list[str] | set[str] | dict[str, str]) -> bool:
-    """``word`` (folded) begins a name of the cable with no particle in it (``Lee Kuan Yew``, ``Garcia
-    Luna``) while it also ends another (``Cheryl Lee``, ``Alan Garcia``): a surname written first
+    """``word`` (folded) begins a name of three words or more of the cable with no particle in it
+    (``Lee Kuan Yew``, ``Kim Jong Il``) while it also ends another (``Cheryl Lee``): a surname written first
     in one and last in the other, so either may be meant. (``Fernandez de Kirchner`` holds a
     particle: ``Fernandez`` is the end of its compound surname, not its first word.)"""
-    return any(g.startswith(word + " ") and not set(g.split()[1:]) & _PARTICLES for g in full_names)
+    return any(g.startswith(word + " ") and len(g.split()) >= 3 and not g.endswith(" " + word)
+               and not set(g.split()[1:]) & _PARTICLES
+               for g in full_names)  # ("Abdullah Abdullah" begins and ends with it: one name; "Sarkozy s",
+    # "Mansouri RAO": two words are as often a name run on as a surname written first)
 
 
 def whole_name(folded: str) -> bool:
@@ -233,14 +236,15 @@ def scoped_key(folded: str, doc: str) -> str:
 
 def evidence_keys(title: str | None, folded: str, context: set[str] | frozenset[str]) -> list[str]:
     """Title + surname keys of one mention: ``t:president chavez@venezuela`` for each country
-    of the cable's context; none for a weak title (``Mr.``) or no title. A name whose last words
-    are "son of" a forefather takes its given name (``Prince Nayif bin Abdulaziz`` →
-    ``t:prince nayif@…``, as ``Prince Nayif``; ``Prince Abdulaziz`` is another prince)."""
+    of the cable's context; none for a weak title (``Mr.``) or no title, nor for a name whose last
+    words are "son of" a forefather (``Prince Nayif bin Abdulaziz``: ``Prince Abdulaziz`` is
+    another prince, and ``Prince Khalid`` may be any of several)."""
     if not title or title in _WEAK_TITLES or not folded:
         return []
     words = folded.split()
-    # an Arabic name ends with a forefather's ("Nayif bin Abdulaziz"): the title goes with the given name
-    last = words[0] if len(words) >= 3 and words[-2] in PATRONYMIC else words[-1]
+    if len(words) >= 3 and words[-2] in PATRONYMIC:
+        return []  # "Nayif bin Abdulaziz": its last word is a forefather's, and its given name is many princes'
+    last = words[-1]
     return [f"{EVIDENCE_PREFIX}{title} {last}{SCOPE}{fold(c)}" for c in sorted(context) if c]
 
 
