@@ -433,3 +433,30 @@ def test_us_after_a_verb_in_capitals_is_the_pronoun():
                           ("HE TOLD THE US THAT", False), ("EXPORTS TO THE US FELL", False), ("the US told them", False)]:
         i = text.index(" US") + 1
         assert part_of_other("PLACE", True, text, i, i + 2, {}) is pronoun
+
+
+@pytest.mark.parametrize("text, name, label, other", [
+    ("Available intelligence reflects that the Kingdom remains a fundraising locale", "Kingdom", "PLACE", True),
+    ("while the Geneva Conventions do not fit this new situation", "Geneva", "PLACE", True),
+    ("a relationship that will allow US to cross swords", "US", "PLACE", True),  # truecased capitals
+    ("the Kingdom of Saudi Arabia", "Saudi Arabia", "PLACE", False),
+    ("HE TOLD US OFFICIALS", "US", "PLACE", False),
+    ("Canada James Bay Power Project, Quebec", "Power", "PER", True),
+    ("Ambassador Power said", "Power", "PER", False),  # a title before it: a surname
+    ("Gordon Brown said", "Brown", "PER", False),  # the archive writes it capitalised
+])
+def test_kinds_of_place_treaties_pronouns_and_common_words(text, name, label, other):
+    from cablebase.enrich.entity_parts import part_of_other
+
+    i = text.index(name)
+    table = {"power": "power", "brown": "Brown"}
+    assert part_of_other(label, False, text, i, i + len(name), table) is other
+
+
+def test_cable_jargon_run_on_to_a_name_is_cut():
+    from cablebase.enrich.entity_parts import person_bounds
+
+    text = "President Armando\nGuebuza-septel), was installed"
+    a = text.index("Armando")
+    s, e = person_bounds(text, a, a + len("Armando\nGuebuza-septel"), {})
+    assert text[s:e] == "Armando\nGuebuza"

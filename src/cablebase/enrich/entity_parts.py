@@ -9,7 +9,7 @@ import re
 
 from .entity_filters import ORG_NAME_WORDS, office_noun
 from .entity_names import fold, titles
-from .entity_people import ROLE_WORDS
+from .entity_people import ROLE_WORDS, title_word
 
 PERSON_NOT_THEN = frozenset(["family", "families", "clan", "clans", "tribe", "tribes", "brothers", "dynasty",
                              "household", "governor", "governorate", "province", "provincial", "district", "mayor"])
@@ -43,7 +43,8 @@ def currency_or_count(text: str, end: int) -> bool:
 DOCUMENT_WORDS = frozenset([
     "act", "law", "bill", "amendment", "initiative", "project", "program", "programme", "plan", "strategy",
     "doctrine", "charter", "compact", "roadmap", "consensus", "treaty", "accord", "accords", "agreement",
-    "protocol", "convention", "declaration", "pact", "resolution",
+    "protocol", "convention", "declaration", "pact", "resolution", "acts", "laws", "conventions", "protocols",
+    "agreements", "treaties", "declarations", "resolutions", "initiatives", "programs", "programmes",
 ])
 """Heads of the names of laws, programmes and documents: a place inside one names no place
 (``USA Patriot Act``, ``Merida Culture of Lawfulness project``)."""
@@ -83,12 +84,37 @@ _US_VERBS = frozenset(["allow", "allows", "let", "lets", "tell", "tells", "told"
 (which takes its article: ``TOLD THE US``)."""
 
 
+_US_THEN = re.compile(r"\s*(?:[.,;:!?)]|(?:to|that|about|how|what|why|whether|if|for|in|with|and)\b)", re.IGNORECASE)
+
+
 def us_pronoun(text: str, start: int, end: int) -> bool:
-    """``US`` in a paragraph in capitals right after a verb that takes a person: the pronoun."""
+    """``US`` written in capitals right after a verb that takes a person and before a function word
+    (``ALLOW US TO``, ``TOLD US THAT``; the paragraph may have been truecased to ``allow US to``):
+    the pronoun. (``TOLD US OFFICIALS``: the country's.)"""
     if text[start:end] != "US":
         return False
     m = _WORD_BEFORE.search(text[max(0, start - 20) : start])
-    return bool(m) and m.group(1).isupper() and m.group(1).lower() in _US_VERBS
+    return bool(m) and m.group(1).lower() in _US_VERBS and bool(_US_THEN.match(text[end : end + 12]))
+
+
+GENERIC_PLACES = frozenset(["kingdom", "republic", "emirate", "emirates", "sultanate", "principality", "state", "states",
+                            "country", "territory", "territories", "federation", "union", "island", "islands", "province",
+                            "region", "capital", "homeland", "nation"])
+"""Words for a kind of place (``the Kingdom``, ``the Republic``): which one is the reader's guess."""
+
+
+def generic_place(text: str, start: int, end: int) -> bool:
+    """A place named only by its kind (``the [Kingdom] remains a fundraising locale``)."""
+    return fold(text[start:end]).removeprefix("the ") in GENERIC_PLACES
+
+
+def common_word_person(text: str, start: int, end: int, table: dict[str, str]) -> bool:
+    """A one-word "person" the archive writes in lower case (``James Bay [Power] Project``, ``on
+    [Climate] Change``) with no title before it: a word, not a surname."""
+    w = text[start:end]
+    if " " in w.strip() or not (table.get(w.lower()) or "X").islower():
+        return False
+    return not title_word(text, start)
 
 
 def party_of(text: str, start: int, end: int) -> bool:
@@ -125,12 +151,13 @@ def part_of_other(label: str, fixed: bool, text: str, start: int, end: int, tabl
         return True
     if label == "PLACE":
         return (place_in_name(text, end) or currency_or_count(text, end) or place_in_title(text, end)
-                or party_of(text, start, end) or us_pronoun(text, start, end))
+                or party_of(text, start, end) or us_pronoun(text, start, end) or generic_place(text, start, end))
     if label == "ORG":
         return branch_of(text, start, end)
     words = text[start:end].split()
     return label == "PER" and (after_patronym(text, start) or place_in_name(text, end, PERSON_THEN) or family_or_place(text, end) or (
-        not fixed and (common_words_only(words, table) or common_after_initials(words, table) or (
+        not fixed and (common_words_only(words, table) or common_after_initials(words, table)
+                       or common_word_person(text, start, end, table) or (
             len(words) >= 2 and _common_gerund(words[0], table) and not text[:start].rstrip()[-1:].isalnum()))))
 
 
@@ -177,6 +204,7 @@ def place_in_name(text: str, end: int, then: frozenset[str] = PLACE_THEN) -> boo
 
 
 _DASH = re.compile(r"\s+[-–—]+\s+")
+_JARGON_TAIL = re.compile(r"[-–](?:septel|reftel|ref|para|cable|ibid)\b", re.IGNORECASE)
 _PATRONYM_BEFORE = re.compile(r"\b(?:bin|ibn|bint|ben)\s+$", re.IGNORECASE)
 
 
@@ -188,6 +216,9 @@ def person_bounds(text: str, start: int, end: int, table: dict[str, str]) -> tup
     m = _DASH.search(text, start, end)
     if m:
         end = m.start()
+    m = _JARGON_TAIL.search(text, start, end)
+    if m and m.end() == end:
+        end = m.start()  # "Guebuza-septel": the cable's "(septel)" run on
     words = list(re.finditer(r"\S+", text[start:end]))
     if len(words) >= 3:
         last = fold(words[-1].group(0))
@@ -221,4 +252,4 @@ def list_item_start(text: str, start: int, end: int) -> int:
     return nl + 1 if len(first_line.strip()) < LIST_LINE else start
 
 
-__all__ = ["us_pronoun", "LIST_LINE", "list_item_start", "person_bounds", "after_patronym", "PARTY_LEAD", "party_of", "branch_of", "PERSON_NOT_THEN", "family_or_place", "common_words_only", "common_after_initials", "currency_or_count", "DOCUMENT_WORDS", "in_address", "place_in_title", "part_of_other", "PERSON_THEN", "PLACE_THEN", "cut_word", "place_in_name"]
+__all__ = ["GENERIC_PLACES", "generic_place", "common_word_person", "us_pronoun", "LIST_LINE", "list_item_start", "person_bounds", "after_patronym", "PARTY_LEAD", "party_of", "branch_of", "PERSON_NOT_THEN", "family_or_place", "common_words_only", "common_after_initials", "currency_or_count", "DOCUMENT_WORDS", "in_address", "place_in_title", "part_of_other", "PERSON_THEN", "PLACE_THEN", "cut_word", "place_in_name"]
