@@ -251,15 +251,17 @@ def test_goi_in_a_tel_aviv_cable_is_israel(extractor):
 def test_surname_alone_needs_evidence(extractor):
     from cablebase.record import Cable, Paragraph
 
-    paras = ["1. The troops would only intervene in the Media Luna if asked, Gamarra said.",
-             "2. Officers marry in the Media Luna. Luna is far from La Paz."]
+    paras = ["1. The troops would only intervene in the Media Luna if asked, Colonel Gamarra said.",
+             "2. Officers marry in the Media Luna. Luna is far from La Paz. Gamarra said so, and Zubieta said no."]
     res = extractor.extract(Cable(ref_id="07LAPAZ3262", origin="Embassy La Paz", tags=["BL"],
                                   paragraphs=[Paragraph(i + 1, None, None, p) for i, p in enumerate(paras)]))
     keys = {m.text: m.key for m in res.mentions}
     assert keys.get("Media Luna") == "PLACE:media luna"
     assert not any(m.type == "PER" and "luna" in m.key for m in res.mentions)  # no person Luna
-    # a surname that speaks is a person of this cable only, never a namesake elsewhere
+    # a surname the cable gives a title is a person of this cable only, never a namesake elsewhere
     assert keys.get("Gamarra") == "PER:gamarra@07LAPAZ3262"
+    # speech alone is no sign: bodies speak too ("AmCham told us")
+    assert not keys.get("Zubieta")  # found, attributed to no one
 
 
 def test_bodies_every_country_has_are_one_per_country(extractor):

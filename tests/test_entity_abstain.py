@@ -460,3 +460,28 @@ def test_cable_jargon_run_on_to_a_name_is_cut():
     a = text.index("Armando")
     s, e = person_bounds(text, a, a + len("Armando\nGuebuza-septel"), {})
     assert text[s:e] == "Armando\nGuebuza"
+
+
+def test_secretaries_of_other_ranks_are_other_offices():
+    from cablebase.enrich.entity_people import title_word
+
+    for text, name, want in [("Assistant Secretary Susan Rice met", "Susan", "assistant secretary"),
+                             ("Secretary Rice met", "Rice", "secretary"), ("A/S Carson met", "Carson", "assistant secretary"),
+                             ("Under Secretary Burns met", "Burns", "undersecretary"), ("U/S Burns met", "Burns", "undersecretary")]:
+        assert title_word(text, text.index(name)) == want
+
+
+def test_a_phrases_first_word_and_an_office_are_no_name():
+    from cablebase.enrich.entity_names import strip_titles
+
+    assert strip_titles("Both Liu") == "Liu" and strip_titles("Comptroller") == "" and strip_titles("Van Rompuy") == "Van Rompuy"
+
+
+def test_a_one_word_name_needs_more_than_speech():
+    from cablebase.enrich.entity_people import person_sign
+
+    text = "AmCham told post's Commercial Counselor that it was taking a positive response"
+    assert person_sign(text, 0, 6) and not person_sign(text, 0, 6, speech=False)
+    text = "Minister Chacon told the Ambassador"
+    i = text.index("Chacon")
+    assert person_sign(text, i, i + 6, speech=False)

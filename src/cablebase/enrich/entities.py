@@ -333,6 +333,8 @@ class EntityExtractor:
                     people.titles[f].add(tw)
                 if speaks(preps[s.para], s.end) or (cable.signer and f == fold(cable.signer)):
                     people.speaking.add(f)  # says something, or signs the cable
+                if person_sign(preps[s.para], s.start, s.end, speech=False) or (cable.signer and f == fold(cable.signer)):
+                    people.signed.add(f)  # a title, a role, an apposition, the signature
                 if kin_before(preps[s.para], s.start) and is_full_name(f):
                     people.kin_named.add(f)  # "his wife Leila Ben Ali": a relative's name
         mentions: list[FoundMention] = []; table = getattr(self.truecaser, "table", {})  # noqa: E702
@@ -486,7 +488,7 @@ class EntityExtractor:
         alias = curated_person(name, people.context)
         if alias is not None:
             return alias, entity_key("PER", alias)
-        if f not in people.titles and f not in people.speaking:
+        if f not in people.signed:  # bodies speak too ("AmCham told us"): a title, a role or the signature
             return name, ""  # nothing in the cable says who: a name found, attributed to no one
         return name, scoped_key(f, people.doc)
 

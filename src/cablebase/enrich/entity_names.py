@@ -31,11 +31,19 @@ def fold(s: str) -> str:
     return " ".join(s.split())
 
 
+FUNCTION_LEAD = frozenset(["both", "and", "but", "while", "when", "whereas", "if", "as", "since", "because", "neither",
+                           "either", "although", "though", "meanwhile", "however", "also", "then", "yet", "nor", "or",
+                           "of", "for", "with", "by", "to", "from", "at", "after", "before", "during", "under", "unlike",
+                           "like", "whom", "whose", "that", "this", "these", "those", "our", "their", "his", "her", "its"])
+"""Words that begin a sentence or a phrase, never a person's name (``Both Liu``, ``And Karzai``)."""
+
+
 def strip_titles(name: str) -> str:
-    """``Ambassador Antonio Garza`` → ``Antonio Garza``; ``Mr. Garcia Luna's`` → ``Garcia Luna``."""
+    """``Ambassador Antonio Garza`` → ``Antonio Garza``; ``Mr. Garcia Luna's`` → ``Garcia Luna``;
+    ``Both Liu`` → ``Liu`` (a phrase's first word, ``FUNCTION_LEAD``)."""
     words = name.strip(LEAD_TRAIL).split()
     t = titles()
-    while words and (words[0].lower().strip(".,") in t):
+    while words and (words[0].lower().strip(".,") in t or (len(words) > 1 and words[0].lower() in FUNCTION_LEAD)):
         words.pop(0)
     while words and words[-1].lower().strip(".,") in t:
         words.pop()
@@ -60,4 +68,4 @@ def entity_key(type_: str, name: str) -> str:
     return f"{type_}:{fold(name)}"
 
 
-__all__ = ["LEAD_TRAIL", "display_name", "entity_key", "fold", "strip_titles", "titles"]
+__all__ = ["FUNCTION_LEAD", "LEAD_TRAIL", "display_name", "entity_key", "fold", "strip_titles", "titles"]

@@ -138,7 +138,7 @@ _TITLE_SYNONYMS = {
     "col": "colonel", "gov": "governor", "lt": "lieutenant", "maj": "major", "capt": "captain",
     "cmdr": "commander", "sgt": "sergeant", "fm": "minister", "pm": "minister", "dfm": "minister",
     "shaykh": "sheikh", "amir": "emir", "chairwoman": "chairman", "spokeswoman": "spokesman",
-    "secgen": "secretary", "syg": "secretary", "u/s": "undersecretary", "a/s": "secretary",
+    "secgen": "secretary general", "syg": "secretary general", "u/s": "undersecretary", "a/s": "assistant secretary",
     "congresswoman": "congressman",
 }
 _WEAK_TITLES = frozenset(["mr", "mrs", "ms", "sir", "dame", "lord", "lady", "dr"])
@@ -172,21 +172,32 @@ def curated_person(form: str, context: set[str] | frozenset[str]) -> str | None:
 def title_word(text: str, start: int) -> str | None:
     """The person title right before ``start`` (``President`` Chavez → ``president``;
     ``PM`` Brown → ``minister``), None when there is none."""
-    m = _PREV_WORD.search(text[max(0, start - 30) : start])
+    base = max(0, start - 30)
+    m = _PREV_WORD.search(text[base:start])
     if not m:
         return None
     w = m.group(1).lower()
     if w not in PERSON_TITLES:
         return None
+    if w == "secretary":  # "Assistant Secretary Susan Rice" is not "Secretary Rice"
+        at = base + m.start()
+        q = _PREV_WORD.search(text[max(0, at - 20) : at])
+        if q and q.group(1).lower() in _SECRETARY_RANKS:
+            rank = q.group(1).lower()
+            return "undersecretary" if rank == "under" else rank + " secretary"  # as "U/S", "Undersecretary"
     return _TITLE_SYNONYMS.get(w, w)
 
 
-def person_sign(text: str, start: int, end: int) -> bool:
+_SECRETARY_RANKS = frozenset(["assistant", "deputy", "under", "executive", "permanent", "principal", "acting", "parliamentary"])
+"""Words that make another office of "Secretary" (``Assistant Secretary``, ``Under Secretary``)."""
+
+
+def person_sign(text: str, start: int, end: int, speech: bool = True) -> bool:
     """The words around ``text[start:end]`` show a person: a title or a role word right before it
     (``President``, ``Mr.``, ``opposition leader``, ``Minister of Culture``), or after it a verb of
     saying, an age, an apposition naming an office or role (``…, a former Education Minister``) or
     what is done to or by a person (``… was appointed``, ``… resigned``)."""
-    if title_word(text, start) is not None or speaks(text, end):
+    if title_word(text, start) is not None or (speech and speaks(text, end)):
         return True
     before = text[max(0, start - 60) : start]
     m = _PREV_WORD.search(before)
@@ -258,6 +269,10 @@ class PeopleEvidence:
     titles: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     speaking: set[str] = field(default_factory=set)
     kin_named: set[str] = field(default_factory=set)
+    signed: set[str] = field(default_factory=set)
+    """Names the cable shows as a person's other than by speech: a title, a role word, an apposition,
+    what is done to a person, the signature (``person_sign`` without speech). Bodies speak too
+    (``AmCham told us``, ``Mabahith suggested``): a one-word name of this cable alone needs one."""
     """Names written after a word for a relative (``his wife Leila Ben Ali``): a bare surname is not theirs."""
 
 
