@@ -485,3 +485,11 @@ def test_a_one_word_name_needs_more_than_speech():
     text = "Minister Chacon told the Ambassador"
     i = text.index("Chacon")
     assert person_sign(text, i, i + 6, speech=False)
+
+
+def test_offices_the_lists_know_and_royal_initials_sign_a_person():
+    from cablebase.enrich.entity_people import office_before, royal_initials
+
+    t = "within the Cabinet (DefMin Gonul told us"
+    assert office_before(t, t.index("Gonul")) and not office_before("AmCham told us", 0)
+    assert royal_initials("MbZ") and royal_initials("AbZ") and not royal_initials("ABZ") and not royal_initials("Ibn")

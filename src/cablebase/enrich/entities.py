@@ -46,7 +46,7 @@ from .entity_model import (  # noqa: F401 (lexicon, places: still importable fro
 )
 from .entity_people import (
     PLACE_SIGN, SCOPE, SIGN_PREFIX, PeopleEvidence, curated_person, doc_name, evidence_keys, initials_of, is_full_name, kin_before, person_sign,
-    hyphen_joined, patronym_in, scoped_key, surname_first, surname_of, title_word, whole_name,
+    hyphen_joined, office_before, patronym_in, royal_initials, scoped_key, surname_first, surname_of, title_word, whole_name,
 )
 from .entity_filters import (
     common_lead, doubtful, generic_org, org_head, org_like, owner_before, portfolio, refine, undefined_acronym,
@@ -182,9 +182,7 @@ class EntityExtractor:
             return preps[s.para][s.start : s.end]
 
         def trim_person(s: _Span) -> bool:
-            """A person's span cut to the name: titles, leading common or portfolio words, a list's
-            earlier line, a trailing common word and what follows a spaced dash off (see
-            ``entity_parts.person_bounds``); False when nothing is left."""
+            """A person's span cut to the name (titles, portfolios, list lines, ``person_bounds``); False if none is left."""
             txt = prepared_surface(s)
             stripped = strip_titles(txt)
             if not stripped:
@@ -333,10 +331,13 @@ class EntityExtractor:
                     people.titles[f].add(tw)
                 if speaks(preps[s.para], s.end) or (cable.signer and f == fold(cable.signer)):
                     people.speaking.add(f)  # says something, or signs the cable
-                if person_sign(preps[s.para], s.start, s.end, speech=False) or (cable.signer and f == fold(cable.signer)):
-                    people.signed.add(f)  # a title, a role, an apposition, the signature
+                if (person_sign(preps[s.para], s.start, s.end, speech=False) or (cable.signer and f == fold(cable.signer))
+                        or office_before(preps[s.para], s.start) or royal_initials(prepared_surface(s))):
+                    people.signed.add(f)  # a title, a role, an apposition, the signature, "MbZ"
                 if kin_before(preps[s.para], s.start) and is_full_name(f):
                     people.kin_named.add(f)  # "his wife Leila Ben Ali": a relative's name
+        for w in [f.split() for f in people.signed if " " in f]:  # "DCM Yuval Fuchs" signs "Fuchs", "Li Keqiang" "Li"
+            people.signed.update((w[0], w[-1]))
         mentions: list[FoundMention] = []; table = getattr(self.truecaser, "table", {})  # noqa: E702
         titled_places = {fold(prepared_surface(s)) for s in clean  # "Governor Barakzai": not a place, wherever written
                          if s.label == "PLACE" and not s.fixed and title_before(preps[s.para], s.start)}

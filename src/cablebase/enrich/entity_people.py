@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .entity_names import entity_key, fold
+from .entity_names import entity_key, fold, titles
 from .entity_rules import PERSON_TITLES, speaks
 from .tags import _rows
 
@@ -188,6 +188,21 @@ def title_word(text: str, start: int) -> str | None:
     return _TITLE_SYNONYMS.get(w, w)
 
 
+_INITIALS = re.compile(r"^[A-Z]b[A-Z]$")
+
+
+def royal_initials(surface: str) -> bool:
+    """``MbZ``, ``AbZ``, ``MbN``: a Gulf royal's initials (X bin Y), a person's by their form."""
+    return bool(_INITIALS.match(surface.strip()))
+
+
+def office_before(text: str, start: int) -> bool:
+    """Any office the lists know right before ``start`` (``DefMin Gonul``, ``DDG Ding``): wider
+    than ``title_word``, whose titles also key the title + name merges."""
+    m = _PREV_WORD.search(text[max(0, start - 30) : start])
+    return bool(m) and m.group(1).lower() in titles()
+
+
 _SECRETARY_RANKS = frozenset(["assistant", "deputy", "under", "executive", "permanent", "principal", "acting", "parliamentary"])
 """Words that make another office of "Secretary" (``Assistant Secretary``, ``Under Secretary``)."""
 
@@ -282,4 +297,4 @@ def doc_name(subject: str | None, body: str | None) -> str:
 
 
 __all__ = ["EVIDENCE_PREFIX", "KIN_WORDS", "kin_before", "surname_of", "PLACE_SIGN", "ROLE_WORDS", "SIGN_PREFIX", "person_sign", "PeopleEvidence", "doc_name", "SCOPE", "curated_person", "evidence_keys", "initials_of", "is_full_name", "person_aliases",
-           "scoped_key", "significant_words", "title_word", "WHOLE", "whole_name", "hyphen_joined", "PATRONYMIC", "patronym_in", "surname_first"]
+           "scoped_key", "significant_words", "title_word", "WHOLE", "whole_name", "hyphen_joined", "PATRONYMIC", "patronym_in", "surname_first", "office_before", "royal_initials"]
