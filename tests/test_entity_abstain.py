@@ -493,3 +493,21 @@ def test_offices_the_lists_know_and_royal_initials_sign_a_person():
     t = "within the Cabinet (DefMin Gonul told us"
     assert office_before(t, t.index("Gonul")) and not office_before("AmCham told us", 0)
     assert royal_initials("MbZ") and royal_initials("AbZ") and not royal_initials("ABZ") and not royal_initials("Ibn")
+
+
+def test_names_cut_at_a_particle_or_after_of_are_not_kept():
+    from cablebase.enrich.entity_parts import cut_at_particle, person_bounds
+
+    t = "PACE President Rene van der Linden and Crown Prince Tamim bin Hamad al Thani met Ahmed bin Zayed"
+    a = t.index("Rene")
+    assert cut_at_particle(t, a, a + len("Rene van"))
+    b = t.index("bin Hamad")
+    assert cut_at_particle(t, b, b + len("bin Hamad al Thani"))
+    c = t.index("Ahmed")
+    assert not cut_at_particle(t, c, c + len("Ahmed bin Zayed"))
+    u = "delivered to Director of Aduanas Nicolas Bonilla the documents"
+    s, e = person_bounds(u, u.index("Aduanas"), u.index(" the"), {})
+    assert u[s:e] == "Nicolas Bonilla"
+    v = "the wife of Jose Luis Garcia"  # no office before "of": the name is whole
+    s, e = person_bounds(v, v.index("Jose"), len(v), {})
+    assert v[s:e] == "Jose Luis Garcia"

@@ -194,7 +194,7 @@ class EntityExtractor:
                 txt = stripped
             lead = common_lead(txt, getattr(self.truecaser, "table", {}))  # "Nonproliferation Martin Briens", "VFM Kim"
             s.start = s.start + lead
-            s.start = list_item_start(preps[s.para], s.start, s.end)  # "Ambassador Vimont\nEric Chevallier"
+            s.start = list_item_start(texts[s.para][1], s.start, s.end)  # as written: "Ambassador Vimont\nEric Chevallier"
             s.start, s.end = person_bounds(preps[s.para], s.start, s.end, getattr(self.truecaser, "table", {}))
             return s.end - s.start >= 2
 

@@ -155,7 +155,7 @@ def part_of_other(label: str, fixed: bool, text: str, start: int, end: int, tabl
     if label == "ORG":
         return branch_of(text, start, end)
     words = text[start:end].split()
-    return label == "PER" and (after_patronym(text, start) or place_in_name(text, end, PERSON_THEN) or family_or_place(text, end) or (
+    return label == "PER" and (after_patronym(text, start) or cut_at_particle(text, start, end) or place_in_name(text, end, PERSON_THEN) or family_or_place(text, end) or (
         not fixed and (common_words_only(words, table) or common_after_initials(words, table)
                        or common_word_person(text, start, end, table) or (
             len(words) >= 2 and _common_gerund(words[0], table) and not text[:start].rstrip()[-1:].isalnum()))))
@@ -204,6 +204,32 @@ def place_in_name(text: str, end: int, then: frozenset[str] = PLACE_THEN) -> boo
 
 
 _DASH = re.compile(r"\s+[-–—]+\s+")
+_OF_BEFORE = re.compile(r"\b([A-Za-z]+)\s+(?:of|for)\s+$")
+
+
+def _office_of_before(text: str, start: int) -> bool:
+    """An office's "… of" right before ``start`` (``Director of``, ``President of``): the next word
+    is the office's body or country, not the name (``the wife of Jose Luis Garcia`` keeps it)."""
+    m = _OF_BEFORE.search(text[max(0, start - 30) : start])
+    return bool(m) and (m.group(1).lower() in titles() or m.group(1).lower() in _HEADS)
+
+
+_HEADS = frozenset(["head", "chief", "director", "governor", "commander", "chairman", "president", "minister", "secretary",
+                    "ambassador", "mayor", "coordinator", "spokesman", "spokesperson"])
+_NAME_PARTICLES = frozenset(["al", "el", "bin", "ibn", "abu", "de", "da", "do", "dos", "del", "la", "le", "van", "von", "der",
+                             "den", "di", "du", "ben", "zu", "y"])
+
+
+def cut_at_particle(text: str, start: int, end: int) -> bool:
+    """A person's span that ends on a particle (``[Rene van] der Linden``) or begins with "son of"
+    after a capitalised word (``Tamim [bin Hamad al Thani]``): cut out of a longer name, whose
+    person it cannot tell."""
+    words = text[start:end].split()
+    if not words:
+        return False
+    if len(words) >= 2 and fold(words[-1]) in _NAME_PARTICLES:
+        return True
+    return fold(words[0]) in ("bin", "ibn", "bint") and bool(re.search(r"[A-Z][\w'\-]*\s+$", text[max(0, start - 30) : start]))
 _JARGON_TAIL = re.compile(r"[-–](?:septel|reftel|ref|para|cable|ibid)\b", re.IGNORECASE)
 _PATRONYM_BEFORE = re.compile(r"\b(?:bin|ibn|bint|ben)\s+$", re.IGNORECASE)
 
@@ -216,6 +242,9 @@ def person_bounds(text: str, start: int, end: int, table: dict[str, str]) -> tup
     m = _DASH.search(text, start, end)
     if m:
         end = m.start()
+    words = list(re.finditer(r"\S+", text[start:end]))
+    if len(words) >= 3 and fold(words[0].group(0)) not in _NAME_PARTICLES and _office_of_before(text, start):
+        start += words[1].start()  # "Director of [Aduanas] Nicolas Bonilla", "President of [Colombia] Alvaro Uribe"
     m = _JARGON_TAIL.search(text, start, end)
     if m and m.end() == end:
         end = m.start()  # "Guebuza-septel": the cable's "(septel)" run on
@@ -252,4 +281,4 @@ def list_item_start(text: str, start: int, end: int) -> int:
     return nl + 1 if len(first_line.strip()) < LIST_LINE else start
 
 
-__all__ = ["GENERIC_PLACES", "generic_place", "common_word_person", "us_pronoun", "LIST_LINE", "list_item_start", "person_bounds", "after_patronym", "PARTY_LEAD", "party_of", "branch_of", "PERSON_NOT_THEN", "family_or_place", "common_words_only", "common_after_initials", "currency_or_count", "DOCUMENT_WORDS", "in_address", "place_in_title", "part_of_other", "PERSON_THEN", "PLACE_THEN", "cut_word", "place_in_name"]
+__all__ = ["cut_at_particle", "GENERIC_PLACES", "generic_place", "common_word_person", "us_pronoun", "LIST_LINE", "list_item_start", "person_bounds", "after_patronym", "PARTY_LEAD", "party_of", "branch_of", "PERSON_NOT_THEN", "family_or_place", "common_words_only", "common_after_initials", "currency_or_count", "DOCUMENT_WORDS", "in_address", "place_in_title", "part_of_other", "PERSON_THEN", "PLACE_THEN", "cut_word", "place_in_name"]
