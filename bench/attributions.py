@@ -2,10 +2,12 @@
 
     python bench/entities.py --attributions [--db ARCHIVE] [--errors N] [--json]
     python bench/entities.py --draw 320 --seed 17 --db ARCHIVE     # a new sample to label
+    python bench/entities.py --draw 200 --seed 19 --type PER --db ARCHIVE   # its people companion
 
-The gold file ``tests/gold/attributions.jsonl`` (sets: ``dev``, ``dev2``, ``held-out``, ``dev3``,
-``dev4``, ``dev5`` and ``fresh``, whose errors shaped the rules, and ``fresh2``, drawn from the
-enrichment after the last rule change and labelled after it) holds references and labels only: the cable,
+The gold file ``tests/gold/attributions.jsonl`` (sets in the order drawn, see its README; the last
+set not named ``…-people`` was drawn from the enrichment after the last rule change and labelled
+after it, and its ``…-people`` companion with it; the earlier ones shaped the rules) holds
+references and labels only: the cable,
 the paragraph (index into the record's paragraphs, -1 for the subject line, and its number as
 written), the character span and the surface form (to check the text read at run time is the
 same), what the system attributed when the sample was drawn (``said``), whether that was right
