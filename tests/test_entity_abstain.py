@@ -511,3 +511,17 @@ def test_names_cut_at_a_particle_or_after_of_are_not_kept():
     v = "the wife of Jose Luis Garcia"  # no office before "of": the name is whole
     s, e = person_bounds(v, v.index("Jose"), len(v), {})
     assert v[s:e] == "Jose Luis Garcia"
+
+
+def test_tribes_branches_common_words_and_acronyms_are_not_their_namesakes():
+    from cablebase.enrich.entity_parts import caps_thing, part_of_other
+
+    t = "populated largely by Mehsud tribesmen"
+    assert part_of_other("PER", True, t, t.index("Mehsud"), t.index("Mehsud") + 6, {})
+    t = "IRAN IN IRAQ: STRATEGY FOR PRESSURING IRGC-QF"
+    assert part_of_other("ORG", True, t, t.index("IRGC"), t.index("IRGC") + 4, {})
+    t = "more medals at the Rio Games than in the past"
+    assert part_of_other("PLACE", False, t, t.index("Games"), t.index("Games") + 5, {"games": "games"})
+    assert not part_of_other("PLACE", False, "donors from the Gulf", 15, 19, {"gulf": "Gulf"})
+    assert caps_thing("MANPADS", None, False) and not caps_thing("CFK", "Cristina Fernandez de Kirchner", False)
+    assert not caps_thing("MUGABE", None, True)  # a paragraph in capitals: every name is

@@ -51,7 +51,7 @@ from .entity_people import (
 from .entity_filters import (
     common_lead, doubtful, generic_org, org_head, org_like, owner_before, portfolio, refine, undefined_acronym,
 )
-from .entity_parts import after_patronym, cut_word, list_item_start, part_of_other, person_bounds
+from .entity_parts import after_patronym, caps_thing, cut_word, list_item_start, part_of_other, person_bounds
 from .entity_names import LEAD_TRAIL, display_name, entity_key, fold, strip_titles, titles
 from .entity_rules import (
     ORG_WORDS, PERSON_TITLES, REDACTED, TAIL_CONNECTOR, TITLE_THEN_WORDS, country_folded, is_junk, locative_before, name_like,
@@ -349,7 +349,8 @@ class EntityExtractor:
                 continue  # the vote gave it a type its words or the next word rule out ("Holbrooke/Riedel", "Wardak Governor")
             if doubtful(s.label, s.fixed, preps[s.para], s.start, s.end, table, titled_places, not is_upper_text(texts[s.para][1])):
                 continue  # "blog Al-Tomaar", "in Wana", "Julio Cobos", "South Waziristan", "Islamic Iran Participation Front"
-            if s.label == "PER" and after_patronym(preps[s.para], s.start):
+            if s.label == "PER" and (after_patronym(preps[s.para], s.start) or (not s.fixed and txt not in acr_type and caps_thing(
+                    txt, curated_person(txt, people.context), is_upper_text(texts[s.para][1])))):
                 continue  # "Abdulaziz bin Salman bin [Abdulaziz] Al-Saud", however the name was found
             name, key = self._name_key(s, txt, full_names, acr_type, acr, gov, people,
                                        kin=s.label == "PER" and kin_before(preps[s.para], s.start))

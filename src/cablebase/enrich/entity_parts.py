@@ -12,7 +12,8 @@ from .entity_names import fold, titles
 from .entity_people import ROLE_WORDS, title_word
 
 PERSON_NOT_THEN = frozenset(["family", "families", "clan", "clans", "tribe", "tribes", "brothers", "dynasty",
-                             "household", "governor", "governorate", "province", "provincial", "district", "mayor"])
+                             "household", "governor", "governorate", "province", "provincial", "district", "mayor",
+                             "tribesmen", "tribesman", "clansmen", "clansman"])
 """A name followed by one of these is a family's (``the Suleiman family``) or a place's (``former
 Wardak Governor``), not the person's."""
 
@@ -108,6 +109,19 @@ def generic_place(text: str, start: int, end: int) -> bool:
     return fold(text[start:end]).removeprefix("the ") in GENERIC_PLACES
 
 
+def caps_thing(txt: str, curated: str | None, upper_paragraph: bool) -> bool:
+    """One word in capitals typed a person in a paragraph written in mixed case (``with [MANPADS]``),
+    neither defined as someone's initials nor in the curated list (``CFK``): an acronym, a thing's."""
+    t = txt.strip()
+    return not upper_paragraph and curated is None and len(t) >= 3 and " " not in t and t.isupper() and t.isalpha()
+
+
+def common_word_place(text: str, start: int, end: int, table: dict[str, str]) -> bool:
+    """A one-word "place" the archive writes in lower case (``the Rio [Games]``): a word, not a place."""
+    w = text[start:end]
+    return " " not in w.strip() and w[:1].isupper() and not w.isupper() and (table.get(w.lower()) or "X").islower()
+
+
 def common_word_person(text: str, start: int, end: int, table: dict[str, str]) -> bool:
     """A one-word "person" the archive writes in lower case (``James Bay [Power] Project``, ``on
     [Climate] Change``) with no title before it: a word, not a surname."""
@@ -130,7 +144,10 @@ _QAIDA = re.compile(r"^al[\s\-]?qa[\s']?e?[iy]?da$")
 
 def branch_of(text: str, start: int, end: int) -> bool:
     """``[al-Qaeda] in the Arabian Peninsula``: the span is the head of a branch's longer name (AQAP,
-    AQI, AQIM), not the parent organisation."""
+    AQI, AQIM), not the parent organisation; so is an acronym before a hyphen and a branch's letters
+    (``[IRGC]-QF``, ``[MDC]-T``)."""
+    if re.match(r"[-‐][A-Z]{1,3}\b", text[end : end + 5]) and text[start:end].isupper():
+        return True
     return bool(_QAIDA.match(fold(text[start:end]))) and bool(
         re.match(r"\s+in\s+(?:the\s+)?[A-Z]", text[end : end + 20]))
 
@@ -151,7 +168,8 @@ def part_of_other(label: str, fixed: bool, text: str, start: int, end: int, tabl
         return True
     if label == "PLACE":
         return (place_in_name(text, end) or currency_or_count(text, end) or place_in_title(text, end)
-                or party_of(text, start, end) or us_pronoun(text, start, end) or generic_place(text, start, end))
+                or party_of(text, start, end) or us_pronoun(text, start, end) or generic_place(text, start, end)
+                or (not fixed and common_word_place(text, start, end, table)))
     if label == "ORG":
         return branch_of(text, start, end)
     words = text[start:end].split()
@@ -281,4 +299,4 @@ def list_item_start(text: str, start: int, end: int) -> int:
     return nl + 1 if len(first_line.strip()) < LIST_LINE else start
 
 
-__all__ = ["cut_at_particle", "GENERIC_PLACES", "generic_place", "common_word_person", "us_pronoun", "LIST_LINE", "list_item_start", "person_bounds", "after_patronym", "PARTY_LEAD", "party_of", "branch_of", "PERSON_NOT_THEN", "family_or_place", "common_words_only", "common_after_initials", "currency_or_count", "DOCUMENT_WORDS", "in_address", "place_in_title", "part_of_other", "PERSON_THEN", "PLACE_THEN", "cut_word", "place_in_name"]
+__all__ = ["caps_thing", "common_word_place", "cut_at_particle", "GENERIC_PLACES", "generic_place", "common_word_person", "us_pronoun", "LIST_LINE", "list_item_start", "person_bounds", "after_patronym", "PARTY_LEAD", "party_of", "branch_of", "PERSON_NOT_THEN", "family_or_place", "common_words_only", "common_after_initials", "currency_or_count", "DOCUMENT_WORDS", "in_address", "place_in_title", "part_of_other", "PERSON_THEN", "PLACE_THEN", "cut_word", "place_in_name"]
