@@ -195,7 +195,7 @@ class EntityExtractor:
             lead = common_lead(txt, getattr(self.truecaser, "table", {}))  # "Nonproliferation Martin Briens", "VFM Kim"
             s.start = s.start + lead
             s.start = list_item_start(texts[s.para][1], s.start, s.end)  # as written: "Ambassador Vimont\nEric Chevallier"
-            s.start, s.end = person_bounds(preps[s.para], s.start, s.end, getattr(self.truecaser, "table", {}))
+            s.start, s.end = person_bounds(preps[s.para], s.start, s.end)
             return s.end - s.start >= 2
 
         # 0. names right after a person's title that the model missed ("Deputy Director
@@ -349,7 +349,7 @@ class EntityExtractor:
                 continue  # the vote gave it a type its words or the next word rule out ("Holbrooke/Riedel", "Wardak Governor")
             if doubtful(s.label, s.fixed, preps[s.para], s.start, s.end, table, titled_places, not is_upper_text(texts[s.para][1])):
                 continue  # "blog Al-Tomaar", "in Wana", "Julio Cobos", "South Waziristan", "Islamic Iran Participation Front"
-            if s.label == "PER" and (after_patronym(preps[s.para], s.start) or (not s.fixed and txt not in acr_type and caps_thing(
+            if s.label == "PER" and (after_patronym(preps[s.para], s.start) or (not s.fixed and txt.isupper() and txt not in acr_type and caps_thing(
                     txt, curated_person(txt, people.context), is_upper_text(texts[s.para][1])))):
                 continue  # "Abdulaziz bin Salman bin [Abdulaziz] Al-Saud", however the name was found
             name, key = self._name_key(s, txt, full_names, acr_type, acr, gov, people,

@@ -18,17 +18,22 @@ PERSON_NOT_THEN = frozenset(["family", "families", "clan", "clans", "tribe", "tr
 Wardak Governor``), not the person's."""
 
 
+def lower_word(word: str, table: dict[str, str]) -> bool:
+    """The archive (``table``: the truecaser's) writes ``word`` in lower case; an unknown word is a name."""
+    return (table.get(word.lower()) or "X").islower()
+
+
 def common_words_only(words: list[str], table: dict[str, str]) -> bool:
     """Every word of a name is a common word the archive writes in lower case ("Normalcy
     Restored", "Black Sea Fleet"): a headline or a thing, not a person."""
-    return len(words) >= 2 and all((table.get(w.lower()) or "X").islower() for w in words)  # unknown: a name
+    return len(words) >= 2 and all(lower_word(w, table) for w in words)  # unknown: a name
 
 
 def common_after_initials(words: list[str], table: dict[str, str]) -> bool:
     """A "person" of initials and common words the archive writes in lower case (``J. Climate``, a
     bibliography's author read across a line): a word, not a surname."""
     rest = [w for w in words if not re.fullmatch(r"[A-Z]\.?", w)]
-    return 0 < len(rest) < len(words) and all((table.get(w.lower()) or "X").islower() for w in rest)
+    return 0 < len(rest) < len(words) and all(lower_word(w, table) for w in rest)
 
 
 def currency_or_count(text: str, end: int) -> bool:
@@ -119,14 +124,14 @@ def caps_thing(txt: str, curated: str | None, upper_paragraph: bool) -> bool:
 def common_word_place(text: str, start: int, end: int, table: dict[str, str]) -> bool:
     """A one-word "place" the archive writes in lower case (``the Rio [Games]``): a word, not a place."""
     w = text[start:end]
-    return " " not in w.strip() and w[:1].isupper() and not w.isupper() and (table.get(w.lower()) or "X").islower()
+    return " " not in w.strip() and w[:1].isupper() and not w.isupper() and lower_word(w, table)
 
 
 def common_word_person(text: str, start: int, end: int, table: dict[str, str]) -> bool:
     """A one-word "person" the archive writes in lower case (``James Bay [Power] Project``, ``on
     [Climate] Change``) with no title before it: a word, not a surname."""
     w = text[start:end]
-    if " " in w.strip() or not (table.get(w.lower()) or "X").islower():
+    if " " in w.strip() or not lower_word(w, table):
         return False
     return not title_word(text, start)
 
@@ -181,7 +186,7 @@ def part_of_other(label: str, fixed: bool, text: str, start: int, end: int, tabl
 
 def _common_gerund(word: str, table: dict[str, str]) -> bool:
     """``Blocking al-Manar`` at a sentence's start: a verb, not a first name."""
-    return len(word) >= 6 and word.lower().endswith("ing") and (table.get(word.lower()) or "X").islower()
+    return len(word) >= 6 and word.lower().endswith("ing") and lower_word(word, table)
 
 
 def family_or_place(text: str, end: int) -> bool:
@@ -248,15 +253,17 @@ def cut_at_particle(text: str, start: int, end: int) -> bool:
     if len(words) >= 2 and fold(words[-1]) in _NAME_PARTICLES:
         return True
     return fold(words[0]) in ("bin", "ibn", "bint") and bool(re.search(r"[A-Z][\w'\-]*\s+$", text[max(0, start - 30) : start]))
+
+
 _JARGON_TAIL = re.compile(r"[-–](?:septel|reftel|ref|para|cable|ibid)\b", re.IGNORECASE)
 _PATRONYM_BEFORE = re.compile(r"\b(?:bin|ibn|bint|ben)\s+$", re.IGNORECASE)
 
 
-def person_bounds(text: str, start: int, end: int, table: dict[str, str]) -> tuple[int, int]:
+def person_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """A person's span cut at a spaced dash (``Fred Irwin - Citigroup``: a list's "name - body") and
     before a last word that names a role or an office when two words stay (``Ian Kelly [Executive]
-    Assistant``: the next entry of a list run on). (``table``: the truecaser's, unused: a surname
-    may be a common word in some language, ``Luna``.)"""
+    Assistant``: the next entry of a list run on). Not before a word the archive writes in lower
+    case: a surname may be a common word in some language (``Luna``)."""
     m = _DASH.search(text, start, end)
     if m:
         end = m.start()
@@ -299,4 +306,4 @@ def list_item_start(text: str, start: int, end: int) -> int:
     return nl + 1 if len(first_line.strip()) < LIST_LINE else start
 
 
-__all__ = ["caps_thing", "common_word_place", "cut_at_particle", "GENERIC_PLACES", "generic_place", "common_word_person", "us_pronoun", "LIST_LINE", "list_item_start", "person_bounds", "after_patronym", "PARTY_LEAD", "party_of", "branch_of", "PERSON_NOT_THEN", "family_or_place", "common_words_only", "common_after_initials", "currency_or_count", "DOCUMENT_WORDS", "in_address", "place_in_title", "part_of_other", "PERSON_THEN", "PLACE_THEN", "cut_word", "place_in_name"]
+__all__ = ["lower_word", "caps_thing", "common_word_place", "cut_at_particle", "GENERIC_PLACES", "generic_place", "common_word_person", "us_pronoun", "LIST_LINE", "list_item_start", "person_bounds", "after_patronym", "PARTY_LEAD", "party_of", "branch_of", "PERSON_NOT_THEN", "family_or_place", "common_words_only", "common_after_initials", "currency_or_count", "DOCUMENT_WORDS", "in_address", "place_in_title", "part_of_other", "PERSON_THEN", "PLACE_THEN", "cut_word", "place_in_name"]
