@@ -525,3 +525,50 @@ def test_tribes_branches_common_words_and_acronyms_are_not_their_namesakes():
     assert not part_of_other("PLACE", False, "donors from the Gulf", 15, 19, {"gulf": "Gulf"})
     assert caps_thing("MANPADS", None, False) and not caps_thing("CFK", "Cristina Fernandez de Kirchner", False)
     assert not caps_thing("MUGABE", None, True)  # a paragraph in capitals: every name is
+
+
+def test_a_word_before_a_sentences_dot_is_no_title():
+    from cablebase.enrich.entity_people import title_word
+    from cablebase.enrich.entity_rules import title_before
+
+    t = "a Belarusian woman who turned out to be Montoya's secretary. Le Monde reports that"
+    assert title_word(t, t.index("Le Monde")) is None and title_before(t, t.index("Le Monde"))  # a type's sign only
+    for t, name, want in [("Amb. Feinstein met", "Feinstein", "ambassador"), ("Dr. Gao said", "Gao", "dr"),
+                          ("Gen. Petraeus", "Petraeus", "general"), ("Secretary Rice met", "Rice", "secretary")]:
+        assert title_word(t, t.index(name)) == want
+
+
+def test_an_apposition_is_a_phrase_not_the_next_clauses_subject():
+    from cablebase.enrich.entity_people import person_sign
+
+    t = "Prior to departing Sangin, the Governor called a meeting"
+    assert not person_sign(t, t.index("Sangin"), t.index(","), speech=False)
+    for t in ["Mangal, the Helmand Governor, said", "Kim Jong-un, the son of Kim Jong-il", "Ahmed Rashid, a journalist who",
+              "Abdullah, a former Foreign Minister",
+              "Jochen Homann, the Economic Ministry State Secretary heading the delegation"]:
+        assert person_sign(t, 0, t.index(","), speech=False), t
+
+
+def test_a_name_the_cable_also_writes_as_a_places_or_a_papers_is_no_persons():
+    from cablebase.enrich.entity_people import named_as_thing
+
+    t = "to the Sangin District for an outreach. Mangal said the lack of progress in Sangin is clear."
+    assert named_as_thing(t, "Sangin") and not named_as_thing(t, "Mangal")
+    t = "Paris daily Le Monde carried two articles; Le Monde reports that Montoya"
+    assert named_as_thing(t, "Le Monde") and not named_as_thing(t, "Montoya")
+    t = "Ismail Khan met officials of Dera Ismail Khan district"  # there it ends a longer name
+    assert not named_as_thing(t, "Ismail Khan")
+
+
+def test_a_name_cut_at_its_hyphen_goes_on_to_its_syllable():
+    from cablebase.enrich.entity_parts import person_bounds
+
+    table = {"led": "led", "backed": "backed"}
+    t = "Kyungnam University Prof. Lim Eul-chul also said"
+    a = t.index("Lim")
+    s, e = person_bounds(t, a, a + len("Lim Eul"), table)
+    assert t[s:e] == "Lim Eul-chul"
+    t = "the Karzai-led government and the Maliki-backed list"
+    for name in ("Karzai", "Maliki"):
+        a = t.index(name)
+        assert person_bounds(t, a, a + len(name), table) == (a, a + len(name))

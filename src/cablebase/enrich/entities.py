@@ -46,7 +46,7 @@ from .entity_model import (  # noqa: F401 (lexicon, places: still importable fro
 )
 from .entity_people import (
     PLACE_SIGN, SCOPE, SIGN_PREFIX, PeopleEvidence, curated_person, doc_name, evidence_keys, initials_of, is_full_name, kin_before, person_sign,
-    hyphen_joined, office_before, patronym_in, royal_initials, scoped_key, surname_first, surname_of, title_word, whole_name,
+    hyphen_joined, patronym_in, scoped_key, surname_first, surname_of, title_word, whole_name,
 )
 from .entity_filters import (
     common_lead, doubtful, generic_org, org_head, org_like, owner_before, portfolio, refine, undefined_acronym,
@@ -195,7 +195,7 @@ class EntityExtractor:
             lead = common_lead(txt, getattr(self.truecaser, "table", {}))  # "Nonproliferation Martin Briens", "VFM Kim"
             s.start = s.start + lead
             s.start = list_item_start(texts[s.para][1], s.start, s.end)  # as written: "Ambassador Vimont\nEric Chevallier"
-            s.start, s.end = person_bounds(preps[s.para], s.start, s.end)
+            s.start, s.end = person_bounds(preps[s.para], s.start, s.end, getattr(self.truecaser, "table", {}))
             return s.end - s.start >= 2
 
         # 0. names right after a person's title that the model missed ("Deputy Director
@@ -323,21 +323,7 @@ class EntityExtractor:
         # people: where the cable is from or about, and what it shows of each name
         context = {c for c in ({origin} | hint) if c}
         people = PeopleEvidence(context, cable.ref_id or doc_name(cable.subject, cable.body))
-        for s in clean:
-            if s.label == "PER":
-                f = fold(strip_titles(prepared_surface(s)))
-                tw = title_word(preps[s.para], s.start)
-                if tw:
-                    people.titles[f].add(tw)
-                if speaks(preps[s.para], s.end) or (cable.signer and f == fold(cable.signer)):
-                    people.speaking.add(f)  # says something, or signs the cable
-                if (person_sign(preps[s.para], s.start, s.end, speech=False) or (cable.signer and f == fold(cable.signer))
-                        or office_before(preps[s.para], s.start) or royal_initials(prepared_surface(s))):
-                    people.signed.add(f)  # a title, a role, an apposition, the signature, "MbZ"
-                if kin_before(preps[s.para], s.start) and is_full_name(f):
-                    people.kin_named.add(f)  # "his wife Leila Ben Ali": a relative's name
-        for w in [f.split() for f in people.signed if " " in f]:  # "DCM Yuval Fuchs" signs "Fuchs", "Li Keqiang" "Li"
-            people.signed.update((w[0], w[-1]))
+        people.gather([(preps[s.para], s.start, s.end) for s in clean if s.label == "PER"], cable.signer, full)
         mentions: list[FoundMention] = []; table = getattr(self.truecaser, "table", {})  # noqa: E702
         titled_places = {fold(prepared_surface(s)) for s in clean  # "Governor Barakzai": not a place, wherever written
                          if s.label == "PLACE" and not s.fixed and title_before(preps[s.para], s.start)}
@@ -490,7 +476,7 @@ class EntityExtractor:
         alias = curated_person(name, people.context)
         if alias is not None:
             return alias, entity_key("PER", alias)
-        if f not in people.signed:  # bodies speak too ("AmCham told us"): a title, a role or the signature
+        if f not in people.signed or (f in people.things and f not in people.titles):  # "AmCham told us"; "Sangin District"
             return name, ""  # nothing in the cable says who: a name found, attributed to no one
         return name, scoped_key(f, people.doc)
 

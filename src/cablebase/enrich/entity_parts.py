@@ -255,15 +255,21 @@ def cut_at_particle(text: str, start: int, end: int) -> bool:
     return fold(words[0]) in ("bin", "ibn", "bint") and bool(re.search(r"[A-Z][\w'\-]*\s+$", text[max(0, start - 30) : start]))
 
 
+_SYLLABLE_AFTER = re.compile(r"[-‐]([a-z]{2,5})(?![\w\-])")
 _JARGON_TAIL = re.compile(r"[-–](?:septel|reftel|ref|para|cable|ibid)\b", re.IGNORECASE)
 _PATRONYM_BEFORE = re.compile(r"\b(?:bin|ibn|bint|ben)\s+$", re.IGNORECASE)
 
 
-def person_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+def person_bounds(text: str, start: int, end: int, table: dict[str, str] | None = None) -> tuple[int, int]:
     """A person's span cut at a spaced dash (``Fred Irwin - Citigroup``: a list's "name - body") and
     before a last word that names a role or an office when two words stay (``Ian Kelly [Executive]
     Assistant``: the next entry of a list run on). Not before a word the archive writes in lower
-    case: a surname may be a common word in some language (``Luna``)."""
+    case: a surname may be a common word in some language (``Luna``). A name cut at its hyphen
+    goes on to the syllable after it when the archive (``table``: the truecaser's) knows that as no
+    lower-case word (``Lim [Eul]-chul``; not ``Karzai-led``)."""
+    m = _SYLLABLE_AFTER.match(text, end)
+    if m and table is not None and not lower_word(m.group(1), table):
+        end = m.end()
     m = _DASH.search(text, start, end)
     if m:
         end = m.start()

@@ -27,8 +27,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .entity_names import entity_key, fold, titles
-from .entity_rules import PERSON_TITLES, speaks
+from .entity_names import entity_key, fold, strip_titles, titles
+from .entity_rules import PERSON_TITLES, prev_word, speaks, thing_before
 from .tags import _rows
 
 SCOPE = "@"
@@ -66,7 +66,7 @@ KIN_WORDS = frozenset([
 def kin_before(text: str, start: int) -> bool:
     """A word for a relative right before ``start`` (``his son [Faisal]``, ``wife [Leila]``): the
     name is a relative's given name, not the surname of a longer name of the cable."""
-    m = _PREV_WORD.search(text[max(0, start - 30) : start])
+    m = prev_word(text, start)
     return bool(m) and m.group(1).lower() in KIN_WORDS
 
 
@@ -144,7 +144,6 @@ _TITLE_SYNONYMS = {
 _WEAK_TITLES = frozenset(["mr", "mrs", "ms", "sir", "dame", "lord", "lady", "dr"])
 """Titles anyone may bear: not evidence of which person a surname is."""
 _PARTICLES = frozenset(["al", "el", "bin", "ibn", "abu", "de", "da", "do", "dos", "del", "la", "le", "van", "von", "der", "den", "di", "du", "ben"])
-_PREV_WORD = re.compile(r"([A-Za-z][A-Za-z/\-]*)\.?\s*$")
 
 
 @lru_cache(maxsize=1)
@@ -173,7 +172,7 @@ def title_word(text: str, start: int) -> str | None:
     """The person title right before ``start`` (``President`` Chavez → ``president``;
     ``PM`` Brown → ``minister``), None when there is none."""
     base = max(0, start - 30)
-    m = _PREV_WORD.search(text[base:start])
+    m = prev_word(text, start)
     if not m:
         return None
     w = m.group(1).lower()
@@ -181,7 +180,7 @@ def title_word(text: str, start: int) -> str | None:
         return None
     if w == "secretary":  # "Assistant Secretary Susan Rice" is not "Secretary Rice"
         at = base + m.start()
-        q = _PREV_WORD.search(text[max(0, at - 20) : at])
+        q = prev_word(text, at, 20)
         if q and q.group(1).lower() in _SECRETARY_RANKS:
             rank = q.group(1).lower()
             return "undersecretary" if rank == "under" else rank + " secretary"  # as "U/S", "Undersecretary"
@@ -199,7 +198,7 @@ def royal_initials(surface: str) -> bool:
 def office_before(text: str, start: int) -> bool:
     """Any office the lists know right before ``start`` (``DefMin Gonul``, ``DDG Ding``): wider
     than ``title_word``, whose titles also key the title + name merges."""
-    m = _PREV_WORD.search(text[max(0, start - 30) : start])
+    m = prev_word(text, start)
     return bool(m) and m.group(1).lower() in titles()
 
 
@@ -215,7 +214,7 @@ def person_sign(text: str, start: int, end: int, speech: bool = True) -> bool:
     if title_word(text, start) is not None or (speech and speaks(text, end)):
         return True
     before = text[max(0, start - 60) : start]
-    m = _PREV_WORD.search(before)
+    m = prev_word(text, start, 60)
     if m and (m.group(1).lower() in ROLE_WORDS or m.group(1).lower().split("-")[0] in ROLE_WORDS):
         return True  # "opposition leader X", "brother-in-law X"
     m = _OFFICE_OF.search(before)
@@ -223,9 +222,33 @@ def person_sign(text: str, start: int, end: int, speech: bool = True) -> bool:
         return True  # "Minister of Culture X", "Commissioner of Police X"
     after = text[end : end + 80]
     m = _APPOSITION.match(after)  # "X, a former Education Minister"
-    if m and any(w in PERSON_TITLES or w in ROLE_WORDS for w in m.group(1).lower().split()):
+    if m and appositive(m.group(1)):
         return True
     return bool(_PERSON_VERB.match(after))  # "X was appointed"
+
+
+_APPOSITION_THEN = frozenset([
+    "of", "for", "to", "in", "at", "and", "or", "on", "who", "whom", "whose", "from", "with", "under", "since", "until",
+    "during", "between", "known", "based", "close", "responsible", "appointed", "elected", "named", "now", "then",
+])
+"""What may follow the office or role word of an apposition (``X, the Governor of Helmand``, ``X, a
+journalist who``); another lower-case word makes it a new clause's subject (``departing Sangin, the
+Governor called``): the name before the comma is not the Governor's."""
+
+
+def appositive(words: str) -> bool:
+    """The words after ``X, a|the`` (up to five) name an office or a role that ends the phrase: a
+    person's apposition."""
+    ws = words.split()
+    for i, w in enumerate(ws):
+        lw = w.lower().strip(",.;:()")
+        if lw in PERSON_TITLES or lw in ROLE_WORDS:
+            if w[-1:] in ",.;:)" or i + 1 == len(ws):
+                return True
+            nxt = ws[i + 1]
+            nxt = nxt.lower().strip(",.;:()")
+            return not ws[i + 1][:1].islower() or nxt in _APPOSITION_THEN or nxt.endswith("ing")  # "… Secretary heading"
+    return False
 
 
 def initials_of(name: str, acronym: str) -> bool:
@@ -288,7 +311,56 @@ class PeopleEvidence:
     """Names the cable shows as a person's other than by speech: a title, a role word, an apposition,
     what is done to a person, the signature (``person_sign`` without speech). Bodies speak too
     (``AmCham told us``, ``Mabahith suggested``): a one-word name of this cable alone needs one."""
-    """Names written after a word for a relative (``his wife Leila Ben Ali``): a bare surname is not theirs."""
+    things: set[str] = field(default_factory=set)
+    """Names the cable also writes as a place's or a paper's (``the Sangin District``, ``Paris daily
+    Le Monde``: ``named_as_thing``): a name of this cable alone is no person's unless it is titled."""
+    # kin_named: names written after a word for a relative (``his wife Leila Ben Ali``): a bare surname is not theirs
+
+    def gather(self, found: list[tuple[str, int, int]], signer: str | None, full: str) -> None:
+        """What the cable shows of each person span ``(prepared paragraph, start, end)``: titles,
+        speech, signs, relatives (``signer``: the cable's signature; ``full``: the cable's text)."""
+        sig = fold(signer) if signer else None
+        for text, start, end in found:
+            f = fold(strip_titles(text[start:end]))
+            tw = title_word(text, start)
+            if tw:
+                self.titles[f].add(tw)
+            if speaks(text, end) or f == sig:
+                self.speaking.add(f)  # says something, or signs the cable
+            if (person_sign(text, start, end, speech=False) or f == sig or office_before(text, start)
+                    or royal_initials(text[start:end])):
+                self.signed.add(f)  # a title, a role, an apposition, the signature, "MbZ"
+            if kin_before(text, start) and is_full_name(f):
+                self.kin_named.add(f)  # "his wife Leila Ben Ali": a relative's name
+        for w in [f.split() for f in self.signed if " " in f]:  # "DCM Yuval Fuchs" signs "Fuchs", "Li Keqiang" "Li"
+            self.signed.update((w[0], w[-1]))
+        names = {strip_titles(text[start:end]).strip() for text, start, end in found}
+        self.things = {fold(n) for n in names if n and named_as_thing(full, n)}
+
+
+THING_AFTER = frozenset([
+    "district", "districts", "province", "provinces", "governorate", "valley", "bazaar", "village", "town", "city",
+    "airport", "article", "articles", "coverage", "editorial", "editorials", "columnist", "correspondent", "reporter",
+    "reporters", "journalist", "journalists", "newspaper", "daily", "website", "headline", "headlines",
+])
+"""Words that make the name before them a place's or a paper's (``the Sangin District``, ``the
+second Le Monde article``, ``a Dawn reporter``)."""
+
+
+def named_as_thing(full: str, name: str) -> bool:
+    """Somewhere in the cable ``full`` the name ``name`` (as written) is a place's or a paper's:
+    after a noun for a thing (``Paris daily Le Monde``, ``the village Wana``: ``thing_before``) or
+    before a place's or a paper's word (``THING_AFTER``). Not where a capitalised word stands
+    before it: there it ends a longer name (``Dera Ismail Khan district``)."""
+    for m in re.finditer(r"(?<![\w\-])" + re.escape(name) + r"(?![\w\-])", full):
+        if thing_before(full, m.start()):
+            return True
+        if re.search(r"[A-Z][\w\-]*\s+$", full[max(0, m.start() - 30) : m.start()]):
+            continue
+        nxt = re.match(r"\s+([A-Za-z]+)", full[m.end() : m.end() + 20])
+        if nxt and nxt.group(1).lower() in THING_AFTER:
+            return True
+    return False
 
 
 def doc_name(subject: str | None, body: str | None) -> str:
@@ -297,4 +369,4 @@ def doc_name(subject: str | None, body: str | None) -> str:
 
 
 __all__ = ["EVIDENCE_PREFIX", "KIN_WORDS", "kin_before", "surname_of", "PLACE_SIGN", "ROLE_WORDS", "SIGN_PREFIX", "person_sign", "PeopleEvidence", "doc_name", "SCOPE", "curated_person", "evidence_keys", "initials_of", "is_full_name", "person_aliases",
-           "scoped_key", "significant_words", "title_word", "WHOLE", "whole_name", "hyphen_joined", "PATRONYMIC", "patronym_in", "surname_first", "office_before", "royal_initials"]
+           "scoped_key", "significant_words", "title_word", "WHOLE", "whole_name", "hyphen_joined", "PATRONYMIC", "patronym_in", "surname_first", "office_before", "royal_initials", "THING_AFTER", "named_as_thing"]

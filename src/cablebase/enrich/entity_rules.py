@@ -39,7 +39,24 @@ def name_like(txt: str) -> bool:
     return 0 < len(words) <= 4 and not any(w in ORG_WORDS for w in words)
 
 
-_PREV_WORD = re.compile(r"([A-Za-z][A-Za-z/\-]*)\.?\s*$")
+_PREV_WORD = re.compile(r"([A-Za-z][A-Za-z/\-]*)(\.?)\s*$")
+_ABBREVIATIONS = frozenset(["lieut", "messrs", "secgen"])
+"""Abbreviated titles of more than four letters (shorter words before a dot are taken for abbreviations)."""
+
+
+def prev_word(text: str, start: int, reach: int = 30) -> re.Match[str] | None:
+    """The word right before ``start`` (over ``reach`` characters), None when there is none or it
+    ends a sentence: a dot after a whole word (``Montoya's secretary. [Le Monde] reports``) ends
+    one; after an abbreviation (``Amb.``, ``Gen.``, ``Mr.``, ``Prof.``) it does not."""
+    m = _PREV_WORD.search(text[max(0, start - reach) : start])
+    if m is None:
+        return None
+    w = m.group(1).lower()
+    if m.group(2) and len(w) > 4 and w not in _ABBREVIATIONS:
+        return None
+    return m
+
+
 TITLE_THEN_WORDS = re.compile(r"\b([A-Za-z][A-Za-z/]*\.?) ((?:[A-Z][a-z'\-]+ ?){1,3})")
 
 _SPEECH = frozenset(
@@ -57,7 +74,9 @@ def speaks(text: str, end: int) -> bool:
 
 
 def title_before(text: str, start: int) -> bool:
-    """A person's title stands right before ``start`` (``Colonel`` Mojica, ``Mr.`` Yost)."""
+    """A person's title stands right before ``start`` (``Colonel`` Mojica, ``Mr.`` Yost), or ends
+    the sentence before it (``… could be president. Mbeki believed``): evidence of a person's type,
+    the new sentence's subject more often than not; not of which person (``title_word`` rejects it)."""
     m = _PREV_WORD.search(text[max(0, start - 30) : start])
     return bool(m and m.group(1).lower() in PERSON_TITLES)
 
@@ -156,5 +175,5 @@ def is_junk(txt: str, label: str, truecaser: Any = None, fixed: bool = False, ca
 
 
 __all__ = ["ORG_WORDS", "PERSON_TITLES", "REDACTED", "TAIL_CONNECTOR", "TITLE_THEN_WORDS", "country_folded",
-           "direction_before", "is_junk", "locative_before", "name_goes_on", "name_like", "not_entities", "speaks",
+           "direction_before", "is_junk", "prev_word", "locative_before", "name_goes_on", "name_like", "not_entities", "speaks",
            "thing_before", "title_before"]

@@ -54,7 +54,7 @@ INLINE_BELOW = 24
 TRUECASER_SAMPLE = 20_000
 """Mixed-case cables the truecaser learns from (more changes little)."""
 TRUECASER_KEY = "truecaser"
-ENRICH_VERSION = "5"
+ENRICH_VERSION = "6"
 """Bumped when what the stage finds changes: every document is enriched again."""
 
 
