@@ -362,3 +362,18 @@ def test_a_sentence_that_begins_with_a_verb_is_not_a_name():
     assert part_of_other("PER", False, text, a, a + len("Blocking al-Manar"), table)
     b = text.index("Sterling")
     assert not part_of_other("PER", False, text, b, b + len("Sterling Smith"), table)
+
+
+def test_a_name_the_cable_writes_as_a_districts_is_no_person_there(extractor):
+    from cablebase.record import Cable, Paragraph
+
+    paras = ["1. The PRT took Governor Mangal to the Sangin District for an outreach program. The lack of progress "
+             "in Sangin is frustrating Mangal.",
+             "2. Prior to departing Sangin, the Governor called a meeting. Mangal said, stop calling it the Sangin Base.",
+             "3. Paris daily Le Monde carried two articles. It was Montoya's secretary. Le Monde reports that "
+             "Montoya is under investigation."]
+    res = extractor.extract(Cable(ref_id="09KABUL2", origin="Embassy Kabul", tags=["AF"],
+                                  paragraphs=[Paragraph(i + 1, None, None, p) for i, p in enumerate(paras)]))
+    per = {(m.text, m.key) for m in res.mentions if m.type == "PER" and m.key}
+    assert not [p for p in per if p[0] in ("Sangin", "Le Monde")], per
+    assert any(p[0] == "Mangal" for p in per), per  # the Governor stays a person

@@ -461,6 +461,8 @@ class EntityExtractor:
         f = fold(name)
         if not f:
             return "", ""
+        if f in people.things and f not in people.titles:  # "the Sangin District", "Dera Ismail Khan district": no one's
+            return name, ""
         longer = [] if whole_name(f) else [k for k in full_names if k != f and k.endswith(" " + f)
                                            and not hyphen_joined(full_names[k], name) and not patronym_in(k, f)]
         if longer and (surname_first(f, full_names) or any(k in people.kin_named for k in longer)):
@@ -476,7 +478,7 @@ class EntityExtractor:
         alias = curated_person(name, people.context)
         if alias is not None:
             return alias, entity_key("PER", alias)
-        if f not in people.signed or (f in people.things and f not in people.titles):  # "AmCham told us"; "Sangin District"
+        if f not in people.signed:  # bodies speak too ("AmCham told us"): a title, a role or the signature
             return name, ""  # nothing in the cable says who: a name found, attributed to no one
         return name, scoped_key(f, people.doc)
 

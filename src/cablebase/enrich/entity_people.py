@@ -313,7 +313,7 @@ class PeopleEvidence:
     (``AmCham told us``, ``Mabahith suggested``): a one-word name of this cable alone needs one."""
     things: set[str] = field(default_factory=set)
     """Names the cable also writes as a place's or a paper's (``the Sangin District``, ``Paris daily
-    Le Monde``: ``named_as_thing``): a name of this cable alone is no person's unless it is titled."""
+    Le Monde``: ``named_as_thing``): no person's in this cable, unless the cable gives it a title."""
     # kin_named: names written after a word for a relative (``his wife Leila Ben Ali``): a bare surname is not theirs
 
     def gather(self, found: list[tuple[str, int, int]], signer: str | None, full: str) -> None:
