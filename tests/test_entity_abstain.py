@@ -572,3 +572,14 @@ def test_a_name_cut_at_its_hyphen_goes_on_to_its_syllable():
     for name in ("Karzai", "Maliki"):
         a = t.index(name)
         assert person_bounds(t, a, a + len(name), table) == (a, a + len(name))
+
+
+def test_a_name_after_a_plans_noun_or_titled_in_full_stays_a_person():
+    from cablebase.enrich.entity_people import PeopleEvidence, named_as_thing
+
+    t = "a pet project Morales takes personally"
+    assert not named_as_thing(t, "Morales")
+    t = "President Evo Morales keeps the Morales article in mind"
+    people = PeopleEvidence({"Bolivia"}, "06LAPAZ1")
+    people.gather([(t, t.index("Evo"), t.index(" keeps")), (t, t.index("Morales article"), t.index(" article"))], None, t)
+    assert "morales" not in people.things

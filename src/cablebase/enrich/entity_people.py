@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .entity_names import entity_key, fold, strip_titles, titles
-from .entity_rules import PERSON_TITLES, prev_word, speaks, thing_before
+from .entity_rules import PERSON_TITLES, prev_word, speaks
 from .tags import _rows
 
 SCOPE = "@"
@@ -335,9 +335,15 @@ class PeopleEvidence:
         for w in [f.split() for f in self.signed if " " in f]:  # "DCM Yuval Fuchs" signs "Fuchs", "Li Keqiang" "Li"
             self.signed.update((w[0], w[-1]))
         names = {strip_titles(text[start:end]).strip() for text, start, end in found}
-        self.things = {fold(n) for n in names if n and named_as_thing(full, n)}
+        titled = {w for f in self.titles for w in (f, f.split()[-1])}  # "President Evo Morales" titles "Morales"
+        self.things = {fold(n) for n in names if n and fold(n) not in titled and named_as_thing(full, n)}
 
 
+THING_BEFORE = frozenset(["newspaper", "daily", "weekly", "magazine", "tabloid", "channel", "station", "tv", "radio",
+                          "website", "blog", "site", "village", "town", "city", "district", "province", "region", "river"])
+"""Nouns for a paper or a place before its name (``Paris daily Le Monde``, ``the village Wana``). Not
+those of plans, parties or firms, which a relative clause's subject may follow (``the pet project
+Morales takes``)."""
 THING_AFTER = frozenset([
     "district", "districts", "province", "provinces", "governorate", "valley", "bazaar", "village", "town", "city",
     "airport", "article", "articles", "coverage", "editorial", "editorials", "columnist", "correspondent", "reporter",
@@ -349,11 +355,12 @@ second Le Monde article``, ``a Dawn reporter``)."""
 
 def named_as_thing(full: str, name: str) -> bool:
     """Somewhere in the cable ``full`` the name ``name`` (as written) is a place's or a paper's:
-    after a noun for a thing (``Paris daily Le Monde``, ``the village Wana``: ``thing_before``) or
+    after a noun for a paper or a place (``Paris daily Le Monde``, ``the village Wana``) or
     before a place's or a paper's word (``THING_AFTER``). Not where a capitalised word stands
     before it: there it ends a longer name (``Dera Ismail Khan district``)."""
     for m in re.finditer(r"(?<![\w\-])" + re.escape(name) + r"(?![\w\-])", full):
-        if thing_before(full, m.start()):
+        w = re.search(r"(?<![\w\-])([A-Za-z]+)\s+$", full[max(0, m.start() - 25) : m.start()])
+        if w and w.group(1).lower() in THING_BEFORE:
             return True
         if re.search(r"[A-Z][\w\-]*\s+$", full[max(0, m.start() - 30) : m.start()]):
             continue
@@ -369,4 +376,4 @@ def doc_name(subject: str | None, body: str | None) -> str:
 
 
 __all__ = ["EVIDENCE_PREFIX", "KIN_WORDS", "kin_before", "surname_of", "PLACE_SIGN", "ROLE_WORDS", "SIGN_PREFIX", "person_sign", "PeopleEvidence", "doc_name", "SCOPE", "curated_person", "evidence_keys", "initials_of", "is_full_name", "person_aliases",
-           "scoped_key", "significant_words", "title_word", "WHOLE", "whole_name", "hyphen_joined", "PATRONYMIC", "patronym_in", "surname_first", "office_before", "royal_initials", "THING_AFTER", "named_as_thing"]
+           "scoped_key", "significant_words", "title_word", "WHOLE", "whole_name", "hyphen_joined", "PATRONYMIC", "patronym_in", "surname_first", "office_before", "royal_initials", "THING_AFTER", "THING_BEFORE", "named_as_thing"]
