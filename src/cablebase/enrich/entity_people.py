@@ -246,8 +246,8 @@ def appositive(words: str) -> bool:
             if w[-1:] in ",.;:)" or i + 1 == len(ws):
                 return True
             nxt = ws[i + 1]
-            nxt = nxt.lower().strip(",.;:()")
-            return not ws[i + 1][:1].islower() or nxt in _APPOSITION_THEN or nxt.endswith("ing")  # "… Secretary heading"
+            return (not nxt[:1].islower() or nxt.lower().strip(",.;:()") in _APPOSITION_THEN
+                    or nxt.endswith("ing"))  # "… the State Secretary heading the delegation"
     return False
 
 
@@ -307,6 +307,7 @@ class PeopleEvidence:
     titles: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     speaking: set[str] = field(default_factory=set)
     kin_named: set[str] = field(default_factory=set)
+    """Names written after a word for a relative (``his wife Leila Ben Ali``): a bare surname is not theirs."""
     signed: set[str] = field(default_factory=set)
     """Names the cable shows as a person's other than by speech: a title, a role word, an apposition,
     what is done to a person, the signature (``person_sign`` without speech). Bodies speak too
@@ -314,7 +315,6 @@ class PeopleEvidence:
     things: set[str] = field(default_factory=set)
     """Names the cable also writes as a place's or a paper's (``the Sangin District``, ``Paris daily
     Le Monde``: ``named_as_thing``): no person's in this cable, unless the cable gives it a title."""
-    # kin_named: names written after a word for a relative (``his wife Leila Ben Ali``): a bare surname is not theirs
 
     def gather(self, found: list[tuple[str, int, int]], signer: str | None, full: str) -> None:
         """What the cable shows of each person span ``(prepared paragraph, start, end)``: titles,
