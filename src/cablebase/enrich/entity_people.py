@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .entity_names import entity_key, fold, strip_titles, titles
-from .entity_rules import PERSON_TITLES, prev_word, speaks
+from .entity_rules import PERSON_TITLES, prev_word, speaks, thing_before
 from .tags import _rows
 
 SCOPE = "@"
@@ -171,7 +171,6 @@ def curated_person(form: str, context: set[str] | frozenset[str]) -> str | None:
 def title_word(text: str, start: int) -> str | None:
     """The person title right before ``start`` (``President`` Chavez → ``president``;
     ``PM`` Brown → ``minister``), None when there is none."""
-    base = max(0, start - 30)
     m = prev_word(text, start)
     if not m:
         return None
@@ -179,7 +178,7 @@ def title_word(text: str, start: int) -> str | None:
     if w not in PERSON_TITLES:
         return None
     if w == "secretary":  # "Assistant Secretary Susan Rice" is not "Secretary Rice"
-        at = base + m.start()
+        at = start - len(m.group(0))  # where the title begins (the match ends at ``start``)
         q = prev_word(text, at, 20)
         if q and q.group(1).lower() in _SECRETARY_RANKS:
             rank = q.group(1).lower()
@@ -320,8 +319,11 @@ class PeopleEvidence:
         """What the cable shows of each person span ``(prepared paragraph, start, end)``: titles,
         speech, signs, relatives (``signer``: the cable's signature; ``full``: the cable's text)."""
         sig = fold(signer) if signer else None
+        names: set[str] = set()
         for text, start, end in found:
-            f = fold(strip_titles(text[start:end]))
+            name = strip_titles(text[start:end]).strip()
+            names.add(name)
+            f = fold(name)
             tw = title_word(text, start)
             if tw:
                 self.titles[f].add(tw)
@@ -334,7 +336,6 @@ class PeopleEvidence:
                 self.kin_named.add(f)  # "his wife Leila Ben Ali": a relative's name
         for w in [f.split() for f in self.signed if " " in f]:  # "DCM Yuval Fuchs" signs "Fuchs", "Li Keqiang" "Li"
             self.signed.update((w[0], w[-1]))
-        names = {strip_titles(text[start:end]).strip() for text, start, end in found}
         titled = {w for f in self.titles for w in (f, f.split()[-1])}  # "President Evo Morales" titles "Morales"
         self.things = {fold(n) for n in names if n and fold(n) not in titled and named_as_thing(full, n)}
 
@@ -359,8 +360,7 @@ def named_as_thing(full: str, name: str) -> bool:
     before a place's or a paper's word (``THING_AFTER``). Not where a capitalised word stands
     before it: there it ends a longer name (``Dera Ismail Khan district``)."""
     for m in re.finditer(r"(?<![\w\-])" + re.escape(name) + r"(?![\w\-])", full):
-        w = re.search(r"(?<![\w\-])([A-Za-z]+)\s+$", full[max(0, m.start() - 25) : m.start()])
-        if w and w.group(1).lower() in THING_BEFORE:
+        if thing_before(full, m.start(), THING_BEFORE):
             return True
         if re.search(r"[A-Z][\w\-]*\s+$", full[max(0, m.start() - 30) : m.start()]):
             continue

@@ -99,11 +99,11 @@ def locative_before(text: str, start: int) -> bool:
     return bool(_LOCATIVE.search(text[max(0, start - 20) : start]))
 
 
-def thing_before(text: str, start: int) -> bool:
-    """A noun for a thing stands right before ``start`` (``liberal blog Al-Tomaar``, ``the
-    village Wana``): the name that follows is the thing's, not a person's."""
+def thing_before(text: str, start: int, nouns: frozenset[str] = _THING_NOUNS) -> bool:
+    """A noun for a thing (one of ``nouns``) stands right before ``start`` (``liberal blog
+    Al-Tomaar``, ``the village Wana``): the name that follows is the thing's, not a person's."""
     m = re.search(r"(?<![\w\-])([A-Za-z]+)\s+$", text[max(0, start - 25) : start])
-    return bool(m) and m.group(1).lower() in _THING_NOUNS
+    return bool(m) and m.group(1).lower() in nouns
 
 
 def direction_before(text: str, start: int) -> bool:
